@@ -1,0 +1,364 @@
+/*
+ * ycdl.h — the public C interface of libycdl, a persistent, event-driven
+ * download manager.
+ *
+ * Conventions (the same everywhere below):
+ *  - Every fallible function returns an int: 0 (YCDL_OK) or a negative
+ *    YCDL_E_* code. Results come back through out-parameters, which come
+ *    first. On failure the out-parameters are left untouched and
+ *    ycdl_last_error_message() describes what went wrong on this thread.
+ *  - Handles are opaque. A session comes from ycdl_session_open() and goes
+ *    back with ycdl_session_close().
+ *  - Memory the library hands out is freed with the library's own function
+ *    named next to it (ycdl_free, ycdl_task_info_free, ycdl_keys_free); never
+ *    with the caller's free(), so different allocators never mix.
+ *  - Strings are UTF-8 and NUL-terminated. Strings passed in are copied; the
+ *    caller keeps ownership.
+ *  - Options structs begin with a version field and are filled by an _INIT
+ *    macro (or _init function) so the library can add fields without
+ *    breaking callers compiled against an older header.
+ *  - Thread safety: every function may be called from any thread. Each
+ *    session runs its own loop thread; calls are posted to it and wait for
+ *    its answer. Events are pulled, never pushed onto a foreign thread,
+ *    unless the caller installs an event callback.
+ *  - fork(): libcurl and libevent are not fork-safe; create sessions after
+ *    forking, never use a session in a forked child.
+ *  - Tasks are named by a key: the caller's file id if one was given, else
+ *    the lowercase hex MD5 of the original URL. Keys are stable across
+ *    processes.
+ */
+#ifndef YCDL_H
+#define YCDL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define YCDL_EXTERN __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define YCDL_EXTERN __attribute__((visibility("default")))
+#else
+#  define YCDL_EXTERN
+#endif
+
+#define YCDL_VERSION_MAJOR 0
+#define YCDL_VERSION_MINOR 1
+#define YCDL_VERSION_PATCH 0
+#define YCDL_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------- errors */
+
+typedef enum ycdl_error {
+	YCDL_OK = 0,
+	YCDL_E_INVALID = -1,            /* an argument is missing or malformed */
+	YCDL_E_NOMEM = -2,              /* out of memory */
+	YCDL_E_LOCKED = -3,             /* another process holds the session */
+	YCDL_E_NOT_FOUND = -4,          /* no task with that key */
+	YCDL_E_EXISTS = -5,             /* the destination file already exists */
+	YCDL_E_STATE = -6,              /* not possible in the task's status */
+	YCDL_E_CLOSED = -7,             /* the session is closing */
+	YCDL_E_AGAIN = -8,              /* nothing to hand over right now */
+	YCDL_E_IO = -9,                 /* a local file or system call failed */
+	YCDL_E_DISK_FULL = -10,         /* no space left (ENOSPC, EDQUOT, EFBIG) */
+	YCDL_E_STORE = -11,             /* the snapshot store failed */
+	YCDL_E_NETWORK = -12,           /* connection failed, reset or stalled */
+	YCDL_E_RESOLVE = -13,           /* host name could not be resolved */
+	YCDL_E_TIMEOUT = -14,           /* connect or low-speed timeout */
+	YCDL_E_TLS = -15,               /* certificate or TLS handshake failure */
+	YCDL_E_HTTP = -16,              /* the server answered an error status */
+	YCDL_E_TOO_MANY_REDIRECTS = -17,
+	YCDL_E_PROTOCOL = -18,          /* URL or redirect to a refused scheme */
+	YCDL_E_CHECKSUM = -19,          /* content does not match the checksum */
+	YCDL_E_SIZE_MISMATCH = -20,     /* content length differs from expected */
+	YCDL_E_TOO_LARGE = -21,         /* over the maximum file size */
+	YCDL_E_CANCELED = -22,          /* the caller cancelled the task */
+	YCDL_E_BAD_RESPONSE = -23,      /* the server's answer makes no sense */
+	YCDL_E_UNSUPPORTED = -24,       /* not available in this build */
+	YCDL_E_INTERNAL = -25           /* a bug in libycdl; please report */
+} ycdl_error;
+
+/* Static English text for a YCDL_E_* code; never NULL. */
+YCDL_EXTERN const char *ycdl_strerror(int code);
+
+/* The detailed message of the last failed call on this thread, or "" when
+ * none. Borrowed: valid until the next libycdl call on this thread. */
+YCDL_EXTERN const char *ycdl_last_error_message(void);
+
+/* The library version, e.g. "0.1.0". Static. */
+YCDL_EXTERN const char *ycdl_version(void);
+
+/* Frees memory handed out by libycdl where the documentation says so.
+ * NULL is ignored. */
+YCDL_EXTERN void ycdl_free(void *ptr);
+
+/* ------------------------------------------------------------- enums */
+
+typedef enum ycdl_status {
+	YCDL_STATUS_WAITING = 1,
+	YCDL_STATUS_DOWNLOADING = 2,
+	YCDL_STATUS_PAUSED = 3,
+	YCDL_STATUS_WAITING_FOR_NETWORK = 4,
+	YCDL_STATUS_FINISHED = 5,
+	YCDL_STATUS_FAILED = 6
+} ycdl_status;
+
+/* Bit for a status in a status mask, for ycdl_session_list(). */
+#define YCDL_STATUS_BIT(status) (1u << (status))
+#define YCDL_STATUS_ALL 0xffffffffu
+
+/* Static lowercase name of a status ("waiting", "waiting-for-network"…),
+ * or "unknown". */
+YCDL_EXTERN const char *ycdl_status_name(int status);
+
+typedef enum ycdl_network {
+	YCDL_NETWORK_UNKNOWN = 0,       /* treated as unmetered */
+	YCDL_NETWORK_UNMETERED = 1,     /* wifi, ethernet */
+	YCDL_NETWORK_CELLULAR = 2,      /* metered */
+	YCDL_NETWORK_OFFLINE = 3
+} ycdl_network;
+
+/* What happens when a finished download's destination already exists. */
+typedef enum ycdl_conflict {
+	YCDL_CONFLICT_FAIL = 0,         /* fail with YCDL_E_EXISTS, data kept */
+	YCDL_CONFLICT_OVERWRITE = 1,
+	YCDL_CONFLICT_RENAME = 2        /* "name (1).ext", "name (2).ext"… */
+} ycdl_conflict;
+
+/* ------------------------------------------------------------ session */
+
+typedef struct ycdl_session ycdl_session;
+
+/* Called on the session's loop thread with one encoded ycdl.Event. The bytes
+ * are borrowed for the duration of the call. Must not block and must not call
+ * back into the session synchronously from another thread it waits on. */
+typedef void (*ycdl_event_cb)(const void *event, size_t len, void *payload);
+
+#define YCDL_SESSION_OPTIONS_VERSION 1
+
+typedef struct ycdl_session_options {
+	unsigned int version;
+	/* Root of all session state; NULL: $XDG_STATE_HOME/ycdl, else
+	 * ~/.local/state/ycdl. The session keeps its state in
+	 * <state_dir>/<identifier>/. */
+	const char *state_dir;
+	/* Default directory for tasks added without a destination; NULL: the
+	 * current working directory at open time. */
+	const char *download_dir;
+	unsigned int max_concurrent;            /* >= 1; default 3 */
+	int auto_resume;                        /* continue restored downloads */
+	int allow_cellular;                     /* session-wide switch; default 1 */
+	unsigned int progress_interval_ms;      /* progress coalescing; 250 */
+	unsigned int checkpoint_interval_ms;    /* per active task; 1000 */
+	uint64_t checkpoint_bytes;              /* per active task; 4 MiB */
+	unsigned int max_retries;               /* per task; default 5 */
+	unsigned int retry_base_ms;             /* first backoff; 1000 */
+	unsigned int retry_max_ms;              /* backoff cap; 60000 */
+	unsigned int max_retry_after_s;         /* cap on Retry-After; 3600 */
+	unsigned int max_redirects;             /* default 10 */
+	unsigned int connect_timeout_ms;        /* default 30000 */
+	unsigned int low_speed_limit;           /* bytes/s; default 1 */
+	unsigned int low_speed_time_s;          /* default 30; 0 disables */
+	uint64_t max_recv_speed;                /* session-wide bytes/s; 0 = none */
+	uint64_t max_file_size;                 /* bytes; 0 = no limit */
+	const char *ca_file;                    /* PEM bundle; NULL: system's */
+	const char *pinned_public_key;          /* curl's "sha256//…" or a file */
+	const char *proxy;                      /* NULL: environment's */
+	const char *user_agent;                 /* NULL: "libycdl/<version>" */
+	int verify_tls;                         /* default 1; 0 for tests only */
+	ycdl_event_cb event_cb;                 /* NULL: queue events instead */
+	void *event_cb_payload;
+} ycdl_session_options;
+
+#define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
+	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
+	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL }
+
+/* Fills opts with the defaults of the given version
+ * (YCDL_SESSION_OPTIONS_VERSION). */
+YCDL_EXTERN int ycdl_session_options_init(ycdl_session_options *opts,
+		unsigned int version);
+
+/* Opens (creating if needed) the session named identifier — letters,
+ * digits, '.', '_' and '-', at most 200 characters, e.g. an app's bundle id
+ * plus a suffix. Restores every persisted task: tasks that were running
+ * come back paused, or waiting if opts->auto_resume is set. A session
+ * restored event is the first event of every session.
+ *
+ * out:  receives the session; close it with ycdl_session_close().
+ * opts: NULL for the defaults.
+ * Returns YCDL_E_LOCKED at once when another process (or another open
+ * session in this process) holds the identifier. */
+YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
+		const ycdl_session_options *opts);
+
+/* Pauses every running download (keeping its data), writes every snapshot
+ * durably, stops the loop thread and frees the session. Events not yet
+ * taken are discarded. NULL is ignored. Do not call it from the event
+ * callback. */
+YCDL_EXTERN int ycdl_session_close(ycdl_session *session);
+
+/* A file descriptor that is readable while events are pending; watch it
+ * with poll/epoll/kqueue, asyncio add_reader, uv_poll or a Dispatch source,
+ * then call ycdl_session_next_event() until it returns YCDL_E_AGAIN. Owned
+ * by the session: do not read from or close it. */
+YCDL_EXTERN int ycdl_session_event_fd(int *out_fd, ycdl_session *session);
+
+/* Takes the next pending event without blocking: *out_data receives one
+ * serialized ycdl.Event (free it with ycdl_free), *out_len its size.
+ * Returns YCDL_E_AGAIN when none is pending. Events are never dropped. */
+YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
+		ycdl_session *session);
+
+/* Waits up to timeout_ms (-1: forever) for an event to be pending. Returns
+ * 0 when one is, YCDL_E_AGAIN on timeout. A convenience for C programs. */
+YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *session, int timeout_ms);
+
+YCDL_EXTERN int ycdl_session_set_max_concurrent(ycdl_session *session,
+		unsigned int max_concurrent);
+
+/* Tells the session what network the host is on. Tasks not allowed on it
+ * move to waiting-for-network and continue by themselves when it changes;
+ * offline suspends every transfer without spending retries. */
+YCDL_EXTERN int ycdl_session_set_network(ycdl_session *session,
+		ycdl_network network);
+
+/* The session-wide cellular switch; applies at once to existing tasks. */
+YCDL_EXTERN int ycdl_session_set_allow_cellular(ycdl_session *session,
+		int allow);
+
+/* Session-wide speed limit in bytes per second, shared by running tasks;
+ * 0 removes it. */
+YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
+		uint64_t bytes_per_second);
+
+/* -------------------------------------------------------------- tasks */
+
+#define YCDL_TASK_OPTIONS_VERSION 1
+
+typedef struct ycdl_task_options {
+	unsigned int version;
+	const char *url;                  /* required: http or https */
+	const char *file_id;              /* optional; becomes the key */
+	/* Where the finished file goes: dest_path names the file exactly;
+	 * otherwise it is created in dest_dir (NULL: the session's download
+	 * dir) under file_id, else the MD5 of the URL, plus the extension of
+	 * the URL's path. */
+	const char *dest_path;
+	const char *dest_dir;
+	const char *display_name;
+	const char *thumbnail_url;
+	const void *user_data;            /* opaque bytes kept with the task */
+	size_t user_data_len;
+	/* Extra request headers, "Name: value" each. Authorization and Cookie
+	 * headers are used but never written to disk: after a restart such a
+	 * task needs them again (ycdl_task_set_headers) before it resumes. */
+	const char *const *headers;
+	size_t header_count;
+	int allow_cellular;               /* default 1 */
+	int priority;                     /* higher runs first; default 0 */
+	int64_t expected_size;            /* -1 unknown; else verified */
+	const char *checksum;             /* "sha256:HEX" or "md5:HEX" */
+	uint64_t max_recv_speed;          /* bytes/s; 0 = none */
+	int conflict;                     /* ycdl_conflict */
+	int use_content_disposition;      /* name the file as the server says */
+	int start_paused;                 /* add without queueing */
+} ycdl_task_options;
+
+#define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
+	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
+	YCDL_CONFLICT_FAIL, 0, 0 }
+
+YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
+		unsigned int version);
+
+/* Adds a download and queues it (unless opts->start_paused). When the
+ * session already holds the URL or the key, no task is created and the
+ * existing task's key is returned.
+ * out_key: receives the task's key; free it with ycdl_free. May be NULL. */
+YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *session,
+		const ycdl_task_options *opts);
+
+/* The key of the task whose original URL is url. Free with ycdl_free. */
+YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *session,
+		const char *url);
+
+/* Queues a paused or failed task (start and resume are one operation: a
+ * paused task continues from its resume data when the server allows it,
+ * else restarts from zero and says so with a restarted event). A task
+ * already waiting or downloading is left alone (returns 0). */
+YCDL_EXTERN int ycdl_task_start(ycdl_session *session, const char *key);
+YCDL_EXTERN int ycdl_task_resume(ycdl_session *session, const char *key);
+
+/* Stops a waiting or running task, keeping its data for a resume. */
+YCDL_EXTERN int ycdl_task_pause(ycdl_session *session, const char *key);
+
+#define YCDL_CANCEL_DELETE_DATA 1u
+
+/* Stops the task and marks it failed with YCDL_E_CANCELED. With
+ * YCDL_CANCEL_DELETE_DATA the partial data is deleted (a later start
+ * begins from zero), else it is kept. */
+YCDL_EXTERN int ycdl_task_cancel(ycdl_session *session, const char *key,
+		unsigned int flags);
+
+#define YCDL_REMOVE_DELETE_FILE 1u
+
+/* Stops the task, deletes its partial data and forgets it. The finished
+ * file is deleted only with YCDL_REMOVE_DELETE_FILE. */
+YCDL_EXTERN int ycdl_task_remove(ycdl_session *session, const char *key,
+		unsigned int flags);
+
+YCDL_EXTERN int ycdl_task_set_allow_cellular(ycdl_session *session,
+		const char *key, int allow);
+YCDL_EXTERN int ycdl_task_set_priority(ycdl_session *session,
+		const char *key, int priority);
+
+/* Replaces the task's extra request headers ("Name: value" each); used
+ * from the next request on. */
+YCDL_EXTERN int ycdl_task_set_headers(ycdl_session *session, const char *key,
+		const char *const *headers, size_t header_count);
+
+typedef struct ycdl_task_info {
+	const char *key;
+	const char *url;                  /* original URL */
+	const char *final_url;            /* after redirects; "" before */
+	const char *dest_path;
+	const char *file_id;              /* "" when none */
+	const char *display_name;
+	const char *thumbnail_url;
+	const void *user_data;
+	size_t user_data_len;
+	int status;                       /* ycdl_status */
+	uint64_t bytes_written;
+	int64_t bytes_expected;           /* -1 unknown */
+	uint64_t speed_bps;
+	int64_t eta_seconds;              /* -1 unknown */
+	int resumable;                    /* 1 yes, 0 no, -1 not known yet */
+	int priority;
+	int allow_cellular;
+	int error_code;                   /* last error, 0 when none */
+	const char *error_message;        /* "" when none */
+	unsigned int http_status;         /* of the last response; 0 none */
+	unsigned int retries;             /* spent on the current attempt */
+	const char *sha256_hex;           /* when finished; else "" */
+} ycdl_task_info;
+
+/* A snapshot of one task. Free with ycdl_task_info_free. */
+YCDL_EXTERN int ycdl_task_get_info(ycdl_task_info **out, ycdl_session *session,
+		const char *key);
+YCDL_EXTERN void ycdl_task_info_free(ycdl_task_info *info);
+
+/* The keys of the tasks whose status is in status_mask (YCDL_STATUS_BIT,
+ * or YCDL_STATUS_ALL), in queue order. Free with ycdl_keys_free. */
+YCDL_EXTERN int ycdl_session_list(char ***out_keys, size_t *out_count,
+		ycdl_session *session, unsigned int status_mask);
+YCDL_EXTERN void ycdl_keys_free(char **keys, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* YCDL_H */

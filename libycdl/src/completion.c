@@ -1,0 +1,264 @@
+/* completion.c — ending a request: verification and placement of finished
+ * files, restarts, retries and failures. */
+#define _GNU_SOURCE
+#include "completion.h"
+
+#include "digest.h"
+#include "error.h"
+#include "events.h"
+#include "partfile.h"
+#include "retry.h"
+#include "scheduler.h"
+#include "session.h"
+#include "task.h"
+#include "transfer.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* A server that keeps contradicting itself must not loop forever. */
+#define MAX_RESTARTS_IN_A_ROW 3
+
+void completion_fail(struct ycdl_session *s, struct task *t, int code,
+		const char *message, unsigned int http_status, bool retryable,
+		long retry_after_s)
+{
+	unsigned int delay;
+
+	task_set_error(t, code, message, http_status);
+	if (retryable && s->sched.network == YCDL_NETWORK_OFFLINE) {
+		scheduler_enqueue(s, t);
+		return;
+	}
+	if (retryable && t->retries < s->cfg.max_retries) {
+		t->retries++;
+		delay = retry_delay_ms(s, t->retries, retry_after_s);
+		emit_retrying(s, t, t->retries, delay);
+		scheduler_retry_later(s, t, delay);
+		return;
+	}
+	task_set_status(s, t, YCDL_STATUS_FAILED);
+	emit_failed(s, t, retryable);
+}
+
+/* Hashes the part file with algo and compares with the expected hex. */
+static bool file_matches(const char *path, const char *algo, const char *hex,
+		const char *sha256_hex)
+{
+	char actual[DIGEST_MAX_HEX];
+	struct digest *d;
+	int fd, rc;
+	off_t size;
+
+	if (strcmp(algo, "sha256") == 0)
+		return strcasecmp(hex, sha256_hex) == 0;
+	if (!(d = digest_new(algo)))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	rc = size >= 0 ? digest_update_from_fd(d, fd, 0, (uint64_t)size) : -1;
+	if (fd >= 0)
+		close(fd);
+	rc = rc == 0 ? digest_final_hex(d, actual) : rc;
+	digest_free(d);
+	return rc == 0 && strcasecmp(hex, actual) == 0;
+}
+
+/* Truncates the part file so that a later start fetches everything anew:
+ * after a checksum mismatch the bytes are known to be wrong. */
+static void discard_part(struct ycdl_session *s, struct task *t)
+{
+	int fd;
+	uint64_t size;
+
+	if (partfile_open(t->part_path, 0, &fd, &size) == 0)
+		close(fd);
+	t->offset = t->synced_offset = t->hashed = 0;
+	t->total = -1;
+	task_persist(s, t);
+}
+
+static int finish_sha256(struct task *t)
+{
+	int fd, rc = 0;
+
+	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
+		return -ENOMEM;
+	if (t->hashed != t->offset) {
+		digest_reset(t->sha256);
+		fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		rc = digest_update_from_fd(t->sha256, fd, 0, t->offset);
+		close(fd);
+		if (rc != 0)
+			return rc;
+	}
+	t->sha256_hex = realloc(t->sha256_hex, DIGEST_MAX_HEX);
+	if (!t->sha256_hex)
+		return -ENOMEM;
+	rc = digest_final_hex(t->sha256, t->sha256_hex);
+	t->hashed = 0;
+	return rc;
+}
+
+/* Size, then checksums; on a mismatch the task fails permanently. */
+static bool verify(struct ycdl_session *s, struct task *t)
+{
+	char algo[8] = "";
+	const char *colon;
+	int rc;
+
+	if (t->expected_size >= 0 && t->offset != (uint64_t)t->expected_size) {
+		completion_fail(s, t, YCDL_E_SIZE_MISMATCH,
+				"the downloaded size differs from the expected size", 0,
+				false, 0);
+		return false;
+	}
+	if ((rc = finish_sha256(t)) != 0) {
+		completion_fail(s, t, error_from_errno(-rc),
+				"cannot hash the downloaded file", 0, false, 0);
+		return false;
+	}
+	if (util_is_empty(t->expected_checksum))
+		return true;
+	colon = strchr(t->expected_checksum, ':');
+	snprintf(algo, sizeof(algo), "%.*s", (int)(colon - t->expected_checksum),
+			t->expected_checksum);
+	if (file_matches(t->part_path, algo, colon + 1, t->sha256_hex))
+		return true;
+	discard_part(s, t);
+	completion_fail(s, t, YCDL_E_CHECKSUM,
+			"the downloaded file does not match the expected checksum", 0,
+			false, 0);
+	return false;
+}
+
+/* The snapshot says "finished, at dest" durably before the file moves, so
+ * a crash in between is completed on the next open, never redone. */
+static void finalize(struct ycdl_session *s, struct task *t)
+{
+	char *dest = NULL;
+	int rc;
+
+	if (t->total < 0)
+		t->total = (int64_t)t->offset;
+	if (!verify(s, t))
+		return;
+	rc = partfile_choose_dest(t->dest_path, t->conflict, &dest);
+	if (rc != 0 || !tasks_set_dest(&s->tasks, t, dest)) {
+		free(dest);
+		completion_fail(s, t, rc == -EEXIST ? YCDL_E_EXISTS : YCDL_E_NOMEM,
+				rc == -EEXIST ? "the destination file already exists"
+				: "out of memory", 0, false, 0);
+		return;
+	}
+	free(dest);
+	emit_progress(s, t, true);
+	task_clear_error(t);
+	t->synced_offset = t->offset;
+	task_set_status(s, t, YCDL_STATUS_FINISHED);
+	(void)store_sync(&s->store);
+	rc = partfile_place(t->part_path, t->dest_path,
+			t->conflict == YCDL_CONFLICT_OVERWRITE);
+	if (rc != 0) {
+		char message[512];
+
+		snprintf(message, sizeof(message), "cannot move the file into place: %s",
+				strerror(-rc));
+		completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
+		return;
+	}
+	emit_finished(s, t);
+}
+
+void completion_recover_finished(struct ycdl_session *s, struct task *t)
+{
+	(void)s;
+	if (partfile_exists(t->part_path))
+		(void)partfile_place(t->part_path, t->dest_path,
+				t->conflict == YCDL_CONFLICT_OVERWRITE);
+}
+
+static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	int fd, rc;
+	uint64_t size, discarded = t->offset;
+
+	if (++t->restarts >= MAX_RESTARTS_IN_A_ROW) {
+		completion_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
+		return;
+	}
+	rc = partfile_open(t->part_path, 0, &fd, &size);
+	if (rc != 0) {
+		completion_fail(s, t, error_from_errno(-rc), "cannot truncate the part file",
+				0, false, 0);
+		return;
+	}
+	close(fd);
+	t->offset = t->synced_offset = t->hashed = 0;
+	t->total = -1;
+	task_persist(s, t);
+	emit_restarted(s, t, x->reason, discarded);
+	scheduler_start_now(s, t);
+}
+
+static void fail_from_curl(struct ycdl_session *s, struct task *t,
+		struct transfer *x, CURLcode result)
+{
+	struct failure f = retry_classify_curl(result);
+	char message[CURL_ERROR_SIZE + 64];
+
+	snprintf(message, sizeof(message), "%s", x->curl_error[0] ? x->curl_error
+			: curl_easy_strerror(result));
+	if (f.code == YCDL_E_PROTOCOL && x->previous_status >= 300)
+		snprintf(message, sizeof(message), "redirect to a refused scheme: %s",
+				x->curl_error[0] ? x->curl_error : curl_easy_strerror(result));
+	completion_fail(s, t, f.code, message, x->status, f.retryable, 0);
+}
+
+static void fail_from_http(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	struct failure f = retry_classify_http(x->http_error);
+	curl_off_t retry_after = 0;
+	char message[256];
+
+	curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &retry_after);
+	snprintf(message, sizeof(message), "the server answered HTTP %u",
+			x->http_error);
+	completion_fail(s, t, f.code, message, x->http_error, f.retryable,
+			(long)retry_after);
+}
+
+void completion_handle(struct ycdl_session *s, struct task *t,
+		struct transfer *x, CURLcode result)
+{
+	if (t->offset > x->started_offset)
+		t->retries = 0;     /* progress was made: a fresh streak */
+	if (x->after != AFTER_RESTART)
+		t->restarts = 0;
+	if (x->after == AFTER_RESTART)
+		restart(s, t, x);
+	else if (x->local_error)
+		completion_fail(s, t, x->local_error, x->local_message, x->status,
+				x->local_retryable, 0);
+	else if (result != CURLE_OK)
+		fail_from_curl(s, t, x, result);
+	else if (x->after == AFTER_COMPLETE)
+		finalize(s, t);
+	else if (x->http_error)
+		fail_from_http(s, t, x);
+	else if (t->total >= 0 && t->offset != (uint64_t)t->total)
+		completion_fail(s, t, YCDL_E_NETWORK,
+				"the connection ended before every byte arrived", x->status,
+				true, 0);
+	else
+		finalize(s, t);
+}

@@ -1,0 +1,138 @@
+/* config.c — validating session options and resolving default paths. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include "error.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+YCDL_EXTERN int ycdl_session_options_init(ycdl_session_options *opts,
+		unsigned int version)
+{
+	static const ycdl_session_options defaults = YCDL_SESSION_OPTIONS_INIT;
+
+	error_clear();
+	if (!opts)
+		return error_set(YCDL_E_INVALID, "opts is NULL");
+	if (version == 0 || version > YCDL_SESSION_OPTIONS_VERSION)
+		return error_set(YCDL_E_INVALID,
+				"unsupported ycdl_session_options version %u", version);
+	*opts = defaults;
+	opts->version = version;
+	return 0;
+}
+
+bool config_identifier_is_valid(const char *id)
+{
+	size_t len;
+
+	if (!id)
+		return false;
+	len = strlen(id);
+	if (len == 0 || len > 200 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return false;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789._-") == len;
+}
+
+/* $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl. */
+static char *default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (xdg && xdg[0] == '/')
+		return util_printf("%s/ycdl", xdg);
+	if (home && home[0] == '/')
+		return util_printf("%s/.local/state/ycdl", home);
+	return NULL;
+}
+
+static int copy_paths(struct config *cfg, const ycdl_session_options *o)
+{
+	cfg->state_dir = o->state_dir ? util_absolute_path(o->state_dir)
+		: default_state_dir();
+	if (!cfg->state_dir)
+		return error_set(YCDL_E_INVALID, "no state directory: set "
+				"state_dir, XDG_STATE_HOME or HOME");
+	cfg->download_dir = util_absolute_path(o->download_dir ? o->download_dir : ".");
+	if (!cfg->download_dir)
+		return error_set(YCDL_E_IO, "cannot resolve the download directory");
+	if ((o->ca_file && !(cfg->ca_file = strdup(o->ca_file))) ||
+	    (o->pinned_public_key &&
+	     !(cfg->pinned_public_key = strdup(o->pinned_public_key))) ||
+	    (o->proxy && !(cfg->proxy = strdup(o->proxy))))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	cfg->user_agent = o->user_agent ? strdup(o->user_agent)
+		: strdup("libycdl/" YCDL_VERSION_STRING);
+	if (!cfg->user_agent)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int check_numbers(const ycdl_session_options *o)
+{
+	if (o->max_concurrent == 0 || o->max_concurrent > 1000)
+		return error_set(YCDL_E_INVALID, "max_concurrent must be 1..1000");
+	if (o->progress_interval_ms > 3600000 || o->checkpoint_interval_ms == 0 ||
+	    o->checkpoint_interval_ms > 3600000)
+		return error_set(YCDL_E_INVALID, "interval out of range");
+	if (o->retry_base_ms == 0 || o->retry_max_ms < o->retry_base_ms)
+		return error_set(YCDL_E_INVALID,
+				"retry_base_ms must be > 0 and <= retry_max_ms");
+	if (o->max_redirects > 100)
+		return error_set(YCDL_E_INVALID, "max_redirects must be <= 100");
+	return 0;
+}
+
+int config_from_options(struct config *cfg, const ycdl_session_options *opts)
+{
+	ycdl_session_options defaults = YCDL_SESSION_OPTIONS_INIT;
+	const ycdl_session_options *o = opts ? opts : &defaults;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (o->version == 0 || o->version > YCDL_SESSION_OPTIONS_VERSION)
+		return error_set(YCDL_E_INVALID,
+				"unsupported ycdl_session_options version %u (use "
+				"YCDL_SESSION_OPTIONS_INIT)", o->version);
+	if ((rc = check_numbers(o)) != 0)
+		return rc;
+	if ((rc = copy_paths(cfg, o)) != 0) {
+		config_free(cfg);
+		return rc;
+	}
+	cfg->max_concurrent = o->max_concurrent;
+	cfg->auto_resume = o->auto_resume != 0;
+	cfg->allow_cellular = o->allow_cellular != 0;
+	cfg->verify_tls = o->verify_tls != 0;
+	cfg->progress_interval_ms = o->progress_interval_ms;
+	cfg->checkpoint_interval_ms = o->checkpoint_interval_ms;
+	cfg->checkpoint_bytes = o->checkpoint_bytes;
+	cfg->max_retries = o->max_retries;
+	cfg->retry_base_ms = o->retry_base_ms;
+	cfg->retry_max_ms = o->retry_max_ms;
+	cfg->max_retry_after_s = o->max_retry_after_s;
+	cfg->max_redirects = o->max_redirects;
+	cfg->connect_timeout_ms = o->connect_timeout_ms;
+	cfg->low_speed_limit = o->low_speed_limit;
+	cfg->low_speed_time_s = o->low_speed_time_s;
+	cfg->max_recv_speed = o->max_recv_speed;
+	cfg->max_file_size = o->max_file_size;
+	cfg->event_cb = o->event_cb;
+	cfg->event_cb_payload = o->event_cb_payload;
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->state_dir);
+	free(cfg->download_dir);
+	free(cfg->ca_file);
+	free(cfg->pinned_public_key);
+	free(cfg->proxy);
+	free(cfg->user_agent);
+	memset(cfg, 0, sizeof(*cfg));
+}

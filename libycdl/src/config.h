@@ -1,0 +1,45 @@
+/* config.h — a session's settings, copied from ycdl_session_options. */
+#ifndef YCDL_CONFIG_H
+#define YCDL_CONFIG_H
+
+#include "ycdl.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct config {
+	char *state_dir;          /* absolute root of all sessions' state */
+	char *download_dir;       /* absolute */
+	char *ca_file;
+	char *pinned_public_key;
+	char *proxy;
+	char *user_agent;
+	unsigned int max_concurrent;
+	bool auto_resume;
+	bool allow_cellular;
+	bool verify_tls;
+	unsigned int progress_interval_ms;
+	unsigned int checkpoint_interval_ms;
+	uint64_t checkpoint_bytes;
+	unsigned int max_retries;
+	unsigned int retry_base_ms;
+	unsigned int retry_max_ms;
+	unsigned int max_retry_after_s;
+	unsigned int max_redirects;
+	unsigned int connect_timeout_ms;
+	unsigned int low_speed_limit;
+	unsigned int low_speed_time_s;
+	uint64_t max_recv_speed;
+	uint64_t max_file_size;
+	ycdl_event_cb event_cb;
+	void *event_cb_payload;
+};
+
+/* Validates opts (NULL: defaults) and fills cfg; on failure cfg is empty. */
+int config_from_options(struct config *cfg, const ycdl_session_options *opts);
+void config_free(struct config *cfg);
+
+/* True when identifier is usable as a session name (and a directory name). */
+bool config_identifier_is_valid(const char *identifier);
+
+#endif

@@ -1,0 +1,172 @@
+/* loop.c — a libevent loop on its own thread, fed by a command queue. */
+#include "loop.h"
+
+#include "error.h"
+#include "ycdl.h"
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct loop_command {
+	loop_fn fn;
+	void *arg;
+	int result;
+	bool done;
+	char message[1024];
+	struct loop_command *next;
+};
+
+static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
+static int evthread_status;
+
+/* libevent must be told once, process-wide, to lock its bases, so that
+ * event_active() may be called from API threads. */
+static void enable_evthread(void)
+{
+	evthread_status = evthread_use_pthreads();
+}
+
+/* Commands queued behind the one that closed the session are refused. */
+static void run_command(struct loop *loop, struct loop_command *cmd, bool accepting)
+{
+	error_clear();
+	cmd->result = accepting ? cmd->fn(loop->session, cmd->arg)
+		: error_set(YCDL_E_CLOSED, "the session is closed");
+	if (cmd->result != 0)
+		strncpy(cmd->message, ycdl_last_error_message(), sizeof(cmd->message) - 1);
+}
+
+/* Runs every queued command; each caller is woken when its own is done. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *loop = arg;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&loop->mutex);
+	while (loop->head) {
+		struct loop_command *cmd = loop->head;
+		bool accepting = loop->accepting;
+
+		loop->head = cmd->next;
+		if (!loop->head)
+			loop->tail = NULL;
+		pthread_mutex_unlock(&loop->mutex);
+		run_command(loop, cmd, accepting);
+		pthread_mutex_lock(&loop->mutex);
+		cmd->done = true;
+		pthread_cond_broadcast(&loop->answered);
+	}
+	pthread_mutex_unlock(&loop->mutex);
+}
+
+int loop_init(struct loop *loop, struct ycdl_session *session)
+{
+	memset(loop, 0, sizeof(*loop));
+	loop->session = session;
+	pthread_once(&evthread_once, enable_evthread);
+	if (evthread_status != 0)
+		return error_set(YCDL_E_INTERNAL, "libevent has no thread support");
+	pthread_mutex_init(&loop->mutex, NULL);
+	pthread_cond_init(&loop->answered, NULL);
+	loop->base = event_base_new();
+	if (!loop->base)
+		return error_set(YCDL_E_NOMEM, "cannot create the event loop");
+	loop->wake = event_new(loop->base, -1, 0, on_wake, loop);
+	if (!loop->wake)
+		return error_set(YCDL_E_NOMEM, "cannot create the wake event");
+	return 0;
+}
+
+static void *thread_main(void *arg)
+{
+	struct loop *loop = arg;
+
+	event_base_loop(loop->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+int loop_start(struct loop *loop)
+{
+	loop->accepting = true;
+	if (pthread_create(&loop->thread, NULL, thread_main, loop) != 0) {
+		loop->accepting = false;
+		return error_set(YCDL_E_NOMEM, "cannot start the loop thread");
+	}
+	loop->running = true;
+	return 0;
+}
+
+bool loop_on_thread(const struct loop *loop)
+{
+	return loop->running && pthread_equal(pthread_self(), loop->thread);
+}
+
+int loop_call(struct loop *loop, loop_fn fn, void *arg)
+{
+	struct loop_command cmd = { .fn = fn, .arg = arg };
+
+	if (loop_on_thread(loop)) {
+		if (!loop->accepting)
+			return error_set(YCDL_E_CLOSED, "the session is closing");
+		return fn(loop->session, arg);
+	}
+	pthread_mutex_lock(&loop->mutex);
+	if (!loop->accepting) {
+		pthread_mutex_unlock(&loop->mutex);
+		return error_set(YCDL_E_CLOSED, "the session is closed");
+	}
+	if (loop->tail)
+		loop->tail->next = &cmd;
+	else
+		loop->head = &cmd;
+	loop->tail = &cmd;
+	event_active(loop->wake, 0, 0);
+	while (!cmd.done)
+		pthread_cond_wait(&loop->answered, &loop->mutex);
+	pthread_mutex_unlock(&loop->mutex);
+	if (cmd.result != 0)
+		error_set_message(cmd.message);
+	return cmd.result;
+}
+
+void loop_request_exit(struct loop *loop)
+{
+	pthread_mutex_lock(&loop->mutex);
+	loop->accepting = false;
+	pthread_mutex_unlock(&loop->mutex);
+	event_base_loopbreak(loop->base);
+}
+
+void loop_join(struct loop *loop)
+{
+	if (loop->running)
+		pthread_join(loop->thread, NULL);
+	loop->running = false;
+}
+
+void loop_free(struct loop *loop)
+{
+	if (!loop->base)
+		return;
+	loop_join(loop);
+	/* Commands that raced with the exit are answered, not left hanging. */
+	pthread_mutex_lock(&loop->mutex);
+	for (struct loop_command *cmd = loop->head; cmd; cmd = cmd->next) {
+		cmd->result = YCDL_E_CLOSED;
+		strcpy(cmd->message, "the session is closed");
+		cmd->done = true;
+	}
+	loop->head = loop->tail = NULL;
+	pthread_cond_broadcast(&loop->answered);
+	pthread_mutex_unlock(&loop->mutex);
+	if (loop->wake)
+		event_free(loop->wake);
+	if (loop->base)
+		event_base_free(loop->base);
+	pthread_mutex_destroy(&loop->mutex);
+	pthread_cond_destroy(&loop->answered);
+	memset(loop, 0, sizeof(*loop));
+}

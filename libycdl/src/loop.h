@@ -1,0 +1,45 @@
+/* loop.h — the session's loop thread and the posting of calls onto it.
+ *
+ * All session state is touched only on the loop thread. A public function
+ * called on another thread posts a command and waits for its answer; called
+ * on the loop thread itself (from an event callback) it runs at once. */
+#ifndef YCDL_LOOP_H
+#define YCDL_LOOP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+struct event_base;
+struct event;
+struct ycdl_session;
+struct loop_command;
+
+typedef int (*loop_fn)(struct ycdl_session *session, void *arg);
+
+struct loop {
+	struct event_base *base;
+	struct event *wake;          /* made active when commands are queued */
+	pthread_t thread;
+	bool running;                /* the thread was started */
+	bool accepting;              /* commands are still taken */
+	pthread_mutex_t mutex;
+	pthread_cond_t answered;
+	struct loop_command *head, *tail;
+	struct ycdl_session *session;
+};
+
+int loop_init(struct loop *loop, struct ycdl_session *session);
+int loop_start(struct loop *loop);
+/* Runs fn(session, arg) on the loop thread and returns its result; the
+ * detailed error message travels back to the calling thread. */
+int loop_call(struct loop *loop, loop_fn fn, void *arg);
+bool loop_on_thread(const struct loop *loop);
+/* Stops taking commands (later calls get YCDL_E_CLOSED) and makes the loop
+ * return once the current callback ends. Loop thread only. */
+void loop_request_exit(struct loop *loop);
+/* Waits for the loop thread to return (after loop_request_exit). */
+void loop_join(struct loop *loop);
+/* Frees the loop; joins first if still running. */
+void loop_free(struct loop *loop);
+
+#endif

@@ -1,0 +1,25 @@
+/* multi.h — libcurl's multi *socket* interface driven by the session's
+ * libevent loop: curl says which sockets to watch and when to wake it;
+ * libevent watches; activity goes back through curl_multi_socket_action. */
+#ifndef YCDL_MULTI_H
+#define YCDL_MULTI_H
+
+#include <curl/curl.h>
+
+struct ycdl_session;
+struct event;
+
+struct multi {
+	CURLM *handle;
+	struct event *timer;
+	struct ycdl_session *session;
+	int running;
+};
+
+int multi_init(struct multi *m, struct ycdl_session *s);
+void multi_free(struct multi *m);
+int multi_add(struct multi *m, CURL *easy);
+/* Never call from inside a curl callback. */
+void multi_remove(struct multi *m, CURL *easy);
+
+#endif

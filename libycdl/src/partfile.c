@@ -1,0 +1,140 @@
+/* partfile.c — opening part files safely and placing finished files. */
+#define _GNU_SOURCE
+#include "partfile.h"
+
+#include "util.h"
+#include "ycdl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_size)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	uint64_t size;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	size = (uint64_t)st.st_size;
+	if (size > keep) {
+		if (ftruncate(fd, (off_t)keep) != 0) {
+			int err = errno;
+
+			close(fd);
+			return -err;
+		}
+		size = keep;
+	}
+	if (lseek(fd, (off_t)size, SEEK_SET) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	*out_fd = fd;
+	*out_size = size;
+	return 0;
+}
+
+int partfile_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* "dir/name.ext" -> "dir/name (n).ext"; the extension is the last dot of
+ * the last component, unless that dot starts the name. */
+static char *numbered_name(const char *dest, unsigned int n)
+{
+	const char *slash = strrchr(dest, '/');
+	const char *base = slash ? slash + 1 : dest;
+	const char *dot = strrchr(base, '.');
+
+	if (!dot || dot == base)
+		return util_printf("%s (%u)", dest, n);
+	return util_printf("%.*s (%u)%s", (int)(dot - dest), dest, n, dot);
+}
+
+int partfile_choose_dest(const char *dest, int conflict, char **out)
+{
+	if (conflict == YCDL_CONFLICT_OVERWRITE || !partfile_exists(dest)) {
+		*out = strdup(dest);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (conflict != YCDL_CONFLICT_RENAME)
+		return -EEXIST;
+	for (unsigned int n = 1; n < 10000; n++) {
+		char *candidate = numbered_name(dest, n);
+
+		if (!candidate)
+			return -ENOMEM;
+		if (!partfile_exists(candidate)) {
+			*out = candidate;
+			return 0;
+		}
+		free(candidate);
+	}
+	return -EEXIST;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return lstat(a, &sa) == 0 && lstat(b, &sb) == 0 &&
+		sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* File systems without hard links: check, then rename (a small race that
+ * link() would have closed). */
+static int place_without_link(const char *part, const char *dest)
+{
+	if (partfile_exists(dest))
+		return -EEXIST;
+	return rename(part, dest) == 0 ? 0 : -errno;
+}
+
+int partfile_place(const char *part, const char *dest, int overwrite)
+{
+	int rc = 0;
+
+	if (overwrite) {
+		if (rename(part, dest) != 0)
+			return -errno;
+		return util_fsync_parent_dir(dest);
+	}
+	if (link(part, dest) != 0) {
+		int err = errno;
+
+		if (err == EEXIST && same_file(part, dest))
+			rc = 0;     /* an earlier attempt linked it already */
+		else if (err == EPERM || err == ENOTSUP || err == EOPNOTSUPP ||
+				err == EMLINK) {
+			rc = place_without_link(part, dest);
+			return rc != 0 ? rc : util_fsync_parent_dir(dest);
+		} else
+			return -err;
+	}
+	if (unlink(part) != 0 && errno != ENOENT)
+		rc = -errno;
+	if (rc == 0)
+		rc = util_fsync_parent_dir(dest);
+	return rc;
+}

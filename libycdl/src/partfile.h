@@ -1,0 +1,32 @@
+/* partfile.h — the file a download accumulates in, and moving it into place.
+ *
+ * Part files are created 0600 without following symbolic links. Placing a
+ * finished file never clobbers an existing one unless asked: it is linked
+ * into place (link fails on an existing name, atomically) and then unlinked,
+ * or renamed when the caller chose overwrite. */
+#ifndef YCDL_PARTFILE_H
+#define YCDL_PARTFILE_H
+
+#include <stdint.h>
+
+/* Opens (creating) path for writing and cuts it to at most keep bytes.
+ * *out_size receives the size it has afterwards (<= keep when the file was
+ * shorter). Returns 0 or a negative errno. */
+int partfile_open(const char *path, uint64_t keep, int *out_fd,
+		uint64_t *out_size);
+
+/* Picks the name a finished file will get under conflict policy
+ * (ycdl_conflict): dest itself, or "name (N).ext" for the first free N.
+ * Returns 0 with *out allocated, -EEXIST when dest is taken and the policy
+ * is fail, or another negative errno. */
+int partfile_choose_dest(const char *dest, int conflict, char **out);
+
+/* Moves part to dest: no-clobber link+unlink (or rename when overwrite).
+ * Idempotent: when dest is already part's own inode, only unlinks part.
+ * Returns 0, -EEXIST when dest belongs to somebody else, or -errno. */
+int partfile_place(const char *part, const char *dest, int overwrite);
+
+/* True when path exists (without following a final symlink). */
+int partfile_exists(const char *path);
+
+#endif

@@ -1,0 +1,354 @@
+/* session.c — opening a session (lock, restore, loop thread), closing it,
+ * and the session-wide settings. */
+#define _GNU_SOURCE
+#include "session.h"
+
+#include "completion.h"
+#include "error.h"
+#include "lock.h"
+#include "snapshot.h"
+#include "transfer.h"
+#include "util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_status = CURLE_FAILED_INIT;
+
+static void init_curl(void)
+{
+	curl_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+YCDL_EXTERN const char *ycdl_version(void)
+{
+	return YCDL_VERSION_STRING;
+}
+
+YCDL_EXTERN void ycdl_free(void *ptr)
+{
+	free(ptr);
+}
+
+YCDL_EXTERN const char *ycdl_status_name(int status)
+{
+	switch (status) {
+	case YCDL_STATUS_WAITING: return "waiting";
+	case YCDL_STATUS_DOWNLOADING: return "downloading";
+	case YCDL_STATUS_PAUSED: return "paused";
+	case YCDL_STATUS_WAITING_FOR_NETWORK: return "waiting-for-network";
+	case YCDL_STATUS_FINISHED: return "finished";
+	case YCDL_STATUS_FAILED: return "failed";
+	default: return "unknown";
+	}
+}
+
+uint64_t session_random(struct ycdl_session *s)
+{
+	/* xorshift64*: plenty for spreading retries, never used for secrets. */
+	uint64_t x = s->rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->rng_state = x;
+	return x * 2685821657736338717ull;
+}
+
+/* ------------------------------------------------------------ restore */
+
+static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
+{
+	struct ycdl_session *s = ctx;
+	struct task *t;
+	int rc = snapshot_to_task(&t, snap);
+
+	if (rc != 0)
+		return rc;
+	if (tasks_find_url(&s->tasks, t->url) || tasks_find_dest(&s->tasks, t->dest_path)) {
+		task_free(t);
+		return error_set(YCDL_E_STORE, "snapshot duplicates another task");
+	}
+	t->session = s;
+	if (!tasks_insert(&s->tasks, t)) {
+		task_free(t);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Running tasks come back paused (the seed's behaviour), or queued with
+ * auto-resume; finished files interrupted mid-placement are placed. */
+static void settle_restored(struct ycdl_session *s)
+{
+	for (struct task *t = s->tasks.first; t; t = t->all_next) {
+		if (t->status == YCDL_STATUS_FINISHED)
+			completion_recover_finished(s, t);
+		else if (task_status_is_pending(t->status) && s->cfg.auto_resume)
+			scheduler_enqueue(s, t);
+		else if (task_status_is_pending(t->status))
+			task_set_status(s, t, YCDL_STATUS_PAUSED);
+	}
+}
+
+/* ------------------------------------------------------- compaction */
+
+struct compaction {
+	struct task *next;
+	struct snapshot_view view;
+	bool holding;
+};
+
+static int next_snapshot(void *ctx, const Ycdl__TaskSnapshot **out)
+{
+	struct compaction *c = ctx;
+	struct task *t = c->next;
+
+	if (c->holding)
+		snapshot_view_release(&c->view);
+	c->holding = false;
+	*out = NULL;
+	if (!t)
+		return 0;
+	c->next = t->all_next;
+	if (snapshot_view_of(&c->view, t) != 0)
+		return error_set(YCDL_E_NOMEM, "out of memory while compacting");
+	c->holding = true;
+	*out = &c->view.snap;
+	return 0;
+}
+
+int session_compact(struct ycdl_session *s)
+{
+	struct compaction c = { s->tasks.first, { YCDL__TASK_SNAPSHOT__INIT, NULL }, false };
+	int rc = store_rewrite(&s->store, next_snapshot, &c);
+
+	if (c.holding)
+		snapshot_view_release(&c.view);
+	return rc;
+}
+
+/* ------------------------------------------------------- open / close */
+
+static void session_destroy(struct ycdl_session *s)
+{
+	loop_join(&s->loop);
+	scheduler_free(&s->sched);
+	if (s->store.path)
+		store_close(&s->store);
+	tasks_free(&s->tasks);
+	multi_free(&s->multi);
+	event_queue_free(&s->events);
+	loop_free(&s->loop);
+	lock_release(s->lock_fd);
+	config_free(&s->cfg);
+	free(s->identifier);
+	free(s->dir);
+	free(s);
+}
+
+static int open_state(struct ycdl_session *s)
+{
+	struct store_load_result res;
+	int rc;
+
+	if (!(s->dir = util_printf("%s/%s", s->cfg.state_dir, s->identifier)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if ((rc = util_mkdir_p(s->dir)) != 0)
+		return error_set(YCDL_E_IO, "cannot create %s: %s", s->dir, strerror(-rc));
+	if ((rc = lock_acquire(s->dir, &s->lock_fd)) != 0)
+		return rc;
+	if ((rc = loop_init(&s->loop, s)) != 0 || (rc = multi_init(&s->multi, s)) != 0 ||
+	    (rc = event_queue_init(&s->events, s)) != 0 ||
+	    (rc = scheduler_init(&s->sched, s)) != 0)
+		return rc;
+	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
+	if (rc == 0) {
+		emit_session_restored(s, res.found, res.quarantined, res.quarantine_path);
+		settle_restored(s);
+	}
+	free(res.quarantine_path);
+	return rc;
+}
+
+YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
+		const ycdl_session_options *opts)
+{
+	struct ycdl_session *s;
+	int rc;
+
+	error_clear();
+	if (!out)
+		return error_set(YCDL_E_INVALID, "out is NULL");
+	if (!config_identifier_is_valid(identifier))
+		return error_set(YCDL_E_INVALID, "identifier must be 1..200 of "
+				"[A-Za-z0-9._-] and not \".\" or \"..\"");
+	pthread_once(&curl_once, init_curl);
+	if (curl_status != CURLE_OK)
+		return error_set(YCDL_E_INTERNAL, "curl_global_init failed");
+	if (!(s = calloc(1, sizeof(*s))))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	s->lock_fd = -1;
+	tasks_init(&s->tasks);
+	s->rng_state = (uint64_t)util_wall_ms() ^ ((uint64_t)getpid() << 32) ^
+		(uint64_t)(uintptr_t)s;
+	if (!s->rng_state)
+		s->rng_state = 1;
+	if (!(s->identifier = strdup(identifier)))
+		rc = error_set(YCDL_E_NOMEM, "out of memory");
+	else if ((rc = config_from_options(&s->cfg, opts)) == 0 &&
+		 (rc = open_state(s)) == 0)
+		rc = loop_start(&s->loop);
+	if (rc != 0) {
+		char message[1024];
+
+		strncpy(message, ycdl_last_error_message(), sizeof(message) - 1);
+		message[sizeof(message) - 1] = '\0';
+		session_destroy(s);
+		error_set_message(message);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+static int shutdown_on_loop(struct ycdl_session *s, void *arg)
+{
+	(void)arg;
+	s->closing = true;
+	scheduler_stop_all(s);
+	(void)store_sync(&s->store);
+	loop_request_exit(&s->loop);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_session_close(ycdl_session *s)
+{
+	int rc;
+
+	error_clear();
+	if (!s)
+		return 0;
+	if (loop_on_thread(&s->loop))
+		return error_set(YCDL_E_STATE, "a session cannot be closed from its "
+				"own event callback");
+	rc = loop_call(&s->loop, shutdown_on_loop, NULL);
+	session_destroy(s);
+	return rc == YCDL_E_CLOSED ? 0 : rc;
+}
+
+/* ------------------------------------------------------------ events */
+
+YCDL_EXTERN int ycdl_session_event_fd(int *out_fd, ycdl_session *s)
+{
+	error_clear();
+	if (!out_fd || !s)
+		return error_set(YCDL_E_INVALID, "out_fd and session are required");
+	*out_fd = s->events.pipe_read;
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
+		ycdl_session *s)
+{
+	error_clear();
+	if (!out_data || !out_len || !s)
+		return error_set(YCDL_E_INVALID, "out_data, out_len and session are "
+				"required");
+	return event_queue_pop(&s->events, out_data, out_len);
+}
+
+YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *s, int timeout_ms)
+{
+	struct pollfd pfd;
+	int n;
+
+	error_clear();
+	if (!s)
+		return error_set(YCDL_E_INVALID, "session is NULL");
+	pfd.fd = s->events.pipe_read;
+	pfd.events = POLLIN;
+	do {
+		n = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return error_set(YCDL_E_IO, "poll: %s", strerror(errno));
+	return n > 0 ? 0 : YCDL_E_AGAIN;
+}
+
+/* ----------------------------------------------------------- settings */
+
+struct setting {
+	uint64_t value;
+};
+
+static int set_max_concurrent(struct ycdl_session *s, void *arg)
+{
+	s->sched.max_concurrent = (unsigned int)((struct setting *)arg)->value;
+	scheduler_request_pump(s);
+	return 0;
+}
+
+static int set_network(struct ycdl_session *s, void *arg)
+{
+	s->sched.network = (int)((struct setting *)arg)->value;
+	scheduler_policy_changed(s);
+	return 0;
+}
+
+static int set_allow_cellular(struct ycdl_session *s, void *arg)
+{
+	s->sched.allow_cellular = ((struct setting *)arg)->value != 0;
+	scheduler_policy_changed(s);
+	return 0;
+}
+
+static int set_speed(struct ycdl_session *s, void *arg)
+{
+	s->sched.max_recv_speed = ((struct setting *)arg)->value;
+	scheduler_speed_changed(s);
+	return 0;
+}
+
+static int apply_setting(ycdl_session *s, loop_fn fn, uint64_t value)
+{
+	struct setting setting = { value };
+
+	if (!s)
+		return error_set(YCDL_E_INVALID, "session is NULL");
+	return loop_call(&s->loop, fn, &setting);
+}
+
+YCDL_EXTERN int ycdl_session_set_max_concurrent(ycdl_session *s, unsigned int n)
+{
+	error_clear();
+	if (n == 0 || n > 1000)
+		return error_set(YCDL_E_INVALID, "max_concurrent must be 1..1000");
+	return apply_setting(s, set_max_concurrent, n);
+}
+
+YCDL_EXTERN int ycdl_session_set_network(ycdl_session *s, ycdl_network network)
+{
+	error_clear();
+	if ((int)network < YCDL_NETWORK_UNKNOWN || network > YCDL_NETWORK_OFFLINE)
+		return error_set(YCDL_E_INVALID, "network must be a ycdl_network");
+	return apply_setting(s, set_network, (uint64_t)network);
+}
+
+YCDL_EXTERN int ycdl_session_set_allow_cellular(ycdl_session *s, int allow)
+{
+	error_clear();
+	return apply_setting(s, set_allow_cellular, allow != 0);
+}
+
+YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *s, uint64_t bps)
+{
+	error_clear();
+	return apply_setting(s, set_speed, bps);
+}

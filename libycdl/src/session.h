@@ -1,0 +1,37 @@
+/* session.h — the session: the one object that owns a loop, a curl multi
+ * handle, the task table, the event queue and the snapshot store. */
+#ifndef YCDL_SESSION_H
+#define YCDL_SESSION_H
+
+#include "config.h"
+#include "events.h"
+#include "loop.h"
+#include "multi.h"
+#include "scheduler.h"
+#include "store.h"
+#include "tasks.h"
+
+#include <stdint.h>
+
+struct ycdl_session {
+	char *identifier;
+	char *dir;                 /* <state_dir>/<identifier> */
+	struct config cfg;
+	int lock_fd;
+	struct loop loop;
+	struct multi multi;
+	struct event_queue events;
+	struct store store;
+	struct tasks tasks;
+	struct scheduler sched;
+	uint64_t rng_state;        /* for retry jitter */
+	bool closing;
+};
+
+/* Rewrites the journal with one snapshot per task. */
+int session_compact(struct ycdl_session *s);
+
+/* A pseudo-random number for jitter (not for secrets). */
+uint64_t session_random(struct ycdl_session *s);
+
+#endif

@@ -1,0 +1,159 @@
+/* snapshot.c — task <-> ycdl.TaskSnapshot. Snapshots are read back by other
+ * processes after crashes, so nothing in one is trusted before it is
+ * checked. */
+#define _GNU_SOURCE
+#include "snapshot.h"
+
+#include "error.h"
+#include "naming.h"
+#include "task.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define S(x) ((char *)((x) ? (x) : ""))
+
+int snapshot_view_of(struct snapshot_view *view, const struct task *t)
+{
+	Ycdl__TaskSnapshot *snap = &view->snap;
+	size_t n = 0;
+
+	ycdl__task_snapshot__init(snap);
+	view->headers = NULL;
+	if (t->header_count) {
+		view->headers = calloc(t->header_count, sizeof(char *));
+		if (!view->headers)
+			return YCDL_E_NOMEM;
+		for (size_t i = 0; i < t->header_count; i++)
+			if (!task_header_is_secret(t->headers[i]))
+				view->headers[n++] = t->headers[i];
+	}
+	snap->key = S(t->key);
+	snap->url = S(t->url);
+	snap->final_url = S(t->final_url);
+	snap->dest_path = S(t->dest_path);
+	snap->part_path = S(t->part_path);
+	snap->file_id = S(t->file_id);
+	snap->display_name = S(t->display_name);
+	snap->thumbnail_url = S(t->thumbnail_url);
+	snap->user_data.data = t->user_data;
+	snap->user_data.len = t->user_data_len;
+	snap->n_headers = n;
+	snap->headers = view->headers;
+	snap->had_credentials = t->had_credentials;
+	snap->allow_cellular = t->allow_cellular;
+	snap->priority = t->priority;
+	snap->expected_size = t->expected_size;
+	snap->expected_checksum = S(t->expected_checksum);
+	snap->status = (Ycdl__TaskStatus)t->status;
+	snap->offset = t->synced_offset;
+	snap->total = t->total;
+	snap->etag = S(t->etag);
+	snap->last_modified = S(t->last_modified);
+	snap->resumability = (Ycdl__Resumability)t->resumability;
+	snap->retries = t->retries;
+	snap->error_code = t->error_code;
+	snap->error_message = S(t->error_message);
+	snap->http_status = t->http_status;
+	snap->order = t->order;
+	snap->created_ms = t->created_ms;
+	snap->conflict = (uint32_t)t->conflict;
+	snap->use_content_disposition = t->use_content_disposition;
+	snap->sha256_hex = S(t->sha256_hex);
+	snap->max_recv_speed = t->max_recv_speed;
+	return 0;
+}
+
+void snapshot_view_release(struct snapshot_view *view)
+{
+	free(view->headers);
+	view->headers = NULL;
+}
+
+static bool is_absolute(const char *path)
+{
+	return path && path[0] == '/';
+}
+
+static int check(const Ycdl__TaskSnapshot *s)
+{
+	if (!naming_key_is_valid(s->key) || util_is_empty(s->url))
+		return error_set(YCDL_E_STORE, "snapshot without key or URL");
+	if (!is_absolute(s->dest_path) || !is_absolute(s->part_path) ||
+	    strcmp(s->dest_path, s->part_path) == 0)
+		return error_set(YCDL_E_STORE, "snapshot %s has bad paths", s->key);
+	if (s->status < YCDL__TASK_STATUS__TASK_STATUS_WAITING ||
+	    s->status > YCDL__TASK_STATUS__TASK_STATUS_FAILED ||
+	    s->conflict > YCDL_CONFLICT_RENAME ||
+	    (s->total >= 0 && s->offset > (uint64_t)s->total) ||
+	    (int)s->resumability < RESUMABLE_UNKNOWN || (int)s->resumability > RESUMABLE_NO)
+		return error_set(YCDL_E_STORE, "snapshot %s is inconsistent", s->key);
+	return 0;
+}
+
+static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
+{
+	struct { char **dst; const char *src; } fields[] = {
+		{ &t->key, s->key }, { &t->url, s->url },
+		{ &t->final_url, s->final_url }, { &t->dest_path, s->dest_path },
+		{ &t->part_path, s->part_path }, { &t->file_id, s->file_id },
+		{ &t->display_name, s->display_name },
+		{ &t->thumbnail_url, s->thumbnail_url },
+		{ &t->expected_checksum, s->expected_checksum },
+		{ &t->etag, s->etag }, { &t->last_modified, s->last_modified },
+		{ &t->error_message, s->error_message },
+		{ &t->sha256_hex, s->sha256_hex },
+	};
+
+	for (size_t i = 0; i < YCDL_ARRAY_SIZE(fields); i++)
+		if (!(*fields[i].dst = util_strdup_or_empty(fields[i].src)))
+			return YCDL_E_NOMEM;
+	if (s->user_data.len) {
+		if (!(t->user_data = malloc(s->user_data.len)))
+			return YCDL_E_NOMEM;
+		memcpy(t->user_data, s->user_data.data, s->user_data.len);
+		t->user_data_len = s->user_data.len;
+	}
+	if (s->n_headers) {
+		if (!(t->headers = calloc(s->n_headers, sizeof(char *))))
+			return YCDL_E_NOMEM;
+		for (size_t i = 0; i < s->n_headers; i++, t->header_count++)
+			if (!(t->headers[i] = strdup(s->headers[i])))
+				return YCDL_E_NOMEM;
+	}
+	return 0;
+}
+
+int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
+{
+	struct task *t;
+	int rc;
+
+	if ((rc = check(s)) != 0)
+		return rc;
+	if (!(t = calloc(1, sizeof(*t))))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (copy_strings(t, s) != 0) {
+		task_free(t);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	t->had_credentials = s->had_credentials;
+	t->allow_cellular = s->allow_cellular;
+	t->priority = s->priority;
+	t->expected_size = s->expected_size;
+	t->status = (int)s->status;
+	t->offset = t->synced_offset = s->offset;
+	t->total = s->total;
+	t->resumability = (int)s->resumability;
+	t->retries = s->retries;
+	t->error_code = s->error_code;
+	t->http_status = s->http_status;
+	t->order = s->order;
+	t->created_ms = s->created_ms;
+	t->conflict = (int)s->conflict;
+	t->use_content_disposition = s->use_content_disposition;
+	t->max_recv_speed = s->max_recv_speed;
+	*out = t;
+	return 0;
+}

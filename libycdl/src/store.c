@@ -1,0 +1,551 @@
+/* store.c — the snapshot journal: framing, loading with damage control,
+ * batched syncing and atomic rewrites. See store.h for the format. */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include "error.h"
+#include "strmap.h"
+#include "util.h"
+#include "ycdl.h"
+#include "ycdl.pb-c.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define FILE_MAGIC "YCDLJRN1"
+#define FILE_MAGIC_LEN 8
+#define RECORD_MAGIC 0x52444359u    /* "YCDR" read little endian */
+#define FRAME_LEN 12
+#define MAX_RECORD_LEN (16u << 20)
+
+/* ------------------------------------------------------------ framing */
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t payload_crc(const unsigned char *p, size_t len)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
+}
+
+/* Frames rec into st->buf; returns the frame's length or 0 on ENOMEM. */
+static size_t encode_record(struct store *st, const Ycdl__JournalRecord *rec)
+{
+	size_t len = ycdl__journal_record__get_packed_size(rec);
+	size_t need = FRAME_LEN + len;
+
+	if (need > st->buf_cap) {
+		unsigned char *buf = realloc(st->buf, need);
+
+		if (!buf)
+			return 0;
+		st->buf = buf;
+		st->buf_cap = need;
+	}
+	ycdl__journal_record__pack(rec, st->buf + FRAME_LEN);
+	put_le32(st->buf, RECORD_MAGIC);
+	put_le32(st->buf + 4, (uint32_t)len);
+	put_le32(st->buf + 8, payload_crc(st->buf + FRAME_LEN, len));
+	return need;
+}
+
+enum frame_result { FRAME_OK, FRAME_TORN, FRAME_BAD };
+
+/* Checks the record at data[pos]; on FRAME_OK *rec is decoded and *next is
+ * the position after it. */
+static enum frame_result read_frame(const unsigned char *data, size_t size,
+		size_t pos, Ycdl__JournalRecord **rec, size_t *next)
+{
+	uint32_t len;
+
+	if (size - pos < FRAME_LEN)
+		return FRAME_TORN;
+	if (get_le32(data + pos) != RECORD_MAGIC)
+		return FRAME_BAD;
+	len = get_le32(data + pos + 4);
+	if (len > MAX_RECORD_LEN)
+		return FRAME_BAD;
+	if (size - pos - FRAME_LEN < len)
+		return FRAME_TORN;
+	if (payload_crc(data + pos + FRAME_LEN, len) != get_le32(data + pos + 8))
+		return FRAME_BAD;
+	*rec = ycdl__journal_record__unpack(NULL, len, data + pos + FRAME_LEN);
+	if (!*rec)
+		return FRAME_BAD;
+	*next = pos + FRAME_LEN + len;
+	return FRAME_OK;
+}
+
+/* ------------------------------------------------------------ loading */
+
+/* The live records found while reading, last one per key. */
+struct live_set {
+	struct strmap index;            /* key -> slot index + 1 */
+	Ycdl__JournalRecord **slots;
+	size_t count, cap;
+	size_t iter;
+};
+
+static void live_set_free(struct live_set *ls)
+{
+	for (size_t i = 0; i < ls->count; i++)
+		if (ls->slots[i])
+			ycdl__journal_record__free_unpacked(ls->slots[i], NULL);
+	free(ls->slots);
+	strmap_free(&ls->index);
+}
+
+static int live_set_apply(struct live_set *ls, Ycdl__JournalRecord *rec)
+{
+	const char *key = rec->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT
+		? rec->put->key : rec->remove_key;
+	size_t idx = (size_t)(uintptr_t)strmap_get(&ls->index, key);
+
+	if (idx) {
+		/* The old record owns the key string the index points to. */
+		strmap_remove(&ls->index, key);
+		ycdl__journal_record__free_unpacked(ls->slots[idx - 1], NULL);
+		ls->slots[idx - 1] = NULL;
+	}
+	if (rec->kind_case != YCDL__JOURNAL_RECORD__KIND_PUT) {
+		ycdl__journal_record__free_unpacked(rec, NULL);
+		return 0;
+	}
+	if (ls->count == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 256;
+		Ycdl__JournalRecord **slots = realloc(ls->slots, cap * sizeof(*slots));
+
+		if (!slots)
+			goto nomem;
+		ls->slots = slots;
+		ls->cap = cap;
+	}
+	ls->slots[ls->count++] = rec;
+	if (!strmap_put(&ls->index, rec->put->key, (void *)(uintptr_t)ls->count)) {
+		ls->slots[--ls->count] = NULL;
+		goto nomem;
+	}
+	return 0;
+nomem:
+	ycdl__journal_record__free_unpacked(rec, NULL);
+	return error_set(YCDL_E_NOMEM, "out of memory reading the journal");
+}
+
+/* Looks for the next position after pos where a whole record checks out. */
+static size_t resync(const unsigned char *data, size_t size, size_t pos)
+{
+	for (size_t p = pos + 1; p + FRAME_LEN <= size; p++) {
+		Ycdl__JournalRecord *rec;
+		size_t next;
+
+		if (get_le32(data + p) != RECORD_MAGIC)
+			continue;
+		if (read_frame(data, size, p, &rec, &next) == FRAME_OK) {
+			ycdl__journal_record__free_unpacked(rec, NULL);
+			return p;
+		}
+	}
+	return size;
+}
+
+struct scan_result {
+	size_t valid_end;       /* where a torn tail starts, else size */
+	unsigned int damaged;   /* damaged regions */
+};
+
+static bool record_is_sane(const Ycdl__JournalRecord *rec)
+{
+	if (rec->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT)
+		return rec->put && !util_is_empty(rec->put->key);
+	return rec->kind_case == YCDL__JOURNAL_RECORD__KIND_REMOVE_KEY &&
+		!util_is_empty(rec->remove_key);
+}
+
+static int scan(const unsigned char *data, size_t size, struct live_set *ls,
+		struct scan_result *res)
+{
+	size_t pos = FILE_MAGIC_LEN;
+
+	res->valid_end = size;
+	res->damaged = 0;
+	while (pos < size) {
+		Ycdl__JournalRecord *rec = NULL;
+		size_t next;
+		enum frame_result fr = read_frame(data, size, pos, &rec, &next);
+		int rc;
+
+		if (fr == FRAME_TORN) {
+			res->valid_end = pos;
+			break;
+		}
+		if (fr == FRAME_BAD || !record_is_sane(rec)) {
+			if (rec)
+				ycdl__journal_record__free_unpacked(rec, NULL);
+			res->damaged++;
+			pos = resync(data, size, pos);
+			continue;
+		}
+		if ((rc = live_set_apply(ls, rec)) != 0)
+			return rc;
+		pos = next;
+	}
+	return 0;
+}
+
+static int read_whole_file(int fd, unsigned char **out, size_t *out_len)
+{
+	struct stat st;
+	unsigned char *data;
+	size_t done = 0;
+
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	if (!(data = malloc((size_t)st.st_size + 1)))
+		return -ENOMEM;
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, data + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(data);
+			return n < 0 ? -errno : -EIO;
+		}
+		done += (size_t)n;
+	}
+	*out = data;
+	*out_len = done;
+	return 0;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static int write_frame(struct store *st, size_t len)
+{
+	int rc = util_write_all(st->fd, st->buf, len);
+
+	if (rc != 0) {
+		/* Cut a half-written record off so the journal stays clean, and
+		 * write the next record where this one began. */
+		if (ftruncate(st->fd, (off_t)st->size) != 0 ||
+		    lseek(st->fd, (off_t)st->size, SEEK_SET) < 0)
+			(void)0; /* the frame CRC still rejects the fragment on load */
+		return error_set(error_from_errno(-rc) == YCDL_E_DISK_FULL ?
+				YCDL_E_DISK_FULL : YCDL_E_STORE,
+				"cannot write the journal %s: %s", st->path, strerror(-rc));
+	}
+	st->size += len;
+	st->records++;
+	return 0;
+}
+
+static void on_sync_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)store_sync(arg);
+}
+
+static void schedule_sync(struct store *st)
+{
+	struct timeval tv = { 0, (long)st->sync_delay_ms * 1000 };
+
+	st->unsynced = true;
+	if (st->sync_timer && !evtimer_pending(st->sync_timer, NULL))
+		evtimer_add(st->sync_timer, &tv);
+}
+
+int store_put(struct store *st, const Ycdl__TaskSnapshot *snap)
+{
+	Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
+	size_t len;
+	int rc;
+
+	rec.kind_case = YCDL__JOURNAL_RECORD__KIND_PUT;
+	rec.put = (Ycdl__TaskSnapshot *)snap;
+	if (!(len = encode_record(st, &rec)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if ((rc = write_frame(st, len)) != 0)
+		return rc;
+	schedule_sync(st);
+	return 0;
+}
+
+int store_remove(struct store *st, const char *key)
+{
+	Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
+	size_t len;
+	int rc;
+
+	rec.kind_case = YCDL__JOURNAL_RECORD__KIND_REMOVE_KEY;
+	rec.remove_key = (char *)key;
+	if (!(len = encode_record(st, &rec)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if ((rc = write_frame(st, len)) != 0)
+		return rc;
+	schedule_sync(st);
+	return 0;
+}
+
+int store_sync(struct store *st)
+{
+	if (st->fd < 0 || !st->unsynced)
+		return 0;
+	if (fdatasync(st->fd) != 0)
+		return error_set(YCDL_E_STORE, "cannot sync the journal %s: %s",
+				st->path, strerror(errno));
+	st->unsynced = false;
+	return 0;
+}
+
+bool store_needs_compaction(const struct store *st, size_t live)
+{
+	return st->records > 4096 && st->records > 4 * (uint64_t)live;
+}
+
+/* Writes header plus one record per snapshot into a temporary file, syncs it
+ * and renames it over the journal; the old journal stays intact until the
+ * rename, so a crash at any point leaves one complete journal. */
+int store_rewrite(struct store *st, store_next_fn next, void *ctx)
+{
+	char *tmp = util_printf("%s.tmp", st->path);
+	const Ycdl__TaskSnapshot *snap;
+	struct store fresh = *st;
+	int fd, rc = 0;
+
+	if (!tmp)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = error_set(YCDL_E_STORE, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fresh.fd = fd;
+	fresh.size = 0;
+	fresh.records = 0;
+	if ((rc = util_write_all(fd, FILE_MAGIC, FILE_MAGIC_LEN)) != 0) {
+		rc = error_set(YCDL_E_STORE, "cannot write %s: %s", tmp, strerror(-rc));
+		goto fail;
+	}
+	fresh.size = FILE_MAGIC_LEN;
+	while ((rc = next(ctx, &snap)) == 0 && snap) {
+		Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
+		size_t len;
+
+		rec.kind_case = YCDL__JOURNAL_RECORD__KIND_PUT;
+		rec.put = (Ycdl__TaskSnapshot *)snap;
+		if (!(len = encode_record(&fresh, &rec))) {
+			rc = error_set(YCDL_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		if ((rc = write_frame(&fresh, len)) != 0)
+			goto fail;
+	}
+	if (rc != 0)
+		goto fail;
+	if (fdatasync(fd) != 0 || rename(tmp, st->path) != 0) {
+		rc = error_set(YCDL_E_STORE, "cannot replace %s: %s", st->path,
+				strerror(errno));
+		goto fail;
+	}
+	(void)util_fsync_parent_dir(st->path);
+	if (st->fd >= 0)
+		close(st->fd);
+	st->buf = fresh.buf;
+	st->buf_cap = fresh.buf_cap;
+	st->fd = fd;
+	st->size = fresh.size;
+	st->records = fresh.records;
+	st->unsynced = false;
+	goto out;
+fail:
+	st->buf = fresh.buf;
+	st->buf_cap = fresh.buf_cap;
+	close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+/* ------------------------------------------------------------ opening */
+
+static int next_live(void *ctx, const Ycdl__TaskSnapshot **out)
+{
+	struct live_set *ls = ctx;
+
+	*out = NULL;
+	while (ls->iter < ls->count && !*out) {
+		Ycdl__JournalRecord *rec = ls->slots[ls->iter++];
+
+		if (rec)
+			*out = rec->put;
+	}
+	return 0;
+}
+
+/* Moves the damaged journal aside and writes the accepted records anew. */
+static int quarantine(struct store *st, struct live_set *ls,
+		struct store_load_result *result)
+{
+	char *qdir = util_printf("%s/quarantine", st->dir);
+	int rc;
+
+	if (!qdir)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	rc = util_mkdir_p(qdir);
+	if (rc == 0) {
+		result->quarantine_path = util_printf("%s/tasks.journal.%lld", qdir,
+				(long long)util_wall_ms());
+		if (!result->quarantine_path)
+			rc = -ENOMEM;
+		else if (rename(st->path, result->quarantine_path) != 0)
+			rc = -errno;
+	}
+	free(qdir);
+	if (rc != 0)
+		return error_set(YCDL_E_STORE, "cannot move the damaged journal %s "
+				"aside: %s", st->path, strerror(-rc));
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	ls->iter = 0;
+	return store_rewrite(st, next_live, ls);
+}
+
+/* Offers each live snapshot to the owner; refused ones are dropped. */
+static void visit_all(struct live_set *ls, store_visit_fn visit, void *ctx,
+		struct store_load_result *result)
+{
+	for (size_t i = 0; i < ls->count; i++) {
+		Ycdl__JournalRecord *rec = ls->slots[i];
+
+		if (!rec)
+			continue;
+		if (visit(ctx, rec->put) == 0) {
+			result->found++;
+			continue;
+		}
+		result->quarantined++;
+		strmap_remove(&ls->index, rec->put->key);
+		ycdl__journal_record__free_unpacked(rec, NULL);
+		ls->slots[i] = NULL;
+	}
+}
+
+static int load(struct store *st, store_visit_fn visit, void *ctx,
+		struct store_load_result *result)
+{
+	struct live_set ls;
+	struct scan_result sr = { 0, 0 };
+	unsigned char *data = NULL;
+	size_t size = 0;
+	int rc = read_whole_file(st->fd, &data, &size);
+
+	if (rc != 0)
+		return error_set(YCDL_E_STORE, "cannot read %s: %s", st->path,
+				strerror(-rc));
+	memset(&ls, 0, sizeof(ls));
+	strmap_init(&ls.index);
+	if (size < FILE_MAGIC_LEN || memcmp(data, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
+		sr.damaged = 1;         /* not a journal at all: keep none of it */
+	else if ((rc = scan(data, size, &ls, &sr)) != 0)
+		goto out;
+	visit_all(&ls, visit, ctx, result);
+	result->quarantined += sr.damaged;
+	if (result->quarantined > 0) {
+		rc = quarantine(st, &ls, result);
+	} else if (sr.valid_end < size) {
+		/* A record the previous process did not finish writing. */
+		if (ftruncate(st->fd, (off_t)sr.valid_end) != 0)
+			rc = error_set(YCDL_E_STORE, "cannot truncate %s: %s", st->path,
+					strerror(errno));
+		st->size = sr.valid_end;
+		st->records = ls.count;
+	} else {
+		st->size = size;
+		st->records = ls.count;
+	}
+out:
+	live_set_free(&ls);
+	free(data);
+	return rc;
+}
+
+static int create_empty(struct store *st)
+{
+	int rc;
+
+	st->fd = open(st->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->fd < 0)
+		return error_set(YCDL_E_STORE, "cannot create %s: %s", st->path,
+				strerror(errno));
+	if ((rc = util_write_all(st->fd, FILE_MAGIC, FILE_MAGIC_LEN)) != 0 ||
+	    fdatasync(st->fd) != 0)
+		return error_set(YCDL_E_STORE, "cannot initialise %s: %s", st->path,
+				strerror(rc ? -rc : errno));
+	(void)util_fsync_parent_dir(st->path);
+	st->size = FILE_MAGIC_LEN;
+	return 0;
+}
+
+int store_open(struct store *st, const char *session_dir,
+		struct event_base *base, store_visit_fn visit, void *ctx,
+		struct store_load_result *result)
+{
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	memset(result, 0, sizeof(*result));
+	st->fd = -1;
+	st->sync_delay_ms = 100;
+	st->dir = strdup(session_dir);
+	st->path = util_printf("%s/tasks.journal", session_dir);
+	if (!st->dir || !st->path)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (base && !(st->sync_timer = evtimer_new(base, on_sync_timer, st)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	st->fd = open(st->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (st->fd < 0 && errno == ENOENT)
+		return create_empty(st);
+	if (st->fd < 0)
+		return error_set(YCDL_E_STORE, "cannot open %s: %s", st->path,
+				strerror(errno));
+	if ((rc = load(st, visit, ctx, result)) != 0)
+		return rc;
+	if (lseek(st->fd, 0, SEEK_END) < 0)
+		return error_set(YCDL_E_STORE, "cannot seek %s: %s", st->path,
+				strerror(errno));
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	(void)store_sync(st);
+	if (st->sync_timer)
+		event_free(st->sync_timer);
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->dir);
+	free(st->path);
+	free(st->buf);
+	memset(st, 0, sizeof(*st));
+	st->fd = -1;
+}

@@ -1,0 +1,285 @@
+/* task.c — creating tasks from the caller's options, freeing them, and the
+ * one place where a task's status changes. */
+#define _GNU_SOURCE
+#include "task.h"
+
+#include "digest.h"
+#include "error.h"
+#include "events.h"
+#include "naming.h"
+#include "scheduler.h"
+#include "session.h"
+#include "snapshot.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_USER_DATA (1u << 20)
+#define MAX_HEADERS 100
+
+bool task_header_is_secret(const char *line)
+{
+	static const char *const secret[] = {
+		"authorization:", "proxy-authorization:", "cookie:",
+	};
+
+	for (size_t i = 0; i < YCDL_ARRAY_SIZE(secret); i++)
+		if (strncasecmp(line, secret[i], strlen(secret[i])) == 0)
+			return true;
+	return false;
+}
+
+bool task_status_is_pending(int status)
+{
+	return status == YCDL_STATUS_WAITING || status == YCDL_STATUS_DOWNLOADING ||
+		status == YCDL_STATUS_WAITING_FOR_NETWORK;
+}
+
+bool task_is_allowed_on_network(const struct ycdl_session *s, const struct task *t)
+{
+	switch (s->sched.network) {
+	case YCDL_NETWORK_OFFLINE:
+		return false;
+	case YCDL_NETWORK_CELLULAR:
+		return s->sched.allow_cellular && t->allow_cellular;
+	default:
+		return true;
+	}
+}
+
+void task_persist(struct ycdl_session *s, struct task *t)
+{
+	struct snapshot_view view;
+
+	if (snapshot_view_of(&view, t) != 0)
+		return;
+	/* A failed journal write leaves the previous snapshot in force, which
+	 * is safe: it claims fewer bytes. */
+	(void)store_put(&s->store, &view.snap);
+	snapshot_view_release(&view);
+}
+
+void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
+{
+	int old = t->status;
+
+	if (old == new_status)
+		return;
+	s->tasks.status_count[old]--;
+	s->tasks.status_count[new_status]++;
+	t->status = new_status;
+	emit_status_changed(s, t, old, new_status);
+	task_persist(s, t);
+	scheduler_request_pump(s);
+}
+
+void task_set_error(struct task *t, int code, const char *message,
+		unsigned int http_status)
+{
+	t->error_code = code;
+	t->http_status = http_status;
+	util_replace_string(&t->error_message, message);
+}
+
+void task_clear_error(struct task *t)
+{
+	task_set_error(t, 0, "", t->http_status);
+}
+
+void task_free(struct task *t)
+{
+	if (!t)
+		return;
+	free(t->key);
+	free(t->url);
+	free(t->final_url);
+	free(t->dest_path);
+	free(t->part_path);
+	free(t->file_id);
+	free(t->display_name);
+	free(t->thumbnail_url);
+	free(t->user_data);
+	for (size_t i = 0; i < t->header_count; i++)
+		free(t->headers[i]);
+	free(t->headers);
+	free(t->expected_checksum);
+	free(t->etag);
+	free(t->last_modified);
+	free(t->error_message);
+	free(t->sha256_hex);
+	if (t->retry_timer)
+		event_free(t->retry_timer);
+	digest_free(t->sha256);
+	free(t);
+}
+
+/* ------------------------------------------------- validating options */
+
+static int check_url(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL;
+	int rc = 0;
+
+	if (util_is_empty(url))
+		return error_set(YCDL_E_INVALID, "url is required");
+	if (strlen(url) > 8192)
+		return error_set(YCDL_E_INVALID, "url is longer than 8192 bytes");
+	if (!(u = curl_url()))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		rc = error_set(YCDL_E_INVALID, "not a valid URL: %s", url);
+	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		rc = error_set(YCDL_E_PROTOCOL, "only http and https URLs are "
+				"downloaded, not %s", scheme);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static bool is_hex(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static int check_checksum(const char *checksum)
+{
+	if (util_is_empty(checksum))
+		return 0;
+	if ((strncmp(checksum, "sha256:", 7) == 0 && is_hex(checksum + 7, 64)) ||
+	    (strncmp(checksum, "md5:", 4) == 0 && is_hex(checksum + 4, 32)))
+		return 0;
+	return error_set(YCDL_E_INVALID, "checksum must be sha256:<64 hex> or "
+			"md5:<32 hex>");
+}
+
+int task_check_headers(const char *const *headers, size_t count)
+{
+	if (count > MAX_HEADERS)
+		return error_set(YCDL_E_INVALID, "at most %d headers", MAX_HEADERS);
+	if (count && !headers)
+		return error_set(YCDL_E_INVALID, "headers is NULL but header_count > 0");
+	for (size_t i = 0; i < count; i++) {
+		const char *h = headers[i];
+		const char *colon = h ? strchr(h, ':') : NULL;
+
+		if (!colon || colon == h || strpbrk(h, "\r\n") || strlen(h) > 8192)
+			return error_set(YCDL_E_INVALID, "header %zu is not a single "
+					"\"Name: value\" line", i);
+	}
+	return 0;
+}
+
+int task_check_options(const ycdl_task_options *o)
+{
+	int rc;
+
+	if (!o)
+		return error_set(YCDL_E_INVALID, "opts is NULL");
+	if (o->version == 0 || o->version > YCDL_TASK_OPTIONS_VERSION)
+		return error_set(YCDL_E_INVALID, "unsupported ycdl_task_options "
+				"version %u (use YCDL_TASK_OPTIONS_INIT)", o->version);
+	if ((rc = check_url(o->url)) != 0)
+		return rc;
+	if (o->file_id && !naming_key_is_valid(o->file_id))
+		return error_set(YCDL_E_INVALID, "file_id must be 1..200 bytes "
+				"without control characters");
+	if (o->user_data_len > MAX_USER_DATA || (o->user_data_len && !o->user_data))
+		return error_set(YCDL_E_INVALID, "user_data must be at most 1 MiB");
+	if (o->conflict < YCDL_CONFLICT_FAIL || o->conflict > YCDL_CONFLICT_RENAME)
+		return error_set(YCDL_E_INVALID, "conflict must be a ycdl_conflict");
+	if (o->expected_size < -1)
+		return error_set(YCDL_E_INVALID, "expected_size must be -1 or >= 0");
+	if (o->dest_path && (!*o->dest_path || o->dest_path[strlen(o->dest_path) - 1] == '/'))
+		return error_set(YCDL_E_INVALID, "dest_path must name a file");
+	if ((rc = check_checksum(o->checksum)) != 0)
+		return rc;
+	return task_check_headers(o->headers, o->header_count);
+}
+
+/* ------------------------------------------------------- construction */
+
+static char *destination_for(const struct ycdl_session *s, const ycdl_task_options *o)
+{
+	char *dir, *dest;
+
+	if (o->dest_path)
+		return util_absolute_path(o->dest_path);
+	dir = util_absolute_path(o->dest_dir ? o->dest_dir : s->cfg.download_dir);
+	if (!dir)
+		return NULL;
+	dest = naming_default_dest(dir, o->file_id, o->url);
+	free(dir);
+	return dest;
+}
+
+static int copy_headers(struct task *t, const char *const *headers, size_t count)
+{
+	if (!count)
+		return 0;
+	if (!(t->headers = calloc(count, sizeof(char *))))
+		return YCDL_E_NOMEM;
+	for (size_t i = 0; i < count; i++, t->header_count++) {
+		if (!(t->headers[i] = strdup(headers[i])))
+			return YCDL_E_NOMEM;
+		if (task_header_is_secret(headers[i]))
+			t->had_credentials = true;
+	}
+	return 0;
+}
+
+int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o)
+{
+	struct task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	t->key = naming_task_key(o->file_id, o->url);
+	t->url = strdup(o->url);
+	t->final_url = strdup("");
+	t->dest_path = destination_for(s, o);
+	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
+	t->file_id = util_strdup_or_empty(o->file_id);
+	t->display_name = util_strdup_or_empty(o->display_name);
+	t->thumbnail_url = util_strdup_or_empty(o->thumbnail_url);
+	t->expected_checksum = util_strdup_or_empty(o->checksum);
+	t->etag = strdup("");
+	t->last_modified = strdup("");
+	t->error_message = strdup("");
+	t->sha256_hex = strdup("");
+	if (o->user_data_len && (t->user_data = malloc(o->user_data_len)))
+		memcpy(t->user_data, o->user_data, o->user_data_len);
+	t->user_data_len = t->user_data ? o->user_data_len : 0;
+	if (!t->key || !t->url || !t->final_url || !t->dest_path || !t->part_path ||
+	    !t->file_id || !t->display_name || !t->thumbnail_url ||
+	    !t->expected_checksum || !t->etag || !t->last_modified ||
+	    !t->error_message || !t->sha256_hex ||
+	    t->user_data_len != o->user_data_len ||
+	    copy_headers(t, o->headers, o->header_count) != 0) {
+		task_free(t);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	t->session = s;
+	t->allow_cellular = o->allow_cellular != 0;
+	t->priority = o->priority;
+	t->expected_size = o->expected_size;
+	t->total = -1;
+	t->max_recv_speed = o->max_recv_speed;
+	t->conflict = o->conflict;
+	t->use_content_disposition = o->use_content_disposition != 0;
+	t->created_ms = util_wall_ms();
+	t->status = YCDL_STATUS_PAUSED;
+	*out = t;
+	return 0;
+}

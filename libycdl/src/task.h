@@ -1,0 +1,106 @@
+/* task.h — one download: its persistent fields, its runtime state, and the
+ * status transitions every other part goes through. */
+#ifndef YCDL_TASK_H
+#define YCDL_TASK_H
+
+#include "ycdl.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ycdl_session;
+struct transfer;
+struct event;
+struct digest;
+
+enum resumability {
+	RESUMABLE_UNKNOWN = 0,
+	RESUMABLE_YES = 1,
+	RESUMABLE_NO = 2
+};
+
+struct task {
+	/* ---- persisted (see snapshot.c) */
+	char *key;
+	char *url;                 /* original URL: the identity */
+	char *final_url;           /* "" until a response was seen */
+	char *dest_path;
+	char *part_path;
+	char *file_id;             /* "" when none */
+	char *display_name;
+	char *thumbnail_url;
+	unsigned char *user_data;
+	size_t user_data_len;
+	char **headers;            /* "Name: value", including secret ones */
+	size_t header_count;
+	bool had_credentials;      /* secret headers were given (not persisted) */
+	bool allow_cellular;
+	int priority;
+	int64_t expected_size;     /* -1 unknown */
+	char *expected_checksum;   /* "" or "sha256:hex" / "md5:hex" */
+	uint64_t max_recv_speed;
+	int conflict;
+	bool use_content_disposition;
+	int status;                /* ycdl_status */
+	uint64_t offset;           /* bytes in the part file, valid from 0 */
+	uint64_t synced_offset;    /* bytes the last snapshot claims (synced) */
+	int64_t total;             /* -1 unknown */
+	char *etag;
+	char *last_modified;
+	int resumability;
+	unsigned int retries;
+	int error_code;
+	char *error_message;
+	unsigned int http_status;
+	uint64_t order;
+	int64_t created_ms;
+	char *sha256_hex;          /* "" until finished */
+
+	/* ---- runtime only */
+	struct ycdl_session *session;
+	struct transfer *transfer; /* while downloading */
+	struct event *retry_timer; /* while backing off before a retry */
+	struct digest *sha256;     /* running hash of bytes [0, hashed) */
+	uint64_t hashed;
+	int64_t last_progress_ms;
+	uint64_t progress_reported;  /* bytes_written at the last progress event */
+	uint64_t speed_bps;
+	unsigned int restarts;     /* restarts from zero in a row */
+	bool queued;               /* in the scheduler's wait list */
+	struct task *all_prev, *all_next;     /* every task, in order */
+	struct task *wait_prev, *wait_next;   /* waiting tasks, by priority */
+};
+
+/* Checks the caller's add options; a clear error for each mistake. */
+int task_check_options(const ycdl_task_options *opts);
+
+/* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
+int task_check_headers(const char *const *headers, size_t count);
+
+/* Builds a task from validated add options; the caller assigns order. */
+int task_new(struct task **out, struct ycdl_session *s,
+		const ycdl_task_options *opts);
+void task_free(struct task *t);
+
+/* Moves t to status new_status: counts, the event, the snapshot and the
+ * all-finished signal all follow from here. */
+void task_set_status(struct ycdl_session *s, struct task *t, int new_status);
+
+/* Records the error a task failed or paused with (message copied). */
+void task_set_error(struct task *t, int code, const char *message,
+		unsigned int http_status);
+void task_clear_error(struct task *t);
+
+/* Waiting, downloading and waiting-for-network count as pending. */
+bool task_status_is_pending(int status);
+bool task_is_allowed_on_network(const struct ycdl_session *s,
+		const struct task *t);
+
+/* Writes the task's snapshot (the journal syncs it shortly after). */
+void task_persist(struct ycdl_session *s, struct task *t);
+
+/* Names of headers that carry credentials and are never written to disk. */
+bool task_header_is_secret(const char *line);
+
+#endif

@@ -1,0 +1,375 @@
+/* task_api.c — the public ycdl_task_* functions: argument checks on the
+ * caller's thread, then the work on the loop thread. */
+#define _GNU_SOURCE
+#include "error.h"
+#include "events.h"
+#include "naming.h"
+#include "partfile.h"
+#include "scheduler.h"
+#include "session.h"
+#include "store.h"
+#include "task.h"
+#include "transfer.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct task_cmd {
+	const char *key;
+	unsigned int flags;
+	int value;
+	const ycdl_task_options *opts;
+	const char *const *headers;
+	size_t header_count;
+	char *key_out;
+	ycdl_task_info *info_out;
+	char **keys_out;
+	size_t count_out;
+};
+
+static int find(struct ycdl_session *s, const char *key, struct task **out)
+{
+	*out = tasks_find(&s->tasks, key);
+	return *out ? 0 : error_set(YCDL_E_NOT_FOUND, "no task with key \"%s\"", key);
+}
+
+/* Runs fn on the loop after checking the arguments all key calls share. */
+static int run_key_cmd(ycdl_session *s, const char *key, loop_fn fn,
+		struct task_cmd *cmd)
+{
+	error_clear();
+	if (!s)
+		return error_set(YCDL_E_INVALID, "session is NULL");
+	if (!naming_key_is_valid(key))
+		return error_set(YCDL_E_INVALID, "key must be 1..200 bytes without "
+				"control characters");
+	cmd->key = key;
+	return loop_call(&s->loop, fn, cmd);
+}
+
+YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int version)
+{
+	static const ycdl_task_options defaults = YCDL_TASK_OPTIONS_INIT;
+
+	error_clear();
+	if (!opts)
+		return error_set(YCDL_E_INVALID, "opts is NULL");
+	if (version == 0 || version > YCDL_TASK_OPTIONS_VERSION)
+		return error_set(YCDL_E_INVALID, "unsupported ycdl_task_options "
+				"version %u", version);
+	*opts = defaults;
+	opts->version = version;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- add */
+
+static int do_add(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	const ycdl_task_options *o = cmd->opts;
+	char *key = naming_task_key(o->file_id, o->url);
+	struct task *t;
+	int rc;
+
+	if (!key)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	t = tasks_find(&s->tasks, key);
+	free(key);
+	if (!t)
+		t = tasks_find_url(&s->tasks, o->url);
+	if (t)      /* the seed's rule: one task per URL, the existing one wins */
+		return (cmd->key_out = strdup(t->key)) ? 0
+			: error_set(YCDL_E_NOMEM, "out of memory");
+	if ((rc = task_new(&t, s, o)) != 0)
+		return rc;
+	if (tasks_find_dest(&s->tasks, t->dest_path)) {
+		rc = error_set(YCDL_E_EXISTS, "another task already downloads to %s",
+				t->dest_path);
+		task_free(t);
+		return rc;
+	}
+	t->order = s->tasks.next_order;
+	t->status = o->start_paused ? YCDL_STATUS_PAUSED : YCDL_STATUS_WAITING;
+	if (!(cmd->key_out = strdup(t->key)) || !tasks_insert(&s->tasks, t)) {
+		free(cmd->key_out);
+		cmd->key_out = NULL;
+		task_free(t);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	emit_task_added(s, t);
+	task_persist(s, t);
+	if (!o->start_paused)
+		scheduler_enqueue(s, t);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
+		const ycdl_task_options *opts)
+{
+	struct task_cmd cmd = { .opts = opts };
+	int rc;
+
+	error_clear();
+	if (!s)
+		return error_set(YCDL_E_INVALID, "session is NULL");
+	if ((rc = task_check_options(opts)) != 0)
+		return rc;
+	if ((rc = loop_call(&s->loop, do_add, &cmd)) != 0)
+		return rc;
+	if (out_key)
+		*out_key = cmd.key_out;
+	else
+		free(cmd.key_out);
+	return 0;
+}
+
+static int do_find_by_url(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t = tasks_find_url(&s->tasks, cmd->key);
+
+	if (!t)
+		return error_set(YCDL_E_NOT_FOUND, "no task for URL %s", cmd->key);
+	return (cmd->key_out = strdup(t->key)) ? 0
+		: error_set(YCDL_E_NOMEM, "out of memory");
+}
+
+YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *s, const char *url)
+{
+	struct task_cmd cmd = { .key = url };
+	int rc;
+
+	error_clear();
+	if (!out_key || !s || util_is_empty(url))
+		return error_set(YCDL_E_INVALID, "out_key, session and url are required");
+	if ((rc = loop_call(&s->loop, do_find_by_url, &cmd)) == 0)
+		*out_key = cmd.key_out;
+	return rc;
+}
+
+/* ------------------------------------------------------ state changes */
+
+static int do_start(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	if (t->status == YCDL_STATUS_FINISHED)
+		return error_set(YCDL_E_STATE, "task \"%s\" is already finished", t->key);
+	if (task_status_is_pending(t->status))
+		return 0;
+	t->retries = 0;
+	t->restarts = 0;
+	task_clear_error(t);
+	scheduler_enqueue(s, t);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_start(ycdl_session *s, const char *key)
+{
+	struct task_cmd cmd = { 0 };
+
+	return run_key_cmd(s, key, do_start, &cmd);
+}
+
+YCDL_EXTERN int ycdl_task_resume(ycdl_session *s, const char *key)
+{
+	return ycdl_task_start(s, key);
+}
+
+/* Stops whatever t is doing, keeping its data. */
+static void halt(struct ycdl_session *s, struct task *t)
+{
+	transfer_stop(s, t);
+	scheduler_dequeue(s, t);
+}
+
+static int do_pause(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	if (t->status == YCDL_STATUS_PAUSED)
+		return 0;
+	if (!task_status_is_pending(t->status))
+		return error_set(YCDL_E_STATE, "task \"%s\" is %s, not running", t->key,
+				ycdl_status_name(t->status));
+	halt(s, t);
+	task_set_status(s, t, YCDL_STATUS_PAUSED);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_pause(ycdl_session *s, const char *key)
+{
+	struct task_cmd cmd = { 0 };
+
+	return run_key_cmd(s, key, do_pause, &cmd);
+}
+
+static void delete_partial(struct ycdl_session *s, struct task *t)
+{
+	if (unlink(t->part_path) != 0 && errno != ENOENT)
+		return;
+	t->offset = t->synced_offset = t->hashed = 0;
+	t->total = -1;
+	task_persist(s, t);
+}
+
+static int do_cancel(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	if (t->status == YCDL_STATUS_FINISHED)
+		return error_set(YCDL_E_STATE, "task \"%s\" is already finished", t->key);
+	halt(s, t);
+	if (cmd->flags & YCDL_CANCEL_DELETE_DATA)
+		delete_partial(s, t);
+	task_set_error(t, YCDL_E_CANCELED, "cancelled by the application", 0);
+	task_set_status(s, t, YCDL_STATUS_FAILED);
+	emit_failed(s, t, false);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_cancel(ycdl_session *s, const char *key, unsigned int flags)
+{
+	struct task_cmd cmd = { .flags = flags };
+
+	if (flags & ~YCDL_CANCEL_DELETE_DATA)
+		return error_set(YCDL_E_INVALID, "unknown cancel flags 0x%x", flags);
+	return run_key_cmd(s, key, do_cancel, &cmd);
+}
+
+static int do_remove(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	if ((rc = store_remove(&s->store, t->key)) != 0)
+		return rc;      /* not forgotten on disk: keep it in memory too */
+	halt(s, t);
+	unlink(t->part_path);
+	if ((cmd->flags & YCDL_REMOVE_DELETE_FILE) && t->status == YCDL_STATUS_FINISHED)
+		unlink(t->dest_path);
+	emit_removed(s, t->key);
+	tasks_unlink(&s->tasks, t);
+	task_free(t);
+	scheduler_request_pump(s);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_remove(ycdl_session *s, const char *key, unsigned int flags)
+{
+	struct task_cmd cmd = { .flags = flags };
+
+	if (flags & ~YCDL_REMOVE_DELETE_FILE)
+		return error_set(YCDL_E_INVALID, "unknown remove flags 0x%x", flags);
+	return run_key_cmd(s, key, do_remove, &cmd);
+}
+
+/* ----------------------------------------------------------- settings */
+
+static int do_set_cellular(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	t->allow_cellular = cmd->value != 0;
+	task_persist(s, t);
+	scheduler_policy_changed(s);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_set_allow_cellular(ycdl_session *s, const char *key, int allow)
+{
+	struct task_cmd cmd = { .value = allow };
+
+	return run_key_cmd(s, key, do_set_cellular, &cmd);
+}
+
+static int do_set_priority(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	t->priority = cmd->value;
+	task_persist(s, t);
+	if (t->queued) {        /* take its new place in line */
+		scheduler_dequeue(s, t);
+		scheduler_enqueue(s, t);
+	}
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_set_priority(ycdl_session *s, const char *key, int priority)
+{
+	struct task_cmd cmd = { .value = priority };
+
+	return run_key_cmd(s, key, do_set_priority, &cmd);
+}
+
+static int do_set_headers(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+	struct task *t;
+	char **copy;
+	int rc = find(s, cmd->key, &t);
+
+	if (rc != 0)
+		return rc;
+	copy = calloc(cmd->header_count ? cmd->header_count : 1, sizeof(char *));
+	if (!copy)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < cmd->header_count; i++) {
+		if (!(copy[i] = strdup(cmd->headers[i]))) {
+			while (i > 0)
+				free(copy[--i]);
+			free(copy);
+			return error_set(YCDL_E_NOMEM, "out of memory");
+		}
+	}
+	for (size_t i = 0; i < t->header_count; i++)
+		free(t->headers[i]);
+	free(t->headers);
+	t->headers = copy;
+	t->header_count = cmd->header_count;
+	t->had_credentials = false;
+	for (size_t i = 0; i < t->header_count; i++)
+		t->had_credentials |= task_header_is_secret(t->headers[i]);
+	task_persist(s, t);
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_set_headers(ycdl_session *s, const char *key,
+		const char *const *headers, size_t header_count)
+{
+	struct task_cmd cmd = { .headers = headers, .header_count = header_count };
+	int rc;
+
+	error_clear();
+	if ((rc = task_check_headers(headers, header_count)) != 0)
+		return rc;
+	return run_key_cmd(s, key, do_set_headers, &cmd);
+}

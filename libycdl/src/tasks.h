@@ -1,0 +1,37 @@
+/* tasks.h — the session's table of tasks: lookups by key, by original URL and
+ * by destination, and the list of all tasks in their queue order. */
+#ifndef YCDL_TASKS_H
+#define YCDL_TASKS_H
+
+#include "strmap.h"
+#include "task.h"
+
+#include <stddef.h>
+
+struct tasks {
+	struct strmap by_key;
+	struct strmap by_url;
+	struct strmap by_dest;
+	struct task *first, *last;   /* ordered by task->order */
+	size_t count;
+	size_t status_count[YCDL_STATUS_FAILED + 1];
+	uint64_t next_order;
+};
+
+void tasks_init(struct tasks *tasks);
+/* Frees every task; transfers must already be stopped. */
+void tasks_free(struct tasks *tasks);
+/* Takes ownership of t; false on ENOMEM (t not inserted). Keeps the list
+ * ordered by t->order, so restored tasks may come in any order. */
+bool tasks_insert(struct tasks *tasks, struct task *t);
+/* Unlinks t (the caller frees it). */
+void tasks_unlink(struct tasks *tasks, struct task *t);
+struct task *tasks_find(const struct tasks *tasks, const char *key);
+struct task *tasks_find_url(const struct tasks *tasks, const char *url);
+struct task *tasks_find_dest(const struct tasks *tasks, const char *dest);
+/* Changes t->dest_path, keeping the destination index right. */
+bool tasks_set_dest(struct tasks *tasks, struct task *t, const char *dest);
+/* Tasks counted as pending by the all-finished signal. */
+size_t tasks_pending(const struct tasks *tasks);
+
+#endif

@@ -1,0 +1,619 @@
+/* transfer.c — building a request, judging the response, writing its body.
+ *
+ * The rule that protects users' data: no byte of a response body reaches
+ * the part file until the response's status line and headers have been
+ * checked against what we asked for (see decide_response). */
+#define _GNU_SOURCE
+#include "transfer.h"
+
+#include "completion.h"
+#include "digest.h"
+#include "error.h"
+#include "events.h"
+#include "http_parse.h"
+#include "naming.h"
+#include "partfile.h"
+#include "scheduler.h"
+#include "session.h"
+#include "task.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ helpers */
+
+static void set_local_error(struct transfer *x, int code, bool retryable,
+		const char *fmt, const char *detail)
+{
+	if (x->local_error)
+		return;       /* the first cause is the one worth reporting */
+	x->local_error = code;
+	x->local_retryable = retryable;
+	snprintf(x->local_message, sizeof(x->local_message), fmt, detail);
+}
+
+static void ask_restart(struct transfer *x, const char *reason)
+{
+	x->after = AFTER_RESTART;
+	snprintf(x->reason, sizeof(x->reason), "%s", reason);
+}
+
+static void reset_response(struct transfer *x)
+{
+	free(x->etag);
+	free(x->last_modified);
+	free(x->content_range);
+	free(x->content_disposition);
+	free(x->location);
+	x->etag = x->last_modified = x->content_range = NULL;
+	x->content_disposition = x->location = NULL;
+	x->accept_ranges = false;
+	x->mode = BODY_UNDECIDED;
+}
+
+/* Drops the partial data and starts the part file again from byte zero. */
+static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
+		const char *reason)
+{
+	uint64_t discarded = t->offset;
+
+	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return error_from_errno(errno);
+	t->offset = 0;
+	t->hashed = 0;
+	if (t->sha256)
+		digest_reset(t->sha256);
+	if (t->synced_offset != 0) {
+		t->synced_offset = 0;
+		task_persist(s, t);
+	}
+	if (discarded > 0 || reason)
+		emit_restarted(s, t, reason, discarded);
+	return 0;
+}
+
+/* ------------------------------------------------- judging a response */
+
+static void learn_validators(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	int before = t->resumability;
+	const char *why;
+
+	util_replace_string(&t->etag, x->etag);
+	util_replace_string(&t->last_modified, x->last_modified);
+	if (!x->accept_ranges) {
+		t->resumability = RESUMABLE_NO;
+		why = "the server does not accept byte ranges";
+	} else if (!http_etag_is_strong(t->etag) && util_is_empty(t->last_modified)) {
+		t->resumability = RESUMABLE_NO;
+		why = "the server gives no strong validator (ETag or Last-Modified)";
+	} else {
+		t->resumability = RESUMABLE_YES;
+		why = "byte ranges and a strong validator";
+	}
+	if (t->resumability != before)
+		emit_resumability(s, t, why);
+}
+
+static bool validator_changed(const struct task *t, const struct transfer *x)
+{
+	if (!util_is_empty(t->etag) && x->etag && strcmp(t->etag, x->etag) != 0)
+		return true;
+	return util_is_empty(t->etag) && !util_is_empty(t->last_modified) &&
+		x->last_modified && strcmp(t->last_modified, x->last_modified) != 0;
+}
+
+static int64_t content_length(struct transfer *x)
+{
+	curl_off_t len = -1;
+
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	return len >= 0 ? (int64_t)len : -1;
+}
+
+/* Names the file as the server suggests, when the task asked for that. */
+static void adopt_content_disposition(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	char *name, *dir, *dest;
+
+	if (!t->use_content_disposition || !x->content_disposition)
+		return;
+	if (!(name = naming_from_content_disposition(x->content_disposition)))
+		return;
+	dir = util_dirname(t->dest_path);
+	dest = dir ? util_printf("%s/%s", dir, name) : NULL;
+	if (dest && !tasks_find_dest(&s->tasks, dest))
+		tasks_set_dest(&s->tasks, t, dest);
+	free(dest);
+	free(dir);
+	free(name);
+}
+
+/* A full body (200): from zero, whatever we had. */
+static void accept_full_body(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	int64_t len = content_length(x);
+
+	if (x->request_offset > 0) {
+		const char *reason = validator_changed(t, x)
+			? "the resource changed since the partial download"
+			: "the server ignored the range request";
+
+		if (truncate_to_zero(s, t, x->fd, reason) != 0) {
+			set_local_error(x, YCDL_E_IO, false, "cannot truncate %s",
+					t->part_path);
+			return;
+		}
+		x->request_offset = 0;
+	}
+	learn_validators(s, t, x);
+	t->total = len;
+	if (t->expected_size >= 0 && len >= 0 && len != t->expected_size) {
+		set_local_error(x, YCDL_E_SIZE_MISMATCH, false, "%s",
+				"the server's Content-Length differs from the expected size");
+		return;
+	}
+	adopt_content_disposition(s, t, x);
+	task_persist(s, t);
+	x->mode = BODY_APPEND;
+}
+
+/* A partial body (206): only exactly the bytes after ours, of the same
+ * resource, may be appended. */
+static void accept_partial_body(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	struct content_range cr;
+
+	if (x->request_offset == 0) {
+		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
+				"206 answer to a request without a range");
+		return;
+	}
+	if (!x->content_range || !http_parse_content_range(x->content_range, &cr) ||
+	    cr.unsatisfied) {
+		ask_restart(x, "the server sent an unreadable Content-Range");
+		return;
+	}
+	if (cr.first != x->request_offset) {
+		ask_restart(x, "the server sent a different range than asked");
+		return;
+	}
+	if (cr.total >= 0 && t->total >= 0 && cr.total != t->total) {
+		ask_restart(x, "the resource's size changed");
+		return;
+	}
+	if (validator_changed(t, x)) {
+		ask_restart(x, "the resource changed since the partial download");
+		return;
+	}
+	if (cr.total >= 0)
+		t->total = cr.total;
+	x->mode = BODY_APPEND;
+	emit_resumed(s, t);
+}
+
+/* 416: fine if we already hold every byte, else start over. */
+static void judge_unsatisfiable(struct task *t, struct transfer *x)
+{
+	struct content_range cr;
+
+	x->mode = BODY_DISCARD;
+	if (x->request_offset > 0 && x->content_range &&
+	    http_parse_content_range(x->content_range, &cr) && cr.unsatisfied &&
+	    cr.total >= 0 && (uint64_t)cr.total == x->request_offset &&
+	    (t->total < 0 || t->total == cr.total) && !validator_changed(t, x)) {
+		t->total = cr.total;
+		x->after = AFTER_COMPLETE;
+		return;
+	}
+	if (x->request_offset > 0)
+		ask_restart(x, "the server cannot satisfy the range (416)");
+	else
+		x->http_error = 416;
+}
+
+static void decide_response(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	const char *url = NULL;
+
+	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	util_replace_string(&t->final_url, url);
+	t->http_status = x->status;
+	if (x->status == 200 || x->status == 203)
+		accept_full_body(s, t, x);
+	else if (x->status == 206)
+		accept_partial_body(s, t, x);
+	else if (x->status == 416)
+		judge_unsatisfiable(t, x);
+	else if (x->status >= 300 || x->status < 200)
+		x->http_error = x->status;
+	else
+		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
+				"unexpected success status without a body");
+	if (x->mode == BODY_UNDECIDED)
+		x->mode = BODY_DISCARD;
+}
+
+/* ------------------------------------------------------ curl callbacks */
+
+static void note_redirect(struct ycdl_session *s, struct transfer *x)
+{
+	const char *url = NULL;
+
+	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	if (!url)
+		return;
+	if (x->previous_url && x->previous_status >= 300 && x->previous_status < 400 &&
+	    strcmp(x->previous_url, url) != 0)
+		emit_redirected(s, x->task, x->previous_url, url, x->previous_status);
+	util_replace_string(&x->previous_url, url);
+}
+
+static void remember_header(struct transfer *x, const char *line, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} wanted[] = {
+		{ "ETag", offsetof(struct transfer, etag) },
+		{ "Last-Modified", offsetof(struct transfer, last_modified) },
+		{ "Content-Range", offsetof(struct transfer, content_range) },
+		{ "Content-Disposition", offsetof(struct transfer, content_disposition) },
+		{ "Location", offsetof(struct transfer, location) },
+	};
+	char *value;
+
+	for (size_t i = 0; i < YCDL_ARRAY_SIZE(wanted); i++) {
+		char **slot = (char **)((char *)x + wanted[i].offset);
+
+		if ((value = http_header_value(line, len, wanted[i].name))) {
+			free(*slot);
+			*slot = value;
+			return;
+		}
+	}
+	if ((value = http_header_value(line, len, "Accept-Ranges"))) {
+		x->accept_ranges = strcasestr(value, "bytes") != NULL;
+		free(value);
+	}
+}
+
+static size_t on_header(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	struct transfer *x = userdata;
+	size_t len = size * nitems;
+	unsigned int code = http_status_line_code(buffer, len);
+
+	if (code) {
+		note_redirect(x->session, x);
+		reset_response(x);
+		x->status = code;
+		return len;
+	}
+	if (len <= 2 && (buffer[0] == '\r' || buffer[0] == '\n')) {
+		x->previous_status = x->status;
+		if (x->status < 200)
+			return len;     /* 1xx: the real answer follows */
+		if (x->status >= 300 && x->status < 400 && x->location) {
+			x->mode = BODY_DISCARD;     /* curl follows it */
+			return len;
+		}
+		decide_response(x->session, x->task, x);
+		/* Stop at once when the body must not be read at all. */
+		if (x->after == AFTER_RESTART || (x->local_error && x->mode != BODY_APPEND))
+			return 0;
+		return len;
+	}
+	remember_header(x, buffer, len);
+	return len;
+}
+
+static bool checkpoint_due(struct ycdl_session *s, struct transfer *x)
+{
+	const struct config *cfg = &s->cfg;
+
+	return x->task->offset - x->checkpoint_offset >= cfg->checkpoint_bytes ||
+		util_monotonic_ms() - x->last_checkpoint_ms >=
+			(int64_t)cfg->checkpoint_interval_ms;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct transfer *x = userdata;
+	struct ycdl_session *s = x->session;
+	struct task *t = x->task;
+	size_t len = size * nmemb;
+	int rc;
+
+	if (x->mode != BODY_APPEND)
+		return len;
+	if (s->cfg.max_file_size && t->offset + len > s->cfg.max_file_size) {
+		set_local_error(x, YCDL_E_TOO_LARGE, false, "%s",
+				"the file exceeds the maximum file size");
+		return 0;
+	}
+	if (t->total >= 0 && t->offset + len > (uint64_t)t->total) {
+		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
+				"the server sent more bytes than it announced");
+		return 0;
+	}
+	if ((rc = util_write_all(x->fd, ptr, len)) != 0) {
+		set_local_error(x, error_from_errno(-rc), false,
+				"cannot write the partial file: %s", strerror(-rc));
+		return 0;
+	}
+	digest_update(t->sha256, ptr, len);
+	t->hashed += len;
+	t->offset += len;
+	emit_progress(s, t, false);
+	if (checkpoint_due(s, x) && transfer_checkpoint(s, t) != 0) {
+		set_local_error(x, YCDL_E_IO, false, "cannot sync the partial file: %s",
+				ycdl_last_error_message());
+		return 0;
+	}
+	return len;
+}
+
+/* ------------------------------------------------------ the request */
+
+static int build_headers(struct transfer *x, const struct task *t)
+{
+	for (size_t i = 0; i < t->header_count; i++) {
+		struct curl_slist *l = curl_slist_append(x->headers, t->headers[i]);
+
+		if (!l)
+			return YCDL_E_NOMEM;
+		x->headers = l;
+	}
+	if (x->request_offset > 0) {
+		const char *validator = http_etag_is_strong(t->etag) ? t->etag
+			: t->last_modified;
+		char *line = util_printf("If-Range: %s", validator);
+		struct curl_slist *l = line ? curl_slist_append(x->headers, line) : NULL;
+
+		free(line);
+		if (!l)
+			return YCDL_E_NOMEM;
+		x->headers = l;
+	}
+	return 0;
+}
+
+static void set_transport_options(struct ycdl_session *s, struct transfer *x)
+{
+	const struct config *cfg = &s->cfg;
+	CURL *e = x->easy;
+
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)cfg->max_redirects);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
+	if (cfg->low_speed_time_s > 0) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)cfg->low_speed_limit);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)cfg->low_speed_time_s);
+	}
+	if (cfg->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+	if (cfg->pinned_public_key)
+		curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, cfg->pinned_public_key);
+	if (cfg->proxy)
+		curl_easy_setopt(e, CURLOPT_PROXY, cfg->proxy);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->verify_tls ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->verify_tls ? 2L : 0L);
+	if (cfg->max_file_size)
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+				(curl_off_t)cfg->max_file_size);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Bigger reads mean fewer callbacks and writes on fast links. */
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+}
+
+static int build_request(struct ycdl_session *s, struct transfer *x)
+{
+	struct task *t = x->task;
+	char range[32];
+	int rc;
+
+	if (!(x->easy = curl_easy_init()))
+		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
+	curl_easy_setopt(x->easy, CURLOPT_URL, t->url);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	set_transport_options(s, x);
+	if ((rc = build_headers(x, t)) != 0)
+		return error_set(rc, "out of memory");
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	if (x->request_offset > 0) {
+		snprintf(range, sizeof(range), "%" PRIu64 "-", x->request_offset);
+		curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+	}
+	return 0;
+}
+
+/* Where to continue: the bytes we hold, unless the server cannot resume. */
+static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	uint64_t keep = t->offset, size;
+	int rc;
+
+	char *dir = util_dirname(t->part_path);
+
+	/* The destination folder may have been removed meanwhile. */
+	rc = dir ? util_mkdir_p(dir) : -ENOMEM;
+	free(dir);
+	if (rc != 0)
+		return error_set(error_from_errno(-rc), "cannot create the folder of %s: %s",
+				t->part_path, strerror(-rc));
+	if (keep > 0 && t->resumability != RESUMABLE_YES)
+		keep = 0;
+	if ((rc = partfile_open(t->part_path, keep, &x->fd, &size)) != 0)
+		return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
+				t->part_path, strerror(-rc), rc == -ELOOP
+				? " (a symbolic link is not followed)" : "");
+	if (keep < t->offset) {
+		uint64_t discarded = t->offset;
+
+		t->offset = 0;
+		emit_restarted(s, t, "the server does not support resuming", discarded);
+	}
+	t->offset = size;
+	if (t->synced_offset > size) {
+		t->synced_offset = size;
+		task_persist(s, t);
+	}
+	return 0;
+}
+
+/* Brings the running hash up to the resume offset (after a restart of the
+ * process the prefix is hashed from the part file once). */
+static int prepare_digest(struct task *t, int fd)
+{
+	int rc;
+
+	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
+		return error_set(YCDL_E_NOMEM, "cannot create a digest");
+	if (t->hashed == t->offset)
+		return 0;
+	digest_reset(t->sha256);
+	t->hashed = 0;
+	if ((rc = digest_update_from_fd(t->sha256, fd, 0, t->offset)) != 0)
+		return error_set(error_from_errno(-rc), "cannot read %s: %s",
+				t->part_path, strerror(-rc));
+	t->hashed = t->offset;
+	return 0;
+}
+
+int transfer_start(struct ycdl_session *s, struct task *t)
+{
+	struct transfer *x = calloc(1, sizeof(*x));
+	int rc;
+
+	if (!x)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	x->session = s;
+	x->task = t;
+	x->fd = -1;
+	if ((rc = open_part(s, t, x)) != 0 || (rc = prepare_digest(t, x->fd)) != 0)
+		goto fail;
+	x->request_offset = t->offset;
+	x->started_offset = t->offset;
+	x->checkpoint_offset = t->offset;
+	x->started_ms = x->last_checkpoint_ms = util_monotonic_ms();
+	t->last_progress_ms = x->started_ms;
+	t->progress_reported = t->offset;
+	t->speed_bps = 0;
+	if ((rc = build_request(s, x)) != 0)
+		goto fail;
+	t->transfer = x;
+	transfer_apply_speed_limit(s, t);
+	if ((rc = multi_add(&s->multi, x->easy)) != 0) {
+		t->transfer = NULL;
+		goto fail;
+	}
+	return 0;
+fail:
+	transfer_free(x);
+	return rc;
+}
+
+int transfer_checkpoint(struct ycdl_session *s, struct task *t)
+{
+	struct transfer *x = t->transfer;
+
+	if (x && x->fd >= 0) {
+		/* The data must be durable before a snapshot claims it. */
+		if (fdatasync(x->fd) != 0)
+			return error_set(error_from_errno(errno), "cannot sync %s: %s",
+					t->part_path, strerror(errno));
+		x->last_checkpoint_ms = util_monotonic_ms();
+		x->checkpoint_offset = t->offset;
+	}
+	t->synced_offset = t->offset;
+	task_persist(s, t);
+	return 0;
+}
+
+void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t)
+{
+	uint64_t limit = t->max_recv_speed;
+	uint64_t share;
+
+	if (!t->transfer)
+		return;
+	if (s->sched.max_recv_speed && s->sched.running > 0) {
+		share = s->sched.max_recv_speed / s->sched.running;
+		if (share == 0)
+			share = 1;
+		if (!limit || share < limit)
+			limit = share;
+	}
+	/* curl reads the limit as it goes, so a running transfer adapts. */
+	curl_easy_setopt(t->transfer->easy, CURLOPT_MAX_RECV_SPEED_LARGE,
+			(curl_off_t)limit);
+}
+
+void transfer_free(struct transfer *x)
+{
+	if (!x)
+		return;
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	if (x->fd >= 0)
+		close(x->fd);
+	reset_response(x);
+	free(x->previous_url);
+	free(x);
+}
+
+/* Takes x out of curl and out of the running list, after syncing what it
+ * wrote so that a snapshot claims every byte. */
+static void detach(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	multi_remove(&s->multi, x->easy);
+	if (transfer_checkpoint(s, t) != 0)
+		set_local_error(x, YCDL_E_IO, false, "%s", ycdl_last_error_message());
+	t->transfer = NULL;
+	close(x->fd);
+	x->fd = -1;
+	scheduler_transfer_detached(s, x);
+}
+
+void transfer_stop(struct ycdl_session *s, struct task *t)
+{
+	struct transfer *x = t->transfer;
+
+	if (!x)
+		return;
+	detach(s, t, x);
+	transfer_free(x);
+}
+
+void transfer_on_done(struct transfer *x, CURLcode result)
+{
+	struct ycdl_session *s = x->session;
+	struct task *t = x->task;
+
+	detach(s, t, x);
+	completion_handle(s, t, x, result);
+	transfer_free(x);
+}

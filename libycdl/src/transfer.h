@@ -1,0 +1,84 @@
+/* transfer.h — one HTTP request for one task: the curl easy handle, the
+ * checks a response must pass before its body touches the part file, the
+ * write path and checkpoints. What happens when it ends is completion.c. */
+#ifndef YCDL_TRANSFER_H
+#define YCDL_TRANSFER_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ycdl_session;
+struct task;
+
+enum body_mode {
+	BODY_UNDECIDED,   /* headers of the final response not seen yet */
+	BODY_APPEND,      /* validated: bytes go to the part file */
+	BODY_DISCARD      /* an error or redirect body: never written */
+};
+
+enum after_transfer {
+	AFTER_NOTHING,    /* judge by curl's result and the HTTP status */
+	AFTER_RESTART,    /* the partial data cannot be continued */
+	AFTER_COMPLETE    /* 416 confirmed we already have every byte */
+};
+
+struct transfer {
+	struct ycdl_session *session;
+	struct task *task;
+	CURL *easy;
+	struct curl_slist *headers;
+	int fd;
+	uint64_t request_offset;
+	int64_t started_ms;
+	uint64_t started_offset;
+
+	/* the response being received (reset at each status line) */
+	unsigned int status;
+	char *etag;
+	char *last_modified;
+	char *content_range;
+	char *content_disposition;
+	char *location;
+	bool accept_ranges;
+	enum body_mode mode;
+
+	/* redirect tracking */
+	char *previous_url;
+	unsigned int previous_status;
+
+	/* set from inside callbacks, acted upon when curl is done */
+	enum after_transfer after;
+	char reason[160];
+	int local_error;          /* YCDL_E_* from our side (disk, bad reply) */
+	bool local_retryable;
+	char local_message[256];
+	unsigned int http_error;  /* an error status whose body was discarded */
+
+	int64_t last_checkpoint_ms;
+	uint64_t checkpoint_offset;
+	char curl_error[CURL_ERROR_SIZE];
+	struct transfer *prev, *next;   /* the scheduler's running list */
+};
+
+/* Opens the part file, builds the request (Range/If-Range when resuming)
+ * and hands it to curl. On failure nothing is left running. */
+int transfer_start(struct ycdl_session *s, struct task *t);
+
+/* Stops the request, keeping every byte written (synced and claimed by a
+ * snapshot). Not from inside a curl callback. */
+void transfer_stop(struct ycdl_session *s, struct task *t);
+
+/* Called by multi.c when curl finished the request. */
+void transfer_on_done(struct transfer *x, CURLcode result);
+
+/* Syncs the part file and persists the task with the synced offset. */
+int transfer_checkpoint(struct ycdl_session *s, struct task *t);
+
+/* Frees the transfer (the easy handle must be out of the multi). */
+void transfer_free(struct transfer *x);
+
+/* Applies the current speed limit for t's transfer. */
+void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t);
+
+#endif

@@ -1,0 +1,45 @@
+/* util.h — small helpers every file needs: clocks, strings, paths. */
+#ifndef YCDL_UTIL_H
+#define YCDL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define YCDL_UNUSED(x) ((void)(x))
+#define YCDL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Milliseconds of a monotonic clock: for intervals, immune to clock jumps. */
+int64_t util_monotonic_ms(void);
+/* Milliseconds since the Unix epoch: for timestamps people read. */
+int64_t util_wall_ms(void);
+
+/* strdup that accepts NULL (returns NULL). */
+char *util_strdup(const char *s);
+/* strdup of NULL gives "" so stored strings are never NULL. */
+char *util_strdup_or_empty(const char *s);
+/* Allocating sprintf; NULL on failure. */
+char *util_printf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+/* Replaces *slot with a copy of value; false (slot unchanged) on ENOMEM. */
+bool util_replace_string(char **slot, const char *value);
+bool util_is_empty(const char *s);
+
+/* Creates dir and its parents with mode 0700 (existing is fine). */
+int util_mkdir_p(const char *dir);
+/* The directory part of path (allocated), "." when it has none. */
+char *util_dirname(const char *path);
+/* Makes path absolute against the current directory (allocated). */
+char *util_absolute_path(const char *path);
+/* fsync of the directory holding path, so a rename in it is durable. */
+int util_fsync_parent_dir(const char *path);
+/* write() of all len bytes, retrying on EINTR and short writes. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/* Lowercase hex of bin into out (2*len+1 bytes). */
+void util_hex(char *out, const unsigned char *bin, size_t len);
+
+#endif
