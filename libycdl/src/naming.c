@@ -59,7 +59,7 @@ void naming_url_extension(const char *url, char *out, size_t cap)
 	for (const char *p = dot + 1; *p; p++)
 		if (!isalnum((unsigned char)*p))
 			goto out;
-	memcpy(out, dot, len + 1);
+	memcpy(out, dot, len + 2);    /* the dot, the extension, the NUL */
 out:
 	curl_free(path);
 	curl_url_cleanup(u);

@@ -1,0 +1,53 @@
+/* cli.h — shared pieces of the ycdl command-line program. */
+#ifndef YCDL_CLI_H
+#define YCDL_CLI_H
+
+#include "ycdl.h"
+#include "ycdl.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLI_DEFAULT_SESSION "ycdl-cli"
+
+/* Options every subcommand takes. */
+struct common_options {
+	const char *session;      /* identifier */
+	const char *state_dir;    /* NULL: the library's default */
+};
+
+/* Consumes --session ID / --state-dir DIR at argv[*i]; true if it did. */
+bool cli_common_option(struct common_options *c, int argc, char **argv, int *i);
+
+/* Opens the session, explaining a lock or other failure on stderr. */
+int cli_open_session(ycdl_session **out, const struct common_options *c,
+		ycdl_session_options *opts);
+
+/* "500K", "2M", "1G", "1000" -> bytes; false when malformed. */
+bool cli_parse_size(const char *text, uint64_t *out);
+/* "12.3 MiB" into buf. */
+const char *cli_format_size(char *buf, size_t len, uint64_t bytes);
+
+int cli_get(int argc, char **argv);
+int cli_list(int argc, char **argv);
+int cli_act(const char *verb, int argc, char **argv);
+
+/* ------------------------------------------------------------ progress */
+
+struct progress;
+
+struct progress *progress_new(bool terminal);
+void progress_free(struct progress *p);
+/* Registers a task under a short label (its file name). */
+void progress_track(struct progress *p, const char *key, const char *label);
+/* Feeds one event; prints whatever it means for the user. */
+void progress_event(struct progress *p, const Ycdl__Event *e);
+/* Prints a message line without breaking the bars. */
+void progress_message(struct progress *p, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Tracked tasks that are neither finished nor failed. */
+size_t progress_unfinished(const struct progress *p);
+size_t progress_failed(const struct progress *p);
+
+#endif

@@ -1,0 +1,263 @@
+/* get.c — `ycdl get`: download URLs into files, continuing whatever an
+ * earlier run of the same session left unfinished (Ctrl-C, crash, kill -9). */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_HEADERS 64
+
+struct get_options {
+	struct common_options common;
+	const char *output;
+	const char *dir;
+	const char *checksum;
+	const char *cacert;
+	unsigned int jobs;
+	long retries;
+	uint64_t rate;
+	const char *headers[MAX_HEADERS];
+	size_t header_count;
+	char **urls;
+	int url_count;
+};
+
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char byte = (unsigned char)sig;
+	int saved = errno;
+
+	if (write(signal_pipe[1], &byte, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe(signal_pipe) != 0)
+		return -1;
+	fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC);
+	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void usage_get(void)
+{
+	fprintf(stderr,
+		"usage: ycdl get [-o FILE | -d DIR] [-j N] [--session ID] [--state-dir DIR]\n"
+		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
+		"                [-H 'Name: value']... [--cacert FILE] URL...\n");
+}
+
+/* Returns 0, or 2 for a usage error (already explained). */
+static int parse_get(struct get_options *g, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (cli_common_option(&g->common, argc, argv, &i))
+			continue;
+		if (a[0] != '-' || strcmp(a, "-") == 0) {
+			g->urls = &argv[i];
+			g->url_count = argc - i;
+			break;
+		}
+		if (!v)
+			goto bad;
+		if (strcmp(a, "-o") == 0)
+			g->output = v;
+		else if (strcmp(a, "-d") == 0)
+			g->dir = v;
+		else if (strcmp(a, "-j") == 0)
+			g->jobs = (unsigned int)atoi(v);
+		else if (strcmp(a, "--checksum") == 0)
+			g->checksum = v;
+		else if (strcmp(a, "--cacert") == 0)
+			g->cacert = v;
+		else if (strcmp(a, "--retries") == 0)
+			g->retries = atol(v);
+		else if (strcmp(a, "--limit-rate") == 0) {
+			if (!cli_parse_size(v, &g->rate))
+				goto bad;
+		} else if (strcmp(a, "-H") == 0 && g->header_count < MAX_HEADERS)
+			g->headers[g->header_count++] = v;
+		else
+			goto bad;
+		i++;
+	}
+	if (g->url_count == 0 || (g->output && g->url_count > 1) ||
+	    (g->output && g->dir) || g->jobs > 1000 || g->retries < -1)
+		goto bad;
+	return 0;
+bad:
+	usage_get();
+	return 2;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Adds url (or finds the task an earlier run left) and makes it run.
+ * Returns 1 when the file is already complete, 0 when it is going, <0 on
+ * error (explained). */
+static int start_one(ycdl_session *s, const struct get_options *g, const char *url,
+		struct progress *p)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	ycdl_task_info *info = NULL;
+	char *key = NULL;
+	int rc, result = 0;
+
+	t.url = url;
+	t.dest_path = g->output;
+	t.dest_dir = g->dir;
+	t.checksum = g->checksum;
+	t.headers = g->headers;
+	t.header_count = g->header_count;
+	if ((rc = ycdl_task_add(&key, s, &t)) != 0 ||
+	    (rc = ycdl_task_get_info(&info, s, key)) != 0) {
+		fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
+		ycdl_free(key);
+		return -1;
+	}
+	if (info->status == YCDL_STATUS_FINISHED && access(info->dest_path, F_OK) == 0) {
+		progress_message(p, false, "already downloaded: %s", info->dest_path);
+		result = 1;
+	} else if (info->status == YCDL_STATUS_FINISHED) {
+		/* The file was deleted since: fetch it again. */
+		ycdl_task_info_free(info);
+		ycdl_task_remove(s, key, 0);
+		ycdl_free(key);
+		return start_one(s, g, url, p);
+	} else {
+		progress_track(p, key, base_name(info->dest_path));
+		if (info->status == YCDL_STATUS_PAUSED || info->status == YCDL_STATUS_FAILED)
+			rc = ycdl_task_start(s, key);
+		if (rc != 0) {
+			fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
+			result = -1;
+		}
+	}
+	ycdl_task_info_free(info);
+	ycdl_free(key);
+	return result;
+}
+
+static void drain_events(ycdl_session *s, struct progress *p)
+{
+	void *data;
+	size_t len;
+
+	while (ycdl_session_next_event(&data, &len, s) == 0) {
+		Ycdl__Event *e = ycdl__event__unpack(NULL, len, data);
+
+		ycdl_free(data);
+		if (!e)
+			continue;
+		progress_event(p, e);
+		ycdl__event__free_unpacked(e, NULL);
+	}
+}
+
+/* Waits for the downloads to end or a signal; returns the signal or 0. */
+static int wait_for_downloads(ycdl_session *s, struct progress *p)
+{
+	struct pollfd fds[2];
+
+	ycdl_session_event_fd(&fds[0].fd, s);
+	fds[0].events = POLLIN;
+	fds[1].fd = signal_pipe[0];
+	fds[1].events = POLLIN;
+	drain_events(s, p);
+	while (progress_unfinished(p) > 0) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return 0;
+		if (fds[1].revents & POLLIN) {
+			unsigned char sig = 0;
+
+			if (read(signal_pipe[0], &sig, 1) == 1)
+				return sig;
+		}
+		drain_events(s, p);
+	}
+	return 0;
+}
+
+/* Ctrl-C: pause cleanly (every byte synced and recorded) and say how to
+ * continue. */
+static void pause_all(ycdl_session *s, struct progress *p)
+{
+	char **keys;
+	size_t n;
+
+	if (ycdl_session_list(&keys, &n, s, YCDL_STATUS_BIT(YCDL_STATUS_WAITING) |
+			YCDL_STATUS_BIT(YCDL_STATUS_DOWNLOADING) |
+			YCDL_STATUS_BIT(YCDL_STATUS_WAITING_FOR_NETWORK)) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ycdl_task_pause(s, keys[i]);
+	ycdl_keys_free(keys, n);
+	drain_events(s, p);
+	progress_message(p, true, "ycdl: paused; run the same command again to continue");
+}
+
+static void configure(ycdl_session_options *o, const struct get_options *g)
+{
+	if (g->jobs)
+		o->max_concurrent = g->jobs;
+	if (g->retries >= 0)
+		o->max_retries = (unsigned int)g->retries;
+	o->max_recv_speed = g->rate;
+	o->ca_file = g->cacert;
+}
+
+int cli_get(int argc, char **argv)
+{
+	struct get_options g = { .common = { CLI_DEFAULT_SESSION, NULL }, .retries = -1 };
+	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
+	ycdl_session *s;
+	struct progress *p;
+	int rc, sig, errors = 0;
+
+	if ((rc = parse_get(&g, argc, argv)) != 0)
+		return rc;
+	configure(&o, &g);
+	if (install_signals() != 0 || cli_open_session(&s, &g.common, &o) != 0)
+		return 1;
+	p = progress_new(isatty(STDOUT_FILENO));
+	for (int i = 0; i < g.url_count; i++)
+		errors += start_one(s, &g, g.urls[i], p) < 0;
+	sig = wait_for_downloads(s, p);
+	if (sig)
+		pause_all(s, p);
+	errors += (int)progress_failed(p);
+	progress_free(p);
+	ycdl_session_close(s);
+	if (sig)
+		return 128 + sig;
+	return errors ? 1 : 0;
+}

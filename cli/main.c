@@ -1,0 +1,41 @@
+/* main.c — the ycdl program: subcommand dispatch and help. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"ycdl %s — a download manager that survives restarts\n\n"
+		"  ycdl get [options] URL...      download; Ctrl-C pauses, run again to continue\n"
+		"  ycdl list                      the session's downloads\n"
+		"  ycdl pause|resume|cancel|remove KEY...|--all\n\n"
+		"Every command takes --session ID (default %s) and --state-dir DIR\n"
+		"(default $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl).\n"
+		"Run `ycdl get` without URLs for its options.\n",
+		ycdl_version(), CLI_DEFAULT_SESSION);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (strcmp(cmd, "get") == 0)
+		return cli_get(argc - 1, argv + 1);
+	if (strcmp(cmd, "list") == 0)
+		return cli_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 ||
+	    strcmp(cmd, "cancel") == 0 || strcmp(cmd, "remove") == 0)
+		return cli_act(cmd, argc - 1, argv + 1);
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("ycdl %s\n", ycdl_version());
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

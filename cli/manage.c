@@ -1,0 +1,120 @@
+/* manage.c — `ycdl list` and `ycdl pause|resume|cancel|remove`: acting on a
+ * session that no other process holds. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int open_for(const char *verb, struct common_options *c, int argc, char **argv,
+		int *first_arg, bool *all, ycdl_session **s)
+{
+	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (cli_common_option(c, argc, argv, &i))
+			continue;
+		if (strcmp(argv[i], "--all") == 0 && all) {
+			*all = true;
+			continue;
+		}
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "ycdl %s: unknown option %s\n", verb, argv[i]);
+			return 2;
+		}
+		break;
+	}
+	*first_arg = i;
+	return cli_open_session(s, c, &o) ? 1 : 0;
+}
+
+static void print_task(const ycdl_task_info *t)
+{
+	char done[32], total[32];
+
+	cli_format_size(done, sizeof(done), t->bytes_written);
+	if (t->bytes_expected >= 0)
+		cli_format_size(total, sizeof(total), (uint64_t)t->bytes_expected);
+	else
+		strcpy(total, "?");
+	printf("%-32s %-19s %10s / %-10s %s\n", t->key, ycdl_status_name(t->status),
+			done, total, t->dest_path);
+	if (t->error_code)
+		printf("%-32s   last error: %s\n", "", t->error_message);
+}
+
+int cli_list(int argc, char **argv)
+{
+	struct common_options c = { CLI_DEFAULT_SESSION, NULL };
+	ycdl_session *s;
+	char **keys;
+	size_t n;
+	int first, rc = open_for("list", &c, argc, argv, &first, NULL, &s);
+
+	if (rc)
+		return rc;
+	if (ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL) != 0) {
+		fprintf(stderr, "ycdl list: %s\n", ycdl_last_error_message());
+		ycdl_session_close(s);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ycdl_task_info *info;
+
+		if (ycdl_task_get_info(&info, s, keys[i]) == 0) {
+			print_task(info);
+			ycdl_task_info_free(info);
+		}
+	}
+	ycdl_keys_free(keys, n);
+	ycdl_session_close(s);
+	return 0;
+}
+
+static int act_on(ycdl_session *s, const char *verb, const char *key)
+{
+	if (strcmp(verb, "pause") == 0)
+		return ycdl_task_pause(s, key);
+	if (strcmp(verb, "resume") == 0)
+		return ycdl_task_resume(s, key);
+	if (strcmp(verb, "cancel") == 0)
+		return ycdl_task_cancel(s, key, 0);
+	return ycdl_task_remove(s, key, 0);
+}
+
+/* Resume marks tasks waiting; they run when `ycdl get` next opens the
+ * session, since this process closes it at once. */
+int cli_act(const char *verb, int argc, char **argv)
+{
+	struct common_options c = { CLI_DEFAULT_SESSION, NULL };
+	ycdl_session *s;
+	bool all = false;
+	char **keys = NULL;
+	size_t n = 0;
+	int first, errors = 0;
+	int rc = open_for(verb, &c, argc, argv, &first, &all, &s);
+
+	if (rc)
+		return rc;
+	if (all && ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL) != 0)
+		n = 0;
+	if (!all && first >= argc) {
+		fprintf(stderr, "usage: ycdl %s [--session ID] [--state-dir DIR] KEY...|--all\n",
+				verb);
+		ycdl_session_close(s);
+		return 2;
+	}
+	for (size_t i = 0; i < (all ? n : (size_t)(argc - first)); i++) {
+		const char *key = all ? keys[i] : argv[first + (int)i];
+
+		if ((rc = act_on(s, verb, key)) != 0 && !(all && rc == YCDL_E_STATE)) {
+			fprintf(stderr, "ycdl %s: %s: %s\n", verb, key, ycdl_last_error_message());
+			errors++;
+		}
+	}
+	ycdl_keys_free(keys, n);
+	ycdl_session_close(s);
+	return errors ? 1 : 0;
+}

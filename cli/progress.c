@@ -1,0 +1,240 @@
+/* progress.c — what the user sees while `ycdl get` runs: live bars on a
+ * terminal, one line per file otherwise. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tracked {
+	char *key;
+	char *label;
+	int status;
+	uint64_t written;
+	int64_t expected;
+	uint64_t speed;
+	bool ended;
+	bool failed;
+};
+
+struct progress {
+	bool terminal;
+	struct tracked *items;
+	size_t count, cap;
+	int lines_drawn;
+	int64_t last_draw_ms;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct progress *progress_new(bool terminal)
+{
+	struct progress *p = calloc(1, sizeof(*p));
+
+	if (p)
+		p->terminal = terminal;
+	return p;
+}
+
+void progress_free(struct progress *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++) {
+		free(p->items[i].key);
+		free(p->items[i].label);
+	}
+	free(p->items);
+	free(p);
+}
+
+void progress_track(struct progress *p, const char *key, const char *label)
+{
+	struct tracked *t;
+
+	if (p->count == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct tracked *items = realloc(p->items, cap * sizeof(*items));
+
+		if (!items)
+			return;
+		p->items = items;
+		p->cap = cap;
+	}
+	t = &p->items[p->count++];
+	memset(t, 0, sizeof(*t));
+	t->key = strdup(key);
+	t->label = strdup(label);
+	t->expected = -1;
+}
+
+static struct tracked *find(struct progress *p, const char *key)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (strcmp(p->items[i].key, key) == 0)
+			return &p->items[i];
+	return NULL;
+}
+
+static void erase_bars(struct progress *p)
+{
+	if (!p->terminal || p->lines_drawn == 0)
+		return;
+	printf("\033[%dA\r\033[J", p->lines_drawn);
+	p->lines_drawn = 0;
+}
+
+static void draw_bar(const struct tracked *t)
+{
+	char done[32], total[32], speed[32], bar[31];
+	int width = 30, filled = 0;
+	double fraction = t->expected > 0 ? (double)t->written / (double)t->expected : 0;
+
+	if (fraction > 1)
+		fraction = 1;
+	filled = (int)(fraction * width);
+	memset(bar, '#', (size_t)filled);
+	memset(bar + filled, '.', (size_t)(width - filled));
+	bar[width] = '\0';
+	cli_format_size(done, sizeof(done), t->written);
+	cli_format_size(speed, sizeof(speed), t->speed);
+	if (t->expected >= 0)
+		cli_format_size(total, sizeof(total), (uint64_t)t->expected);
+	else
+		strcpy(total, "?");
+	printf("%-28.28s [%s] %3d%% %10s / %-10s %10s/s %s\n", t->label, bar,
+			(int)(fraction * 100), done, total, speed, ycdl_status_name(t->status));
+}
+
+static void draw_bars(struct progress *p, bool force)
+{
+	int64_t now = now_ms();
+
+	if (!p->terminal || (!force && now - p->last_draw_ms < 100))
+		return;
+	erase_bars(p);
+	for (size_t i = 0; i < p->count; i++) {
+		if (p->items[i].ended)
+			continue;
+		draw_bar(&p->items[i]);
+		p->lines_drawn++;
+	}
+	p->last_draw_ms = now;
+	fflush(stdout);
+}
+
+void progress_message(struct progress *p, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	erase_bars(p);
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(error ? stderr : stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', error ? stderr : stdout);
+	fflush(error ? stderr : stdout);
+	draw_bars(p, true);
+}
+
+static void on_finished(struct progress *p, struct tracked *t, const Ycdl__Finished *f)
+{
+	char size[32];
+
+	t->ended = true;
+	progress_message(p, false, "finished %s (%s, sha256 %s)", f->path,
+			cli_format_size(size, sizeof(size), f->size), f->sha256_hex);
+}
+
+static void on_failed(struct progress *p, struct tracked *t, const Ycdl__Failed *f)
+{
+	t->ended = true;
+	t->failed = true;
+	if (f->http_status)
+		progress_message(p, true, "ycdl: %s: %s (HTTP %u, %s)", t->label, f->message,
+				f->http_status, ycdl_strerror(f->error_code));
+	else
+		progress_message(p, true, "ycdl: %s: %s (%s)", t->label, f->message,
+				ycdl_strerror(f->error_code));
+}
+
+void progress_event(struct progress *p, const Ycdl__Event *e)
+{
+	struct tracked *t = find(p, e->key);
+	char a[32], b[32];
+
+	if (!t)
+		return;
+	switch (e->kind_case) {
+	case YCDL__EVENT__KIND_PROGRESS:
+		t->written = e->progress->bytes_written;
+		t->expected = e->progress->bytes_expected;
+		t->speed = e->progress->speed_bps;
+		break;
+	case YCDL__EVENT__KIND_STATUS_CHANGED:
+		t->status = (int)e->status_changed->new_status;
+		if (t->status == YCDL_STATUS_FAILED || t->status == YCDL_STATUS_FINISHED)
+			return;   /* the finished/failed event says more */
+		break;
+	case YCDL__EVENT__KIND_RESUMED:
+		t->written = e->resumed->offset;
+		t->expected = e->resumed->bytes_expected;
+		progress_message(p, false, "resuming %s at %s of %s", t->label,
+				cli_format_size(a, sizeof(a), e->resumed->offset),
+				e->resumed->bytes_expected >= 0 ? cli_format_size(b, sizeof(b),
+				(uint64_t)e->resumed->bytes_expected) : "?");
+		break;
+	case YCDL__EVENT__KIND_RESTARTED:
+		t->written = 0;
+		progress_message(p, false, "restarting %s from zero: %s", t->label,
+				e->restarted->reason);
+		break;
+	case YCDL__EVENT__KIND_REDIRECTED:
+		if (!p->terminal)
+			break;
+		progress_message(p, false, "%s: redirected (%u) to %s", t->label,
+				e->redirected->http_status, e->redirected->to_url);
+		break;
+	case YCDL__EVENT__KIND_RETRYING:
+		progress_message(p, false, "%s: %s; retry %u in %.1f s", t->label,
+				e->retrying->message, e->retrying->attempt,
+				e->retrying->delay_ms / 1000.0);
+		break;
+	case YCDL__EVENT__KIND_FINISHED:
+		on_finished(p, t, e->finished);
+		break;
+	case YCDL__EVENT__KIND_FAILED:
+		on_failed(p, t, e->failed);
+		break;
+	default:
+		break;
+	}
+	draw_bars(p, e->kind_case != YCDL__EVENT__KIND_PROGRESS);
+}
+
+size_t progress_unfinished(const struct progress *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->count; i++)
+		n += !p->items[i].ended;
+	return n;
+}
+
+size_t progress_failed(const struct progress *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->count; i++)
+		n += p->items[i].failed;
+	return n;
+}

@@ -1,0 +1,403 @@
+/* harness.c — see harness.h. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct test_env env;
+static jmp_buf test_escape;
+static const char *current_test;
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FAIL %s (%s:%d): ", current_test, file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	longjmp(test_escape, 1);
+}
+
+static void copy_value(char *dst, size_t size, const char *value)
+{
+	size_t len = strlen(value);
+
+	if (len >= size) {
+		fprintf(stderr, "servers.env value too long: %s\n", value);
+		exit(2);
+	}
+	memcpy(dst, value, len + 1);
+}
+
+static void read_servers_env(void)
+{
+	const char *path = getenv("YCDL_TEST_SERVERS");
+	char line[1200];
+	FILE *f;
+
+	if (!path || !(f = fopen(path, "r"))) {
+		fprintf(stderr, "YCDL_TEST_SERVERS must name the servers.env written by "
+				"tests/servers/testservers.py start\n");
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "NGINX_URL=", 10) == 0)
+			copy_value(env.nginx, sizeof(env.nginx), line + 10);
+		else if (strncmp(line, "FAULT_URL=", 10) == 0)
+			copy_value(env.fault, sizeof(env.fault), line + 10);
+		else if (strncmp(line, "WWW_DIR=", 8) == 0)
+			copy_value(env.www, sizeof(env.www), line + 8);
+	}
+	fclose(f);
+}
+
+static void make_scratch(const char *program)
+{
+	const char *base = getenv("YCDL_TEST_TMP");
+	const char *name = strrchr(program, '/');
+
+	snprintf(env.tmp, sizeof(env.tmp), "%s/%s-XXXXXX", base ? base : "/tmp",
+			name ? name + 1 : program);
+	if (!mkdtemp(env.tmp)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+}
+
+int test_main(int argc, char **argv, const struct test_case *cases, size_t count)
+{
+	volatile int failed = 0, ran = 0;
+
+	read_servers_env();
+	make_scratch(argv[0]);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (size_t i = 0; i < count; i++) {
+		bool wanted = argc < 2;
+
+		for (int a = 1; a < argc; a++)
+			wanted |= strcmp(argv[a], cases[i].name) == 0;
+		if (!wanted)
+			continue;
+		current_test = cases[i].name;
+		ran++;
+		if (setjmp(test_escape) == 0) {
+			cases[i].fn();
+			printf("ok   %s\n", cases[i].name);
+		} else {
+			failed++;
+			printf("FAIL %s\n", cases[i].name);
+		}
+		fflush(stdout);
+	}
+	curl_global_cleanup();
+	printf("%d of %d passed\n", ran - failed, ran);
+	return failed ? 1 : ran == 0 ? 2 : 0;
+}
+
+/* ---------------------------------------------------------- fixtures */
+
+char *test_dir(const char *name)
+{
+	static unsigned int serial;
+	char *path;
+
+	if (asprintf(&path, "%s/%s-%u", env.tmp, name, ++serial) < 0)
+		abort();
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		test_fail(__FILE__, __LINE__, "mkdir %s: %s", path, strerror(errno));
+	return path;
+}
+
+static void fill(unsigned char *buf, size_t len, uint64_t pos, uint64_t seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint64_t x = (pos + i) * 0x9E3779B97F4A7C15ull ^ seed;
+
+		x ^= x >> 29;
+		buf[i] = (unsigned char)(x * 0xBF58476D1CE4E5B9ull >> 56);
+	}
+}
+
+void make_file(const char *name, uint64_t size, char *sha)
+{
+	char path[2048];
+	unsigned char buf[65536];
+	uint64_t seed = 1469598103934665603ull, done = 0;
+	FILE *f;
+
+	for (const char *p = name; *p; p++)
+		seed = (seed ^ (unsigned char)*p) * 1099511628211ull;
+	snprintf(path, sizeof(path), "%s/%s", env.www, name);
+	if (!(f = fopen(path, "wb")))
+		test_fail(__FILE__, __LINE__, "cannot create %s", path);
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? (size_t)(size - done) : sizeof(buf);
+
+		fill(buf, n, done, seed);
+		fwrite(buf, 1, n, f);
+		done += n;
+	}
+	fclose(f);
+	if (sha)
+		sha256_file(path, sha);
+}
+
+void sha256_file(const char *path, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char buf[65536], md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	out[0] = '\0';
+	if (!f || !ctx) {
+		if (f)
+			fclose(f);
+		EVP_MD_CTX_free(ctx);
+		return;
+	}
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		EVP_DigestUpdate(ctx, buf, n);
+	EVP_DigestFinal_ex(ctx, md, NULL);
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	fclose(f);
+	EVP_MD_CTX_free(ctx);
+}
+
+bool file_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+int64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+struct body {
+	char *data;
+	size_t len;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	char *grown = realloc(b->data, b->len + size * n + 1);
+
+	if (!grown)
+		return 0;
+	b->data = grown;
+	memcpy(b->data + b->len, p, size * n);
+	b->len += size * n;
+	b->data[b->len] = '\0';
+	return size * n;
+}
+
+char *http_get(const char *url)
+{
+	struct body b = { NULL, 0 };
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	rc = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK) {
+		free(b.data);
+		return NULL;
+	}
+	return b.data ? b.data : strdup("");
+}
+
+long long fault_stat(const char *id, const char *counter)
+{
+	char url[1024], *body, *p;
+	long long value = -1;
+	size_t len = strlen(counter);
+
+	snprintf(url, sizeof(url), "%s/_stats?id=%s", env.fault, id);
+	if (!(body = http_get(url)))
+		return -1;
+	for (p = body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, counter, len) == 0 && p[len] == '=')
+			value = atoll(p + len + 1);
+	free(body);
+	return value;
+}
+
+void fault_reset(void)
+{
+	char url[256];
+
+	snprintf(url, sizeof(url), "%s/_reset", env.fault);
+	free(http_get(url));
+}
+
+ycdl_session_options test_session_options(const char *state_dir)
+{
+	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
+
+	o.state_dir = state_dir;
+	o.download_dir = state_dir;
+	o.retry_base_ms = 50;
+	o.retry_max_ms = 400;
+	o.progress_interval_ms = 50;
+	o.checkpoint_interval_ms = 200;
+	o.checkpoint_bytes = 256 * 1024;
+	o.low_speed_time_s = 5;
+	o.connect_timeout_ms = 5000;
+	return o;
+}
+
+ycdl_session *open_session(const char *id, const ycdl_session_options *opts)
+{
+	ycdl_session *s = NULL;
+
+	CHECK_OK(ycdl_session_open(&s, id, opts));
+	return s;
+}
+
+char *add_url(ycdl_session *s, const char *url, const char *dest)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	char *key = NULL;
+
+	t.url = url;
+	t.dest_path = dest;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	return key;
+}
+
+/* ------------------------------------------------------------- events */
+
+void log_init(struct event_log *log, ycdl_session *s)
+{
+	memset(log, 0, sizeof(*log));
+	log->session = s;
+}
+
+void log_free(struct event_log *log)
+{
+	for (size_t i = 0; i < log->count; i++)
+		ycdl__event__free_unpacked(log->events[i], NULL);
+	free(log->events);
+	memset(log, 0, sizeof(*log));
+}
+
+void log_drain(struct event_log *log)
+{
+	void *data;
+	size_t len;
+
+	while (ycdl_session_next_event(&data, &len, log->session) == 0) {
+		Ycdl__Event *e = ycdl__event__unpack(NULL, len, data);
+
+		ycdl_free(data);
+		if (!e)
+			test_fail(__FILE__, __LINE__, "an event did not decode");
+		if (log->count == log->cap) {
+			log->cap = log->cap ? log->cap * 2 : 64;
+			log->events = realloc(log->events, log->cap * sizeof(*log->events));
+		}
+		if (log->count > 0 && e->seq != log->events[log->count - 1]->seq + 1)
+			test_fail(__FILE__, __LINE__, "event seq %llu follows %llu",
+					(unsigned long long)e->seq,
+					(unsigned long long)log->events[log->count - 1]->seq);
+		log->events[log->count++] = e;
+	}
+}
+
+static bool matches(const Ycdl__Event *e, Ycdl__Event__KindCase kind, const char *key)
+{
+	return e->kind_case == kind && (!key || strcmp(e->key, key) == 0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+Ycdl__Event *log_wait(struct event_log *log, size_t from, Ycdl__Event__KindCase kind,
+		const char *key, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t i = from;
+
+	for (;;) {
+		log_drain(log);
+		for (; i < log->count; i++)
+			if (matches(log->events[i], kind, key))
+				return log->events[i];
+		if (now_ms() >= deadline)
+			test_fail(__FILE__, __LINE__, "no event of kind %d for %s within "
+					"%d ms", (int)kind, key ? key : "(any)", timeout_ms);
+		ycdl_session_wait_event(log->session, (int)(deadline - now_ms()));
+	}
+}
+
+void log_wait_status(struct event_log *log, const char *key, int status, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t from = 0;
+
+	for (;;) {
+		int left = (int)(deadline - now_ms());
+		Ycdl__Event *e;
+
+		if (left <= 0)
+			test_fail(__FILE__, __LINE__, "%s never became %s", key,
+					ycdl_status_name(status));
+		e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, key, left);
+		if ((int)e->status_changed->new_status == status)
+			return;
+		for (from = 0; log->events[from] != e; from++)
+			;
+		from++;
+	}
+}
+
+size_t log_count(const struct event_log *log, Ycdl__Event__KindCase kind, const char *key)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < log->count; i++)
+		n += matches(log->events[i], kind, key);
+	return n;
+}
+
+Ycdl__Event *log_find(const struct event_log *log, Ycdl__Event__KindCase kind,
+		const char *key)
+{
+	for (size_t i = 0; i < log->count; i++)
+		if (matches(log->events[i], kind, key))
+			return log->events[i];
+	return NULL;
+}

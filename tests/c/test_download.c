@@ -1,0 +1,381 @@
+/* test_download.c — whole downloads: bytes, names, de-duplication,
+ * verification and the destination rules. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static char *url_of(const char *server, const char *path)
+{
+	char *url;
+
+	if (asprintf(&url, "%s/%s", server, path) < 0)
+		abort();
+	return url;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Runs one task to its end and returns its final event (finished or
+ * failed); the log keeps every event. */
+static Ycdl__Event *run_to_end(struct event_log *log, const char *key)
+{
+	for (size_t from = log->count;;) {
+		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, key, 20000);
+		int status = (int)e->status_changed->new_status;
+
+		while (log->events[from] != e)
+			from++;
+		from++;
+		if (status == YCDL_STATUS_FINISHED)
+			return log_wait(log, from, YCDL__EVENT__KIND_FINISHED, key, 5000);
+		if (status == YCDL_STATUS_FAILED) {
+			e = log_wait(log, from, YCDL__EVENT__KIND_FAILED, key, 5000);
+			printf("     (%s failed: %d %s)\n", key, e->failed->error_code,
+					e->failed->message);
+			return e;
+		}
+	}
+}
+
+TEST(downloads_byte_identical_file_from_nginx)
+{
+	char sha[65], got[65];
+	char *dir = test_dir("basic");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("basic", &o);
+	char *url = url_of(env.nginx, "basic-3m.bin");
+	struct event_log log;
+	Ycdl__Event *fin;
+	char *key;
+	ycdl_task_info *info;
+
+	make_file("basic-3m.bin", 3 * 1024 * 1024 + 17, sha);
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	fin = run_to_end(&log, key);
+	CHECK_INT(fin->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(fin->finished->sha256_hex, sha);
+	CHECK_INT(fin->finished->size, 3 * 1024 * 1024 + 17);
+	sha256_file(fin->finished->path, got);
+	CHECK_STR(got, sha);
+	CHECK(!file_exists(strcat(strcpy(malloc(strlen(fin->finished->path) + 6),
+			fin->finished->path), ".part")));
+	log_wait(&log, 0, YCDL__EVENT__KIND_ALL_FINISHED, NULL, 5000);
+	CHECK_OK(ycdl_task_get_info(&info, s, key));
+	CHECK_INT(info->status, YCDL_STATUS_FINISHED);
+	CHECK_INT(info->bytes_written, 3 * 1024 * 1024 + 17);
+	CHECK_INT(info->bytes_expected, 3 * 1024 * 1024 + 17);
+	CHECK_INT(info->resumable, 1);
+	CHECK_STR(info->sha256_hex, sha);
+	CHECK_STR(info->final_url, url);
+	ycdl_task_info_free(info);
+	/* First event: session restored; then added, waiting->downloading … */
+	CHECK_INT(log.events[0]->kind_case, YCDL__EVENT__KIND_SESSION_RESTORED);
+	CHECK_INT(log.events[0]->seq, 1);
+	CHECK(log_count(&log, YCDL__EVENT__KIND_PROGRESS, key) >= 1);
+	ycdl_free(key);
+	log_free(&log);
+	CHECK_OK(ycdl_session_close(s));
+	free(url);
+	free(dir);
+}
+
+TEST(names_file_by_md5_of_url_or_file_id_with_extension)
+{
+	char *dir = test_dir("naming");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("naming", &o);
+	char *url = url_of(env.nginx, "naming.mp4?x=1");
+	char *url2 = url_of(env.nginx, "naming2.mp4");
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	char *key1, *key2, expected[2048];
+
+	make_file("naming.mp4", 1000, NULL);
+	make_file("naming2.mp4", 1000, NULL);
+	log_init(&log, s);
+	key1 = add_url(s, url, NULL);
+	t.url = url2;
+	t.file_id = "episode-42";
+	CHECK_OK(ycdl_task_add(&key2, s, &t));
+	CHECK_STR(key2, "episode-42");
+	CHECK_INT(strlen(key1), 32);
+	CHECK_INT(run_to_end(&log, key1)->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_INT(run_to_end(&log, key2)->kind_case, YCDL__EVENT__KIND_FINISHED);
+	snprintf(expected, sizeof(expected), "%s/%s.mp4", dir, key1);
+	CHECK_STR(log_find(&log, YCDL__EVENT__KIND_FINISHED, key1)->finished->path, expected);
+	snprintf(expected, sizeof(expected), "%s/episode-42.mp4", dir);
+	CHECK_STR(log_find(&log, YCDL__EVENT__KIND_FINISHED, key2)->finished->path, expected);
+	CHECK(file_exists(expected));
+	ycdl_free(key1);
+	ycdl_free(key2);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(url);
+	free(url2);
+	free(dir);
+}
+
+TEST(adding_the_same_url_or_key_returns_the_existing_task)
+{
+	char *dir = test_dir("dedup");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("dedup", &o);
+	char *url = url_of(env.nginx, "dedup.bin");
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	char *a, *b, *c, *found;
+	char **keys;
+	size_t n;
+
+	make_file("dedup.bin", 5000, NULL);
+	log_init(&log, s);
+	t.url = url;
+	t.file_id = "same";
+	t.start_paused = 1;
+	CHECK_OK(ycdl_task_add(&a, s, &t));
+	CHECK_OK(ycdl_task_add(&b, s, &t));
+	t.file_id = NULL;       /* same URL, no id: still the same task */
+	CHECK_OK(ycdl_task_add(&c, s, &t));
+	CHECK_STR(a, "same");
+	CHECK_STR(b, "same");
+	CHECK_STR(c, "same");
+	CHECK_OK(ycdl_task_find_by_url(&found, s, url));
+	CHECK_STR(found, "same");
+	CHECK_OK(ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL));
+	CHECK_INT(n, 1);
+	ycdl_keys_free(keys, n);
+	log_drain(&log);
+	CHECK_INT(log_count(&log, YCDL__EVENT__KIND_TASK_ADDED, NULL), 1);
+	ycdl_free(a);
+	ycdl_free(b);
+	ycdl_free(c);
+	ycdl_free(found);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(url);
+	free(dir);
+}
+
+static Ycdl__Event *download_with(const char *id, const char *file,
+		const ycdl_task_options *base, struct event_log *log, ycdl_session **out)
+{
+	char *dir = test_dir(id);
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_task_options t = *base;
+	char *key;
+
+	*out = open_session(id, &o);
+	log_init(log, *out);
+	if (!t.url)
+		t.url = url_of(env.nginx, file);
+	CHECK_OK(ycdl_task_add(&key, *out, &t));
+	return run_to_end(log, key);
+}
+
+TEST(verifies_expected_sha256_and_md5)
+{
+	char sha[65], md5_hex[33] = "";
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	char checksum[80];
+	struct event_log log;
+	ycdl_session *s;
+	char path[2048], cmd[4096];
+	FILE *p;
+
+	make_file("checked.bin", 70000, sha);
+	snprintf(checksum, sizeof(checksum), "sha256:%s", sha);
+	t.checksum = checksum;
+	CHECK_INT(download_with("sha-ok", "checked.bin", &t, &log, &s)->kind_case,
+			YCDL__EVENT__KIND_FINISHED);
+	log_free(&log);
+	ycdl_session_close(s);
+
+	snprintf(path, sizeof(path), "%s/checked.bin", env.www);
+	snprintf(cmd, sizeof(cmd), "md5sum %s", path);
+	p = popen(cmd, "r");
+	CHECK(p && fscanf(p, "%32s", md5_hex) == 1);
+	pclose(p);
+	snprintf(checksum, sizeof(checksum), "md5:%s", md5_hex);
+	CHECK_INT(download_with("md5-ok", "checked.bin", &t, &log, &s)->kind_case,
+			YCDL__EVENT__KIND_FINISHED);
+	log_free(&log);
+	ycdl_session_close(s);
+}
+
+TEST(checksum_mismatch_fails_with_precise_code)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	make_file("badsum.bin", 4000, NULL);
+	t.checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+	e = download_with("sha-bad", "badsum.bin", &t, &log, &s);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FAILED);
+	CHECK_INT(e->failed->error_code, YCDL_E_CHECKSUM);
+	CHECK(!e->failed->retryable);
+	CHECK_INT(log_count(&log, YCDL__EVENT__KIND_FINISHED, NULL), 0);
+	log_free(&log);
+	ycdl_session_close(s);
+}
+
+TEST(expected_size_mismatch_fails)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	make_file("sized.bin", 4000, NULL);
+	t.expected_size = 3999;
+	e = download_with("size-bad", "sized.bin", &t, &log, &s);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FAILED);
+	CHECK_INT(e->failed->error_code, YCDL_E_SIZE_MISMATCH);
+	log_free(&log);
+	ycdl_session_close(s);
+}
+
+TEST(existing_destination_is_never_clobbered)
+{
+	char *dir = test_dir("clobber");
+	char dest[2048], renamed[2048], sha[65], got[65];
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("clobber", &o);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	Ycdl__Event *e;
+	char *key;
+
+	make_file("clobber.txt", 3000, sha);
+	snprintf(dest, sizeof(dest), "%s/mine.txt", dir);
+	snprintf(renamed, sizeof(renamed), "%s/mine (1).txt", dir);
+	write_text(dest, "the user's own file");
+	log_init(&log, s);
+	t.url = url_of(env.nginx, "clobber.txt");
+	t.dest_path = dest;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	e = run_to_end(&log, key);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FAILED);
+	CHECK_INT(e->failed->error_code, YCDL_E_EXISTS);
+	CHECK_STR(read_text(dest), "the user's own file");
+	CHECK_OK(ycdl_task_remove(s, key, 0));
+	ycdl_free(key);
+
+	t.conflict = YCDL_CONFLICT_RENAME;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	e = run_to_end(&log, key);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->path, renamed);
+	sha256_file(renamed, got);
+	CHECK_STR(got, sha);
+	CHECK_STR(read_text(dest), "the user's own file");
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
+TEST(http_404_fails_at_once_without_retries)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	t.url = url_of(env.nginx, "does-not-exist.bin");
+	e = download_with("404", NULL, &t, &log, &s);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FAILED);
+	CHECK_INT(e->failed->error_code, YCDL_E_HTTP);
+	CHECK_INT(e->failed->http_status, 404);
+	CHECK(!e->failed->retryable);
+	CHECK_INT(log_count(&log, YCDL__EVENT__KIND_RETRYING, NULL), 0);
+	log_free(&log);
+	ycdl_session_close(s);
+}
+
+TEST(hostile_content_disposition_stays_inside_destination)
+{
+	char *dir = test_dir("cd");
+	char sha[65], expected[2048];
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("cd", &o);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	Ycdl__Event *e;
+	char *key;
+
+	make_file("cd.bin", 2000, sha);
+	log_init(&log, s);
+	t.url = url_of(env.fault, "cd.bin?cd=attachment%3B%20filename%3D%22..%2F..%2Fevil%0A.sh%22");
+	t.use_content_disposition = 1;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	e = run_to_end(&log, key);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	snprintf(expected, sizeof(expected), "%s/evil.sh", dir);
+	CHECK_STR(e->finished->path, expected);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
+TEST(chunked_body_without_length_downloads)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+	char sha[65];
+
+	make_file("chunked.bin", 300000, sha);
+	t.url = url_of(env.fault, "chunked.bin?chunked=1");
+	e = download_with("chunked", NULL, &t, &log, &s);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	log_free(&log);
+	ycdl_session_close(s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(downloads_byte_identical_file_from_nginx),
+		TEST_ENTRY(names_file_by_md5_of_url_or_file_id_with_extension),
+		TEST_ENTRY(adding_the_same_url_or_key_returns_the_existing_task),
+		TEST_ENTRY(verifies_expected_sha256_and_md5),
+		TEST_ENTRY(checksum_mismatch_fails_with_precise_code),
+		TEST_ENTRY(expected_size_mismatch_fails),
+		TEST_ENTRY(existing_destination_is_never_clobbered),
+		TEST_ENTRY(http_404_fails_at_once_without_retries),
+		TEST_ENTRY(hostile_content_disposition_stays_inside_destination),
+		TEST_ENTRY(chunked_body_without_length_downloads),
+	};
+
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}
