@@ -79,8 +79,7 @@ static void discard_part(struct ycdl_session *s, struct task *t)
 
 	if (partfile_open(t->part_path, 0, &fd, &size) == 0)
 		close(fd);
-	t->offset = t->synced_offset = t->hashed = 0;
-	t->total = -1;
+	task_forget_progress(t);
 	task_persist(s, t);
 }
 
@@ -202,8 +201,7 @@ static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 		return;
 	}
 	close(fd);
-	t->offset = t->synced_offset = t->hashed = 0;
-	t->total = -1;
+	task_forget_progress(t);
 	task_persist(s, t);
 	emit_restarted(s, t, x->reason, discarded);
 	scheduler_start_now(s, t);

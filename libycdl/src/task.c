@@ -78,6 +78,14 @@ void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
 	scheduler_request_pump(s);
 }
 
+void task_forget_progress(struct task *t)
+{
+	t->offset = t->synced_offset = t->hashed = 0;
+	t->total = -1;
+	if (t->sha256)
+		digest_reset(t->sha256);
+}
+
 void task_set_error(struct task *t, int code, const char *message,
 		unsigned int http_status)
 {

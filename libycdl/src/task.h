@@ -97,6 +97,11 @@ bool task_status_is_pending(int status);
 bool task_is_allowed_on_network(const struct ycdl_session *s,
 		const struct task *t);
 
+/* Forgets the task's partial data in memory (offsets, total, running hash)
+ * so that its next request starts from byte zero; the caller empties the
+ * part file. */
+void task_forget_progress(struct task *t);
+
 /* Writes the task's snapshot (the journal syncs it shortly after). */
 void task_persist(struct ycdl_session *s, struct task *t);
 

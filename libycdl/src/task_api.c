@@ -220,8 +220,7 @@ static void delete_partial(struct ycdl_session *s, struct task *t)
 {
 	if (unlink(t->part_path) != 0 && errno != ENOENT)
 		return;
-	t->offset = t->synced_offset = t->hashed = 0;
-	t->total = -1;
+	task_forget_progress(t);
 	task_persist(s, t);
 }
 

@@ -62,17 +62,13 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 		const char *reason)
 {
 	uint64_t discarded = t->offset;
+	bool claimed = t->synced_offset != 0;
 
 	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return error_from_errno(errno);
-	t->offset = 0;
-	t->hashed = 0;
-	if (t->sha256)
-		digest_reset(t->sha256);
-	if (t->synced_offset != 0) {
-		t->synced_offset = 0;
+	task_forget_progress(t);
+	if (claimed)
 		task_persist(s, t);
-	}
 	if (discarded > 0 || reason)
 		emit_restarted(s, t, reason, discarded);
 	return 0;

@@ -331,7 +331,7 @@ TEST(hostile_content_disposition_stays_inside_destination)
 
 	make_file("cd.bin", 2000, sha);
 	log_init(&log, s);
-	t.url = url_of(env.fault, "cd.bin?cd=attachment%3B%20filename%3D%22..%2F..%2Fevil%0A.sh%22");
+	t.url = url_of(env.fault, "cd.bin?cd=attachment%3B%20filename%3D%22..%2F..%2Fevil%07.sh%22");
 	t.use_content_disposition = 1;
 	CHECK_OK(ycdl_task_add(&key, s, &t));
 	e = run_to_end(&log, key);

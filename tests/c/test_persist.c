@@ -1,0 +1,329 @@
+/* test_persist.c — the snapshot store and the session lock: tasks survive
+ * a close and come back paused (or running with auto-resume), with their
+ * metadata; damaged journals are quarantined, never trusted. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *journal_path(const char *dir, const char *id)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s/tasks.journal", dir, id) < 0)
+		abort();
+	return path;
+}
+
+static char *add_with_metadata(ycdl_session *s, const char *url, const char *file_id,
+		int start_paused)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	char *key;
+
+	t.url = url;
+	t.file_id = file_id;
+	t.display_name = "Episode 1";
+	t.thumbnail_url = "https://example.com/thumb.jpg";
+	t.user_data = "\x01\x02\x00\x03";
+	t.user_data_len = 4;
+	t.start_paused = start_paused;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	return key;
+}
+
+TEST(running_task_comes_back_paused_with_its_metadata)
+{
+	char *dir = test_dir("reopen");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("reopen", &o);
+	struct event_log log;
+	char sha[65], url[512], *key;
+	ycdl_task_info *info;
+	Ycdl__Event *e;
+	uint64_t held;
+
+	make_file("reopen.bin", 1500000, sha);
+	snprintf(url, sizeof(url), "%s/reopen.bin?rate=500000", env.fault);
+	log_init(&log, s);
+	key = add_with_metadata(s, url, "ep1", 0);
+	log_wait(&log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
+	log_free(&log);
+	CHECK_OK(ycdl_session_close(s));
+
+	s = open_session("reopen", &o);
+	log_init(&log, s);
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_SESSION_RESTORED, NULL, 5000);
+	CHECK_INT(e->seq, 1);
+	CHECK_INT(e->session_restored->tasks_found, 1);
+	CHECK_INT(e->session_restored->tasks_quarantined, 0);
+	log_wait_status(&log, key, YCDL_STATUS_PAUSED, 5000);
+	CHECK_OK(ycdl_task_get_info(&info, s, key));
+	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
+	CHECK_STR(info->file_id, "ep1");
+	CHECK_STR(info->display_name, "Episode 1");
+	CHECK_STR(info->thumbnail_url, "https://example.com/thumb.jpg");
+	CHECK_INT(info->user_data_len, 4);
+	CHECK(memcmp(info->user_data, "\x01\x02\x00\x03", 4) == 0);
+	CHECK_STR(info->url, url);
+	held = info->bytes_written;
+	CHECK(held > 0);
+	ycdl_task_info_free(info);
+	CHECK_OK(ycdl_task_resume(s, key));
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_RESUMED, key, 10000);
+	CHECK_INT(e->resumed->offset, held);
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 20000);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK_STR(e->finished->display_name, "Episode 1");
+	CHECK_STR(e->finished->file_id, "ep1");
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+
+	/* Finished items are still listed after another reopen. */
+	s = open_session("reopen", &o);
+	CHECK_OK(ycdl_task_get_info(&info, s, "ep1"));
+	CHECK_INT(info->status, YCDL_STATUS_FINISHED);
+	CHECK_STR(info->sha256_hex, sha);
+	ycdl_task_info_free(info);
+	ycdl_session_close(s);
+	free(dir);
+}
+
+TEST(auto_resume_continues_restored_downloads)
+{
+	char *dir = test_dir("auto");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("auto", &o);
+	struct event_log log;
+	char sha[65], url[512], *key;
+
+	make_file("auto.bin", 1000000, sha);
+	snprintf(url, sizeof(url), "%s/auto.bin?rate=500000", env.fault);
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	log_wait(&log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
+	log_free(&log);
+	ycdl_session_close(s);
+
+	o.auto_resume = 1;
+	s = open_session("auto", &o);
+	log_init(&log, s);
+	CHECK(log_wait(&log, 0, YCDL__EVENT__KIND_RESUMED, key, 10000)->resumed->offset > 0);
+	CHECK_STR(log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 20000)->finished->sha256_hex,
+			sha);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
+/* Three paused tasks in a closed session. */
+static void prepare_three(const char *id, const ycdl_session_options *o)
+{
+	ycdl_session *s = open_session(id, o);
+	char url[512], *key;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(url, sizeof(url), "%s/none-%d.bin", env.nginx, i);
+		key = add_with_metadata(s, url, NULL, 1);
+		ycdl_free(key);
+	}
+	ycdl_session_close(s);
+}
+
+static void overwrite(const char *path, off_t at, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+
+	CHECK(fd >= 0);
+	CHECK(pwrite(fd, data, len, at) == (ssize_t)len);
+	close(fd);
+}
+
+static Ycdl__Event *reopen_restored(const char *id, const ycdl_session_options *o,
+		ycdl_session **s, struct event_log *log)
+{
+	*s = open_session(id, o);
+	log_init(log, *s);
+	return log_wait(log, 0, YCDL__EVENT__KIND_SESSION_RESTORED, NULL, 5000);
+}
+
+TEST(journal_overwritten_with_garbage_is_quarantined)
+{
+	char *dir = test_dir("garbage");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "garbage");
+	char junk[4096];
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	prepare_three("garbage", &o);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 3);
+	overwrite(journal, 0, junk, sizeof(junk));
+	e = reopen_restored("garbage", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 0);
+	CHECK(e->session_restored->tasks_quarantined >= 1);
+	CHECK(file_exists(e->session_restored->quarantine_path));
+	/* The session works on: a new task can be added. */
+	ycdl_free(add_url(s, "http://127.0.0.1:9/after.bin", NULL));
+	log_free(&log);
+	ycdl_session_close(s);
+	free(journal);
+	free(dir);
+}
+
+TEST(journal_zero_filled_is_quarantined)
+{
+	char *dir = test_dir("zeros");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "zeros");
+	int64_t size;
+	char *zeros;
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	prepare_three("zeros", &o);
+	size = file_size(journal);
+	zeros = calloc(1, (size_t)size);
+	overwrite(journal, 0, zeros, (size_t)size);
+	e = reopen_restored("zeros", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 0);
+	CHECK(e->session_restored->tasks_quarantined >= 1);
+	log_free(&log);
+	ycdl_session_close(s);
+	/* The fresh journal is clean: the next open finds nothing wrong. */
+	e = reopen_restored("zeros", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_quarantined, 0);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(zeros);
+	free(journal);
+	free(dir);
+}
+
+TEST(one_damaged_record_loses_only_that_record)
+{
+	char *dir = test_dir("onebad");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "onebad");
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+	size_t n;
+	char **keys;
+
+	prepare_three("onebad", &o);
+	/* Flip a byte inside the first record's payload (after the 8-byte file
+	 * header and the 12-byte frame). */
+	overwrite(journal, 8 + 12 + 10, "\xff\xfe", 2);
+	e = reopen_restored("onebad", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 2);
+	CHECK_INT(e->session_restored->tasks_quarantined, 1);
+	CHECK_OK(ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL));
+	CHECK_INT(n, 2);
+	ycdl_keys_free(keys, n);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(journal);
+	free(dir);
+}
+
+TEST(torn_last_record_is_dropped_quietly)
+{
+	char *dir = test_dir("torn");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "torn");
+	/* A frame that promises 500 bytes but the file ends after 20. */
+	static const unsigned char torn[] = { 'Y', 'C', 'D', 'R', 0xf4, 0x01, 0, 0,
+		1, 2, 3, 4, 0x0a, 0x10, 'x', 'x', 'x', 'x', 'x', 'x' };
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+	int64_t size;
+
+	prepare_three("torn", &o);
+	size = file_size(journal);
+	overwrite(journal, size, torn, sizeof(torn));
+	e = reopen_restored("torn", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 3);
+	CHECK_INT(e->session_restored->tasks_quarantined, 0);
+	log_free(&log);
+	ycdl_session_close(s);
+	CHECK_INT(file_size(journal), size);
+	free(journal);
+	free(dir);
+}
+
+TEST(second_open_of_same_identifier_is_locked)
+{
+	char *dir = test_dir("lock");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *a = open_session("lock", &o), *b = NULL, *other;
+
+	CHECK_INT(ycdl_session_open(&b, "lock", &o), YCDL_E_LOCKED);
+	CHECK(b == NULL);
+	CHECK(strstr(ycdl_last_error_message(), "held") != NULL);
+	other = open_session("lock-other", &o);
+	ycdl_session_close(other);
+	ycdl_session_close(a);
+	b = open_session("lock", &o);
+	ycdl_session_close(b);
+	free(dir);
+}
+
+TEST(another_process_gets_locked_at_once)
+{
+	char *dir = test_dir("lockproc");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+	int ready[2], release[2], status;
+	pid_t child;
+	char byte;
+
+	CHECK(pipe(ready) == 0 && pipe(release) == 0);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		ycdl_session *held;
+
+		if (ycdl_session_open(&held, "lockproc", &o) != 0)
+			_exit(3);
+		if (write(ready[1], "r", 1) != 1 || read(release[0], &byte, 1) != 1)
+			_exit(4);
+		ycdl_session_close(held);
+		_exit(0);
+	}
+	CHECK(read(ready[0], &byte, 1) == 1);
+	s = NULL;
+	CHECK_INT(ycdl_session_open(&s, "lockproc", &o), YCDL_E_LOCKED);
+	CHECK(write(release[1], "x", 1) == 1);
+	CHECK(waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	s = open_session("lockproc", &o);
+	ycdl_session_close(s);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(running_task_comes_back_paused_with_its_metadata),
+		TEST_ENTRY(auto_resume_continues_restored_downloads),
+		TEST_ENTRY(journal_overwritten_with_garbage_is_quarantined),
+		TEST_ENTRY(journal_zero_filled_is_quarantined),
+		TEST_ENTRY(one_damaged_record_loses_only_that_record),
+		TEST_ENTRY(torn_last_record_is_dropped_quietly),
+		TEST_ENTRY(second_open_of_same_identifier_is_locked),
+		TEST_ENTRY(another_process_gets_locked_at_once),
+	};
+
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}

@@ -1,0 +1,319 @@
+/* test_resume.c — pause and resume ("断点续传"): Range with If-Range, and
+ * every way a server can make continuing unsafe, each ending in a
+ * byte-identical file or a precise error with the partial data intact. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#define SIZE (2 * 1024 * 1024)
+
+static char *url_of(const char *server, const char *path)
+{
+	char *url;
+
+	if (asprintf(&url, "%s/%s", server, path) < 0)
+		abort();
+	return url;
+}
+
+struct run {
+	char *dir;
+	ycdl_session *s;
+	struct event_log log;
+	char *key;
+};
+
+static void start(struct run *r, const char *name, const char *url)
+{
+	ycdl_session_options o;
+
+	r->dir = test_dir(name);
+	o = test_session_options(r->dir);
+	r->s = open_session(name, &o);
+	log_init(&r->log, r->s);
+	r->key = add_url(r->s, url, NULL);
+}
+
+static void finish(struct run *r)
+{
+	ycdl_free(r->key);
+	log_free(&r->log);
+	ycdl_session_close(r->s);
+	free(r->dir);
+}
+
+/* Waits until at least bytes are on disk, then pauses; returns the offset
+ * the task holds once paused. */
+static uint64_t pause_after(struct run *r, uint64_t bytes)
+{
+	ycdl_task_info *info;
+	uint64_t held;
+
+	for (size_t from = 0;;) {
+		Ycdl__Event *e = log_wait(&r->log, from, YCDL__EVENT__KIND_PROGRESS, r->key, 20000);
+
+		if (e->progress->bytes_written >= bytes)
+			break;
+		while (r->log.events[from] != e)
+			from++;
+		from++;
+	}
+	CHECK_OK(ycdl_task_pause(r->s, r->key));
+	CHECK_OK(ycdl_task_get_info(&info, r->s, r->key));
+	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
+	held = info->bytes_written;
+	CHECK(held >= bytes);
+	CHECK(held < SIZE);
+	ycdl_task_info_free(info);
+	return held;
+}
+
+static Ycdl__Event *resume_to_end(struct run *r)
+{
+	size_t from = r->log.count;
+
+	CHECK_OK(ycdl_task_resume(r->s, r->key));
+	for (;;) {
+		Ycdl__Event *e = log_wait(&r->log, from, YCDL__EVENT__KIND_STATUS_CHANGED, r->key, 20000);
+		int status = (int)e->status_changed->new_status;
+
+		while (r->log.events[from] != e)
+			from++;
+		from++;
+		if (status == YCDL_STATUS_FINISHED)
+			return log_wait(&r->log, from, YCDL__EVENT__KIND_FINISHED, r->key, 5000);
+		if (status == YCDL_STATUS_FAILED)
+			return log_wait(&r->log, from, YCDL__EVENT__KIND_FAILED, r->key, 5000);
+	}
+}
+
+static char *last_request_header(const char *id, const char *name)
+{
+	char url[512], *body, *line, *value = NULL;
+	size_t len = strlen(name);
+
+	snprintf(url, sizeof(url), "%s/_headers?id=%s", env.fault, id);
+	body = http_get(url);
+	for (line = body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
+			value = strndup(line + len + 2, strcspn(line + len + 2, "\r\n"));
+			break;
+		}
+	free(body);
+	return value;
+}
+
+TEST(pause_then_resume_continues_with_range_and_if_range)
+{
+	char sha[65], expect_range[64];
+	struct run r;
+	uint64_t held;
+	Ycdl__Event *e;
+	char *range, *if_range, *url;
+
+	make_file("resume-nginx.bin", SIZE, sha);
+	url = url_of(env.fault, "resume-nginx.bin?rate=800000&id=resume1");
+	start(&r, "resume1", url);
+	held = pause_after(&r, 300000);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	e = log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key);
+	CHECK(e != NULL);
+	CHECK_INT(e->resumed->offset, held);
+	CHECK_INT(e->resumed->bytes_expected, SIZE);
+	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
+	range = last_request_header("resume1", "Range");
+	if_range = last_request_header("resume1", "If-Range");
+	snprintf(expect_range, sizeof(expect_range), "bytes=%llu-", (unsigned long long)held);
+	CHECK_STR(range, expect_range);
+	CHECK(if_range && if_range[0] == '"');      /* the strong ETag */
+	free(range);
+	free(if_range);
+	/* Two requests: the first, then one range for the rest. */
+	CHECK_INT(fault_stat("resume1", "requests"), 2);
+	CHECK(fault_stat("resume1", "bytes") <= SIZE + 512 * 1024);
+	finish(&r);
+	free(url);
+}
+
+TEST(nginx_pause_resume_is_byte_identical)
+{
+	char sha[65];
+	struct run r;
+	Ycdl__Event *e;
+	char *url;
+
+	make_file("resume-real.bin", SIZE, sha);
+	url = url_of(env.nginx, "resume-real.bin?rate=800000");
+	start(&r, "resume-nginx", url);
+	pause_after(&r, 200000);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK(log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key) != NULL);
+	finish(&r);
+	free(url);
+}
+
+/* The served content after a change: every byte XOR 0x5A (the fault
+ * server's rule), same size. */
+static void changed_sha(const char *name, char out[65])
+{
+	char path[2048], changed[2048];
+	FILE *in, *outf;
+	int c;
+
+	snprintf(path, sizeof(path), "%s/%s", env.www, name);
+	snprintf(changed, sizeof(changed), "%s/changed-%s", env.tmp, name);
+	in = fopen(path, "rb");
+	outf = fopen(changed, "wb");
+	CHECK(in && outf);
+	while ((c = fgetc(in)) != EOF)
+		fputc(c ^ 0x5A, outf);
+	fclose(in);
+	fclose(outf);
+	sha256_file(changed, out);
+}
+
+static void check_restarts(const char *name, const char *query, const char *reason_part,
+		bool content_changes)
+{
+	char sha[65], file[128], path[256];
+	struct run r;
+	Ycdl__Event *e, *restarted;
+	char *url;
+
+	snprintf(file, sizeof(file), "%s.bin", name);
+	make_file(file, SIZE, sha);
+	if (content_changes)
+		changed_sha(file, sha);
+	snprintf(path, sizeof(path), "%s?rate=800000&id=%s&%s", file, name, query);
+	url = url_of(env.fault, path);
+	start(&r, name, url);
+	pause_after(&r, 200000);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	restarted = log_find(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key);
+	CHECK(restarted != NULL);
+	if (!strstr(restarted->restarted->reason, reason_part))
+		test_fail(__FILE__, __LINE__, "restart reason \"%s\" lacks \"%s\"",
+				restarted->restarted->reason, reason_part);
+	CHECK(restarted->restarted->discarded_bytes >= 200000);
+	finish(&r);
+	free(url);
+}
+
+TEST(resource_changed_between_pause_and_resume_restarts_from_zero)
+{
+	check_restarts("changed", "change_after=1", "changed", true);
+}
+
+TEST(if_range_ignored_but_etag_changed_restarts)
+{
+	check_restarts("ifrange-ignored", "change_after=1&ignore_if_range=1", "changed", true);
+}
+
+TEST(content_range_start_mismatch_restarts_never_appends)
+{
+	check_restarts("cr-start", "cr_start_off=7", "different range", false);
+}
+
+TEST(content_range_total_mismatch_restarts_never_appends)
+{
+	check_restarts("cr-total", "cr_total_off=5", "size changed", false);
+}
+
+TEST(different_range_than_asked_restarts)
+{
+	check_restarts("wrong-range", "wrong_range=1", "different range", false);
+}
+
+TEST(no_accept_ranges_is_reported_not_resumable_and_restarts)
+{
+	char sha[65];
+	struct run r;
+	Ycdl__Event *e;
+	char *url;
+	ycdl_task_info *info;
+
+	make_file("norange.bin", SIZE, sha);
+	url = url_of(env.fault, "norange.bin?rate=800000&norange=1&id=norange");
+	start(&r, "norange", url);
+	e = log_wait(&r.log, 0, YCDL__EVENT__KIND_RESUMABILITY, r.key, 10000);
+	CHECK_INT(e->resumability->resumability, YCDL__RESUMABILITY__RESUMABILITY_NO);
+	pause_after(&r, 200000);
+	CHECK_OK(ycdl_task_get_info(&info, r.s, r.key));
+	CHECK_INT(info->resumable, 0);
+	ycdl_task_info_free(info);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK(log_find(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key) != NULL);
+	CHECK(log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key) == NULL);
+	/* No range was asked for on the second request. */
+	CHECK(last_request_header("norange", "Range") == NULL);
+	finish(&r);
+	free(url);
+}
+
+TEST(no_validators_is_not_resumable)
+{
+	struct run r;
+	Ycdl__Event *e;
+	char *url;
+
+	make_file("novalid.bin", 100000, NULL);
+	url = url_of(env.fault, "novalid.bin?no_validators=1");
+	start(&r, "novalid", url);
+	e = log_wait(&r.log, 0, YCDL__EVENT__KIND_RESUMABILITY, r.key, 10000);
+	CHECK_INT(e->resumability->resumability, YCDL__RESUMABILITY__RESUMABILITY_NO);
+	log_wait(&r.log, 0, YCDL__EVENT__KIND_FINISHED, r.key, 10000);
+	finish(&r);
+	free(url);
+}
+
+TEST(weak_etag_resumes_with_last_modified)
+{
+	char sha[65];
+	struct run r;
+	Ycdl__Event *e;
+	char *url, *if_range;
+
+	make_file("weak.bin", SIZE, sha);
+	url = url_of(env.fault, "weak.bin?rate=800000&weak_etag=1&id=weak");
+	start(&r, "weak", url);
+	pause_after(&r, 200000);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	if_range = last_request_header("weak", "If-Range");
+	/* A weak ETag may not be used in If-Range; the date is. */
+	CHECK(if_range != NULL);
+	CHECK(strstr(if_range, "GMT") != NULL);
+	CHECK(strchr(if_range, '"') == NULL);
+	free(if_range);
+	finish(&r);
+	free(url);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(pause_then_resume_continues_with_range_and_if_range),
+		TEST_ENTRY(nginx_pause_resume_is_byte_identical),
+		TEST_ENTRY(resource_changed_between_pause_and_resume_restarts_from_zero),
+		TEST_ENTRY(if_range_ignored_but_etag_changed_restarts),
+		TEST_ENTRY(content_range_start_mismatch_restarts_never_appends),
+		TEST_ENTRY(content_range_total_mismatch_restarts_never_appends),
+		TEST_ENTRY(different_range_than_asked_restarts),
+		TEST_ENTRY(no_accept_ranges_is_reported_not_resumable_and_restarts),
+		TEST_ENTRY(no_validators_is_not_resumable),
+		TEST_ENTRY(weak_etag_resumes_with_last_modified),
+	};
+
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}

@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""faultserver.py - the project's fault-injecting HTTP/1.1 server.
+
+nginx gives the tests real Range/ETag/If-Range behaviour; this server gives
+them everything nginx will not do on purpose: resets, stalls, short bodies,
+5xx and 429 storms, ignored ranges, lying Content-Range headers, resources
+that change between requests, redirect chains and loops, hostile
+Content-Disposition values.
+
+Files are served from --www. What goes wrong is chosen per request by query
+parameters (all optional, combinable):
+
+  id=NAME            counts requests and body bytes under NAME (see /_stats)
+                     and remembers the last request's headers (/_headers);
+                     one-shot faults fire on NAME's first request only
+  rate=BPS           sends the body at about BPS bytes per second
+  fail=N&status=S    the first N requests of the id answer status S
+  always=S           every request answers status S
+  retry_after=SEC    a Retry-After header on those failure answers
+  reset_after=N      first request: TCP reset after N body bytes
+  short=N            first request: full Content-Length, N bytes, then close
+  stall_after=N&stall=SEC  first request: N bytes, then silence for SEC s
+  chunked=1          chunked transfer encoding, no length, no ranges
+  cd=VALUE           a Content-Disposition header with VALUE as is
+  norange=1          no Accept-Ranges; Range is ignored (always 200)
+  no_validators=1    neither ETag nor Last-Modified
+  weak_etag=1        a weak ETag (W/"...") next to Last-Modified
+  change_after=N     after N requests of the id the content changes: every
+                     byte XOR 0x5A, same size, new ETag and Last-Modified
+  ignore_if_range=1  honours Range even when If-Range no longer matches
+  cr_start_off=K     206 whose Content-Range starts K bytes later than asked
+  cr_total_off=K     206 whose Content-Range total is K bytes larger
+  wrong_range=1      206 for the whole file whatever range was asked
+
+Special paths:
+  /redirect/N?to=URL&code=C   N more hops through /redirect/N-1, then to URL
+  /redirect-to?url=URL        one 302 to URL (any scheme)
+  /loop                       redirects to itself forever
+  /_stats?id=NAME             "requests=R\\nbytes=B\\n"
+  /_headers?id=NAME           the last request's headers, one per line
+  /_reset                     forgets every counter
+"""
+
+import argparse
+import email.utils
+import hashlib
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CHANGED_XOR = bytes(b ^ 0x5A for b in range(256))
+CHUNK = 64 * 1024
+
+
+class Stats:
+    """Per-id counters shared by the handler threads."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = {}
+        self.bytes = {}
+        self.headers = {}
+
+    def reset(self):
+        with self.lock:
+            self.requests.clear()
+            self.bytes.clear()
+            self.headers.clear()
+
+    def begin(self, ident, headers):
+        """Counts a request; returns its 1-based number for the id."""
+        with self.lock:
+            n = self.requests.get(ident, 0) + 1
+            self.requests[ident] = n
+            self.headers[ident] = headers
+            return n
+
+    def add_bytes(self, ident, n):
+        with self.lock:
+            self.bytes[ident] = self.bytes.get(ident, 0) + n
+
+    def report(self, ident):
+        with self.lock:
+            return "requests=%d\nbytes=%d\n" % (
+                self.requests.get(ident, 0), self.bytes.get(ident, 0))
+
+    def last_headers(self, ident):
+        with self.lock:
+            return self.headers.get(ident, "")
+
+
+class Resource:
+    """One file as this request sees it: original or changed content."""
+
+    def __init__(self, path, changed):
+        st = os.stat(path)
+        self.path = path
+        self.size = st.st_size
+        self.changed = changed
+        mtime = int(st.st_mtime) + (1000 if changed else 0)
+        tag = "%x-%x%s" % (self.size, st.st_mtime_ns, "-changed" if changed else "")
+        self.etag = '"%s"' % hashlib.sha1(tag.encode()).hexdigest()[:20]
+        self.last_modified = email.utils.formatdate(mtime, usegmt=True)
+
+    def chunks(self, first, last):
+        """Yields the bytes [first, last] in pieces."""
+        with open(self.path, "rb") as f:
+            f.seek(first)
+            left = last - first + 1
+            while left > 0:
+                data = f.read(min(CHUNK, left))
+                if not data:
+                    return
+                left -= len(data)
+                yield data.translate(CHANGED_XOR) if self.changed else data
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ycdl-faultserver"
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("%s\n" % (fmt % args))
+
+    # ------------------------------------------------------------ helpers
+
+    def param(self, name, default=None):
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def int_param(self, name, default=0):
+        try:
+            return int(self.param(name, default))
+        except (TypeError, ValueError):
+            return default
+
+    def send_simple(self, status, body=b"", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_raw_header(self, name, value):
+        """A header written byte for byte (hostile values included)."""
+        line = ("%s: %s\r\n" % (name, value)).encode("latin-1", "replace")
+        self._headers_buffer.append(line)
+
+    def reset_connection(self):
+        """Ends the connection with a TCP RST, as a crashed peer would."""
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                   struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    # ------------------------------------------------------------ routing
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        parsed = urllib.parse.urlsplit(self.path)
+        self.query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+        path = urllib.parse.unquote(parsed.path)
+        if path == "/_stats":
+            return self.send_simple(200, self.server.stats.report(self.param("id", "")).encode())
+        if path == "/_headers":
+            return self.send_simple(200, self.server.stats.last_headers(self.param("id", "")).encode())
+        if path == "/_reset":
+            self.server.stats.reset()
+            return self.send_simple(200, b"reset\n")
+        ident = self.param("id", path)
+        self.nth = self.server.stats.begin(ident, str(self.headers))
+        self.ident = ident
+        if path.startswith("/redirect/"):
+            return self.redirect_chain(path)
+        if path == "/redirect-to":
+            return self.send_simple(302, b"", [("Location", self.param("url", "/"))])
+        if path == "/loop":
+            return self.send_simple(302, b"", [("Location", "/loop")])
+        if self.injected_failure():
+            return
+        self.serve_file(path)
+
+    def redirect_chain(self, path):
+        try:
+            left = int(path.rsplit("/", 1)[1])
+        except ValueError:
+            return self.send_simple(400, b"bad hop count\n")
+        code = self.int_param("code", 302)
+        target = self.param("to", "/")
+        if left > 0:
+            target = "/redirect/%d?%s" % (left - 1, urllib.parse.urlencode(
+                {"to": target, "code": code}))
+        self.send_simple(code, b"", [("Location", target)])
+
+    def injected_failure(self):
+        status = self.int_param("always", 0)
+        if not status and self.nth <= self.int_param("fail", 0):
+            status = self.int_param("status", 503)
+        if not status:
+            return False
+        headers = []
+        if self.param("retry_after"):
+            headers.append(("Retry-After", self.param("retry_after")))
+        self.send_simple(status, b"injected failure\n", headers)
+        return True
+
+    # ------------------------------------------------------------ files
+
+    def serve_file(self, path):
+        local = os.path.realpath(os.path.join(self.server.www, path.lstrip("/")))
+        if not local.startswith(self.server.www + os.sep) or not os.path.isfile(local):
+            return self.send_simple(404, b"not found\n")
+        changed = 0 < self.int_param("change_after", 0) < self.nth
+        res = Resource(local, changed)
+        if self.param("chunked"):
+            return self.send_chunked(res)
+        status, first, last, content_range = self.choose_range(res)
+        if status == 416:
+            return self.send_simple(416, b"", [("Content-Range", "bytes */%d" % res.size)])
+        self.send_response(status)
+        self.send_validators(res)
+        if not self.param("norange"):
+            self.send_header("Accept-Ranges", "bytes")
+        if content_range:
+            self.send_header("Content-Range", content_range)
+        if self.param("cd") is not None:
+            self.send_raw_header("Content-Disposition", self.param("cd"))
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(last - first + 1))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.send_body(res.chunks(first, last))
+
+    def send_validators(self, res):
+        if self.param("no_validators"):
+            return
+        if self.param("weak_etag"):
+            self.send_header("ETag", "W/" + res.etag)
+        else:
+            self.send_header("ETag", res.etag)
+        self.send_header("Last-Modified", res.last_modified)
+
+    def if_range_matches(self, res):
+        value = self.headers.get("If-Range")
+        if value is None or self.param("ignore_if_range"):
+            return True
+        if value.startswith('"'):
+            return not self.param("weak_etag") and value == res.etag
+        return value == res.last_modified
+
+    def choose_range(self, res):
+        """(status, first, last, Content-Range or None) for this request."""
+        whole = (200, 0, res.size - 1, None)
+        spec = self.headers.get("Range")
+        if not spec or self.param("norange") or not spec.startswith("bytes="):
+            return whole
+        try:
+            first_s, last_s = spec[6:].split("-", 1)
+            first = int(first_s)
+            last = int(last_s) if last_s else res.size - 1
+        except ValueError:
+            return whole
+        if not self.if_range_matches(res):
+            return whole
+        if first >= res.size:
+            return (416, 0, -1, None)
+        last = min(last, res.size - 1)
+        if self.param("wrong_range"):
+            first, last = 0, res.size - 1
+        # A well-formed header that lies: it names other bytes than sent.
+        shown_first = min(first + self.int_param("cr_start_off", 0), last)
+        total = res.size + self.int_param("cr_total_off", 0)
+        return (206, first, last, "bytes %d-%d/%d" % (shown_first, last, total))
+
+    def send_chunked(self, res):
+        self.send_response(200)
+        self.send_validators(res)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def framed():
+            for data in res.chunks(0, res.size - 1):
+                yield b"%x\r\n" % len(data) + data + b"\r\n"
+            yield b"0\r\n\r\n"
+        self.send_body(framed(), count=False)
+        self.server.stats.add_bytes(self.ident, res.size)
+
+    def send_body(self, pieces, count=True):
+        """Writes the body at the asked rate, with this request's faults."""
+        first_request = self.nth == 1
+        rate = self.int_param("rate", 0)
+        reset_after = self.int_param("reset_after", -1) if first_request else -1
+        short = self.int_param("short", -1) if first_request else -1
+        stall_after = self.int_param("stall_after", -1) if first_request else -1
+        sent = 0
+        started = time.monotonic()
+        try:
+            for data in pieces:
+                for piece in self.split_for_rate(data, rate):
+                    cut = min(x for x in (reset_after, short, stall_after, 1 << 62) if x >= 0)
+                    if sent + len(piece) > cut:
+                        piece = piece[:cut - sent]
+                    if piece:
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                        if count:
+                            self.server.stats.add_bytes(self.ident, len(piece))
+                    if sent == reset_after:
+                        return self.reset_connection()
+                    if sent == short:
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    if sent == stall_after:
+                        self.wfile.flush()
+                        time.sleep(self.int_param("stall", 30))
+                        self.close_connection = True
+                        return
+                    if rate > 0:
+                        ahead = sent / rate - (time.monotonic() - started)
+                        if ahead > 0:
+                            time.sleep(ahead)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    @staticmethod
+    def split_for_rate(data, rate):
+        """Slices small enough that a throttled body flows smoothly."""
+        step = max(1024, min(CHUNK, rate // 20)) if rate > 0 else len(data) or 1
+        for i in range(0, len(data), step):
+            yield data[i:i + step]
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--www", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file", help="write the chosen port here once listening")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.www = os.path.realpath(args.www)
+    server.stats = Stats()
+    server.verbose = args.verbose
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % server.server_address[1])
+        os.replace(tmp, args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
