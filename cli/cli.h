@@ -32,6 +32,19 @@ const char *cli_format_size(char *buf, size_t len, uint64_t bytes);
 int cli_get(int argc, char **argv);
 int cli_list(int argc, char **argv);
 int cli_act(const char *verb, int argc, char **argv);
+/* The last path component (borrowed). */
+const char *cli_base_name(const char *path);
+
+/* ---------------------------------------------------------- foreground */
+
+struct progress;
+
+/* Routes SIGINT and SIGTERM into foreground_run; 0 or -1. */
+int foreground_install_signals(void);
+/* Shows events until every tracked task has finished or failed, or a signal
+ * arrives; on a signal every running task is paused (its data kept) and the
+ * signal number is returned, else 0. */
+int foreground_run(ycdl_session *s, struct progress *p);
 
 /* ------------------------------------------------------------ progress */
 
@@ -39,8 +52,10 @@ struct progress;
 
 struct progress *progress_new(bool terminal);
 void progress_free(struct progress *p);
-/* Registers a task under a short label (its file name). */
-void progress_track(struct progress *p, const char *key, const char *label);
+/* Registers a task under a short label (its file name); failures are
+ * reported with its URL. */
+void progress_track(struct progress *p, const char *key, const char *label,
+		const char *url);
 /* Feeds one event; prints whatever it means for the user. */
 void progress_event(struct progress *p, const Ycdl__Event *e);
 /* Prints a message line without breaking the bars. */

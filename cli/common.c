@@ -74,3 +74,10 @@ const char *cli_format_size(char *buf, size_t len, uint64_t bytes)
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 	return buf;
 }
+
+const char *cli_base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}

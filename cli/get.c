@@ -3,14 +3,9 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_HEADERS 64
@@ -29,36 +24,6 @@ struct get_options {
 	char **urls;
 	int url_count;
 };
-
-static int signal_pipe[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-	unsigned char byte = (unsigned char)sig;
-	int saved = errno;
-
-	if (write(signal_pipe[1], &byte, 1) < 0)
-		(void)0;
-	errno = saved;
-}
-
-static int install_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe(signal_pipe) != 0)
-		return -1;
-	fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC);
-	fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC);
-	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
 
 static void usage_get(void)
 {
@@ -114,13 +79,6 @@ bad:
 	return 2;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 /* Adds url (or finds the task an earlier run left) and makes it run.
  * Returns 1 when the file is already complete, 0 when it is going, <0 on
  * error (explained). */
@@ -154,7 +112,7 @@ static int start_one(ycdl_session *s, const struct get_options *g, const char *u
 		ycdl_free(key);
 		return start_one(s, g, url, p);
 	} else {
-		progress_track(p, key, base_name(info->dest_path));
+		progress_track(p, key, cli_base_name(info->dest_path), url);
 		if (info->status == YCDL_STATUS_PAUSED || info->status == YCDL_STATUS_FAILED)
 			rc = ycdl_task_start(s, key);
 		if (rc != 0) {
@@ -165,64 +123,6 @@ static int start_one(ycdl_session *s, const struct get_options *g, const char *u
 	ycdl_task_info_free(info);
 	ycdl_free(key);
 	return result;
-}
-
-static void drain_events(ycdl_session *s, struct progress *p)
-{
-	void *data;
-	size_t len;
-
-	while (ycdl_session_next_event(&data, &len, s) == 0) {
-		Ycdl__Event *e = ycdl__event__unpack(NULL, len, data);
-
-		ycdl_free(data);
-		if (!e)
-			continue;
-		progress_event(p, e);
-		ycdl__event__free_unpacked(e, NULL);
-	}
-}
-
-/* Waits for the downloads to end or a signal; returns the signal or 0. */
-static int wait_for_downloads(ycdl_session *s, struct progress *p)
-{
-	struct pollfd fds[2];
-
-	ycdl_session_event_fd(&fds[0].fd, s);
-	fds[0].events = POLLIN;
-	fds[1].fd = signal_pipe[0];
-	fds[1].events = POLLIN;
-	drain_events(s, p);
-	while (progress_unfinished(p) > 0) {
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			return 0;
-		if (fds[1].revents & POLLIN) {
-			unsigned char sig = 0;
-
-			if (read(signal_pipe[0], &sig, 1) == 1)
-				return sig;
-		}
-		drain_events(s, p);
-	}
-	return 0;
-}
-
-/* Ctrl-C: pause cleanly (every byte synced and recorded) and say how to
- * continue. */
-static void pause_all(ycdl_session *s, struct progress *p)
-{
-	char **keys;
-	size_t n;
-
-	if (ycdl_session_list(&keys, &n, s, YCDL_STATUS_BIT(YCDL_STATUS_WAITING) |
-			YCDL_STATUS_BIT(YCDL_STATUS_DOWNLOADING) |
-			YCDL_STATUS_BIT(YCDL_STATUS_WAITING_FOR_NETWORK)) != 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		ycdl_task_pause(s, keys[i]);
-	ycdl_keys_free(keys, n);
-	drain_events(s, p);
-	progress_message(p, true, "ycdl: paused; run the same command again to continue");
 }
 
 static void configure(ycdl_session_options *o, const struct get_options *g)
@@ -246,14 +146,12 @@ int cli_get(int argc, char **argv)
 	if ((rc = parse_get(&g, argc, argv)) != 0)
 		return rc;
 	configure(&o, &g);
-	if (install_signals() != 0 || cli_open_session(&s, &g.common, &o) != 0)
+	if (foreground_install_signals() != 0 || cli_open_session(&s, &g.common, &o) != 0)
 		return 1;
 	p = progress_new(isatty(STDOUT_FILENO));
 	for (int i = 0; i < g.url_count; i++)
 		errors += start_one(s, &g, g.urls[i], p) < 0;
-	sig = wait_for_downloads(s, p);
-	if (sig)
-		pause_all(s, p);
+	sig = foreground_run(s, p);
 	errors += (int)progress_failed(p);
 	progress_free(p);
 	ycdl_session_close(s);

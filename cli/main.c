@@ -10,7 +10,8 @@ static void usage(FILE *out)
 		"ycdl %s — a download manager that survives restarts\n\n"
 		"  ycdl get [options] URL...      download; Ctrl-C pauses, run again to continue\n"
 		"  ycdl list                      the session's downloads\n"
-		"  ycdl pause|resume|cancel|remove KEY...|--all\n\n"
+		"  ycdl pause|cancel|remove KEY...|--all\n"
+		"  ycdl resume KEY...|--all       continue downloads here, like get\n\n"
 		"Every command takes --session ID (default %s) and --state-dir DIR\n"
 		"(default $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl).\n"
 		"Run `ycdl get` without URLs for its options.\n",

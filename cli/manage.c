@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int open_for(const char *verb, struct common_options *c, int argc, char **argv,
 		int *first_arg, bool *all, ycdl_session **s)
@@ -84,16 +85,53 @@ static int act_on(ycdl_session *s, const char *verb, const char *key)
 	return ycdl_task_remove(s, key, 0);
 }
 
-/* Resume marks tasks waiting; they run when `ycdl get` next opens the
- * session, since this process closes it at once. */
+/* With --all, tasks whose status makes the verb meaningless are skipped
+ * quietly (pausing a finished task, resuming a running one). */
+static bool applies_to(const char *verb, int status)
+{
+	if (strcmp(verb, "pause") == 0)
+		return status != YCDL_STATUS_FINISHED && status != YCDL_STATUS_FAILED &&
+			status != YCDL_STATUS_PAUSED;
+	if (strcmp(verb, "resume") == 0 || strcmp(verb, "cancel") == 0)
+		return status != YCDL_STATUS_FINISHED;
+	return true;
+}
+
+static int status_of(ycdl_session *s, const char *key)
+{
+	ycdl_task_info *info;
+	int status;
+
+	if (ycdl_task_get_info(&info, s, key) != 0)
+		return 0;
+	status = info->status;
+	ycdl_task_info_free(info);
+	return status;
+}
+
+/* Resumed downloads run here, in the foreground, like `ycdl get`: a
+ * session serves one process at a time, so nobody else could run them. */
+static void track_for_resume(ycdl_session *s, struct progress *p, const char *key)
+{
+	ycdl_task_info *info;
+
+	if (ycdl_task_get_info(&info, s, key) != 0)
+		return;
+	if (info->status != YCDL_STATUS_FINISHED)
+		progress_track(p, key, cli_base_name(info->dest_path), info->url);
+	ycdl_task_info_free(info);
+}
+
 int cli_act(const char *verb, int argc, char **argv)
 {
 	struct common_options c = { CLI_DEFAULT_SESSION, NULL };
+	bool resume = strcmp(verb, "resume") == 0;
+	struct progress *p = NULL;
 	ycdl_session *s;
 	bool all = false;
 	char **keys = NULL;
 	size_t n = 0;
-	int first, errors = 0;
+	int first, errors = 0, sig = 0;
 	int rc = open_for(verb, &c, argc, argv, &first, &all, &s);
 
 	if (rc)
@@ -106,15 +144,31 @@ int cli_act(const char *verb, int argc, char **argv)
 		ycdl_session_close(s);
 		return 2;
 	}
+	if (resume && (foreground_install_signals() != 0 ||
+			!(p = progress_new(isatty(STDOUT_FILENO))))) {
+		ycdl_session_close(s);
+		return 1;
+	}
 	for (size_t i = 0; i < (all ? n : (size_t)(argc - first)); i++) {
 		const char *key = all ? keys[i] : argv[first + (int)i];
 
-		if ((rc = act_on(s, verb, key)) != 0 && !(all && rc == YCDL_E_STATE)) {
+		if (all && !applies_to(verb, status_of(s, key)))
+			continue;
+		if ((rc = act_on(s, verb, key)) != 0) {
 			fprintf(stderr, "ycdl %s: %s: %s\n", verb, key, ycdl_last_error_message());
 			errors++;
+		} else if (resume) {
+			track_for_resume(s, p, key);
 		}
+	}
+	if (resume) {
+		sig = foreground_run(s, p);
+		errors += (int)progress_failed(p);
+		progress_free(p);
 	}
 	ycdl_keys_free(keys, n);
 	ycdl_session_close(s);
+	if (sig)
+		return 128 + sig;
 	return errors ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 struct tracked {
 	char *key;
 	char *label;
+	char *url;
 	int status;
 	uint64_t written;
 	int64_t expected;
@@ -52,12 +53,14 @@ void progress_free(struct progress *p)
 	for (size_t i = 0; i < p->count; i++) {
 		free(p->items[i].key);
 		free(p->items[i].label);
+		free(p->items[i].url);
 	}
 	free(p->items);
 	free(p);
 }
 
-void progress_track(struct progress *p, const char *key, const char *label)
+void progress_track(struct progress *p, const char *key, const char *label,
+		const char *url)
 {
 	struct tracked *t;
 
@@ -74,7 +77,14 @@ void progress_track(struct progress *p, const char *key, const char *label)
 	memset(t, 0, sizeof(*t));
 	t->key = strdup(key);
 	t->label = strdup(label);
+	t->url = strdup(url);
 	t->expected = -1;
+	if (!t->key || !t->label || !t->url) {
+		free(t->key);
+		free(t->label);
+		free(t->url);
+		p->count--;
+	}
 }
 
 static struct tracked *find(struct progress *p, const char *key)
@@ -160,10 +170,10 @@ static void on_failed(struct progress *p, struct tracked *t, const Ycdl__Failed 
 	t->ended = true;
 	t->failed = true;
 	if (f->http_status)
-		progress_message(p, true, "ycdl: %s: %s (HTTP %u, %s)", t->label, f->message,
+		progress_message(p, true, "ycdl: %s: %s (HTTP %u, %s)", t->url, f->message,
 				f->http_status, ycdl_strerror(f->error_code));
 	else
-		progress_message(p, true, "ycdl: %s: %s (%s)", t->label, f->message,
+		progress_message(p, true, "ycdl: %s: %s (%s)", t->url, f->message,
 				ycdl_strerror(f->error_code));
 }
 

@@ -43,6 +43,8 @@ void completion_fail(struct ycdl_session *s, struct task *t, int code,
 		scheduler_retry_later(s, t, delay);
 		return;
 	}
+	if (t->offset == 0)
+		partfile_remove_if_empty(t->part_path);
 	task_set_status(s, t, YCDL_STATUS_FAILED);
 	emit_failed(s, t, retryable);
 }
@@ -70,15 +72,11 @@ static bool file_matches(const char *path, const char *algo, const char *hex,
 	return rc == 0 && strcasecmp(hex, actual) == 0;
 }
 
-/* Truncates the part file so that a later start fetches everything anew:
+/* Deletes the part file so that a later start fetches everything anew:
  * after a checksum mismatch the bytes are known to be wrong. */
 static void discard_part(struct ycdl_session *s, struct task *t)
 {
-	int fd;
-	uint64_t size;
-
-	if (partfile_open(t->part_path, 0, &fd, &size) == 0)
-		close(fd);
+	(void)unlink(t->part_path);
 	task_forget_progress(t);
 	task_persist(s, t);
 }

@@ -52,6 +52,14 @@ int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_si
 	return 0;
 }
 
+void partfile_remove_if_empty(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		(void)unlink(path);
+}
+
 int partfile_exists(const char *path)
 {
 	struct stat st;

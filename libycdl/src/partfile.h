@@ -26,6 +26,10 @@ int partfile_choose_dest(const char *dest, int conflict, char **out);
  * Returns 0, -EEXIST when dest belongs to somebody else, or -errno. */
 int partfile_place(const char *part, const char *dest, int overwrite);
 
+/* Deletes path when it is an empty regular file (a download that failed
+ * before its first byte leaves nothing behind). */
+void partfile_remove_if_empty(const char *path);
+
 /* True when path exists (without following a final symlink). */
 int partfile_exists(const char *path);
 

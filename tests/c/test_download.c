@@ -81,8 +81,12 @@ TEST(downloads_byte_identical_file_from_nginx)
 	CHECK_INT(fin->finished->size, 3 * 1024 * 1024 + 17);
 	sha256_file(fin->finished->path, got);
 	CHECK_STR(got, sha);
-	CHECK(!file_exists(strcat(strcpy(malloc(strlen(fin->finished->path) + 6),
-			fin->finished->path), ".part")));
+	{
+		char part[2048];
+
+		snprintf(part, sizeof(part), "%s.part", fin->finished->path);
+		CHECK(!file_exists(part));
+	}
 	log_wait(&log, 0, YCDL__EVENT__KIND_ALL_FINISHED, NULL, 5000);
 	CHECK_OK(ycdl_task_get_info(&info, s, key));
 	CHECK_INT(info->status, YCDL_STATUS_FINISHED);
@@ -180,20 +184,26 @@ TEST(adding_the_same_url_or_key_returns_the_existing_task)
 	free(dir);
 }
 
+/* Downloads in a fresh session; the caller frees the log and closes *out. */
 static Ycdl__Event *download_with(const char *id, const char *file,
 		const ycdl_task_options *base, struct event_log *log, ycdl_session **out)
 {
 	char *dir = test_dir(id);
 	ycdl_session_options o = test_session_options(dir);
 	ycdl_task_options t = *base;
-	char *key;
+	char *key, *url = NULL;
+	Ycdl__Event *end;
 
 	*out = open_session(id, &o);
+	free(dir);
 	log_init(log, *out);
 	if (!t.url)
-		t.url = url_of(env.nginx, file);
+		t.url = url = url_of(env.nginx, file);
 	CHECK_OK(ycdl_task_add(&key, *out, &t));
-	return run_to_end(log, key);
+	free(url);
+	end = run_to_end(log, key);
+	ycdl_free(key);
+	return end;
 }
 
 TEST(verifies_expected_sha256_and_md5)
@@ -295,6 +305,7 @@ TEST(existing_destination_is_never_clobbered)
 	CHECK_STR(got, sha);
 	CHECK_STR(read_text(dest), "the user's own file");
 	ycdl_free(key);
+	free((char *)t.url);
 	log_free(&log);
 	ycdl_session_close(s);
 	free(dir);
@@ -314,6 +325,7 @@ TEST(http_404_fails_at_once_without_retries)
 	CHECK_INT(e->failed->http_status, 404);
 	CHECK(!e->failed->retryable);
 	CHECK_INT(log_count(&log, YCDL__EVENT__KIND_RETRYING, NULL), 0);
+	free((char *)t.url);
 	log_free(&log);
 	ycdl_session_close(s);
 }
@@ -340,6 +352,7 @@ TEST(hostile_content_disposition_stays_inside_destination)
 	CHECK_STR(e->finished->path, expected);
 	CHECK_STR(e->finished->sha256_hex, sha);
 	ycdl_free(key);
+	free((char *)t.url);
 	log_free(&log);
 	ycdl_session_close(s);
 	free(dir);
@@ -358,6 +371,7 @@ TEST(chunked_body_without_length_downloads)
 	e = download_with("chunked", NULL, &t, &log, &s);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
 	CHECK_STR(e->finished->sha256_hex, sha);
+	free((char *)t.url);
 	log_free(&log);
 	ycdl_session_close(s);
 }

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""test_cli.py - the `ycdl` program as a user runs it: exit codes, the lines
+it prints, Ctrl-C and kill -9 followed by the same command, and the
+list/pause/resume/cancel/remove commands. Run by ctest with the test servers
+up (YCDL_TEST_SERVERS names their servers.env, YCDL_TEST_BIN the build)."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+
+def read_env(path):
+    env = {}
+    with open(path) as f:
+        for line in f:
+            name, _, value = line.strip().partition("=")
+            env[name] = value
+    return env
+
+
+SERVERS = read_env(os.environ["YCDL_TEST_SERVERS"])
+YCDL = os.path.join(os.environ["YCDL_TEST_BIN"], "cli", "ycdl")
+WWW = SERVERS["WWW_DIR"]
+
+
+def make_file(name, size):
+    """A file of random bytes in the servers' root; returns its SHA-256."""
+    data = os.urandom(size)
+    with open(os.path.join(WWW, name), "wb") as f:
+        f.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_of(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fault_stat(ident, counter):
+    with urllib.request.urlopen("%s/_stats?id=%s" % (SERVERS["FAULT_URL"], ident)) as r:
+        for line in r.read().decode().splitlines():
+            name, _, value = line.partition("=")
+            if name == counter:
+                return int(value)
+    return -1
+
+
+def wait_for(predicate, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def part_size(directory):
+    parts = [f for f in os.listdir(directory) if f.endswith(".part")]
+    return os.path.getsize(os.path.join(directory, parts[0])) if parts else 0
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cli-", dir=os.environ.get("YCDL_TEST_TMP"))
+        self.state = os.path.join(self.tmp, "state")
+        self.out = os.path.join(self.tmp, "out")
+        os.makedirs(self.out)
+
+    def ycdl(self, *args, session="cli"):
+        """Runs ycdl to completion; returns the CompletedProcess."""
+        return subprocess.run([YCDL, *args[:1], "--session", session, "--state-dir",
+                               self.state, *args[1:]],
+                              capture_output=True, text=True, timeout=120)
+
+    def start(self, *args, session="cli"):
+        return subprocess.Popen([YCDL, *args[:1], "--session", session, "--state-dir",
+                                 self.state, *args[1:]],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    # ------------------------------------------------------------ get
+
+    def test_get_downloads_every_url_one_line_each(self):
+        sums = [make_file("cli-a.bin", 300000), make_file("cli-b.mp4", 5000)]
+        urls = [SERVERS["NGINX_URL"] + "/cli-a.bin", SERVERS["NGINX_URL"] + "/cli-b.mp4"]
+        res = self.ycdl("get", "-d", self.out, *urls)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        lines = res.stdout.splitlines()
+        self.assertEqual(len([l for l in lines if l.startswith("finished ")]), 2, res.stdout)
+        self.assertEqual(res.stderr, "")
+        files = sorted(os.listdir(self.out))
+        self.assertEqual(len(files), 2)
+        self.assertEqual(sorted(sha256_of(os.path.join(self.out, f)) for f in files), sorted(sums))
+        # The seed's naming rule: MD5 of the URL plus the URL's extension.
+        expected = hashlib.md5(urls[1].encode()).hexdigest() + ".mp4"
+        self.assertIn(expected, files)
+
+    def test_get_fails_with_one_error_line_per_failed_url(self):
+        good = make_file("cli-good.bin", 1000)
+        missing = SERVERS["NGINX_URL"] + "/cli-missing.bin"
+        res = self.ycdl("get", "-d", self.out, SERVERS["NGINX_URL"] + "/cli-good.bin", missing)
+        self.assertEqual(res.returncode, 1)
+        errors = res.stderr.splitlines()
+        self.assertEqual(len(errors), 1, res.stderr)
+        self.assertIn(missing, errors[0])
+        self.assertIn("HTTP 404", errors[0])
+        files = os.listdir(self.out)
+        self.assertEqual([sha256_of(os.path.join(self.out, f)) for f in files], [good])
+
+    def test_get_checksum_mismatch_fails(self):
+        make_file("cli-sum.bin", 2000)
+        res = self.ycdl("get", "-d", self.out, "--checksum", "sha256:" + "0" * 64,
+                        SERVERS["NGINX_URL"] + "/cli-sum.bin")
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("checksum", res.stderr)
+        self.assertEqual(os.listdir(self.out), [])
+
+    def test_get_output_file_and_extra_headers(self):
+        digest = make_file("cli-hdr.bin", 4000)
+        dest = os.path.join(self.out, "named.bin")
+        res = self.ycdl("get", "-o", dest, "-H", "X-Ycdl-Test: yes",
+                        SERVERS["FAULT_URL"] + "/cli-hdr.bin?id=cli-hdr")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sha256_of(dest), digest)
+        with urllib.request.urlopen(SERVERS["FAULT_URL"] + "/_headers?id=cli-hdr") as r:
+            self.assertIn("X-Ycdl-Test: yes", r.read().decode())
+
+    def test_usage_errors_exit_2(self):
+        for args in (["get"], ["get", "-o"], ["get", "-o", "a", "-d", "b", "http://x/"],
+                     ["get", "--bogus", "1", "http://x/"], ["frobnicate"], ["pause"]):
+            res = subprocess.run([YCDL, *args, *(["--state-dir", self.state] if args[0] == "pause" else [])],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(res.returncode, 2, (args, res.stdout, res.stderr))
+            self.assertTrue(res.stderr, args)
+
+    # ------------------------------------------------- interruptions
+
+    def test_ctrl_c_pauses_exit_130_and_rerun_continues(self):
+        size = 3 * 1024 * 1024
+        digest = make_file("cli-int.bin", size)
+        url = SERVERS["FAULT_URL"] + "/cli-int.bin?rate=1500000&id=cli-int"
+        proc = self.start("get", "-d", self.out, url)
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 400000))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("paused", err)
+        held = part_size(self.out)
+        self.assertGreater(held, 400000)
+        self.assertLess(held, size)
+
+        res = self.ycdl("get", "-d", self.out, url)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("resuming", res.stdout)
+        final = [f for f in os.listdir(self.out) if not f.endswith(".part")]
+        self.assertEqual(len(final), 1)
+        self.assertEqual(sha256_of(os.path.join(self.out, final[0])), digest)
+        # A clean pause claims every byte it wrote: almost nothing is fetched
+        # twice (only what was in flight when the signal came).
+        self.assertLessEqual(fault_stat("cli-int", "bytes"), size + 256 * 1024)
+
+    def test_kill_9_then_same_command_finishes_byte_identical(self):
+        size = 6 * 1024 * 1024
+        digest = make_file("cli-kill.bin", size)
+        url = SERVERS["NGINX_URL"] + "/cli-kill.bin?rate=2000000"
+        proc = self.start("get", "-d", self.out, url)
+        # Past the first checkpoint (every second by default): a kill -9
+        # loses at most the bytes since the last one.
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 3500000))
+        proc.kill()
+        proc.communicate(timeout=30)
+        res = self.ycdl("get", "-d", self.out, url)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("resuming", res.stdout)
+        final = [f for f in os.listdir(self.out) if not f.endswith(".part")]
+        self.assertEqual(sha256_of(os.path.join(self.out, final[0])), digest)
+
+    # ------------------------------------------- managing a session
+
+    def test_list_pause_cancel_resume_remove(self):
+        digest = make_file("cli-manage.bin", 2 * 1024 * 1024)
+        url = SERVERS["NGINX_URL"] + "/cli-manage.bin?rate=1000000"
+        key = hashlib.md5(url.encode()).hexdigest()
+        proc = self.start("get", "-d", self.out, url, session="managed")
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 100000))
+
+        busy = self.ycdl("list", session="managed")
+        self.assertEqual(busy.returncode, 1)
+        self.assertIn("in use by another ycdl process", busy.stderr)
+
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        listing = self.ycdl("list", session="managed")
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        self.assertRegex(listing.stdout, r"^%s\s+paused\s" % key)
+
+        res = self.ycdl("cancel", key, session="managed")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertRegex(self.ycdl("list", session="managed").stdout, r"%s\s+failed\s" % key)
+        self.assertGreater(part_size(self.out), 0)   # cancel keeps the data
+
+        res = self.ycdl("resume", key, session="managed")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("finished", res.stdout)
+        final = os.path.join(self.out, key + ".bin")
+        self.assertEqual(sha256_of(final), digest)
+        self.assertRegex(self.ycdl("list", session="managed").stdout, r"%s\s+finished\s" % key)
+
+        self.assertEqual(self.ycdl("pause", "--all", session="managed").returncode, 0)
+        unknown = self.ycdl("pause", "no-such-key", session="managed")
+        self.assertEqual(unknown.returncode, 1)
+        self.assertIn("no-such-key", unknown.stderr)
+        self.assertEqual(self.ycdl("remove", "--all", session="managed").returncode, 0)
+        self.assertEqual(self.ycdl("list", session="managed").stdout, "")
+        self.assertTrue(os.path.exists(final))       # remove keeps finished files
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
