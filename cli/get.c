@@ -96,7 +96,11 @@ static int start_one(ycdl_session *s, const struct get_options *g, const char *u
 	t.checksum = g->checksum;
 	t.headers = g->headers;
 	t.header_count = g->header_count;
+	/* A task continued from an earlier run gets the headers again: the
+	 * library never stores credentials. */
 	if ((rc = ycdl_task_add(&key, s, &t)) != 0 ||
+	    (g->header_count &&
+	     (rc = ycdl_task_set_headers(s, key, g->headers, g->header_count)) != 0) ||
 	    (rc = ycdl_task_get_info(&info, s, key)) != 0) {
 		fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
 		ycdl_free(key);

@@ -289,7 +289,10 @@ YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *session,
 /* Queues a paused or failed task (start and resume are one operation: a
  * paused task continues from its resume data when the server allows it,
  * else restarts from zero and says so with a restarted event). A task
- * already waiting or downloading is left alone (returns 0). */
+ * already waiting or downloading is left alone (returns 0). Returns
+ * YCDL_E_STATE for a finished task, and for a task restored from disk that
+ * was added with Authorization/Cookie headers until they are given again
+ * (ycdl_task_set_headers): credentials are never stored. */
 YCDL_EXTERN int ycdl_task_start(ycdl_session *session, const char *key);
 YCDL_EXTERN int ycdl_task_resume(ycdl_session *session, const char *key);
 

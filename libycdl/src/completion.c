@@ -157,7 +157,6 @@ static void finalize(struct ycdl_session *s, struct task *t)
 		return;
 	}
 	free(dest);
-	emit_progress(s, t, true);
 	task_clear_error(t);
 	t->synced_offset = t->offset;
 	task_set_status(s, t, YCDL_STATUS_FINISHED);

@@ -222,19 +222,29 @@ static void update_speed(struct task *t, uint64_t burst, int64_t elapsed_ms)
 	t->speed_bps = t->speed_bps ? (t->speed_bps * 7 + instant * 3) / 10 : instant;
 }
 
+/* After this long without a byte a transfer counts as stalled: its speed
+ * is reported as zero once, so a progress display does not freeze on the
+ * last figure. */
+#define STALLED_AFTER_MS 1000
+
 void emit_progress(struct ycdl_session *s, struct task *t, bool force)
 {
 	Ycdl__Event ev = YCDL__EVENT__INIT;
 	Ycdl__Progress m = YCDL__PROGRESS__INIT;
 	int64_t now = util_monotonic_ms();
+	int64_t elapsed = now - t->last_progress_ms;
 	uint64_t burst;
 
-	if (!force && now - t->last_progress_ms < (int64_t)s->cfg.progress_interval_ms)
+	if (!force && elapsed < (int64_t)s->cfg.progress_interval_ms)
 		return;
 	burst = t->offset >= t->progress_reported ? t->offset - t->progress_reported : 0;
-	if (burst == 0 && !force)
-		return;
-	update_speed(t, burst, now - t->last_progress_ms);
+	if (burst == 0 && !force) {
+		if (t->speed_bps == 0 || elapsed < STALLED_AFTER_MS)
+			return;
+		t->speed_bps = 0;
+	} else {
+		update_speed(t, burst, elapsed);
+	}
 	t->last_progress_ms = now;
 	t->progress_reported = t->offset;
 	m.bytes_this_burst = burst;

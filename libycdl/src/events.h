@@ -36,7 +36,8 @@ void emit_task_added(struct ycdl_session *s, const struct task *t);
 void emit_status_changed(struct ycdl_session *s, const struct task *t,
 		int old_status, int new_status);
 /* Coalesced: does nothing unless the progress interval has passed or
- * force is set. */
+ * force is set. Bytes held back by the coalescing are reported by the
+ * scheduler's progress tick, so the last figure is never lost. */
 void emit_progress(struct ycdl_session *s, struct task *t, bool force);
 void emit_resumed(struct ycdl_session *s, const struct task *t);
 void emit_redirected(struct ycdl_session *s, const struct task *t,

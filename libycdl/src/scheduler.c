@@ -141,6 +141,31 @@ void scheduler_speed_changed(struct ycdl_session *s)
 		transfer_apply_speed_limit(s, x->task);
 }
 
+/* Progress is coalesced per task as bytes arrive; when they stop
+ * arriving, only this tick reports what was held back (and a stall). It
+ * runs while anything is downloading. */
+static void arm_progress_tick(struct ycdl_session *s)
+{
+	unsigned int ms = s->cfg.progress_interval_ms < 100 ? 100
+		: s->cfg.progress_interval_ms;
+	struct timeval tv = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000 };
+
+	if (!evtimer_pending(s->sched.progress_tick, NULL))
+		evtimer_add(s->sched.progress_tick, &tv);
+}
+
+static void on_progress_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ycdl_session *s = arg;
+
+	(void)fd;
+	(void)what;
+	for (struct transfer *x = s->sched.running_head; x; x = x->next)
+		emit_progress(s, x->task, false);
+	if (s->sched.running > 0)
+		arm_progress_tick(s);
+}
+
 void scheduler_start_now(struct ycdl_session *s, struct task *t)
 {
 	int rc = transfer_start(s, t);
@@ -150,6 +175,7 @@ void scheduler_start_now(struct ycdl_session *s, struct task *t)
 		return;
 	}
 	running_add(&s->sched, t->transfer);
+	arm_progress_tick(s);
 	task_set_status(s, t, YCDL_STATUS_DOWNLOADING);
 	if (s->sched.max_recv_speed)
 		scheduler_speed_changed(s);
@@ -242,7 +268,8 @@ int scheduler_init(struct scheduler *sc, struct ycdl_session *s)
 	sc->max_recv_speed = s->cfg.max_recv_speed;
 	sc->network = YCDL_NETWORK_UNKNOWN;
 	sc->pump = event_new(s->loop.base, -1, 0, pump, s);
-	if (!sc->pump)
+	sc->progress_tick = evtimer_new(s->loop.base, on_progress_tick, s);
+	if (!sc->pump || !sc->progress_tick)
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -251,5 +278,7 @@ void scheduler_free(struct scheduler *sc)
 {
 	if (sc->pump)
 		event_free(sc->pump);
+	if (sc->progress_tick)
+		event_free(sc->progress_tick);
 	memset(sc, 0, sizeof(*sc));
 }

@@ -20,6 +20,7 @@ struct scheduler {
 	bool allow_cellular;
 	uint64_t max_recv_speed;
 	struct event *pump;                   /* deferred: never inside curl */
+	struct event *progress_tick;          /* flushes coalesced progress */
 	bool was_busy;                        /* for the all-finished signal */
 };
 

@@ -83,6 +83,15 @@ static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
 	return 0;
 }
 
+/* Credentials are never written to disk, so a task that had them stays
+ * paused, with a reason, until the application gives them again. */
+static void hold_for_credentials(struct ycdl_session *s, struct task *t)
+{
+	task_set_error(t, YCDL_E_STATE, "the task's credentials are not stored; "
+			"give them again with ycdl_task_set_headers", t->http_status);
+	task_set_status(s, t, YCDL_STATUS_PAUSED);
+}
+
 /* Running tasks come back paused (the seed's behaviour), or queued with
  * auto-resume; finished files interrupted mid-placement are placed. */
 static void settle_restored(struct ycdl_session *s)
@@ -90,6 +99,8 @@ static void settle_restored(struct ycdl_session *s)
 	for (struct task *t = s->tasks.first; t; t = t->all_next) {
 		if (t->status == YCDL_STATUS_FINISHED)
 			completion_recover_finished(s, t);
+		else if (task_status_is_pending(t->status) && task_lacks_credentials(t))
+			hold_for_credentials(s, t);
 		else if (task_status_is_pending(t->status) && s->cfg.auto_resume)
 			scheduler_enqueue(s, t);
 		else if (task_status_is_pending(t->status))

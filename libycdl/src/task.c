@@ -34,6 +34,16 @@ bool task_header_is_secret(const char *line)
 	return false;
 }
 
+bool task_lacks_credentials(const struct task *t)
+{
+	if (!t->had_credentials)
+		return false;
+	for (size_t i = 0; i < t->header_count; i++)
+		if (task_header_is_secret(t->headers[i]))
+			return false;
+	return true;
+}
+
 bool task_status_is_pending(int status)
 {
 	return status == YCDL_STATUS_WAITING || status == YCDL_STATUS_DOWNLOADING ||

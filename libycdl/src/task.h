@@ -105,6 +105,10 @@ void task_forget_progress(struct task *t);
 /* Writes the task's snapshot (the journal syncs it shortly after). */
 void task_persist(struct ycdl_session *s, struct task *t);
 
+/* True for a task restored from disk whose credential headers (never
+ * stored) have not been given again: it must not run without them. */
+bool task_lacks_credentials(const struct task *t);
+
 /* Names of headers that carry credentials and are never written to disk. */
 bool task_header_is_secret(const char *line);
 

@@ -165,6 +165,10 @@ static int do_start(struct ycdl_session *s, void *arg)
 		return error_set(YCDL_E_STATE, "task \"%s\" is already finished", t->key);
 	if (task_status_is_pending(t->status))
 		return 0;
+	if (task_lacks_credentials(t))
+		return error_set(YCDL_E_STATE, "task \"%s\" was added with credentials, "
+				"which are never stored: give them again with "
+				"ycdl_task_set_headers first", t->key);
 	t->retries = 0;
 	t->restarts = 0;
 	task_clear_error(t);

@@ -586,6 +586,8 @@ void transfer_free(struct transfer *x)
 static void detach(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
 	multi_remove(&s->multi, x->easy);
+	if (t->offset != t->progress_reported)
+		emit_progress(s, t, true);      /* what the coalescing held back */
 	if (transfer_checkpoint(s, t) != 0)
 		set_local_error(x, YCDL_E_IO, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;

@@ -59,6 +59,12 @@ static void read_servers_env(void)
 			copy_value(env.fault, sizeof(env.fault), line + 10);
 		else if (strncmp(line, "WWW_DIR=", 8) == 0)
 			copy_value(env.www, sizeof(env.www), line + 8);
+		else if (strncmp(line, "NGINX_TLS_URL=", 14) == 0)
+			copy_value(env.nginx_tls, sizeof(env.nginx_tls), line + 14);
+		else if (strncmp(line, "CA_FILE=", 8) == 0)
+			copy_value(env.ca_file, sizeof(env.ca_file), line + 8);
+		else if (strncmp(line, "NGINX_ACCESS_LOG=", 17) == 0)
+			copy_value(env.access_log, sizeof(env.access_log), line + 17);
 	}
 	fclose(f);
 }

@@ -49,6 +49,9 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 struct test_env {
 	char nginx[128];      /* http://127.0.0.1:PORT */
 	char fault[128];
+	char nginx_tls[128];  /* https://127.0.0.1:PORT, HTTP/2 offered */
+	char ca_file[1024];   /* the private CA that signed nginx's certificate */
+	char access_log[1024];/* nginx's access log */
 	char www[1024];       /* both servers' document root */
 	char tmp[1024];       /* this test run's scratch directory */
 };

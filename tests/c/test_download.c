@@ -376,6 +376,119 @@ TEST(chunked_body_without_length_downloads)
 	ycdl_session_close(s);
 }
 
+TEST(progress_bursts_add_up_and_respect_the_interval)
+{
+	char *dir = test_dir("progress");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+	struct event_log log;
+	char *url, *key;
+	uint64_t sum = 0, last = 0;
+	int64_t previous_ms = -1;
+	size_t events = 0;
+
+	o.progress_interval_ms = 200;
+	s = open_session("progress", &o);
+	make_file("progress.bin", 1000000, NULL);
+	url = url_of(env.fault, "progress.bin?rate=1000000");
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 20000);
+	for (size_t i = 0; i < log.count; i++) {
+		const Ycdl__Event *e = log.events[i];
+
+		if (e->kind_case != YCDL__EVENT__KIND_PROGRESS)
+			continue;
+		events++;
+		sum += e->progress->bytes_this_burst;
+		CHECK(e->progress->bytes_written >= last);
+		last = e->progress->bytes_written;
+		CHECK_INT(e->progress->bytes_expected, 1000000);
+		/* Coalesced: never closer than the interval (wall-clock stamps,
+		 * so allow a millisecond of rounding). */
+		if (previous_ms >= 0 && i + 1 < log.count &&
+		    log.events[i + 1]->kind_case != YCDL__EVENT__KIND_STATUS_CHANGED)
+			CHECK(e->timestamp_ms - previous_ms >= 199);
+		previous_ms = e->timestamp_ms;
+	}
+	CHECK(events >= 2);
+	CHECK_INT(sum, 1000000);
+	CHECK_INT(last, 1000000);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(url);
+	free(dir);
+}
+
+TEST(cancel_keeps_or_deletes_the_partial_data)
+{
+	char *dir = test_dir("cancel");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("cancel", &o);
+	struct event_log log;
+	ycdl_task_info *info;
+	char *url, *key, part[2048];
+	Ycdl__Event *e;
+
+	make_file("cancel.bin", 2000000, NULL);
+	url = url_of(env.fault, "cancel.bin?rate=800000");
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	log_wait(&log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
+	CHECK_OK(ycdl_task_cancel(s, key, 0));
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_FAILED, key, 5000);
+	CHECK_INT(e->failed->error_code, YCDL_E_CANCELED);
+	CHECK_OK(ycdl_task_get_info(&info, s, key));
+	CHECK_INT(info->status, YCDL_STATUS_FAILED);
+	CHECK(info->bytes_written > 0);
+	snprintf(part, sizeof(part), "%s.part", info->dest_path);
+	CHECK_INT(file_size(part), info->bytes_written);
+	ycdl_task_info_free(info);
+
+	CHECK_OK(ycdl_task_cancel(s, key, YCDL_CANCEL_DELETE_DATA));
+	CHECK(!file_exists(part));
+	CHECK_OK(ycdl_task_get_info(&info, s, key));
+	CHECK_INT(info->bytes_written, 0);
+	CHECK_INT(info->error_code, YCDL_E_CANCELED);
+	ycdl_task_info_free(info);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(url);
+	free(dir);
+}
+
+TEST(remove_deletes_the_finished_file_only_when_asked)
+{
+	char *dir = test_dir("remove");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("remove", &o);
+	struct event_log log;
+	char *url, *key, path[2048];
+
+	make_file("remove.bin", 3000, NULL);
+	url = url_of(env.nginx, "remove.bin");
+	log_init(&log, s);
+	for (int round = 0; round < 2; round++) {
+		key = add_url(s, url, NULL);
+		snprintf(path, sizeof(path), "%s",
+				log_wait(&log, log.count, YCDL__EVENT__KIND_FINISHED, key,
+					10000)->finished->path);
+		CHECK_OK(ycdl_task_remove(s, key, round ? YCDL_REMOVE_DELETE_FILE : 0));
+		log_wait(&log, 0, YCDL__EVENT__KIND_REMOVED, key, 5000);
+		CHECK_INT(ycdl_task_start(s, key), YCDL_E_NOT_FOUND);
+		CHECK(file_exists(path) == (round == 0));
+		if (round == 0)
+			CHECK_INT(unlink(path), 0);
+		ycdl_free(key);
+	}
+	log_free(&log);
+	ycdl_session_close(s);
+	free(url);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -389,6 +502,9 @@ int main(int argc, char **argv)
 		TEST_ENTRY(http_404_fails_at_once_without_retries),
 		TEST_ENTRY(hostile_content_disposition_stays_inside_destination),
 		TEST_ENTRY(chunked_body_without_length_downloads),
+		TEST_ENTRY(progress_bursts_add_up_and_respect_the_interval),
+		TEST_ENTRY(cancel_keeps_or_deletes_the_partial_data),
+		TEST_ENTRY(remove_deletes_the_finished_file_only_when_asked),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

@@ -300,6 +300,32 @@ TEST(weak_etag_resumes_with_last_modified)
 	free(url);
 }
 
+TEST(chunked_download_cut_before_its_end_completes_with_416)
+{
+	char sha[65], *range;
+	struct run r;
+	Ycdl__Event *e;
+	char *url;
+
+	/* Every data byte arrives, the terminating chunk does not: the length
+	 * was never announced, so only the server can say the file is whole. */
+	make_file("end416.bin", 300000, sha);
+	url = url_of(env.fault, "end416.bin?chunked=1&stall_before_end=30&id=end416");
+	start(&r, "end416", url);
+	pause_after(&r, 300000);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK_INT(e->finished->size, 300000);
+	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
+	range = last_request_header("end416", "Range");
+	CHECK_STR(range, "bytes=300000-");
+	CHECK_INT(fault_stat("end416", "requests"), 2);
+	free(range);
+	finish(&r);
+	free(url);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -313,6 +339,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(no_accept_ranges_is_reported_not_resumable_and_restarts),
 		TEST_ENTRY(no_validators_is_not_resumable),
 		TEST_ENTRY(weak_etag_resumes_with_last_modified),
+		TEST_ENTRY(chunked_download_cut_before_its_end_completes_with_416),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

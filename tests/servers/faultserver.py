@@ -20,7 +20,10 @@ parameters (all optional, combinable):
   reset_after=N      first request: TCP reset after N body bytes
   short=N            first request: full Content-Length, N bytes, then close
   stall_after=N&stall=SEC  first request: N bytes, then silence for SEC s
-  chunked=1          chunked transfer encoding, no length, no ranges
+  chunked=1          chunked transfer encoding, no length (a Range request
+                     still gets an ordinary 206)
+  stall_before_end=SEC  chunked, first request: every data chunk, then
+                     silence for SEC s before the terminating chunk
   cd=VALUE           a Content-Disposition header with VALUE as is
   norange=1          no Accept-Ranges; Range is ignored (always 200)
   no_validators=1    neither ETag nor Last-Modified
@@ -224,7 +227,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_simple(404, b"not found\n")
         changed = 0 < self.int_param("change_after", 0) < self.nth
         res = Resource(local, changed)
-        if self.param("chunked"):
+        if self.param("chunked") and not self.headers.get("Range"):
             return self.send_chunked(res)
         status, first, last, content_range = self.choose_range(res)
         if status == 416:
@@ -287,13 +290,19 @@ class Handler(BaseHTTPRequestHandler):
     def send_chunked(self, res):
         self.send_response(200)
         self.send_validators(res)
+        if not self.param("norange"):
+            self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        stall = self.int_param("stall_before_end", 0) if self.nth == 1 else 0
 
         def framed():
             for data in res.chunks(0, res.size - 1):
                 yield b"%x\r\n" % len(data) + data + b"\r\n"
+            if stall:
+                self.wfile.flush()
+                time.sleep(stall)
             yield b"0\r\n\r\n"
         self.send_body(framed(), count=False)
         self.server.stats.add_bytes(self.ident, res.size)

@@ -7,7 +7,7 @@
   testservers.py stop --dir DIR    stops them
 
 servers.env holds shell-style lines the tests read:
-  NGINX_URL, NGINX_TLS_URL, FAULT_URL, WWW_DIR, CA_FILE
+  NGINX_URL, NGINX_TLS_URL, FAULT_URL, WWW_DIR, CA_FILE, NGINX_ACCESS_LOG
 
 nginx is Debian's, run by this script with its own configuration, prefix and
 logs under DIR: it never touches the system's nginx. Its `limit_rate` follows
@@ -161,6 +161,7 @@ def start(d):
         "FAULT_URL": "http://127.0.0.1:%d" % fault_port,
         "WWW_DIR": www,
         "CA_FILE": ca_file,
+        "NGINX_ACCESS_LOG": os.path.join(d, "nginx", "access.log"),
     }
     wait_until(lambda: answers(env["NGINX_URL"] + "/.probe"), "nginx")
     wait_until(lambda: answers(env["NGINX_TLS_URL"] + "/.probe", ca_file), "nginx (TLS)")
