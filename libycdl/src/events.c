@@ -101,6 +101,16 @@ void event_queue_free(struct event_queue *q)
 	q->pipe_read = q->pipe_write = -1;
 }
 
+/* Puts the one byte in the pipe that makes the fd readable; the queue's
+ * mutex is held. */
+static void signal_pending(struct event_queue *q)
+{
+	char byte = 1;
+
+	if (!q->signalled)
+		q->signalled = write(q->pipe_write, &byte, 1) == 1;
+}
+
 static void push(struct event_queue *q, struct queued_event *e)
 {
 	pthread_mutex_lock(&q->mutex);
@@ -109,11 +119,7 @@ static void push(struct event_queue *q, struct queued_event *e)
 	else
 		q->head = e;
 	q->tail = e;
-	if (!q->signalled) {
-		char byte = 1;
-
-		q->signalled = write(q->pipe_write, &byte, 1) == 1;
-	}
+	signal_pending(q);
 	pthread_mutex_unlock(&q->mutex);
 	if (q->deliver)
 		event_active(q->deliver, 0, 0);
@@ -143,12 +149,14 @@ int event_queue_pop(struct event_queue *q, void **data, size_t *len)
 	/* Hand out a plain buffer so callers free it without knowing the node. */
 	copy = malloc(e->len ? e->len : 1);
 	if (!copy) {
-		/* Put it back rather than lose it. */
+		/* Put it back rather than lose it, and make the fd readable
+		 * again: the event is still pending. */
 		pthread_mutex_lock(&q->mutex);
 		e->next = q->head;
 		q->head = e;
 		if (!q->tail)
 			q->tail = e;
+		signal_pending(q);
 		pthread_mutex_unlock(&q->mutex);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}

@@ -308,7 +308,7 @@ int store_sync(struct store *st)
 {
 	if (st->fd < 0 || !st->unsynced)
 		return 0;
-	if (fdatasync(st->fd) != 0)
+	if (util_sync_data(st->fd) != 0)
 		return error_set(YCDL_E_STORE, "cannot sync the journal %s: %s",
 				st->path, strerror(errno));
 	st->unsynced = false;
@@ -360,7 +360,7 @@ int store_rewrite(struct store *st, store_next_fn next, void *ctx)
 	}
 	if (rc != 0)
 		goto fail;
-	if (fdatasync(fd) != 0 || rename(tmp, st->path) != 0) {
+	if (util_sync_data(fd) != 0 || rename(tmp, st->path) != 0) {
 		rc = error_set(YCDL_E_STORE, "cannot replace %s: %s", st->path,
 				strerror(errno));
 		goto fail;
@@ -498,7 +498,7 @@ static int create_empty(struct store *st)
 		return error_set(YCDL_E_STORE, "cannot create %s: %s", st->path,
 				strerror(errno));
 	if ((rc = util_write_all(st->fd, FILE_MAGIC, FILE_MAGIC_LEN)) != 0 ||
-	    fdatasync(st->fd) != 0)
+	    util_sync_data(st->fd) != 0)
 		return error_set(YCDL_E_STORE, "cannot initialise %s: %s", st->path,
 				strerror(rc ? -rc : errno));
 	(void)util_fsync_parent_dir(st->path);

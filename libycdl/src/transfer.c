@@ -537,7 +537,7 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 
 	if (x && x->fd >= 0) {
 		/* The data must be durable before a snapshot claims it. */
-		if (fdatasync(x->fd) != 0)
+		if (util_sync_data(x->fd) != 0)
 			return error_set(error_from_errno(errno), "cannot sync %s: %s",
 					t->part_path, strerror(errno));
 		x->last_checkpoint_ms = util_monotonic_ms();

@@ -115,6 +115,17 @@ char *util_absolute_path(const char *path)
 	return util_printf("%s/%s", cwd, path);
 }
 
+int util_sync_data(int fd)
+{
+#if defined(__APPLE__)
+	if (fcntl(fd, F_FULLFSYNC) == 0)
+		return 0;
+	return fsync(fd);   /* file systems without F_FULLFSYNC */
+#else
+	return fdatasync(fd);
+#endif
+}
+
 int util_fsync_parent_dir(const char *path)
 {
 	char *dir = util_dirname(path);

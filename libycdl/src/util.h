@@ -34,6 +34,9 @@ int util_mkdir_p(const char *dir);
 char *util_dirname(const char *path);
 /* Makes path absolute against the current directory (allocated). */
 char *util_absolute_path(const char *path);
+/* Makes fd's data durable: fdatasync, or F_FULLFSYNC on Apple systems
+ * (where fsync does not reach the disk's own cache). 0 or -1 with errno. */
+int util_sync_data(int fd);
 /* fsync of the directory holding path, so a rename in it is durable. */
 int util_fsync_parent_dir(const char *path);
 /* write() of all len bytes, retrying on EINTR and short writes. */

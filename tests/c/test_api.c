@@ -318,7 +318,7 @@ TEST(finished_task_refuses_pause_start_and_cancel)
 
 struct callback_state {
 	ycdl_session *session;
-	int events;
+	atomic_int events;
 	int close_rc;
 	int info_rc;
 	int status_on_finish;
@@ -334,7 +334,7 @@ static void on_event(const void *data, size_t len, void *payload)
 
 	if (!e)
 		return;
-	st->events++;
+	atomic_fetch_add(&st->events, 1);
 	if (e->kind_case == YCDL__EVENT__KIND_FINISHED) {
 		/* Calls from the loop thread run at once; closing cannot. */
 		st->close_rc = ycdl_session_close(st->session);
@@ -353,7 +353,7 @@ TEST(event_callback_runs_on_loop_and_may_query_but_not_close)
 {
 	char *dir = test_dir("callback");
 	ycdl_session_options o = test_session_options(dir);
-	struct callback_state st = { .events = 0 };
+	struct callback_state st = { .close_rc = 0 };
 	char url[512], *key;
 	void *data;
 	size_t len;
@@ -372,7 +372,7 @@ TEST(event_callback_runs_on_loop_and_may_query_but_not_close)
 	CHECK_INT(st.close_rc, YCDL_E_STATE);
 	CHECK_INT(st.info_rc, 0);
 	CHECK_INT(st.status_on_finish, YCDL_STATUS_FINISHED);
-	CHECK(st.events >= 5);
+	CHECK(atomic_load(&st.events) >= 5);
 	/* With a callback, nothing is left to pull. */
 	CHECK_INT(ycdl_session_next_event(&data, &len, st.session), YCDL_E_AGAIN);
 	ycdl_free(key);

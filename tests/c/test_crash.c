@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #define SIZE (4 * 1024 * 1024)
+
+/* This program's own path: the child is this program again (not
+ * /proc/self/exe, which under valgrind names valgrind itself). */
+static char self_path[4096];
 #define CHECKPOINT_BYTES (256 * 1024)
 
 /* The child: download url in session id under dir until killed. */
@@ -35,7 +39,7 @@ static pid_t spawn_child(const char *dir, const char *id, const char *url)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		execl("/proc/self/exe", "test_crash", "--child", dir, id, url, (char *)NULL);
+		execl(self_path, "test_crash", "--child", dir, id, url, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -133,5 +137,7 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "--child") == 0)
 		return child_main(argv[2], argv[3], argv[4]);
+	if (!realpath(argv[0], self_path))
+		return 2;
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -1,0 +1,48 @@
+// DownloadOptions.swift — the per-task settings of ycdl_task_options beyond
+// the URL, file id, destination and metadata.
+import CYcdl
+
+public struct DownloadOptions: Sendable, Hashable {
+    /// What happens when the destination file already exists.
+    public enum Conflict: Int32, Sendable, Hashable {
+        /// Fail with `.fileExists`; the downloaded data is kept.
+        case fail = 0
+        case overwrite = 1
+        /// "name (1).ext", "name (2).ext"…
+        case rename = 2
+    }
+
+    /// Extra request headers, "Name: value" each. Authorization and Cookie
+    /// headers are used but never written to disk.
+    public var headers: [String] = []
+    /// Whether this task may use a cellular network.
+    public var allowsCellularAccess = true
+    /// Higher runs first.
+    public var priority = 0
+    /// The size the file must have; nil: not checked.
+    public var expectedSize: Int64?
+    /// "sha256:HEX" or "md5:HEX"; the file must match it.
+    public var checksum: String?
+    /// Bytes per second for this task; nil: no limit.
+    public var maxBytesPerSecond: UInt64?
+    public var conflict = Conflict.fail
+    /// Names the file as the server's Content-Disposition says.
+    public var usesContentDisposition = false
+    /// Adds the task paused instead of queueing it.
+    public var startsPaused = false
+
+    public init() {}
+
+    func apply(to o: inout ycdl_task_options, arena: CArena) {
+        o.headers = arena.stringArray(headers)
+        o.header_count = headers.count
+        o.allow_cellular = allowsCellularAccess ? 1 : 0
+        o.priority = Int32(clamping: priority)
+        o.expected_size = expectedSize ?? -1
+        o.checksum = arena.string(checksum)
+        o.max_recv_speed = maxBytesPerSecond ?? 0
+        o.conflict = conflict.rawValue
+        o.use_content_disposition = usesContentDisposition ? 1 : 0
+        o.start_paused = startsPaused ? 1 : 0
+    }
+}

@@ -1,0 +1,62 @@
+// DownloadTaskInfo.swift — a snapshot of one task (ycdl_task_info), copied
+// out of the core's memory before the core frees it.
+import CYcdl
+import Foundation
+
+public struct DownloadTaskInfo: Sendable, Hashable {
+    public var key: String
+    /// The URL the task was started with: its identity, also after redirects.
+    public var url: URL
+    /// Where the last redirect led; nil before the first response.
+    public var finalURL: URL?
+    /// Where the finished file goes (or went).
+    public var destination: URL
+    public var fileID: String?
+    public var metadata: DownloadMetadata
+    public var status: DownloadStatus
+    public var bytesWritten: UInt64
+    /// The file's size, when known.
+    public var bytesExpected: Int64?
+    public var bytesPerSecond: UInt64
+    /// Seconds left, when known.
+    public var estimatedTimeRemaining: Int64?
+    /// Whether a pause can be continued; nil until the server has answered.
+    public var isResumable: Bool?
+    public var priority: Int
+    public var allowsCellularAccess: Bool
+    /// The last error; nil when none.
+    public var error: DownloadError?
+    /// The HTTP status of the last response, if any.
+    public var httpStatus: Int?
+    /// Retries spent on the current attempt.
+    public var retries: Int
+    /// The SHA-256 of the finished file.
+    public var sha256: String?
+
+    init(_ i: ycdl_task_info) {
+        key = String(cString: i.key)
+        url = coreURL(String(cString: i.url))
+        finalURL = optionalString(i.final_url).map(coreURL)
+        destination = URL(fileURLWithPath: String(cString: i.dest_path))
+        fileID = optionalString(i.file_id)
+        let userData = i.user_data_len > 0 && i.user_data != nil
+            ? Data(bytes: i.user_data, count: i.user_data_len) : Data()
+        metadata = DownloadMetadata(fileName: optionalString(i.display_name),
+                                    thumbnailURL: optionalString(i.thumbnail_url).map(coreURL),
+                                    userData: userData)
+        status = DownloadStatus(rawValue: i.status) ?? .failed
+        bytesWritten = i.bytes_written
+        bytesExpected = knownSize(i.bytes_expected)
+        bytesPerSecond = i.speed_bps
+        estimatedTimeRemaining = i.eta_seconds < 0 ? nil : i.eta_seconds
+        isResumable = i.resumable < 0 ? nil : i.resumable == 1
+        priority = Int(i.priority)
+        allowsCellularAccess = i.allow_cellular != 0
+        httpStatus = knownStatus(i.http_status)
+        error = i.error_code == 0 ? nil
+            : DownloadError(code: .init(rawValue: i.error_code), message: optionalString(i.error_message) ?? "",
+                            httpStatus: httpStatus)
+        retries = Int(i.retries)
+        sha256 = optionalString(i.sha256_hex)
+    }
+}

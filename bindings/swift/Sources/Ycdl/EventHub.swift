@@ -1,0 +1,139 @@
+// EventHub.swift — where a session's decoded events go, on its event queue:
+// to the waiters of DownloadTask.finished(), to every `events` stream and
+// observer, and to the all-tasks-finished hook.
+import Foundation
+
+final class EventHub: Sendable {
+    private struct Observer {
+        let receive: @Sendable (DownloadEvent) -> Void
+        let finish: @Sendable () -> Void
+    }
+
+    private struct Waiter {
+        let key: String
+        let continuation: CheckedContinuation<URL, any Error>
+    }
+
+    private struct State {
+        var observers: [UUID: Observer] = [:]
+        var waiters: [UUID: Waiter] = [:]
+        var onAllTasksFinished: (@Sendable (AllTasksFinished) -> Void)?
+        /// The session's first event, replayed to every later stream.
+        var restored: DownloadEvent?
+        var closed = false
+    }
+
+    private let state = Locked(State())
+
+    var onAllTasksFinished: (@Sendable (AllTasksFinished) -> Void)? {
+        get { state.withLock { $0.onAllTasksFinished } }
+        set { state.withLock { $0.onAllTasksFinished = newValue } }
+    }
+
+    // MARK: - Delivery (event queue only)
+
+    func deliver(_ event: DownloadEvent) {
+        resolveWaiters(for: event)
+        let (observers, hook) = state.withLock { state in
+            if case .sessionRestored = event { state.restored = event }
+            return (Array(state.observers.values), state.onAllTasksFinished)
+        }
+        observers.forEach { $0.receive(event) }
+        if case .allTasksFinished(let summary) = event {
+            hook?(summary)
+        }
+    }
+
+    /// After the session closed: streams end, waiters throw `.closed`.
+    func close() {
+        let (observers, waiters) = state.withLock { state in
+            state.closed = true
+            defer {
+                state.observers = [:]
+                state.waiters = [:]
+            }
+            return (Array(state.observers.values), Array(state.waiters.values))
+        }
+        let closed = DownloadError(code: .closed, message: "the session was closed")
+        waiters.forEach { $0.continuation.resume(throwing: closed) }
+        observers.forEach { $0.finish() }
+    }
+
+    // MARK: - Streams and observers
+
+    /// A stream of `transform`'s non-nil results: first for the session's
+    /// sessionRestored event (which comes before anyone can listen), then
+    /// for every event from now on. Unbounded: a stream nobody reads keeps
+    /// every event until it is dropped.
+    func stream<Element: Sendable>(_ transform: @escaping @Sendable (DownloadEvent) -> Element?)
+        -> AsyncStream<Element>
+    {
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .unbounded)
+        let receive: @Sendable (DownloadEvent) -> Void = { event in
+            if let element = transform(event) { continuation.yield(element) }
+        }
+        let id = observe(receive, finish: { continuation.finish() }, replayingRestored: true)
+        if let id {
+            continuation.onTermination = { [weak self] _ in self?.stopObserving(id) }
+        } else {
+            continuation.finish()
+        }
+        return stream
+    }
+
+    /// Calls `receive` on the event queue for every event; nil once closed.
+    @discardableResult
+    func observe(_ receive: @escaping @Sendable (DownloadEvent) -> Void,
+                 finish: @escaping @Sendable () -> Void = {}, replayingRestored: Bool = false) -> UUID?
+    {
+        let id = UUID()
+        let added = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.observers[id] = Observer(receive: receive, finish: finish)
+            // Under the lock, so no later event can overtake it.
+            if replayingRestored, let restored = state.restored { receive(restored) }
+            return true
+        }
+        return added ? id : nil
+    }
+
+    func stopObserving(_ id: UUID) {
+        _ = state.withLock { $0.observers.removeValue(forKey: id) }
+    }
+
+    // MARK: - Waiters of DownloadTask.finished()
+
+    /// Registers a waiter for the task's end; false once closed.
+    func addWaiter(_ id: UUID, key: String, _ continuation: CheckedContinuation<URL, any Error>) -> Bool {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.waiters[id] = Waiter(key: key, continuation: continuation)
+            return true
+        }
+    }
+
+    /// Resumes one waiter, if it is still waiting (each is resumed once).
+    func resolveWaiter(_ id: UUID, with result: Result<URL, any Error>) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.continuation.resume(with: result)
+    }
+
+    private func resolveWaiters(for event: DownloadEvent) {
+        let outcome: (key: String, result: Result<URL, any Error>)
+        switch event {
+        case .finished(let key, let fileURL, _, _, _, _, _):
+            outcome = (key, .success(fileURL))
+        case .failed(let key, let error):
+            outcome = (key, .failure(error))
+        case .removed(let key):
+            outcome = (key, .failure(DownloadError(code: .canceled, message: "the task was removed")))
+        default:
+            return
+        }
+        let waiters = state.withLock { state -> [Waiter] in
+            let ids = state.waiters.filter { $0.value.key == outcome.key }.map(\.key)
+            return ids.compactMap { state.waiters.removeValue(forKey: $0) }
+        }
+        waiters.forEach { $0.continuation.resume(with: outcome.result) }
+    }
+}
