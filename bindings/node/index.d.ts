@@ -1,0 +1,423 @@
+// index.d.ts — types of the ycdl package (a persistent download manager for
+// Node and Electron, built on libycdl).
+
+import { EventEmitter } from 'node:events';
+
+/** Where a task is in its life. */
+export type TaskStatus =
+  | 'waiting'
+  | 'downloading'
+  | 'paused'
+  | 'waiting-for-network'
+  | 'finished'
+  | 'failed';
+
+/** What network the host is on (for the cellular policy). */
+export type Network = 'unknown' | 'unmetered' | 'cellular' | 'offline';
+
+/** What happens when a finished download's destination already exists. */
+export type Conflict = 'fail' | 'overwrite' | 'rename';
+
+/** The libycdl error codes, as `error.code`. */
+export type ErrorCode =
+  | 'YCDL_E_INVALID'
+  | 'YCDL_E_NOMEM'
+  | 'YCDL_E_LOCKED'
+  | 'YCDL_E_NOT_FOUND'
+  | 'YCDL_E_EXISTS'
+  | 'YCDL_E_STATE'
+  | 'YCDL_E_CLOSED'
+  | 'YCDL_E_AGAIN'
+  | 'YCDL_E_IO'
+  | 'YCDL_E_DISK_FULL'
+  | 'YCDL_E_STORE'
+  | 'YCDL_E_NETWORK'
+  | 'YCDL_E_RESOLVE'
+  | 'YCDL_E_TIMEOUT'
+  | 'YCDL_E_TLS'
+  | 'YCDL_E_HTTP'
+  | 'YCDL_E_TOO_MANY_REDIRECTS'
+  | 'YCDL_E_PROTOCOL'
+  | 'YCDL_E_CHECKSUM'
+  | 'YCDL_E_SIZE_MISMATCH'
+  | 'YCDL_E_TOO_LARGE'
+  | 'YCDL_E_CANCELED'
+  | 'YCDL_E_BAD_RESPONSE'
+  | 'YCDL_E_UNSUPPORTED'
+  | 'YCDL_E_INTERNAL'
+  | 'YCDL_E_UNKNOWN';
+
+/**
+ * The errors the package throws and rejects with. Misuse is a TypeError
+ * with code 'YCDL_E_INVALID'; everything else an Error.
+ */
+export interface YcdlError extends Error {
+  code: ErrorCode;
+  /** The negative YCDL_E_* number from ycdl.h. */
+  errno: number;
+  /** Set on download failures: the HTTP status involved, 0 when none. */
+  httpStatus?: number;
+  /** Set on download failures: the task's key. */
+  key?: string;
+}
+
+/** Options of `new Session()`. Only identifier is required. */
+export interface SessionOptions {
+  /** Names the session: letters, digits, '.', '_' and '-', 1..200 characters. Only one process may hold it. */
+  identifier: string;
+  /** Root of all session state (default $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl). */
+  stateDir?: string;
+  /** Where tasks without dest or destDir are saved (default: the working directory). */
+  downloadDir?: string;
+  /** Downloads at once, 1..1000 (default 3). */
+  maxConcurrent?: number;
+  /** Continue restored downloads at once instead of bringing them back paused (default false). */
+  autoResume?: boolean;
+  /** The session-wide cellular switch (default true). */
+  allowCellular?: boolean;
+  /** Progress events per task at most this often (default 250). */
+  progressIntervalMs?: number;
+  /** Snapshot a running task at least this often (default 1000). */
+  checkpointIntervalMs?: number;
+  /** ... and every this many bytes (default 4 MiB). */
+  checkpointBytes?: number;
+  /** Retries per task for transient failures (default 5). */
+  maxRetries?: number;
+  /** First retry backoff (default 1000). */
+  retryBaseMs?: number;
+  /** Backoff cap (default 60000). */
+  retryMaxMs?: number;
+  /** Cap on a server's Retry-After (default 3600). */
+  maxRetryAfterS?: number;
+  /** Redirects followed per request (default 10). */
+  maxRedirects?: number;
+  /** Connect timeout (default 30000). */
+  connectTimeoutMs?: number;
+  /** Bytes per second below which a transfer counts as stalled (default 1). */
+  lowSpeedLimit?: number;
+  /** Seconds of stalling before a retry; 0 disables (default 30). */
+  lowSpeedTimeS?: number;
+  /** Session-wide speed limit in bytes per second; 0 = none. */
+  maxRecvSpeed?: number;
+  /** Refuse files larger than this many bytes; 0 = no limit. */
+  maxFileSize?: number;
+  /** A PEM bundle of trusted CAs (default: the system's). */
+  caFile?: string;
+  /** curl's "sha256//..." public key pin, or a key file. */
+  pinnedPublicKey?: string;
+  /** A proxy URL (default: the environment's). */
+  proxy?: string;
+  /** Default "libycdl/<version>". */
+  userAgent?: string;
+  /** Verify TLS certificates (default true; false for tests only). */
+  verifyTls?: boolean;
+}
+
+/** Options of `session.add()`. Only url is required. */
+export interface TaskOptions {
+  /** An http or https URL; with fileId, it identifies the task. */
+  url: string;
+  /** The exact path of the finished file. */
+  dest?: string;
+  /** A directory for the finished file (named by fileId, else the MD5 of url, plus url's extension). */
+  destDir?: string;
+  /** The caller's id for the file; becomes the task's key. */
+  fileId?: string;
+  displayName?: string;
+  thumbnailUrl?: string;
+  /** Any JSON value, kept with the task and returned by info() and 'taskAdded'. */
+  metadata?: unknown;
+  /** Extra request headers. Authorization and Cookie are used but never written to disk. */
+  headers?: Record<string, string | number> | string[];
+  /** May this task use a cellular network (default true). */
+  allowCellular?: boolean;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** The size the file must have; -1 unknown (default). */
+  expectedSize?: number;
+  /** "sha256:HEX" or "md5:HEX"; a mismatch fails with YCDL_E_CHECKSUM. */
+  checksum?: string;
+  /** This task's speed limit in bytes per second; 0 = none. */
+  maxRecvSpeed?: number;
+  /** What to do when the destination exists (default 'fail'). */
+  conflict?: Conflict;
+  /** Name the file as the server's Content-Disposition says. */
+  useContentDisposition?: boolean;
+  /** Add without queueing; resume() starts it. */
+  startPaused?: boolean;
+}
+
+/** The error recorded on a failed task. */
+export interface TaskError {
+  code: ErrorCode;
+  errno: number;
+  message: string;
+  httpStatus: number;
+}
+
+/** A snapshot of one task, from task.info(). */
+export interface TaskInfo {
+  key: string;
+  /** The original URL: the task's identity. */
+  url: string;
+  /** After redirects; '' before the first response. */
+  finalUrl: string;
+  dest: string;
+  fileId: string;
+  displayName: string;
+  thumbnailUrl: string;
+  /** Decoded JSON metadata; a Buffer if another binding stored non-JSON bytes. */
+  metadata: unknown;
+  status: TaskStatus;
+  bytesWritten: number;
+  /** -1 when unknown. */
+  bytesExpected: number;
+  speedBps: number;
+  /** -1 when unknown. */
+  etaSeconds: number;
+  /** null until the first response says. */
+  resumable: boolean | null;
+  priority: number;
+  allowCellular: boolean;
+  /** The last error; null when none. */
+  error: TaskError | null;
+  /** Of the last response; 0 when none. */
+  httpStatus: number;
+  /** Retries spent on the current attempt. */
+  retries: number;
+  /** SHA-256 hex of the finished file; '' before. */
+  sha256: string;
+}
+
+/** Fields every event has. */
+export interface EventBase {
+  /** Per session, strictly increasing from 1. */
+  seq: number;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** The task's key; '' for session-wide events. */
+  key: string;
+}
+
+export interface TaskAddedEvent extends EventBase {
+  type: 'taskAdded';
+  url: string;
+  dest: string;
+  fileId: string;
+  displayName: string;
+  thumbnailUrl: string;
+  metadata: unknown;
+}
+
+export interface StatusEvent extends EventBase {
+  type: 'status';
+  oldStatus: TaskStatus;
+  newStatus: TaskStatus;
+}
+
+export interface ProgressEvent extends EventBase {
+  type: 'progress';
+  /** Written since the previous progress event. */
+  bytesThisBurst: number;
+  bytesWritten: number;
+  /** -1 when the server did not say. */
+  bytesExpected: number;
+  speedBps: number;
+}
+
+export interface ResumedEvent extends EventBase {
+  type: 'resumed';
+  offset: number;
+  /** -1 when unknown. */
+  bytesExpected: number;
+}
+
+export interface RedirectedEvent extends EventBase {
+  type: 'redirected';
+  from: string;
+  to: string;
+  httpStatus: number;
+}
+
+export interface RestartedEvent extends EventBase {
+  type: 'restarted';
+  /** Why the partial data could not be kept. */
+  reason: string;
+  discardedBytes: number;
+}
+
+export interface FinishedEvent extends EventBase {
+  type: 'finished';
+  path: string;
+  size: number;
+  sha256: string;
+  finalUrl: string;
+  displayName: string;
+  fileId: string;
+}
+
+export interface FailedEvent extends EventBase {
+  type: 'failed';
+  code: ErrorCode;
+  errno: number;
+  message: string;
+  /** 0 when no HTTP answer was involved. */
+  httpStatus: number;
+  /** Resuming later may succeed. */
+  retryable: boolean;
+}
+
+export interface RemovedEvent extends EventBase {
+  type: 'removed';
+}
+
+export interface AllFinishedEvent extends EventBase {
+  type: 'allFinished';
+  finished: number;
+  failed: number;
+  paused: number;
+}
+
+export interface SessionRestoredEvent extends EventBase {
+  type: 'sessionRestored';
+  tasksFound: number;
+  /** Unreadable records moved aside. */
+  tasksQuarantined: number;
+  /** Where they went; '' if none. */
+  quarantinePath: string;
+}
+
+export interface ResumabilityEvent extends EventBase {
+  type: 'resumability';
+  resumability: 'unknown' | 'yes' | 'no';
+  reason: string;
+}
+
+export interface RetryingEvent extends EventBase {
+  type: 'retrying';
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  code: ErrorCode;
+  errno: number;
+  message: string;
+  httpStatus: number;
+}
+
+/** An event kind newer than this package; only the common fields. */
+export interface UnknownEvent extends EventBase {
+  type: 'unknown';
+}
+
+export type YcdlEvent =
+  | TaskAddedEvent
+  | StatusEvent
+  | ProgressEvent
+  | ResumedEvent
+  | RedirectedEvent
+  | RestartedEvent
+  | FinishedEvent
+  | FailedEvent
+  | RemovedEvent
+  | AllFinishedEvent
+  | SessionRestoredEvent
+  | ResumabilityEvent
+  | RetryingEvent
+  | UnknownEvent;
+
+/** Event name to listener arguments, for Session's on/once/off/emit. */
+export interface SessionEvents {
+  taskAdded: [event: TaskAddedEvent];
+  status: [event: StatusEvent];
+  progress: [event: ProgressEvent];
+  resumed: [event: ResumedEvent];
+  redirected: [event: RedirectedEvent];
+  restarted: [event: RestartedEvent];
+  finished: [event: FinishedEvent];
+  failed: [event: FailedEvent];
+  removed: [event: RemovedEvent];
+  allFinished: [event: AllFinishedEvent];
+  sessionRestored: [event: SessionRestoredEvent];
+  resumability: [event: ResumabilityEvent];
+  retrying: [event: RetryingEvent];
+  unknown: [event: UnknownEvent];
+  /** Every event above, after its own. */
+  event: [event: YcdlEvent];
+  /** After close(). */
+  close: [];
+}
+
+/** One download, named by its key. Tasks come from a Session. */
+export declare class Task {
+  private constructor();
+  /** The caller's fileId, else the MD5 hex of the original URL. */
+  readonly key: string;
+  readonly session: Session;
+  /** Stops the download, keeping its data for resume(). */
+  pause(): void;
+  /** Queues a paused or failed task again; continues from its data when the server allows. */
+  resume(): void;
+  /** Stops the task; it fails with YCDL_E_CANCELED. deleteData drops the partial data. */
+  cancel(options?: { deleteData?: boolean }): void;
+  /** Forgets the task and its partial data; deleteFile also deletes a finished file. */
+  remove(options?: { deleteFile?: boolean }): void;
+  info(): TaskInfo;
+  setPriority(priority: number): void;
+  setAllowCellular(allow: boolean): void;
+  /** Replaces the extra request headers (e.g. credentials again after a restart). */
+  setHeaders(headers: Record<string, string | number> | string[]): void;
+  /**
+   * Resolves with the final path once finished; rejects with a YcdlError
+   * when the task fails, is cancelled or removed, or the session closes.
+   * Stays pending while the task is paused.
+   */
+  done(): Promise<string>;
+}
+
+/** A libycdl session: owns tasks, persists them, reports events. */
+export declare class Session extends EventEmitter {
+  /** Throws a YcdlError with code YCDL_E_LOCKED when another process holds the identifier. */
+  constructor(options: SessionOptions);
+  readonly identifier: string;
+  /** True once close() was called. */
+  readonly closed: boolean;
+  /** Adds a download, or returns the task already holding its URL or fileId. */
+  add(options: TaskOptions): Task;
+  /** The task with this key, or undefined. */
+  task(key: string): Task | undefined;
+  /** The task whose original URL (before redirects) is url, or undefined. */
+  findByUrl(url: string): Task | undefined;
+  /** Tasks in queue order, optionally only those in some statuses. */
+  tasks(options?: { status?: TaskStatus | TaskStatus[] }): Task[];
+  setNetwork(network: Network): void;
+  setMaxConcurrent(maxConcurrent: number): void;
+  /** The session-wide cellular switch; applies to existing tasks at once. */
+  setAllowCellular(allow: boolean): void;
+  /** Shared by all running tasks, bytes per second; 0 removes the limit. */
+  setMaxRecvSpeed(bytesPerSecond: number): void;
+  /** Keep the process alive while tasks are pending (the default). */
+  ref(): this;
+  /** Never keep the process alive, even while downloading. */
+  unref(): this;
+  /** Pauses running downloads (keeping their data), saves everything, frees the session. */
+  close(): void;
+
+  on<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  once<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  off<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  addListener<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  removeListener<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  prependListener<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  prependOnceListener<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;
+  emit<K extends keyof SessionEvents>(event: K, ...args: SessionEvents[K]): boolean;
+}
+
+/** The libycdl version, e.g. "0.1.0". */
+export declare const version: string;
+
+declare const ycdl: {
+  Session: typeof Session;
+  Task: typeof Task;
+  version: string;
+};
+export default ycdl;

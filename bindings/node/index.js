@@ -1,0 +1,12 @@
+// index.js — the ycdl package: a persistent download manager (libycdl) for
+// Node and Electron. See README.md and index.d.ts.
+'use strict';
+
+const native = require('./lib/native.js');
+const { Session } = require('./lib/session.js');
+const { Task } = require('./lib/task.js');
+
+module.exports = { Session, Task, version: native.version() };
+// What `import ycdl from 'ycdl'` gives, so TypeScript's default import
+// means the same from CommonJS.
+module.exports.default = module.exports;

@@ -1,0 +1,119 @@
+// task.js — one download, named by its key. A thin handle: every method is
+// one call into the session's core; done() settles from the session's
+// finished, failed and removed events.
+'use strict';
+
+const { checkNames, headerList, invalid, withMetadata } = require('./options.js');
+
+const kCreate = Symbol('ycdl.createTask');
+const kSettle = Symbol('ycdl.settleTask');
+const kSettleIfEnded = Symbol('ycdl.settleTaskIfEnded');
+
+/**
+ * The Error a failed download rejects with: the core's code and message.
+ * The same fields whether it comes from the 'failed' event or from info()
+ * (done() called after the failure).
+ */
+function taskError(key, { code, errno, message, httpStatus }) {
+  const error = new Error(message || code);
+  error.code = code;
+  error.errno = errno;
+  error.httpStatus = httpStatus;
+  error.key = key;
+  return error;
+}
+
+class Task {
+  #native;
+  #session;
+  #waiters = [];
+
+  constructor(token, session, native, key) {
+    if (token !== kCreate) throw new TypeError('tasks come from session.add(), session.task() or session.tasks()');
+    this.#session = session;
+    this.#native = native;
+    Object.defineProperty(this, 'key', { value: key, enumerable: true });
+  }
+
+  /** The session the task belongs to. */
+  get session() {
+    return this.#session;
+  }
+
+  /** Stops the download, keeping its data for resume(). */
+  pause() {
+    this.#native.pause(this.key);
+  }
+
+  /** Queues a paused or failed task again; continues from its data when the server allows. */
+  resume() {
+    this.#native.resume(this.key);
+  }
+
+  /** Stops the task; it fails with code YCDL_E_CANCELED. */
+  cancel(options) {
+    checkNames(options, new Set(['deleteData']), 'task.cancel() options');
+    this.#native.cancel(this.key, options?.deleteData);
+  }
+
+  /** Forgets the task and its partial data (the finished file too with deleteFile). */
+  remove(options) {
+    checkNames(options, new Set(['deleteFile']), 'task.remove() options');
+    this.#native.remove(this.key, options?.deleteFile);
+  }
+
+  /** A snapshot of the task's state. */
+  info() {
+    return withMetadata(this.#native.info(this.key));
+  }
+
+  setPriority(priority) {
+    this.#native.setPriority(this.key, priority);
+  }
+
+  setAllowCellular(allow) {
+    this.#native.setTaskAllowCellular(this.key, allow);
+  }
+
+  /** Replaces the extra request headers, e.g. credentials after a restart. */
+  setHeaders(headers) {
+    if (headers === undefined || headers === null) throw invalid('headers must be given');
+    this.#native.setHeaders(this.key, headerList(headers));
+  }
+
+  /**
+   * Resolves with the final path once the download is finished; rejects with
+   * the core's error when it fails, is cancelled or removed, or when the
+   * session closes first. A paused task keeps the promise pending.
+   */
+  done() {
+    const promise = new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this[kSettleIfEnded]();
+    return promise;
+  }
+
+  /** Settles the waiting done() promises if the task has already ended (or is gone). */
+  [kSettleIfEnded]() {
+    if (this.#waiters.length === 0) return;
+    let info;
+    try {
+      info = this.#native.info(this.key);
+    } catch (error) {
+      this[kSettle](error);
+      return;
+    }
+    if (info.status === 'finished') this[kSettle](null, info.dest);
+    else if (info.status === 'failed') this[kSettle](taskError(this.key, info.error));
+  }
+
+  [kSettle](error, path) {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const { resolve, reject } of waiters) {
+      if (error) reject(error);
+      else resolve(path);
+    }
+  }
+}
+
+module.exports = { Task, kCreate, kSettle, kSettleIfEnded, taskError };

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// core-sources.js — prints the C files of the vendored core for binding.gyp
+// (gyp has no globs): libycdl's sources and the generated protobuf-c code.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const pkg = path.resolve(__dirname, '..');
+const src = path.join('deps', 'libycdl', 'src');
+const files = fs.readdirSync(path.join(pkg, src))
+  .filter((name) => name.endsWith('.c'))
+  .sort()
+  .map((name) => path.posix.join('deps', 'libycdl', 'src', name));
+files.push('deps/proto/ycdl.pb-c.c');
+console.log(files.join(' '));

@@ -1,0 +1,99 @@
+"""test_asyncio.py - the asyncio API: several downloads awaited at once, and
+events taken by the loop through the session's event fd, never blocking it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import ycdl
+from support import sha256_of
+
+EventKind = ycdl.EventKind
+
+
+def test_several_tasks_awaited_at_once(servers, make_session):
+    shas = [servers.make_file("async-%d.bin" % i, 400_000 + i) for i in range(4)]
+    session = make_session(max_concurrent=4)
+
+    async def main():
+        tasks = [session.add(servers.fault + "/async-%d.bin?rate=800000" % i) for i in range(4)]
+        return await asyncio.gather(*(task.wait_async(timeout=30) for task in tasks))
+
+    paths = asyncio.run(main())
+    assert [sha256_of(p) for p in paths] == shas
+
+
+def test_aevents_sees_every_event_and_the_loop_keeps_running(servers, make_session):
+    for i in range(3):
+        servers.make_file("aevents-%d.bin" % i, 300_000)
+    session = make_session()
+
+    async def main():
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def tick():
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        seen = []
+        keys = {session.add(servers.fault + "/aevents-%d.bin?rate=600000" % i).key
+                for i in range(3)}
+        async for event in session.aevents(timeout=30):
+            seen.append(event)
+            if event.kind is EventKind.ALL_FINISHED:
+                break
+        stop.set()
+        await ticker
+        return keys, seen, ticks
+
+    keys, seen, ticks = asyncio.run(main())
+    assert {e.key for e in seen if e.kind is EventKind.FINISHED} == keys
+    assert [e.seq for e in seen] == list(range(1, len(seen) + 1))
+    assert seen[0].kind is EventKind.SESSION_RESTORED
+    # About half a second of downloads: the loop ran all along.
+    assert ticks >= 20
+
+
+def test_wait_async_raises_the_download_error(servers, make_session):
+    session = make_session(max_retries=0)
+
+    async def main():
+        await session.add(servers.nginx + "/async-missing.bin").wait_async(timeout=30)
+
+    with pytest.raises(ycdl.HTTPError) as raised:
+        asyncio.run(main())
+    assert raised.value.http_status == 404
+
+
+def test_wait_async_times_out(servers, make_session):
+    servers.make_file("async-slow.bin", 1_000_000)
+    session = make_session()
+
+    async def main():
+        task = session.add(servers.fault + "/async-slow.bin?rate=200000")
+        with pytest.raises(TimeoutError):
+            await task.wait_async(timeout=0.2)
+        task.pause()
+
+    asyncio.run(main())
+
+
+def test_closing_the_session_ends_async_iteration(servers, make_session):
+    session = make_session()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        seen = []
+        loop.call_later(0.2, session.close)
+        async for event in session.aevents():
+            seen.append(event.kind)
+        return seen
+
+    assert asyncio.run(main()) == [EventKind.SESSION_RESTORED]
+    assert session.closed

@@ -1,0 +1,453 @@
+"""_session.py - Session: the Python face of a libycdl session."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
+from . import _convert as convert
+from ._convert import Keeper, StrPath
+from ._core import Core
+from ._events import decode_event
+from ._native import ffi, lib
+from ._streams import AsyncEventIterator, EventIterator
+from ._task import Task
+from ._types import Conflict, Network, TaskStatus
+from .errors import TaskNotFoundError, check
+
+Headers = Union[Mapping[str, str], Iterable[str]]
+StatusFilter = Union[TaskStatus, str, Iterable[Union[TaskStatus, str]]]
+
+# Session options given in seconds in Python, milliseconds in C.
+_MILLISECOND_OPTIONS = {
+    "progress_interval": "progress_interval_ms",
+    "checkpoint_interval": "checkpoint_interval_ms",
+    "retry_base_delay": "retry_base_ms",
+    "retry_max_delay": "retry_max_ms",
+    "connect_timeout": "connect_timeout_ms",
+}
+# ...in whole seconds in C.
+_SECOND_OPTIONS = {
+    "max_retry_after": "max_retry_after_s",
+    "low_speed_time": "low_speed_time_s",
+}
+_UINT_OPTIONS = ("max_concurrent", "max_retries", "max_redirects", "low_speed_limit")
+_UINT64_OPTIONS = ("checkpoint_bytes", "max_recv_speed", "max_file_size")
+_STRING_OPTIONS = ("pinned_public_key", "proxy", "user_agent")
+_PATH_OPTIONS = ("state_dir", "download_dir", "ca_file")
+_FLAG_OPTIONS = ("auto_resume", "allow_cellular", "verify_tls")
+_NEVER_NONE = _FLAG_OPTIONS + ("max_concurrent",)     # they have a real default
+
+
+class Session:
+    """A download session: an identifier, the tasks it owns, and its events.
+
+    Opening a session restores every task persisted under its identifier:
+    downloads that were running in an earlier process (also one killed with
+    SIGKILL) come back paused, or continue by themselves with
+    ``auto_resume=True``. Only one process (and one Session object) may hold
+    an identifier at a time; a second one raises
+    :class:`ycdl.SessionLockedError`.
+
+    Example::
+
+        with ycdl.Session("com.example.app.downloads", download_dir="videos") as s:
+            task = s.add("https://example.com/video.mp4", checksum="sha256:…")
+            path = task.wait()              # or: await task.wait_async()
+
+    Events (progress, status changes, redirects, retries, finished…) come
+    from :meth:`events` (plain code, any thread) or :meth:`aevents`
+    (asyncio); see :class:`ycdl.Event`.
+
+    Closing the session (:meth:`close`, the end of a ``with`` block, or
+    garbage collection) pauses running downloads, keeping their data, and
+    writes every task's state to disk. Everything may be called from any
+    thread.
+
+    Args:
+        identifier: letters, digits, ``.``, ``_`` and ``-``, at most 200,
+            e.g. an application's bundle id plus a suffix.
+        state_dir: root of the session state; the session lives in
+            ``state_dir/identifier``. Default: ``$XDG_STATE_HOME/ycdl``, else
+            ``~/.local/state/ycdl``.
+        download_dir: where tasks added without a destination go; default:
+            the current directory.
+        max_concurrent: downloads running at once (1..1000); the rest wait in
+            order of priority, then of addition.
+        auto_resume: continue restored downloads instead of pausing them.
+        allow_cellular: the session-wide cellular switch.
+        progress_interval: seconds between progress events of a task.
+        checkpoint_interval, checkpoint_bytes: how often a running task's
+            state is made durable (seconds, bytes): what a crash can cost.
+        max_retries: retries of transient failures per task.
+        retry_base_delay, retry_max_delay: backoff bounds in seconds.
+        max_retry_after: cap, in seconds, on a server's Retry-After.
+        max_redirects: redirects followed per request.
+        connect_timeout: seconds to connect.
+        low_speed_limit, low_speed_time: a transfer slower than
+            low_speed_limit bytes/s for low_speed_time seconds is retried
+            (low_speed_time=0 disables).
+        max_recv_speed: session-wide speed limit in bytes/s (0: none).
+        max_file_size: refuse larger files, in bytes (0: no limit).
+        ca_file: PEM bundle to verify servers with (default: the system's).
+        pinned_public_key: curl's ``sha256//…`` pin, or a key file.
+        proxy: proxy URL (default: the environment's).
+        user_agent: default ``libycdl/<version>``.
+        verify_tls: verify certificates; turn off for tests only.
+
+    Options left at None take the core's defaults.
+    """
+
+    def __init__(self, identifier: str, *,
+                 state_dir: Optional[StrPath] = None,
+                 download_dir: Optional[StrPath] = None,
+                 max_concurrent: int = 3,
+                 auto_resume: bool = False,
+                 allow_cellular: bool = True,
+                 progress_interval: Optional[float] = None,
+                 checkpoint_interval: Optional[float] = None,
+                 checkpoint_bytes: Optional[int] = None,
+                 max_retries: Optional[int] = None,
+                 retry_base_delay: Optional[float] = None,
+                 retry_max_delay: Optional[float] = None,
+                 max_retry_after: Optional[float] = None,
+                 max_redirects: Optional[int] = None,
+                 connect_timeout: Optional[float] = None,
+                 low_speed_limit: Optional[int] = None,
+                 low_speed_time: Optional[float] = None,
+                 max_recv_speed: Optional[int] = None,
+                 max_file_size: Optional[int] = None,
+                 ca_file: Optional[StrPath] = None,
+                 pinned_public_key: Optional[str] = None,
+                 proxy: Optional[str] = None,
+                 user_agent: Optional[str] = None,
+                 verify_tls: bool = True) -> None:
+        options = dict(locals())
+        del options["self"], options["identifier"]
+        name = convert.text(identifier, "identifier")
+        keep = Keeper()
+        opts = _session_options(options, keep)
+        out = ffi.new("ycdl_session **")
+        check(lib.ycdl_session_open(out, name, opts))
+        try:
+            self._core = Core(out[0])
+        except BaseException:
+            lib.ycdl_session_close(out[0])
+            raise
+        self._core.decode = _decoder(weakref.ref(self))
+        self._identifier = identifier
+        self._max_concurrent = int(opts.max_concurrent)
+        self._allow_cellular = bool(opts.allow_cellular)
+        self._max_recv_speed = int(opts.max_recv_speed)
+        self._network = Network.UNKNOWN
+        # Closing on garbage collection and at interpreter exit; the
+        # finalizer holds the core only, never the Session.
+        self._finalizer = weakref.finalize(self, self._core.close)
+
+    # ------------------------------------------------------------ life
+
+    @property
+    def identifier(self) -> str:
+        return self._identifier
+
+    @property
+    def closed(self) -> bool:
+        return self._core.closed
+
+    def close(self) -> None:
+        """Pauses running downloads (keeping their data), saves every task
+        and releases the identifier. Open event iterators end; waiting
+        :meth:`Task.wait` calls raise :class:`ycdl.SessionClosedError`.
+        Calling it again does nothing."""
+        self._finalizer.detach()
+        self._core.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return "<ycdl.Session %r (%s)>" % (self._identifier, state)
+
+    def fileno(self) -> int:
+        """The session's event fd: readable while events are pending, for
+        select/selectors; then take them with ``events(timeout=0)``. Owned by
+        the session: never read from or close it."""
+        self._core._check_open()
+        return self._core.event_fd
+
+    # ----------------------------------------------------------- tasks
+
+    def add(self, url: str, dest: Optional[StrPath] = None, *,
+            file_id: Optional[str] = None,
+            headers: Optional[Headers] = None,
+            checksum: Optional[str] = None,
+            metadata: Optional[bytes] = None,
+            display_name: Optional[str] = None,
+            thumbnail_url: Optional[str] = None,
+            priority: int = 0,
+            allow_cellular: bool = True,
+            expected_size: Optional[int] = None,
+            max_recv_speed: Optional[int] = None,
+            conflict: Union[Conflict, str] = Conflict.FAIL,
+            use_content_disposition: bool = False,
+            start_paused: bool = False) -> Task:
+        """Adds a download and queues it; returns its :class:`Task`.
+
+        When the session already holds the URL, or the key, no task is
+        created and the existing task is returned.
+
+        Args:
+            url: an http or https URL; it stays the task's identity even when
+                the server redirects.
+            dest: the finished file's path; an existing directory (or a path
+                ending in a separator) puts the file inside it under its
+                default name: file_id, else the MD5 of the URL, plus the URL
+                path's extension. Default: the session's download_dir.
+            file_id: a caller-chosen id; becomes the task's key.
+            headers: extra request headers, ``{name: value}`` or
+                ``["Name: value", ...]``. Authorization and Cookie are never
+                written to disk (see :meth:`Task.set_headers`).
+            checksum: ``"sha256:<hex>"`` or ``"md5:<hex>"``, verified before
+                the file is placed.
+            metadata: opaque bytes kept with the task (at most 1 MiB), back in
+                :attr:`TaskInfo.metadata` after a restart.
+            display_name, thumbnail_url: for the application's list of
+                downloads.
+            priority: higher starts first.
+            allow_cellular: whether this task may use a cellular network.
+            expected_size: the size in bytes, verified when known.
+            max_recv_speed: this task's speed limit in bytes/s.
+            conflict: when the destination exists: "fail", "overwrite" or
+                "rename" (:class:`Conflict`).
+            use_content_disposition: name the file as the server says.
+            start_paused: add without queueing; :meth:`Task.resume` starts it.
+        """
+        keep = Keeper()
+        opts = ffi.new("ycdl_task_options *")
+        check(lib.ycdl_task_options_init(opts, lib.YCDL_TASK_OPTIONS_VERSION))
+        opts.url = keep.string(convert.text(url, "url"))
+        _set_destination(opts, dest, keep)
+        opts.file_id = keep.string(convert.optional_text(file_id, "file_id"))
+        opts.display_name = keep.string(convert.optional_text(display_name, "display_name"))
+        opts.thumbnail_url = keep.string(convert.optional_text(thumbnail_url, "thumbnail_url"))
+        opts.checksum = keep.string(convert.optional_text(checksum, "checksum"))
+        if metadata is not None:
+            data = convert.blob(metadata, "metadata")
+            opts.user_data = keep.buffer(data)
+            opts.user_data_len = len(data)
+        lines = convert.header_lines(headers)
+        opts.headers = keep.string_array(lines)
+        opts.header_count = len(lines)
+        opts.priority = convert.integer(priority, "priority", convert.INT_MIN, convert.INT_MAX)
+        opts.allow_cellular = convert.flag(allow_cellular, "allow_cellular")
+        if expected_size is not None:
+            opts.expected_size = convert.integer(expected_size, "expected_size", 0,
+                                                 convert.INT64_MAX)
+        if max_recv_speed is not None:
+            opts.max_recv_speed = convert.integer(max_recv_speed, "max_recv_speed", 0,
+                                                  convert.UINT64_MAX)
+        opts.conflict = Conflict.coerce(conflict)
+        opts.use_content_disposition = convert.flag(use_content_disposition,
+                                                    "use_content_disposition")
+        opts.start_paused = convert.flag(start_paused, "start_paused")
+        out_key = ffi.new("char **")
+        with self._core.calling() as handle:
+            check(lib.ycdl_task_add(out_key, handle, opts))
+        return Task(self, _take_string(out_key[0]))
+
+    def task(self, key: str) -> Task:
+        """The task with this key; raises :class:`ycdl.TaskNotFoundError`
+        when there is none."""
+        convert.text(key, "key")
+        task = Task(self, key)
+        task.info()     # raises when unknown
+        return task
+
+    def find(self, url: str) -> Optional[Task]:
+        """The task whose original URL is url, or None."""
+        c_url = convert.text(url, "url")
+        out_key = ffi.new("char **")
+        with self._core.calling() as handle:
+            rc = lib.ycdl_task_find_by_url(out_key, handle, c_url)
+            if rc == lib.YCDL_E_NOT_FOUND:
+                return None
+            check(rc)
+        return Task(self, _take_string(out_key[0]))
+
+    def tasks(self, status: Optional[StatusFilter] = None) -> List[Task]:
+        """The session's tasks in queue order, optionally only those in
+        status: a :class:`TaskStatus`, its name ("paused"), or several."""
+        mask = _status_mask(status)
+        out_keys = ffi.new("char ***")
+        out_count = ffi.new("size_t *")
+        with self._core.calling() as handle:
+            check(lib.ycdl_session_list(out_keys, out_count, handle, mask))
+        try:
+            keys = [convert.c_text(out_keys[0][i]) for i in range(out_count[0])]
+        finally:
+            lib.ycdl_keys_free(out_keys[0], out_count[0])
+        return [Task(self, key) for key in keys]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        try:
+            self.task(key)
+        except TaskNotFoundError:
+            return False
+        return True
+
+    # -------------------------------------------------------- settings
+
+    @property
+    def max_concurrent(self) -> int:
+        """Downloads running at once (1..1000); raising it starts waiting
+        tasks at once."""
+        return self._max_concurrent
+
+    @max_concurrent.setter
+    def max_concurrent(self, value: int) -> None:
+        number = convert.integer(value, "max_concurrent", 0, convert.UINT_MAX)
+        self._core.call(lib.ycdl_session_set_max_concurrent, number)
+        self._max_concurrent = number
+
+    @property
+    def allow_cellular(self) -> bool:
+        """The session-wide cellular switch; applies at once to every task."""
+        return self._allow_cellular
+
+    @allow_cellular.setter
+    def allow_cellular(self, value: bool) -> None:
+        allow = convert.flag(value, "allow_cellular")
+        self._core.call(lib.ycdl_session_set_allow_cellular, allow)
+        self._allow_cellular = bool(allow)
+
+    @property
+    def max_recv_speed(self) -> int:
+        """Session-wide speed limit in bytes/s, shared by running tasks;
+        0 for none."""
+        return self._max_recv_speed
+
+    @max_recv_speed.setter
+    def max_recv_speed(self, value: int) -> None:
+        speed = convert.integer(value, "max_recv_speed", 0, convert.UINT64_MAX)
+        self._core.call(lib.ycdl_session_set_max_recv_speed, speed)
+        self._max_recv_speed = speed
+
+    @property
+    def network(self) -> Network:
+        """The network last given to :meth:`set_network`."""
+        return self._network
+
+    def set_network(self, network: Union[Network, str]) -> None:
+        """Tells the session what network the host is on ("unmetered",
+        "cellular", "offline", "unknown"). Tasks not allowed on it wait and
+        continue by themselves when it changes; offline suspends every
+        transfer without spending retries."""
+        value = Network.coerce(network)
+        self._core.call(lib.ycdl_session_set_network, int(value))
+        self._network = value
+
+    # ---------------------------------------------------------- events
+
+    def events(self, timeout: Optional[float] = None) -> EventIterator:
+        """Iterates over the session's events as they come::
+
+            for event in session.events(timeout=30):
+                if event.kind == "progress":
+                    print(event.key, event.data.bytes_written)
+
+        Events stay queued in the core until someone takes them: an
+        iterator, or :meth:`Task.wait`. Each open iterator receives every
+        event taken after it was created, whichever thread took it, so an
+        iterator opened before the first wait sees the session's whole
+        story from its first event (``session_restored``). Events taken
+        while no iterator is open only settle waits; they are not kept.
+
+        Iteration ends when timeout seconds pass without an event (None:
+        never), when the session closes, or on ``close()``; timeout=0 takes
+        what is pending and ends. :meth:`EventIterator.get` waits for one
+        event without ending. Any thread may iterate, also while others add
+        tasks or wait for them. Close iterators you stop reading (or use
+        them in a ``with`` block): an open one keeps every event.
+        """
+        if timeout is not None:
+            convert.milliseconds(timeout, "timeout", high=2**62)
+        return EventIterator(self, self._core, timeout)
+
+    def aevents(self, timeout: Optional[float] = None) -> AsyncEventIterator:
+        """:meth:`events` for asyncio, to be called in a running loop::
+
+            async for event in session.aevents():
+                ...
+
+        The loop watches the session's event fd with ``add_reader`` and takes
+        events on its own thread; no library thread runs Python.
+        """
+        if timeout is not None:
+            convert.milliseconds(timeout, "timeout", high=2**62)
+        return AsyncEventIterator(self, self._core, timeout)
+
+
+# ------------------------------------------------------------- helpers
+
+def _decoder(session_ref: "weakref.ref[Session]") -> Any:
+    return lambda raw: decode_event(raw, session_ref)
+
+
+def _session_options(options: Dict[str, Any], keep: Keeper) -> Any:
+    """A ycdl_session_options with the core's defaults and the given values."""
+    opts = ffi.new("ycdl_session_options *")
+    check(lib.ycdl_session_options_init(opts, lib.YCDL_SESSION_OPTIONS_VERSION))
+    for name, value in options.items():
+        if value is None and name not in _NEVER_NONE:
+            continue    # the core's default
+        if name in _PATH_OPTIONS:
+            setattr(opts, name, keep.string(convert.path(value, name)))
+        elif name in _STRING_OPTIONS:
+            setattr(opts, name, keep.string(convert.text(value, name)))
+        elif name in _FLAG_OPTIONS:
+            setattr(opts, name, convert.flag(value, name))
+        elif name in _UINT_OPTIONS:
+            setattr(opts, name, convert.integer(value, name, 0, convert.UINT_MAX))
+        elif name in _UINT64_OPTIONS:
+            setattr(opts, name, convert.integer(value, name, 0, convert.UINT64_MAX))
+        elif name in _MILLISECOND_OPTIONS:
+            setattr(opts, _MILLISECOND_OPTIONS[name], convert.milliseconds(value, name))
+        else:
+            setattr(opts, _SECOND_OPTIONS[name], convert.whole_seconds(value, name))
+    return opts
+
+
+def _set_destination(opts: Any, dest: Optional[StrPath], keep: Keeper) -> None:
+    if dest is None:
+        return
+    path = convert.path(dest, "dest")
+    if path.endswith(os.fsencode(os.sep)) or os.path.isdir(path):
+        opts.dest_dir = keep.string(path)
+    else:
+        opts.dest_path = keep.string(path)
+
+
+def _take_string(pointer: Any) -> str:
+    """A string the core handed over, freed with the core's ycdl_free."""
+    try:
+        return convert.c_text(pointer)
+    finally:
+        lib.ycdl_free(pointer)
+
+
+def _status_mask(status: Optional[StatusFilter]) -> int:
+    if status is None:
+        return int(lib.YCDL_STATUS_ALL)
+    if isinstance(status, (TaskStatus, str, int)):
+        status = [status]
+    mask = 0
+    for item in status:
+        mask |= 1 << int(TaskStatus.coerce(item))
+    return mask
