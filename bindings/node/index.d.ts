@@ -207,6 +207,8 @@ export interface TaskAddedEvent extends EventBase {
   displayName: string;
   thumbnailUrl: string;
   metadata: unknown;
+  /** Where the new task starts: 'waiting', or 'paused' when added paused. */
+  status: TaskStatus;
 }
 
 export interface StatusEvent extends EventBase {

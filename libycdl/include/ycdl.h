@@ -355,7 +355,8 @@ YCDL_EXTERN int ycdl_task_get_info(ycdl_task_info **out, ycdl_session *session,
 YCDL_EXTERN void ycdl_task_info_free(ycdl_task_info *info);
 
 /* The keys of the tasks whose status is in status_mask (YCDL_STATUS_BIT,
- * or YCDL_STATUS_ALL), in queue order. Free with ycdl_keys_free. */
+ * or YCDL_STATUS_ALL), in the order they were added. Free with
+ * ycdl_keys_free. */
 YCDL_EXTERN int ycdl_session_list(char ***out_keys, size_t *out_count,
 		ycdl_session *session, unsigned int status_mask);
 YCDL_EXTERN void ycdl_keys_free(char **keys, size_t count);

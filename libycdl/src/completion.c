@@ -161,6 +161,7 @@ static void finalize(struct ycdl_session *s, struct task *t)
 	t->synced_offset = t->offset;
 	task_set_status(s, t, YCDL_STATUS_FINISHED);
 	(void)store_sync(&s->store);
+	(void)partfile_publish_mode(t->part_path, s->cfg.file_mode);
 	rc = partfile_place(t->part_path, t->dest_path,
 			t->conflict == YCDL_CONFLICT_OVERWRITE);
 	if (rc != 0) {
@@ -176,9 +177,10 @@ static void finalize(struct ycdl_session *s, struct task *t)
 
 void completion_recover_finished(struct ycdl_session *s, struct task *t)
 {
-	(void)s;
-	if (partfile_exists(t->part_path))
-		(void)partfile_place(t->part_path, t->dest_path,
+	if (!partfile_exists(t->part_path))
+		return;
+	(void)partfile_publish_mode(t->part_path, s->cfg.file_mode);
+	(void)partfile_place(t->part_path, t->dest_path,
 				t->conflict == YCDL_CONFLICT_OVERWRITE);
 }
 

@@ -121,6 +121,7 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->low_speed_time_s = o->low_speed_time_s;
 	cfg->max_recv_speed = o->max_recv_speed;
 	cfg->max_file_size = o->max_file_size;
+	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;
 	return 0;

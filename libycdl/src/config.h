@@ -31,6 +31,7 @@ struct config {
 	unsigned int low_speed_time_s;
 	uint64_t max_recv_speed;
 	uint64_t max_file_size;
+	unsigned int file_mode;   /* finished files: 0666 minus the umask */
 	ycdl_event_cb event_cb;
 	void *event_cb_payload;
 };

@@ -201,6 +201,7 @@ void emit_task_added(struct ycdl_session *s, const struct task *t)
 	m.thumbnail_url = STR(t->thumbnail_url);
 	m.user_data.data = t->user_data;
 	m.user_data.len = t->user_data_len;
+	m.status = (Ycdl__TaskStatus)t->status;
 	ev.kind_case = YCDL__EVENT__KIND_TASK_ADDED;
 	ev.task_added = &m;
 	emit(s, t->key, &ev);

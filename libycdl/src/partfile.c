@@ -52,6 +52,24 @@ int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_si
 	return 0;
 }
 
+int partfile_publish_mode(const char *path, unsigned int mode)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	else if (fchmod(fd, (mode_t)mode) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 void partfile_remove_if_empty(const char *path)
 {
 	struct stat st;

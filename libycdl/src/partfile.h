@@ -15,6 +15,11 @@
 int partfile_open(const char *path, uint64_t keep, int *out_fd,
 		uint64_t *out_size);
 
+/* Gives a finished part file the mode a file the user created would have
+ * (part files are private, 0600, while they fill). Does not follow a
+ * symlink. Returns 0 or a negative errno. */
+int partfile_publish_mode(const char *path, unsigned int mode);
+
 /* Picks the name a finished file will get under conflict policy
  * (ycdl_conflict): dest itself, or "name (N).ext" for the first free N.
  * Returns 0 with *out allocated, -EEXIST when dest is taken and the policy

@@ -115,6 +115,29 @@ char *util_absolute_path(const char *path)
 	return util_printf("%s/%s", cwd, path);
 }
 
+unsigned int util_process_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned int mask;
+	mode_t old;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Umask: %o", &mask) == 1) {
+				fclose(f);
+				return mask & 0777;
+			}
+		fclose(f);
+	}
+	/* Elsewhere the only way to read it is to set it: briefly, so a file
+	 * another thread creates in between could get mode 0 bits masked
+	 * differently. Done once, when a session opens. */
+	old = umask(022);
+	umask(old);
+	return (unsigned int)old & 0777;
+}
+
 int util_sync_data(int fd)
 {
 #if defined(__APPLE__)

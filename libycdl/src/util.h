@@ -42,6 +42,10 @@ int util_fsync_parent_dir(const char *path);
 /* write() of all len bytes, retrying on EINTR and short writes. */
 int util_write_all(int fd, const void *buf, size_t len);
 
+/* The process's file-creation mask, read without changing it where the
+ * system allows (Linux: /proc/self/status). */
+unsigned int util_process_umask(void);
+
 /* Lowercase hex of bin into out (2*len+1 bytes). */
 void util_hex(char *out, const unsigned char *bin, size_t len);
 

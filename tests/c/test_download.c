@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *url_of(const char *server, const char *path)
@@ -83,9 +84,15 @@ TEST(downloads_byte_identical_file_from_nginx)
 	CHECK_STR(got, sha);
 	{
 		char part[2048];
+		struct stat st;
+		mode_t mask = umask(022);
 
+		umask(mask);
 		snprintf(part, sizeof(part), "%s.part", fin->finished->path);
 		CHECK(!file_exists(part));
+		/* Private while it fills (0600), an ordinary file once finished. */
+		CHECK(stat(fin->finished->path, &st) == 0);
+		CHECK_INT(st.st_mode & 0777, 0666 & ~mask);
 	}
 	log_wait(&log, 0, YCDL__EVENT__KIND_ALL_FINISHED, NULL, 5000);
 	CHECK_OK(ycdl_task_get_info(&info, s, key));
@@ -96,9 +103,12 @@ TEST(downloads_byte_identical_file_from_nginx)
 	CHECK_STR(info->sha256_hex, sha);
 	CHECK_STR(info->final_url, url);
 	ycdl_task_info_free(info);
-	/* First event: session restored; then added, waiting->downloading … */
+	/* First event: session restored; then added (waiting), waiting ->
+	 * downloading … */
 	CHECK_INT(log.events[0]->kind_case, YCDL__EVENT__KIND_SESSION_RESTORED);
 	CHECK_INT(log.events[0]->seq, 1);
+	CHECK_INT(log.events[1]->kind_case, YCDL__EVENT__KIND_TASK_ADDED);
+	CHECK_INT(log.events[1]->task_added->status, YCDL_STATUS_WAITING);
 	CHECK(log_count(&log, YCDL__EVENT__KIND_PROGRESS, key) >= 1);
 	ycdl_free(key);
 	log_free(&log);
@@ -174,6 +184,8 @@ TEST(adding_the_same_url_or_key_returns_the_existing_task)
 	ycdl_keys_free(keys, n);
 	log_drain(&log);
 	CHECK_INT(log_count(&log, YCDL__EVENT__KIND_TASK_ADDED, NULL), 1);
+	CHECK_INT(log_find(&log, YCDL__EVENT__KIND_TASK_ADDED, NULL)->task_added->status,
+			YCDL_STATUS_PAUSED);
 	ycdl_free(a);
 	ycdl_free(b);
 	ycdl_free(c);

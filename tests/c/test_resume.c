@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SIZE (2 * 1024 * 1024)
@@ -117,6 +118,18 @@ TEST(pause_then_resume_continues_with_range_and_if_range)
 	url = url_of(env.fault, "resume-nginx.bin?rate=800000&id=resume1");
 	start(&r, "resume1", url);
 	held = pause_after(&r, 300000);
+	{
+		ycdl_task_info *info;
+		char part[2048];
+		struct stat st;
+
+		CHECK_OK(ycdl_task_get_info(&info, r.s, r.key));
+		snprintf(part, sizeof(part), "%s.part", info->dest_path);
+		ycdl_task_info_free(info);
+		CHECK(lstat(part, &st) == 0);
+		CHECK_INT(st.st_mode & 0777, 0600);
+		CHECK_INT(st.st_size, held);
+	}
 	e = resume_to_end(&r);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
 	CHECK_STR(e->finished->sha256_hex, sha);

@@ -172,6 +172,16 @@ def start(d):
     print("\n".join("%s=%s" % kv for kv in env.items()))
 
 
+def is_gone(pid):
+    """True once pid has exited. A zombie counts as gone: the servers are
+    orphans by then, and how soon init reaps them is not ours to wait for."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def kill_pid_file(path, sig=signal.SIGTERM):
     try:
         with open(path) as f:
@@ -182,10 +192,8 @@ def kill_pid_file(path, sig=signal.SIGTERM):
         os.kill(pid, sig)
     except ProcessLookupError:
         pass
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+    for _ in range(250):
+        if is_gone(pid):
             break
         time.sleep(0.02)
     try:

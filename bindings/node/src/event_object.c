@@ -33,6 +33,7 @@ static void put_task_added(struct builder *b, const Ycdl__TaskAdded *m)
 	put_string(b, "displayName", m->display_name);
 	put_string(b, "thumbnailUrl", m->thumbnail_url);
 	put_bytes(b, "userData", m->user_data.data, m->user_data.len);
+	put_string(b, "status", ycdl_status_name((int)m->status));
 }
 
 static void put_status(struct builder *b, const Ycdl__StatusChanged *m)

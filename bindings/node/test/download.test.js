@@ -103,6 +103,7 @@ test('file_id_names_the_file_and_headers_and_metadata_travel_with_the_task', asy
   assert.deepEqual(added.metadata, metadata);
   assert.equal(added.fileId, 'episode-42');
   assert.equal(added.dest, finalPath);
+  assert.equal(added.status, 'waiting');
   const info = task.info();
   assert.deepEqual(info.metadata, metadata);
   assert.equal(info.displayName, 'Episode 42');

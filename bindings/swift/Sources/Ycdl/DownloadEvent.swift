@@ -77,7 +77,8 @@ public struct AllTasksFinished: Sendable, Hashable {
 public enum DownloadEvent: Sendable, Hashable {
     /// The first event of every session: the tasks it found on disk.
     case sessionRestored(tasksFound: Int, tasksQuarantined: Int, quarantinePath: String?)
-    case taskAdded(key: String, url: URL, destination: URL, fileID: String?, metadata: DownloadMetadata)
+    case taskAdded(key: String, url: URL, destination: URL, fileID: String?, metadata: DownloadMetadata,
+                   status: DownloadStatus)
     case statusChanged(key: String, from: DownloadStatus?, to: DownloadStatus)
     case progress(key: String, DownloadProgress)
     /// A download continued from `offset` of `expectedTotalBytes`.
@@ -102,7 +103,7 @@ public enum DownloadEvent: Sendable, Hashable {
         switch self {
         case .sessionRestored, .allTasksFinished:
             return nil
-        case .taskAdded(let key, _, _, _, _), .statusChanged(let key, _, _),
+        case .taskAdded(let key, _, _, _, _, _), .statusChanged(let key, _, _),
              .progress(let key, _), .resumedAtOffset(let key, _, _),
              .redirected(let key, _, _, _), .restarted(let key, _, _),
              .resumabilityKnown(let key, _, _), .retrying(let key, _, _, _),

@@ -23,7 +23,8 @@ extension DownloadEvent {
             self = .sessionRestored(tasksFound: Int(m.tasks_found), tasksQuarantined: Int(m.tasks_quarantined),
                                     quarantinePath: optionalString(m.quarantine_path))
         case YCDL__EVENT__KIND_TASK_ADDED:
-            self = Self.taskAdded(key, e.task_added.pointee)
+            guard let added = Self.taskAdded(key, e.task_added.pointee) else { return nil }
+            self = added
         case YCDL__EVENT__KIND_STATUS_CHANGED:
             let m = e.status_changed.pointee
             guard let to = DownloadStatus(rawValue: Int32(m.new_status.rawValue)) else { return nil }
@@ -69,14 +70,15 @@ extension DownloadEvent {
         }
     }
 
-    private static func taskAdded(_ key: String, _ m: Ycdl__TaskAdded) -> DownloadEvent {
+    private static func taskAdded(_ key: String, _ m: Ycdl__TaskAdded) -> DownloadEvent? {
         let metadata = DownloadMetadata(
             fileName: optionalString(m.display_name),
             thumbnailURL: optionalString(m.thumbnail_url).map(coreURL),
             userData: data(m.user_data))
+        guard let status = DownloadStatus(rawValue: Int32(m.status.rawValue)) else { return nil }
         return .taskAdded(key: key, url: coreURL(String(cString: m.url)),
                           destination: URL(fileURLWithPath: String(cString: m.dest_path)),
-                          fileID: optionalString(m.file_id), metadata: metadata)
+                          fileID: optionalString(m.file_id), metadata: metadata, status: status)
     }
 
     private static func finished(_ key: String, _ m: Ycdl__Finished) -> DownloadEvent {

@@ -30,7 +30,8 @@ import Testing
 
         let steps = log.events(for: task.key).filter { !$0.isProgress(task.key) }
         #expect(steps == [
-            .taskAdded(key: task.key, url: url, destination: file, fileID: nil, metadata: DownloadMetadata()),
+            .taskAdded(key: task.key, url: url, destination: file, fileID: nil, metadata: DownloadMetadata(),
+                       status: .waiting),
             .statusChanged(key: task.key, from: .waiting, to: .downloading),
             .resumabilityKnown(key: task.key, isResumable: true, reason: steps.resumabilityReason),
             .statusChanged(key: task.key, from: .downloading, to: .finished),
