@@ -65,6 +65,12 @@ static void read_servers_env(void)
 			copy_value(env.ca_file, sizeof(env.ca_file), line + 8);
 		else if (strncmp(line, "NGINX_ACCESS_LOG=", 17) == 0)
 			copy_value(env.access_log, sizeof(env.access_log), line + 17);
+		else if (strncmp(line, "PROXY_URL=", 10) == 0)
+			copy_value(env.proxy, sizeof(env.proxy), line + 10);
+		else if (strncmp(line, "PROXY_LOG=", 10) == 0)
+			copy_value(env.proxy_log, sizeof(env.proxy_log), line + 10);
+		else if (strncmp(line, "PINNED_KEY=", 11) == 0)
+			copy_value(env.pinned_key, sizeof(env.pinned_key), line + 11);
 	}
 	fclose(f);
 }

@@ -52,6 +52,9 @@ struct test_env {
 	char nginx_tls[128];  /* https://127.0.0.1:PORT, HTTP/2 offered */
 	char ca_file[1024];   /* the private CA that signed nginx's certificate */
 	char access_log[1024];/* nginx's access log */
+	char proxy[128];      /* http://127.0.0.1:PORT, a forward proxy */
+	char proxy_log[1024]; /* the proxy's access log */
+	char pinned_key[128]; /* sha256//... of the HTTPS server's key */
 	char www[1024];       /* both servers' document root */
 	char tmp[1024];       /* this test run's scratch directory */
 };

@@ -313,6 +313,35 @@ TEST(weak_etag_resumes_with_last_modified)
 	free(url);
 }
 
+TEST(error_status_on_resume_keeps_the_partial_data)
+{
+	char sha[65], expect_range[64];
+	struct run r;
+	uint64_t held;
+	Ycdl__Event *e;
+	char *url, *range;
+
+	/* Requests 2 and 3 (the resumes) get 503: nothing of their bodies may
+	 * reach the file, and the third try continues at the same offset. */
+	make_file("resume-503.bin", SIZE, sha);
+	url = url_of(env.fault, "resume-503.bin?rate=800000&id=resume503&fail_at=2&fail=2&status=503");
+	start(&r, "resume503", url);
+	held = pause_after(&r, 300000);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RETRYING, r.key), 2);
+	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
+	CHECK_INT(log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key)->resumed->offset, held);
+	range = last_request_header("resume503", "Range");
+	snprintf(expect_range, sizeof(expect_range), "bytes=%llu-", (unsigned long long)held);
+	CHECK_STR(range, expect_range);
+	CHECK_INT(fault_stat("resume503", "requests"), 4);
+	free(range);
+	finish(&r);
+	free(url);
+}
+
 TEST(chunked_download_cut_before_its_end_completes_with_416)
 {
 	char sha[65], *range;
@@ -352,6 +381,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(no_accept_ranges_is_reported_not_resumable_and_restarts),
 		TEST_ENTRY(no_validators_is_not_resumable),
 		TEST_ENTRY(weak_etag_resumes_with_last_modified),
+		TEST_ENTRY(error_status_on_resume_keeps_the_partial_data),
 		TEST_ENTRY(chunked_download_cut_before_its_end_completes_with_416),
 	};
 

@@ -89,6 +89,51 @@ TEST(untrusted_certificate_fails_with_tls_error_not_retried)
 	free(dir);
 }
 
+TEST(pinned_public_key_is_enforced)
+{
+	char url[512], sha[65], *dir;
+	ycdl_session_options o;
+	ycdl_session *s;
+	struct event_log log;
+	Ycdl__Event *e;
+	char *key;
+
+	make_file("tls-pin.bin", 5000, sha);
+	snprintf(url, sizeof(url), "%s/tls-pin.bin", env.nginx_tls);
+	/* The right pin on top of the CA: fine. */
+	dir = test_dir("tls-pin");
+	o = test_session_options(dir);
+	o.ca_file = env.ca_file;
+	o.pinned_public_key = env.pinned_key;
+	s = open_session("tls-pin", &o);
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 20000);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+
+	/* A trusted certificate with another key: refused. */
+	dir = test_dir("tls-badpin");
+	o = test_session_options(dir);
+	o.ca_file = env.ca_file;
+	o.max_retries = 1;
+	o.pinned_public_key = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	s = open_session("tls-badpin", &o);
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	log_wait_status(&log, key, YCDL_STATUS_FAILED, 20000);
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_FAILED, key, 5000);
+	CHECK_INT(e->failed->error_code, YCDL_E_TLS);
+	CHECK(!e->failed->retryable);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
 TEST(resume_over_http2_is_byte_identical)
 {
 	char sha[65], url[512];
@@ -130,6 +175,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(https_with_the_right_ca_file_downloads_over_http2),
 		TEST_ENTRY(untrusted_certificate_fails_with_tls_error_not_retried),
+		TEST_ENTRY(pinned_public_key_is_enforced),
 		TEST_ENTRY(resume_over_http2_is_byte_identical),
 	};
 

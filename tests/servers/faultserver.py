@@ -15,6 +15,8 @@ parameters (all optional, combinable):
                      one-shot faults fire on NAME's first request only
   rate=BPS           sends the body at about BPS bytes per second
   fail=N&status=S    the first N requests of the id answer status S
+  fail_at=K          ... counting from the id's K-th request instead (so
+                     fail_at=2&fail=2 fails requests 2 and 3)
   always=S           every request answers status S
   retry_after=SEC    a Retry-After header on those failure answers
   reset_after=N      first request: TCP reset after N body bytes
@@ -209,7 +211,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def injected_failure(self):
         status = self.int_param("always", 0)
-        if not status and self.nth <= self.int_param("fail", 0):
+        first = self.int_param("fail_at", 1)
+        if not status and first <= self.nth < first + self.int_param("fail", 0):
             status = self.int_param("status", 503)
         if not status:
             return False

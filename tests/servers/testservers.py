@@ -7,7 +7,9 @@
   testservers.py stop --dir DIR    stops them
 
 servers.env holds shell-style lines the tests read:
-  NGINX_URL, NGINX_TLS_URL, FAULT_URL, WWW_DIR, CA_FILE, NGINX_ACCESS_LOG
+  NGINX_URL, NGINX_TLS_URL, FAULT_URL, WWW_DIR, CA_FILE, NGINX_ACCESS_LOG,
+  PROXY_URL (nginx as a forward proxy for http://), PROXY_LOG, PINNED_KEY
+  (curl's sha256// pin of the HTTPS certificate's public key)
 
 nginx is Debian's, run by this script with its own configuration, prefix and
 logs under DIR: it never touches the system's nginx. Its `limit_rate` follows
@@ -16,6 +18,8 @@ pause or kill halfway.
 """
 
 import argparse
+import base64
+import hashlib
 import os
 import shutil
 import signal
@@ -55,6 +59,16 @@ http {{
         limit_rate $ycdl_rate;
         location / {{ }}
     }}
+    # A forward proxy for plain HTTP, with its own log so that tests can
+    # tell that a request went through it.
+    server {{
+        listen 127.0.0.1:{proxy_port};
+        access_log {dir}/nginx/proxy.log;
+        location / {{
+            proxy_pass http://$http_host$request_uri;
+            proxy_buffering off;
+        }}
+    }}
 }}
 """
 
@@ -87,6 +101,15 @@ def make_certificates(tls):
     run_quiet(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
                "-CAcreateserial", "-out", crt, "-days", "3650", "-extfile", ext])
     return ca_crt
+
+
+def pinned_key(cert):
+    """curl's pin for the certificate's public key: sha256//<base64>."""
+    pub = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"],
+                         check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                         check=True, capture_output=True).stdout
+    return "sha256//" + base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 def wait_until(predicate, what, seconds=10.0):
@@ -133,15 +156,16 @@ def start_nginx(d, www):
     # build tree; run them as ourselves.
     user = "user root;" if os.geteuid() == 0 else ""
     for _ in range(5):
-        port, tls_port = free_port(), free_port()
+        port, tls_port, proxy_port = free_port(), free_port(), free_port()
         conf = os.path.join(d, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=d, www=www, port=port, tls_port=tls_port, user=user))
+            f.write(NGINX_CONF.format(dir=d, www=www, port=port, tls_port=tls_port,
+                                      proxy_port=proxy_port, user=user))
         res = subprocess.run([nginx, "-p", os.path.join(d, "nginx"), "-c", conf,
                               "-e", os.path.join(d, "nginx/error.log")],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if res.returncode == 0:
-            return port, tls_port
+            return port, tls_port, proxy_port
         if "Address already in use" not in res.stdout:
             raise SystemExit("testservers: nginx failed:\n" + res.stdout)
     raise SystemExit("testservers: no free ports for nginx")
@@ -154,7 +178,7 @@ def start(d):
     os.makedirs(www, exist_ok=True)
     ca_file = make_certificates(os.path.join(d, "tls"))
     fault_port = start_fault_server(d, www)
-    port, tls_port = start_nginx(d, www)
+    port, tls_port, proxy_port = start_nginx(d, www)
     env = {
         "NGINX_URL": "http://127.0.0.1:%d" % port,
         "NGINX_TLS_URL": "https://127.0.0.1:%d" % tls_port,
@@ -162,6 +186,9 @@ def start(d):
         "WWW_DIR": www,
         "CA_FILE": ca_file,
         "NGINX_ACCESS_LOG": os.path.join(d, "nginx", "access.log"),
+        "PROXY_URL": "http://127.0.0.1:%d" % proxy_port,
+        "PROXY_LOG": os.path.join(d, "nginx", "proxy.log"),
+        "PINNED_KEY": pinned_key(os.path.join(d, "tls", "server.crt")),
     }
     wait_until(lambda: answers(env["NGINX_URL"] + "/.probe"), "nginx")
     wait_until(lambda: answers(env["NGINX_TLS_URL"] + "/.probe", ca_file), "nginx (TLS)")
