@@ -241,7 +241,11 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 
 typedef struct ycdl_task_options {
 	unsigned int version;
-	const char *url;                  /* required: http or https */
+	/* Required: http or https. Credentials in it ("https://user:pw@host/")
+	 * are used but never written to disk: the task's URL is the one
+	 * without them, and after a restart the task needs them again (add the
+	 * same URL with them, or ycdl_task_set_headers) before it resumes. */
+	const char *url;
 	const char *file_id;              /* optional; becomes the key */
 	/* Where the finished file goes: dest_path names the file exactly;
 	 * otherwise it is created in dest_dir (NULL: the session's download

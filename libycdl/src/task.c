@@ -10,6 +10,7 @@
 #include "scheduler.h"
 #include "session.h"
 #include "snapshot.h"
+#include "url.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -36,7 +37,7 @@ bool task_header_is_secret(const char *line)
 
 bool task_lacks_credentials(const struct task *t)
 {
-	if (!t->had_credentials)
+	if (!t->had_credentials || t->url_creds.user)
 		return false;
 	for (size_t i = 0; i < t->header_count; i++)
 		if (task_header_is_secret(t->headers[i]))
@@ -130,6 +131,7 @@ void task_free(struct task *t)
 	free(t->last_modified);
 	free(t->error_message);
 	free(t->sha256_hex);
+	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
 	digest_free(t->sha256);
@@ -137,29 +139,6 @@ void task_free(struct task *t)
 }
 
 /* ------------------------------------------------- validating options */
-
-static int check_url(const char *url)
-{
-	CURLU *u;
-	char *scheme = NULL;
-	int rc = 0;
-
-	if (util_is_empty(url))
-		return error_set(YCDL_E_INVALID, "url is required");
-	if (strlen(url) > 8192)
-		return error_set(YCDL_E_INVALID, "url is longer than 8192 bytes");
-	if (!(u = curl_url()))
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		rc = error_set(YCDL_E_INVALID, "not a valid URL: %s", url);
-	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		rc = error_set(YCDL_E_PROTOCOL, "only http and https URLs are "
-				"downloaded, not %s", scheme);
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return rc;
-}
 
 static bool is_hex(const char *s, size_t len)
 {
@@ -208,7 +187,7 @@ int task_check_options(const ycdl_task_options *o)
 	if (o->version == 0 || o->version > YCDL_TASK_OPTIONS_VERSION)
 		return error_set(YCDL_E_INVALID, "unsupported ycdl_task_options "
 				"version %u (use YCDL_TASK_OPTIONS_INIT)", o->version);
-	if ((rc = check_url(o->url)) != 0)
+	if ((rc = url_check(o->url)) != 0)
 		return rc;
 	if (o->file_id && !naming_key_is_valid(o->file_id))
 		return error_set(YCDL_E_INVALID, "file_id must be 1..200 bytes "
@@ -228,7 +207,8 @@ int task_check_options(const ycdl_task_options *o)
 
 /* ------------------------------------------------------- construction */
 
-static char *destination_for(const struct ycdl_session *s, const ycdl_task_options *o)
+static char *destination_for(const struct ycdl_session *s, const ycdl_task_options *o,
+		const char *url)
 {
 	char *dir, *dest;
 
@@ -237,7 +217,7 @@ static char *destination_for(const struct ycdl_session *s, const ycdl_task_optio
 	dir = util_absolute_path(o->dest_dir ? o->dest_dir : s->cfg.download_dir);
 	if (!dir)
 		return NULL;
-	dest = naming_default_dest(dir, o->file_id, o->url);
+	dest = naming_default_dest(dir, o->file_id, url);
 	free(dir);
 	return dest;
 }
@@ -257,16 +237,17 @@ static int copy_headers(struct task *t, const char *const *headers, size_t count
 	return 0;
 }
 
-int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o)
+int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o,
+		const char *url, struct url_credentials *creds)
 {
 	struct task *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	t->key = naming_task_key(o->file_id, o->url);
-	t->url = strdup(o->url);
+	t->key = naming_task_key(o->file_id, url);
+	t->url = strdup(url);
 	t->final_url = strdup("");
-	t->dest_path = destination_for(s, o);
+	t->dest_path = destination_for(s, o, url);
 	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
 	t->file_id = util_strdup_or_empty(o->file_id);
 	t->display_name = util_strdup_or_empty(o->display_name);
@@ -289,6 +270,11 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	t->session = s;
+	if (creds && (creds->user || creds->password)) {
+		t->url_creds = *creds;
+		creds->user = creds->password = NULL;
+		t->had_credentials = true;
+	}
 	t->allow_cellular = o->allow_cellular != 0;
 	t->priority = o->priority;
 	t->expected_size = o->expected_size;

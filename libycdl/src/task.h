@@ -3,6 +3,7 @@
 #ifndef YCDL_TASK_H
 #define YCDL_TASK_H
 
+#include "url.h"
 #include "ycdl.h"
 
 #include <stdbool.h>
@@ -34,7 +35,8 @@ struct task {
 	size_t user_data_len;
 	char **headers;            /* "Name: value", including secret ones */
 	size_t header_count;
-	bool had_credentials;      /* secret headers were given (not persisted) */
+	bool had_credentials;      /* secret headers or URL credentials were
+				      given (never persisted) */
 	bool allow_cellular;
 	int priority;
 	int64_t expected_size;     /* -1 unknown */
@@ -58,6 +60,7 @@ struct task {
 	char *sha256_hex;          /* "" until finished */
 
 	/* ---- runtime only */
+	struct url_credentials url_creds;  /* from the URL as added; url has none */
 	struct ycdl_session *session;
 	struct transfer *transfer; /* while downloading */
 	struct event *retry_timer; /* while backing off before a retry */
@@ -78,9 +81,12 @@ int task_check_options(const ycdl_task_options *opts);
 /* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
 int task_check_headers(const char *const *headers, size_t count);
 
-/* Builds a task from validated add options; the caller assigns order. */
+/* Builds a task from validated add options, for url: opts->url without its
+ * credentials (see url_split_credentials), which come in creds (may be
+ * NULL) and are moved into the task. The caller assigns the order. */
 int task_new(struct task **out, struct ycdl_session *s,
-		const ycdl_task_options *opts);
+		const ycdl_task_options *opts, const char *url,
+		struct url_credentials *creds);
 void task_free(struct task *t);
 
 /* Moves t to status new_status: counts, the event, the snapshot and the

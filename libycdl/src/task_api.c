@@ -19,6 +19,8 @@
 
 struct task_cmd {
 	const char *key;
+	const char *url;                  /* without credentials */
+	struct url_credentials *creds;    /* taken from the URL as given */
 	unsigned int flags;
 	int value;
 	const ycdl_task_options *opts;
@@ -67,11 +69,25 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int ver
 
 /* ----------------------------------------------------------------- add */
 
+/* The seed's rule: one task per URL, the existing one wins. Credentials in
+ * the URL are given back to it (they are never stored, so a task restored
+ * from disk has lost them). */
+static int add_existing(struct task_cmd *cmd, struct task *t)
+{
+	if (cmd->creds->user && !t->url_creds.user) {
+		t->url_creds = *cmd->creds;
+		cmd->creds->user = cmd->creds->password = NULL;
+		t->had_credentials = true;
+	}
+	return (cmd->key_out = strdup(t->key)) ? 0
+		: error_set(YCDL_E_NOMEM, "out of memory");
+}
+
 static int do_add(struct ycdl_session *s, void *arg)
 {
 	struct task_cmd *cmd = arg;
 	const ycdl_task_options *o = cmd->opts;
-	char *key = naming_task_key(o->file_id, o->url);
+	char *key = naming_task_key(o->file_id, cmd->url);
 	struct task *t;
 	int rc;
 
@@ -80,11 +96,10 @@ static int do_add(struct ycdl_session *s, void *arg)
 	t = tasks_find(&s->tasks, key);
 	free(key);
 	if (!t)
-		t = tasks_find_url(&s->tasks, o->url);
-	if (t)      /* the seed's rule: one task per URL, the existing one wins */
-		return (cmd->key_out = strdup(t->key)) ? 0
-			: error_set(YCDL_E_NOMEM, "out of memory");
-	if ((rc = task_new(&t, s, o)) != 0)
+		t = tasks_find_url(&s->tasks, cmd->url);
+	if (t)
+		return add_existing(cmd, t);
+	if ((rc = task_new(&t, s, o, cmd->url, cmd->creds)) != 0)
 		return rc;
 	if (tasks_find_dest(&s->tasks, t->dest_path)) {
 		rc = error_set(YCDL_E_EXISTS, "another task already downloads to %s",
@@ -110,15 +125,22 @@ static int do_add(struct ycdl_session *s, void *arg)
 YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 		const ycdl_task_options *opts)
 {
-	struct task_cmd cmd = { .opts = opts };
+	struct url_credentials creds;
+	struct task_cmd cmd = { .opts = opts, .creds = &creds };
+	char *bare;
 	int rc;
 
 	error_clear();
 	if (!s)
 		return error_set(YCDL_E_INVALID, "session is NULL");
-	if ((rc = task_check_options(opts)) != 0)
+	if ((rc = task_check_options(opts)) != 0 ||
+	    (rc = url_split_credentials(opts->url, &bare, &creds)) != 0)
 		return rc;
-	if ((rc = loop_call(&s->loop, do_add, &cmd)) != 0)
+	cmd.url = bare;
+	rc = loop_call(&s->loop, do_add, &cmd);
+	free(bare);
+	url_credentials_clear(&creds);
+	if (rc != 0)
 		return rc;
 	if (out_key)
 		*out_key = cmd.key_out;
@@ -130,24 +152,33 @@ YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 static int do_find_by_url(struct ycdl_session *s, void *arg)
 {
 	struct task_cmd *cmd = arg;
-	struct task *t = tasks_find_url(&s->tasks, cmd->key);
+	struct task *t = tasks_find_url(&s->tasks, cmd->url);
 
 	if (!t)
-		return error_set(YCDL_E_NOT_FOUND, "no task for URL %s", cmd->key);
+		return error_set(YCDL_E_NOT_FOUND, "no task for URL %s", cmd->url);
 	return (cmd->key_out = strdup(t->key)) ? 0
 		: error_set(YCDL_E_NOMEM, "out of memory");
 }
 
 YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *s, const char *url)
 {
-	struct task_cmd cmd = { .key = url };
+	struct url_credentials creds;
+	struct task_cmd cmd = { 0 };
+	char *bare;
 	int rc;
 
 	error_clear();
 	if (!out_key || !s || util_is_empty(url))
 		return error_set(YCDL_E_INVALID, "out_key, session and url are required");
+	/* Tasks are known by their URL without credentials. */
+	if ((rc = url_split_credentials(url, &bare, &creds)) != 0)
+		return rc == YCDL_E_INVALID ? error_set(YCDL_E_NOT_FOUND,
+				"no task for URL %s", url) : rc;
+	url_credentials_clear(&creds);
+	cmd.url = bare;
 	if ((rc = loop_call(&s->loop, do_find_by_url, &cmd)) == 0)
 		*out_key = cmd.key_out;
+	free(bare);
 	return rc;
 }
 

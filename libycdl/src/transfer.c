@@ -428,6 +428,13 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	if (!(x->easy = curl_easy_init()))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
 	curl_easy_setopt(x->easy, CURLOPT_URL, t->url);
+	/* Credentials from the URL as it was added; curl sends them to that
+	 * host only, never after a redirect elsewhere. */
+	if (t->url_creds.user) {
+		curl_easy_setopt(x->easy, CURLOPT_USERNAME, t->url_creds.user);
+		if (t->url_creds.password)
+			curl_easy_setopt(x->easy, CURLOPT_PASSWORD, t->url_creds.password);
+	}
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);
 	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);

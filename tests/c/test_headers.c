@@ -199,6 +199,105 @@ TEST(restored_task_waits_for_its_credentials)
 	free(dir);
 }
 
+/* "http://alice:s3cr%3At@127.0.0.1:PORT/path": the fault server's URL with
+ * credentials, the password holding an encoded ':'. */
+static void url_with_credentials(char *out, size_t cap, const char *path)
+{
+	if (snprintf(out, cap, "http://alice:s3cr%%3At@%s/%s", env.fault + strlen("http://"),
+			path) >= (int)cap)
+		test_fail(__FILE__, __LINE__, "URL too long");
+}
+
+TEST(url_credentials_are_sent_but_never_stored)
+{
+	char *dir = test_dir("urlcreds");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("urlcreds", &o);
+	struct event_log log;
+	ycdl_task_info *info;
+	char url[512], bare[512], journal[2048], sha[65], *key, *found;
+
+	make_file("urlcreds.bin", 2000, sha);
+	url_with_credentials(url, sizeof(url), "urlcreds.bin?id=urlcreds");
+	snprintf(bare, sizeof(bare), "%s/urlcreds.bin?id=urlcreds", env.fault);
+	log_init(&log, s);
+	key = add_url(s, url, NULL);
+	CHECK_STR(log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 10000)->finished->sha256_hex,
+			sha);
+	/* base64("alice:s3cr:t") */
+	check_header("urlcreds", "Authorization", "Basic YWxpY2U6czNjcjp0");
+	CHECK_OK(ycdl_task_get_info(&info, s, key));
+	CHECK_STR(info->url, bare);
+	ycdl_task_info_free(info);
+	CHECK_OK(ycdl_task_find_by_url(&found, s, url));
+	CHECK_STR(found, key);
+	ycdl_free(found);
+	CHECK_OK(ycdl_task_find_by_url(&found, s, bare));
+	CHECK_STR(found, key);
+	ycdl_free(found);
+	ycdl_free(key);
+	log_free(&log);
+	ycdl_session_close(s);
+	snprintf(journal, sizeof(journal), "%s/urlcreds/tasks.journal", dir);
+	CHECK(file_contains(journal, "urlcreds.bin"));
+	CHECK(!file_contains(journal, "s3cr"));
+	CHECK(!file_contains(journal, "alice"));
+	free(dir);
+}
+
+TEST(url_credentials_come_back_by_adding_the_url_again)
+{
+	char *dir = test_dir("urlcreds2");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("urlcreds2", &o);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	char url[512], sha[65], *key, *again;
+
+	make_file("urlcreds2.bin", 2000, sha);
+	url_with_credentials(url, sizeof(url), "urlcreds2.bin?id=urlcreds2");
+	t.url = url;
+	t.start_paused = 1;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	ycdl_session_close(s);
+
+	s = open_session("urlcreds2", &o);
+	log_init(&log, s);
+	CHECK_INT(ycdl_task_start(s, key), YCDL_E_STATE);
+	CHECK_OK(ycdl_task_add(&again, s, &t));      /* the same task, credentials back */
+	CHECK_STR(again, key);
+	CHECK_OK(ycdl_task_start(s, key));
+	CHECK_STR(log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 10000)->finished->sha256_hex,
+			sha);
+	check_header("urlcreds2", "Authorization", "Basic YWxpY2U6czNjcjp0");
+	ycdl_free(key);
+	ycdl_free(again);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
+TEST(url_credentials_stay_behind_on_a_redirect_to_another_host)
+{
+	char *dir = test_dir("urlcreds3");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("urlcreds3", &o);
+	struct event_log log;
+	char url[1024], path[512];
+	const char *port = strrchr(env.fault, ':') + 1;
+
+	make_file("urlcreds3.bin", 2000, NULL);
+	snprintf(path, sizeof(path), "redirect-to?url=http%%3A%%2F%%2Flocalhost%%3A%s"
+			"%%2Furlcreds3.bin%%3Fid%%3Durlcreds3", port);
+	url_with_credentials(url, sizeof(url), path);
+	log_init(&log, s);
+	fetch(s, &log, url, NULL, 0);
+	check_header("urlcreds3", "Authorization", NULL);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -206,6 +305,9 @@ int main(int argc, char **argv)
 		TEST_ENTRY(credentials_follow_same_host_redirects_only),
 		TEST_ENTRY(credentials_never_reach_the_journal),
 		TEST_ENTRY(restored_task_waits_for_its_credentials),
+		TEST_ENTRY(url_credentials_are_sent_but_never_stored),
+		TEST_ENTRY(url_credentials_come_back_by_adding_the_url_again),
+		TEST_ENTRY(url_credentials_stay_behind_on_a_redirect_to_another_host),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
