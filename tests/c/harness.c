@@ -262,11 +262,11 @@ long long fault_stat(const char *id, const char *counter)
 	return value;
 }
 
-void fault_reset(void)
+void fault_reset(const char *id)
 {
-	char url[256];
+	char url[512];
 
-	snprintf(url, sizeof(url), "%s/_reset", env.fault);
+	snprintf(url, sizeof(url), "%s/_reset?id=%s", env.fault, id);
 	free(http_get(url));
 }
 

@@ -75,7 +75,10 @@ int64_t file_size(const char *path);
 char *http_get(const char *url);
 /* A counter from the fault server's /_stats for id ("requests", "bytes"). */
 long long fault_stat(const char *id, const char *counter);
-void fault_reset(void);
+/* Forgets id's counters (and restarts its one-shot faults), so a test can
+ * run again against servers that are still up; other ids are untouched,
+ * since test programs run side by side. */
+void fault_reset(const char *id);
 
 /* Session options for tests: short retries and checkpoints. */
 ycdl_session_options test_session_options(const char *state_dir);

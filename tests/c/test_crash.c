@@ -76,7 +76,7 @@ TEST(sigkilled_download_is_finished_by_a_new_process)
 
 	o.checkpoint_bytes = CHECKPOINT_BYTES;
 	make_file("crash.bin", SIZE, sha);
-	fault_reset();
+	fault_reset("crash");
 	snprintf(url, sizeof(url), "%s/crash.bin?rate=1500000&id=crash", env.fault);
 	child = spawn_child(dir, "crash", url);
 	CHECK(child > 0);

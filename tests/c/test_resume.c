@@ -115,6 +115,7 @@ TEST(pause_then_resume_continues_with_range_and_if_range)
 	char *range, *if_range, *url;
 
 	make_file("resume-nginx.bin", SIZE, sha);
+	fault_reset("resume1");
 	url = url_of(env.fault, "resume-nginx.bin?rate=800000&id=resume1");
 	start(&r, "resume1", url);
 	held = pause_after(&r, 300000);
@@ -205,6 +206,7 @@ static void check_restarts(const char *name, const char *query, const char *reas
 		changed_sha(file, sha);
 	snprintf(path, sizeof(path), "%s?rate=800000&id=%s&%s", file, name, query);
 	url = url_of(env.fault, path);
+	fault_reset(name);
 	start(&r, name, url);
 	pause_after(&r, 200000);
 	e = resume_to_end(&r);
@@ -324,6 +326,7 @@ TEST(error_status_on_resume_keeps_the_partial_data)
 	/* Requests 2 and 3 (the resumes) get 503: nothing of their bodies may
 	 * reach the file, and the third try continues at the same offset. */
 	make_file("resume-503.bin", SIZE, sha);
+	fault_reset("resume503");
 	url = url_of(env.fault, "resume-503.bin?rate=800000&id=resume503&fail_at=2&fail=2&status=503");
 	start(&r, "resume503", url);
 	held = pause_after(&r, 300000);
@@ -352,6 +355,7 @@ TEST(chunked_download_cut_before_its_end_completes_with_416)
 	/* Every data byte arrives, the terminating chunk does not: the length
 	 * was never announced, so only the server can say the file is whole. */
 	make_file("end416.bin", 300000, sha);
+	fault_reset("end416");
 	url = url_of(env.fault, "end416.bin?chunked=1&stall_before_end=30&id=end416");
 	start(&r, "end416", url);
 	pause_after(&r, 300000);

@@ -15,6 +15,7 @@ static Ycdl__Event *run_opts(const char *id, const char *path, struct event_log 
 
 	o.state_dir = dir;
 	o.download_dir = dir;
+	fault_reset(id);      /* every call here uses the session id as fault id */
 	snprintf(url, sizeof(url), "%s/%s", env.fault, path);
 	*s = open_session(id, &o);
 	log_init(log, *s);

@@ -78,6 +78,7 @@ TEST(file_over_the_maximum_size_fails_when_announced)
 	Ycdl__Event *e;
 
 	make_file("too-big.bin", 300000, NULL);
+	fault_reset("too-big");
 	snprintf(url, sizeof(url), "%s/too-big.bin?id=too-big", env.fault);
 	o.max_file_size = 100000;
 	e = run("too-big", url, &o, &log, &s);

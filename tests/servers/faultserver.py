@@ -43,7 +43,9 @@ Special paths:
   /loop                       redirects to itself forever
   /_stats?id=NAME             "requests=R\\nbytes=B\\n"
   /_headers?id=NAME           the last request's headers, one per line
-  /_reset                     forgets every counter
+  /_reset?id=NAME             forgets NAME's counters (every id's without
+                              id=): tests sharing the server reset only
+                              their own
 """
 
 import argparse
@@ -71,11 +73,13 @@ class Stats:
         self.bytes = {}
         self.headers = {}
 
-    def reset(self):
+    def reset(self, ident=None):
         with self.lock:
-            self.requests.clear()
-            self.bytes.clear()
-            self.headers.clear()
+            for table in (self.requests, self.bytes, self.headers):
+                if ident is None:
+                    table.clear()
+                else:
+                    table.pop(ident, None)
 
     def begin(self, ident, headers):
         """Counts a request; returns its 1-based number for the id."""
@@ -182,7 +186,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_headers":
             return self.send_simple(200, self.server.stats.last_headers(self.param("id", "")).encode())
         if path == "/_reset":
-            self.server.stats.reset()
+            self.server.stats.reset(self.param("id"))
             return self.send_simple(200, b"reset\n")
         ident = self.param("id", path)
         self.nth = self.server.stats.begin(ident, str(self.headers))

@@ -51,7 +51,7 @@ async function downloadThenKill(id, file) {
   const dir = h.tempDir(id);
   const url = `${FAULT_URL}/${file}?rate=1500000&id=${id}`;
   const options = h.sessionOptions(id, dir, { checkpointBytes: CHECKPOINT });
-  await fetch(`${FAULT_URL}/_reset`);
+  await fetch(`${FAULT_URL}/_reset?id=${id}`);
   const child = await startChild({ options, url });
   const part = await h.until(() => partFile(dir), 'the part file exists');
   await h.until(() => fs.statSync(part).size >= SIZE / 2, 'half the file is on disk');
