@@ -2,6 +2,7 @@
  * terminal, one line per file otherwise. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "strmap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,10 +22,15 @@ struct tracked {
 	bool failed;
 };
 
+/* At most this many bars; the rest is summed up in one line. */
+#define MAX_BARS 8
+
 struct progress {
 	bool terminal;
-	struct tracked *items;
+	struct tracked **items;       /* in the order tracked */
 	size_t count, cap;
+	struct strmap by_key;         /* key -> item: ten thousand URLs stay fast */
+	size_t unfinished, failed;
 	int lines_drawn;
 	int64_t last_draw_ms;
 };
@@ -41,8 +47,10 @@ struct progress *progress_new(bool terminal)
 {
 	struct progress *p = calloc(1, sizeof(*p));
 
-	if (p)
-		p->terminal = terminal;
+	if (!p)
+		return NULL;
+	p->terminal = terminal;
+	strmap_init(&p->by_key);
 	return p;
 }
 
@@ -50,10 +58,12 @@ void progress_free(struct progress *p)
 {
 	if (!p)
 		return;
+	strmap_free(&p->by_key);
 	for (size_t i = 0; i < p->count; i++) {
-		free(p->items[i].key);
-		free(p->items[i].label);
-		free(p->items[i].url);
+		free(p->items[i]->key);
+		free(p->items[i]->label);
+		free(p->items[i]->url);
+		free(p->items[i]);
 	}
 	free(p->items);
 	free(p);
@@ -64,35 +74,47 @@ void progress_track(struct progress *p, const char *key, const char *label,
 {
 	struct tracked *t;
 
+	if (strmap_get(&p->by_key, key))
+		return;         /* the same URL given twice */
 	if (p->count == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct tracked *items = realloc(p->items, cap * sizeof(*items));
+		struct tracked **items = realloc(p->items, cap * sizeof(*items));
 
 		if (!items)
 			return;
 		p->items = items;
 		p->cap = cap;
 	}
-	t = &p->items[p->count++];
-	memset(t, 0, sizeof(*t));
+	if (!(t = calloc(1, sizeof(*t))))
+		return;
 	t->key = strdup(key);
 	t->label = strdup(label);
 	t->url = strdup(url);
 	t->expected = -1;
-	if (!t->key || !t->label || !t->url) {
+	if (!t->key || !t->label || !t->url || !strmap_put(&p->by_key, t->key, t)) {
 		free(t->key);
 		free(t->label);
 		free(t->url);
-		p->count--;
+		free(t);
+		return;
 	}
+	p->items[p->count++] = t;
+	p->unfinished++;
 }
 
 static struct tracked *find(struct progress *p, const char *key)
 {
-	for (size_t i = 0; i < p->count; i++)
-		if (strcmp(p->items[i].key, key) == 0)
-			return &p->items[i];
-	return NULL;
+	return strmap_get(&p->by_key, key);
+}
+
+static void end_item(struct progress *p, struct tracked *t, bool failed)
+{
+	if (t->ended)
+		return;
+	t->ended = true;
+	t->failed = failed;
+	p->unfinished--;
+	p->failed += failed;
 }
 
 static void erase_bars(struct progress *p)
@@ -125,17 +147,24 @@ static void draw_bar(const struct tracked *t)
 			(int)(fraction * 100), done, total, speed, ycdl_status_name(t->status));
 }
 
+/* Bars for the first downloads still going; one line sums up the rest. */
 static void draw_bars(struct progress *p, bool force)
 {
 	int64_t now = now_ms();
+	size_t shown = 0;
 
 	if (!p->terminal || (!force && now - p->last_draw_ms < 100))
 		return;
 	erase_bars(p);
-	for (size_t i = 0; i < p->count; i++) {
-		if (p->items[i].ended)
+	for (size_t i = 0; i < p->count && shown < MAX_BARS; i++) {
+		if (p->items[i]->ended)
 			continue;
-		draw_bar(&p->items[i]);
+		draw_bar(p->items[i]);
+		p->lines_drawn++;
+		shown++;
+	}
+	if (p->unfinished > shown) {
+		printf("... and %zu more\n", p->unfinished - shown);
 		p->lines_drawn++;
 	}
 	p->last_draw_ms = now;
@@ -160,15 +189,14 @@ static void on_finished(struct progress *p, struct tracked *t, const Ycdl__Finis
 {
 	char size[32];
 
-	t->ended = true;
+	end_item(p, t, false);
 	progress_message(p, false, "finished %s (%s, sha256 %s)", f->path,
 			cli_format_size(size, sizeof(size), f->size), f->sha256_hex);
 }
 
 static void on_failed(struct progress *p, struct tracked *t, const Ycdl__Failed *f)
 {
-	t->ended = true;
-	t->failed = true;
+	end_item(p, t, true);
 	if (f->http_status)
 		progress_message(p, true, "ycdl: %s: %s (HTTP %u, %s)", t->url, f->message,
 				f->http_status, ycdl_strerror(f->error_code));
@@ -233,18 +261,10 @@ void progress_event(struct progress *p, const Ycdl__Event *e)
 
 size_t progress_unfinished(const struct progress *p)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->count; i++)
-		n += !p->items[i].ended;
-	return n;
+	return p->unfinished;
 }
 
 size_t progress_failed(const struct progress *p)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->count; i++)
-		n += p->items[i].failed;
-	return n;
+	return p->failed;
 }
