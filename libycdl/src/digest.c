@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,12 +91,25 @@ int digest_update_from_fd(struct digest *d, int fd, uint64_t from, uint64_t len)
 	return rc;
 }
 
+/* OpenSSL 3 looks an algorithm up by name each time EVP_md5() is used
+ * directly; task keys are hashed once per task added, so the lookup is done
+ * once per process instead. */
+static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md5_fetched;
+
+static void fetch_md5(void)
+{
+	md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
 int digest_md5_string_hex(char out[33], const char *s)
 {
 	unsigned char bin[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	if (EVP_Digest(s, strlen(s), bin, &len, EVP_md5(), NULL) != 1 || len != 16)
+	pthread_once(&md5_once, fetch_md5);
+	if (EVP_Digest(s, strlen(s), bin, &len, md5_fetched ? md5_fetched : EVP_md5(),
+			NULL) != 1 || len != 16)
 		return -1;
 	util_hex(out, bin, len);
 	return 0;

@@ -37,32 +37,24 @@ char *naming_task_key(const char *file_id, const char *url)
 	return strdup(md5);
 }
 
-void naming_url_extension(const char *url, char *out, size_t cap)
+void naming_path_extension(const char *path, char *out, size_t cap)
 {
-	CURLU *u = curl_url();
-	char *path = NULL;
-	const char *segment, *dot;
+	const char *segment = strrchr(path, '/');
+	const char *dot;
 	size_t len;
 
 	out[0] = '\0';
-	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-		goto out;
-	segment = strrchr(path, '/');
 	segment = segment ? segment + 1 : path;
 	dot = strrchr(segment, '.');
 	if (!dot || dot == segment)
-		goto out;
+		return;
 	len = strlen(dot + 1);
 	if (len == 0 || len > 16 || len + 2 > cap)
-		goto out;
+		return;
 	for (const char *p = dot + 1; *p; p++)
 		if (!isalnum((unsigned char)*p))
-			goto out;
+			return;
 	memcpy(out, dot, len + 2);    /* the dot, the extension, the NUL */
-out:
-	curl_free(path);
-	curl_url_cleanup(u);
 }
 
 /* Backs len up so that it does not end inside a UTF-8 sequence. */
@@ -180,20 +172,11 @@ char *naming_from_content_disposition(const char *value)
 	return out;
 }
 
-char *naming_default_dest(const char *dir, const char *file_id, const char *url)
+char *naming_default_dest(const char *dir, const char *key, const char *ext)
 {
 	char stem[NAMING_MAX_NAME + 8];
-	char ext[24];
-	char md5[33];
 
-	naming_url_extension(url, ext, sizeof(ext));
-	if (!util_is_empty(file_id)) {
-		if (!naming_safe_basename(file_id, stem, sizeof(stem)))
-			return NULL;
-	} else {
-		if (digest_md5_string_hex(md5, url) != 0)
-			return NULL;
-		strcpy(stem, md5);
-	}
+	if (!naming_safe_basename(key, stem, sizeof(stem)))
+		return NULL;
 	return util_printf("%s/%s%s", dir, stem, ext);
 }

@@ -16,9 +16,9 @@ bool naming_key_is_valid(const char *key);
 /* The key for a task: file_id if given, else the MD5 hex of url. Allocated. */
 char *naming_task_key(const char *file_id, const char *url);
 
-/* ".ext" from the last segment of the URL's path (1..16 alphanumerics), or
+/* ".ext" from the last segment of a URL's path (1..16 alphanumerics), or
  * "" when there is none. Writes into out (at least 18 bytes). */
-void naming_url_extension(const char *url, char *out, size_t cap);
+void naming_path_extension(const char *path, char *out, size_t cap);
 
 /* Reduces name to a safe basename in out: no '/', '\\', NUL or control
  * characters, no leading dot, never "." or "..", at most NAMING_MAX_NAME
@@ -31,8 +31,8 @@ bool naming_safe_basename(const char *name, char *out, size_t cap);
  * when the header names no usable file. */
 char *naming_from_content_disposition(const char *value);
 
-/* <dir>/<file_id or MD5(url)><ext>. Allocated. */
-char *naming_default_dest(const char *dir, const char *file_id,
-		const char *url);
+/* <dir>/<key reduced to a safe basename><ext>: the seed's rule, since a
+ * task's key is its file id, else the MD5 of its URL. Allocated. */
+char *naming_default_dest(const char *dir, const char *key, const char *ext);
 
 #endif

@@ -187,8 +187,6 @@ int task_check_options(const ycdl_task_options *o)
 	if (o->version == 0 || o->version > YCDL_TASK_OPTIONS_VERSION)
 		return error_set(YCDL_E_INVALID, "unsupported ycdl_task_options "
 				"version %u (use YCDL_TASK_OPTIONS_INIT)", o->version);
-	if ((rc = url_check(o->url)) != 0)
-		return rc;
 	if (o->file_id && !naming_key_is_valid(o->file_id))
 		return error_set(YCDL_E_INVALID, "file_id must be 1..200 bytes "
 				"without control characters");
@@ -208,7 +206,7 @@ int task_check_options(const ycdl_task_options *o)
 /* ------------------------------------------------------- construction */
 
 static char *destination_for(const struct ycdl_session *s, const ycdl_task_options *o,
-		const char *url)
+		const char *key, const char *ext)
 {
 	char *dir, *dest;
 
@@ -217,7 +215,7 @@ static char *destination_for(const struct ycdl_session *s, const ycdl_task_optio
 	dir = util_absolute_path(o->dest_dir ? o->dest_dir : s->cfg.download_dir);
 	if (!dir)
 		return NULL;
-	dest = naming_default_dest(dir, o->file_id, url);
+	dest = naming_default_dest(dir, key, ext);
 	free(dir);
 	return dest;
 }
@@ -238,16 +236,16 @@ static int copy_headers(struct task *t, const char *const *headers, size_t count
 }
 
 int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o,
-		const char *url, struct url_credentials *creds)
+		const char *key, struct url_parts *url)
 {
 	struct task *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	t->key = naming_task_key(o->file_id, url);
-	t->url = strdup(url);
+	t->key = strdup(key);
+	t->url = strdup(url->bare);
 	t->final_url = strdup("");
-	t->dest_path = destination_for(s, o, url);
+	t->dest_path = destination_for(s, o, key, url->extension);
 	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
 	t->file_id = util_strdup_or_empty(o->file_id);
 	t->display_name = util_strdup_or_empty(o->display_name);
@@ -270,9 +268,9 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	t->session = s;
-	if (creds && (creds->user || creds->password)) {
-		t->url_creds = *creds;
-		creds->user = creds->password = NULL;
+	if (url->creds.user) {
+		t->url_creds = url->creds;
+		url->creds.user = url->creds.password = NULL;
 		t->had_credentials = true;
 	}
 	t->allow_cellular = o->allow_cellular != 0;

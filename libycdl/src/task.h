@@ -75,18 +75,19 @@ struct task {
 	struct task *wait_prev, *wait_next;   /* waiting tasks, by priority */
 };
 
-/* Checks the caller's add options; a clear error for each mistake. */
+/* Checks the caller's add options (all but the URL, which url_parse
+ * checks); a clear error for each mistake. */
 int task_check_options(const ycdl_task_options *opts);
 
 /* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
 int task_check_headers(const char *const *headers, size_t count);
 
-/* Builds a task from validated add options, for url: opts->url without its
- * credentials (see url_split_credentials), which come in creds (may be
- * NULL) and are moved into the task. The caller assigns the order. */
+/* Builds the task named key from validated add options and their parsed
+ * URL (see url_parse); the URL's credentials are moved into the task. The
+ * caller assigns the order. */
 int task_new(struct task **out, struct ycdl_session *s,
-		const ycdl_task_options *opts, const char *url,
-		struct url_credentials *creds);
+		const ycdl_task_options *opts, const char *key,
+		struct url_parts *url);
 void task_free(struct task *t);
 
 /* Moves t to status new_status: counts, the event, the snapshot and the

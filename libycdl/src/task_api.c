@@ -19,8 +19,7 @@
 
 struct task_cmd {
 	const char *key;
-	const char *url;                  /* without credentials */
-	struct url_credentials *creds;    /* taken from the URL as given */
+	struct url_parts *url;            /* the URL as given, taken apart */
 	unsigned int flags;
 	int value;
 	const ycdl_task_options *opts;
@@ -74,9 +73,11 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int ver
  * from disk has lost them). */
 static int add_existing(struct task_cmd *cmd, struct task *t)
 {
-	if (cmd->creds->user && !t->url_creds.user) {
-		t->url_creds = *cmd->creds;
-		cmd->creds->user = cmd->creds->password = NULL;
+	struct url_credentials *creds = &cmd->url->creds;
+
+	if (creds->user && !t->url_creds.user) {
+		t->url_creds = *creds;
+		creds->user = creds->password = NULL;
 		t->had_credentials = true;
 	}
 	return (cmd->key_out = strdup(t->key)) ? 0
@@ -87,19 +88,22 @@ static int do_add(struct ycdl_session *s, void *arg)
 {
 	struct task_cmd *cmd = arg;
 	const ycdl_task_options *o = cmd->opts;
-	char *key = naming_task_key(o->file_id, cmd->url);
+	char *key = naming_task_key(o->file_id, cmd->url->bare);
 	struct task *t;
 	int rc;
 
 	if (!key)
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	t = tasks_find(&s->tasks, key);
-	free(key);
 	if (!t)
-		t = tasks_find_url(&s->tasks, cmd->url);
-	if (t)
+		t = tasks_find_url(&s->tasks, cmd->url->bare);
+	if (t) {
+		free(key);
 		return add_existing(cmd, t);
-	if ((rc = task_new(&t, s, o, cmd->url, cmd->creds)) != 0)
+	}
+	rc = task_new(&t, s, o, key, cmd->url);
+	free(key);
+	if (rc != 0)
 		return rc;
 	if (tasks_find_dest(&s->tasks, t->dest_path)) {
 		rc = error_set(YCDL_E_EXISTS, "another task already downloads to %s",
@@ -125,21 +129,19 @@ static int do_add(struct ycdl_session *s, void *arg)
 YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 		const ycdl_task_options *opts)
 {
-	struct url_credentials creds;
-	struct task_cmd cmd = { .opts = opts, .creds = &creds };
-	char *bare;
+	struct url_parts url;
+	struct task_cmd cmd = { .opts = opts, .url = &url };
 	int rc;
 
 	error_clear();
 	if (!s)
 		return error_set(YCDL_E_INVALID, "session is NULL");
-	if ((rc = task_check_options(opts)) != 0 ||
-	    (rc = url_split_credentials(opts->url, &bare, &creds)) != 0)
+	/* Checked and parsed here, on the caller's thread: the loop thread
+	 * has downloads to drive. */
+	if ((rc = task_check_options(opts)) != 0 || (rc = url_parse(opts->url, &url)) != 0)
 		return rc;
-	cmd.url = bare;
 	rc = loop_call(&s->loop, do_add, &cmd);
-	free(bare);
-	url_credentials_clear(&creds);
+	url_parts_clear(&url);
 	if (rc != 0)
 		return rc;
 	if (out_key)
@@ -152,33 +154,31 @@ YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 static int do_find_by_url(struct ycdl_session *s, void *arg)
 {
 	struct task_cmd *cmd = arg;
-	struct task *t = tasks_find_url(&s->tasks, cmd->url);
+	struct task *t = tasks_find_url(&s->tasks, cmd->url->bare);
 
 	if (!t)
-		return error_set(YCDL_E_NOT_FOUND, "no task for URL %s", cmd->url);
+		return error_set(YCDL_E_NOT_FOUND, "no task for URL %s", cmd->url->bare);
 	return (cmd->key_out = strdup(t->key)) ? 0
 		: error_set(YCDL_E_NOMEM, "out of memory");
 }
 
 YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *s, const char *url)
 {
-	struct url_credentials creds;
-	struct task_cmd cmd = { 0 };
-	char *bare;
+	struct url_parts parts;
+	struct task_cmd cmd = { .url = &parts };
 	int rc;
 
 	error_clear();
 	if (!out_key || !s || util_is_empty(url))
 		return error_set(YCDL_E_INVALID, "out_key, session and url are required");
-	/* Tasks are known by their URL without credentials. */
-	if ((rc = url_split_credentials(url, &bare, &creds)) != 0)
-		return rc == YCDL_E_INVALID ? error_set(YCDL_E_NOT_FOUND,
-				"no task for URL %s", url) : rc;
-	url_credentials_clear(&creds);
-	cmd.url = bare;
+	/* Tasks are known by their URL without credentials; a URL that no task
+	 * could have is simply not found. */
+	if ((rc = url_parse(url, &parts)) != 0)
+		return rc == YCDL_E_NOMEM ? rc : error_set(YCDL_E_NOT_FOUND,
+				"no task for URL %s", url);
 	if ((rc = loop_call(&s->loop, do_find_by_url, &cmd)) == 0)
 		*out_key = cmd.key_out;
-	free(bare);
+	url_parts_clear(&parts);
 	return rc;
 }
 

@@ -1,12 +1,8 @@
-/* url.h — the URLs tasks are added with: which ones are accepted, and the
- * credentials some of them carry, which are kept apart from the URL that
- * names the task (and is written to disk). */
+/* url.h — the URLs tasks are added with: which ones are accepted, the
+ * credentials some of them carry (kept apart from the URL that names the
+ * task and is written to disk), and the extension that names the file. */
 #ifndef YCDL_URL_H
 #define YCDL_URL_H
-
-/* 0 for an http or https URL curl can parse; YCDL_E_PROTOCOL for another
- * scheme, YCDL_E_INVALID otherwise (message set). */
-int url_check(const char *url);
 
 /* Credentials found in a URL, decoded; allocated, NULL when absent. */
 struct url_credentials {
@@ -14,11 +10,21 @@ struct url_credentials {
 	char *password;
 };
 
-/* Splits "scheme://user:pass@host/..." into the URL without its userinfo
- * (*bare, allocated) and the credentials (creds, zeroed when the URL has
- * none). A URL without credentials comes back unchanged, byte for byte.
- * Returns 0 or YCDL_E_NOMEM / YCDL_E_INVALID (message set). */
-int url_split_credentials(const char *url, char **bare, struct url_credentials *creds);
+/* What one parse of a URL tells. */
+struct url_parts {
+	char *bare;                   /* the URL without credentials; allocated */
+	struct url_credentials creds; /* zeroed when the URL has none */
+	char extension[18];           /* ".ext" of the path's last segment, or "" */
+};
+
+/* Parses url once with libcurl's parser (so that we read it exactly as curl
+ * will): an http or https URL gives 0 and fills out; another scheme gives
+ * YCDL_E_PROTOCOL, anything else unusable YCDL_E_INVALID (message set).
+ * A URL without credentials comes back in out->bare byte for byte. */
+int url_parse(const char *url, struct url_parts *out);
+
+/* Frees and zeroes what url_parse filled. */
+void url_parts_clear(struct url_parts *parts);
 
 /* Frees and zeroes creds. */
 void url_credentials_clear(struct url_credentials *creds);
