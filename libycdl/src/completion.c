@@ -83,6 +83,7 @@ static void discard_part(struct ycdl_session *s, struct task *t)
 
 static int finish_sha256(struct task *t)
 {
+	char *hex;
 	int fd, rc = 0;
 
 	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
@@ -97,10 +98,14 @@ static int finish_sha256(struct task *t)
 		if (rc != 0)
 			return rc;
 	}
-	t->sha256_hex = realloc(t->sha256_hex, DIGEST_MAX_HEX);
-	if (!t->sha256_hex)
+	if (!(hex = malloc(DIGEST_MAX_HEX)))
 		return -ENOMEM;
-	rc = digest_final_hex(t->sha256, t->sha256_hex);
+	if ((rc = digest_final_hex(t->sha256, hex)) != 0) {
+		free(hex);
+		return rc;
+	}
+	util_free_string(t->sha256_hex);
+	t->sha256_hex = hex;
 	t->hashed = 0;
 	return rc;
 }

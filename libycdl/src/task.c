@@ -114,23 +114,23 @@ void task_free(struct task *t)
 {
 	if (!t)
 		return;
-	free(t->key);
-	free(t->url);
-	free(t->final_url);
-	free(t->dest_path);
-	free(t->part_path);
-	free(t->file_id);
-	free(t->display_name);
-	free(t->thumbnail_url);
+	util_free_string(t->key);
+	util_free_string(t->url);
+	util_free_string(t->final_url);
+	util_free_string(t->dest_path);
+	util_free_string(t->part_path);
+	util_free_string(t->file_id);
+	util_free_string(t->display_name);
+	util_free_string(t->thumbnail_url);
 	free(t->user_data);
 	for (size_t i = 0; i < t->header_count; i++)
 		free(t->headers[i]);
 	free(t->headers);
-	free(t->expected_checksum);
-	free(t->etag);
-	free(t->last_modified);
-	free(t->error_message);
-	free(t->sha256_hex);
+	util_free_string(t->expected_checksum);
+	util_free_string(t->etag);
+	util_free_string(t->last_modified);
+	util_free_string(t->error_message);
+	util_free_string(t->sha256_hex);
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
@@ -244,17 +244,17 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	t->key = strdup(key);
 	t->url = strdup(url->bare);
-	t->final_url = strdup("");
+	t->final_url = util_empty_string();
 	t->dest_path = destination_for(s, o, key, url->extension);
 	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
 	t->file_id = util_strdup_or_empty(o->file_id);
 	t->display_name = util_strdup_or_empty(o->display_name);
 	t->thumbnail_url = util_strdup_or_empty(o->thumbnail_url);
 	t->expected_checksum = util_strdup_or_empty(o->checksum);
-	t->etag = strdup("");
-	t->last_modified = strdup("");
-	t->error_message = strdup("");
-	t->sha256_hex = strdup("");
+	t->etag = util_empty_string();
+	t->last_modified = util_empty_string();
+	t->error_message = util_empty_string();
+	t->sha256_hex = util_empty_string();
 	if (o->user_data_len && (t->user_data = malloc(o->user_data_len)))
 		memcpy(t->user_data, o->user_data, o->user_data_len);
 	t->user_data_len = t->user_data ? o->user_data_len : 0;

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tasks.h"
 
+#include "util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +116,7 @@ bool tasks_set_dest(struct tasks *tasks, struct task *t, const char *dest)
 		return false;
 	if (strmap_get(&tasks->by_dest, t->dest_path) == t)
 		strmap_remove(&tasks->by_dest, t->dest_path);
-	free(t->dest_path);
+	util_free_string(t->dest_path);
 	t->dest_path = copy;
 	/* Without memory for the index entry the task stays findable by key;
 	 * only the duplicate-destination check loses it. */

@@ -584,7 +584,7 @@ void transfer_free(struct transfer *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	reset_response(x);
-	free(x->previous_url);
+	util_free_string(x->previous_url);
 	free(x);
 }
 

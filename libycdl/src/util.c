@@ -34,9 +34,22 @@ char *util_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+static char empty_string[1];
+
+char *util_empty_string(void)
+{
+	return empty_string;
+}
+
+void util_free_string(char *s)
+{
+	if (s != empty_string)
+		free(s);
+}
+
 char *util_strdup_or_empty(const char *s)
 {
-	return strdup(s ? s : "");
+	return util_is_empty(s) ? empty_string : strdup(s);
 }
 
 char *util_printf(const char *fmt, ...)
@@ -62,7 +75,7 @@ bool util_replace_string(char **slot, const char *value)
 
 	if (!copy)
 		return false;
-	free(*slot);
+	util_free_string(*slot);
 	*slot = copy;
 	return true;
 }

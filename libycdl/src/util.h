@@ -16,7 +16,14 @@ int64_t util_wall_ms(void);
 
 /* strdup that accepts NULL (returns NULL). */
 char *util_strdup(const char *s);
-/* strdup of NULL gives "" so stored strings are never NULL. */
+/* The one empty string that every empty stored field points to: a task has
+ * a dozen string fields, most of them empty, and a session may hold 100,000
+ * tasks. Strings that may be it are freed with util_free_string. */
+char *util_empty_string(void);
+/* free() that leaves util_empty_string() alone. */
+void util_free_string(char *s);
+/* A copy of s, or util_empty_string() for NULL and "", so stored strings
+ * are never NULL. */
 char *util_strdup_or_empty(const char *s);
 /* Allocating sprintf; NULL on failure. */
 char *util_printf(const char *fmt, ...)
@@ -24,7 +31,8 @@ char *util_printf(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)))
 #endif
 	;
-/* Replaces *slot with a copy of value; false (slot unchanged) on ENOMEM. */
+/* Replaces *slot (a stored string) with a copy of value; false (slot
+ * unchanged) on ENOMEM. */
 bool util_replace_string(char **slot, const char *value);
 bool util_is_empty(const char *s);
 
