@@ -286,6 +286,21 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *session,
 		const ycdl_task_options *opts);
 
+/* Adds count downloads with one hand-over to the session's thread and one
+ * journal write, for applications that add thousands at once (a playlist,
+ * an import). opts is an array of count pointers, each checked and added
+ * as ycdl_task_add would; items are independent, so a bad one does not
+ * stop the others.
+ * out_keys:   NULL, or receives an array of count keys, NULL where an item
+ *             failed; free it with ycdl_keys_free(keys, count).
+ * out_errors: NULL, or an array of count ints that receives each item's
+ *             result (0 or YCDL_E_*).
+ * Returns 0 when every item was added (or already held), else the first
+ * failing item's code; ycdl_last_error_message() names that item. */
+YCDL_EXTERN int ycdl_task_add_many(char ***out_keys, int *out_errors,
+		ycdl_session *session, const ycdl_task_options *const *opts,
+		size_t count);
+
 /* The key of the task whose original URL is url. Free with ycdl_free. */
 YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *session,
 		const char *url);

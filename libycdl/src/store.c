@@ -23,6 +23,9 @@
 #define RECORD_MAGIC 0x52444359u    /* "YCDR" read little endian */
 #define FRAME_LEN 12
 #define MAX_RECORD_LEN (16u << 20)
+/* Frames held back (a batch, a rewrite) are written once this many bytes
+ * wait: few writes, and memory that does not grow with the batch. */
+#define WRITE_CHUNK (1u << 20)
 
 /* ------------------------------------------------------------ framing */
 
@@ -45,25 +48,30 @@ static uint32_t payload_crc(const unsigned char *p, size_t len)
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
 }
 
-/* Frames rec into st->buf; returns the frame's length or 0 on ENOMEM. */
-static size_t encode_record(struct store *st, const Ycdl__JournalRecord *rec)
+/* Appends rec's frame to st->buf; false on ENOMEM (buf unchanged). */
+static bool encode_record(struct store *st, const Ycdl__JournalRecord *rec)
 {
 	size_t len = ycdl__journal_record__get_packed_size(rec);
-	size_t need = FRAME_LEN + len;
+	size_t need = st->buf_len + FRAME_LEN + len;
+	unsigned char *frame;
 
 	if (need > st->buf_cap) {
-		unsigned char *buf = realloc(st->buf, need);
+		size_t cap = need > 2 * st->buf_cap ? need : 2 * st->buf_cap;
+		unsigned char *buf = realloc(st->buf, cap);
 
 		if (!buf)
-			return 0;
+			return false;
 		st->buf = buf;
-		st->buf_cap = need;
+		st->buf_cap = cap;
 	}
-	ycdl__journal_record__pack(rec, st->buf + FRAME_LEN);
-	put_le32(st->buf, RECORD_MAGIC);
-	put_le32(st->buf + 4, (uint32_t)len);
-	put_le32(st->buf + 8, payload_crc(st->buf + FRAME_LEN, len));
-	return need;
+	frame = st->buf + st->buf_len;
+	ycdl__journal_record__pack(rec, frame + FRAME_LEN);
+	put_le32(frame, RECORD_MAGIC);
+	put_le32(frame + 4, (uint32_t)len);
+	put_le32(frame + 8, payload_crc(frame + FRAME_LEN, len));
+	st->buf_len = need;
+	st->buf_records++;
+	return true;
 }
 
 enum frame_result { FRAME_OK, FRAME_TORN, FRAME_BAD };
@@ -237,10 +245,15 @@ static int read_whole_file(int fd, unsigned char **out, size_t *out_len)
 
 /* ------------------------------------------------------------ writing */
 
-static int write_frame(struct store *st, size_t len)
+/* Writes the frames waiting in st->buf (all or none count). */
+static int write_frames(struct store *st)
 {
-	int rc = util_write_all(st->fd, st->buf, len);
+	size_t len = st->buf_len;
+	unsigned int records = st->buf_records;
+	int rc = len ? util_write_all(st->fd, st->buf, len) : 0;
 
+	st->buf_len = 0;
+	st->buf_records = 0;
 	if (rc != 0) {
 		/* Cut a half-written record off so the journal stays clean, and
 		 * write the next record where this one began. */
@@ -252,7 +265,7 @@ static int write_frame(struct store *st, size_t len)
 				"cannot write the journal %s: %s", st->path, strerror(-rc));
 	}
 	st->size += len;
-	st->records++;
+	st->records += records;
 	return 0;
 }
 
@@ -272,33 +285,52 @@ static void schedule_sync(struct store *st)
 		evtimer_add(st->sync_timer, &tv);
 }
 
-int store_put(struct store *st, const Ycdl__TaskSnapshot *snap)
+/* Frames rec and writes it now, or at the end of the batch. */
+static int store_record(struct store *st, const Ycdl__JournalRecord *rec)
 {
-	Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
-	size_t len;
 	int rc;
 
-	rec.kind_case = YCDL__JOURNAL_RECORD__KIND_PUT;
-	rec.put = (Ycdl__TaskSnapshot *)snap;
-	if (!(len = encode_record(st, &rec)))
+	if (!encode_record(st, rec))
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	if ((rc = write_frame(st, len)) != 0)
+	if (st->batching && st->buf_len < WRITE_CHUNK)
+		return 0;
+	if ((rc = write_frames(st)) != 0)
 		return rc;
 	schedule_sync(st);
 	return 0;
 }
 
+int store_put(struct store *st, const Ycdl__TaskSnapshot *snap)
+{
+	Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
+
+	rec.kind_case = YCDL__JOURNAL_RECORD__KIND_PUT;
+	rec.put = (Ycdl__TaskSnapshot *)snap;
+	return store_record(st, &rec);
+}
+
 int store_remove(struct store *st, const char *key)
 {
 	Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
-	size_t len;
-	int rc;
 
 	rec.kind_case = YCDL__JOURNAL_RECORD__KIND_REMOVE_KEY;
 	rec.remove_key = (char *)key;
-	if (!(len = encode_record(st, &rec)))
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	if ((rc = write_frame(st, len)) != 0)
+	return store_record(st, &rec);
+}
+
+void store_begin_batch(struct store *st)
+{
+	st->batching = true;
+}
+
+int store_end_batch(struct store *st)
+{
+	int rc;
+
+	st->batching = false;
+	if (!st->buf_len)
+		return 0;
+	if ((rc = write_frames(st)) != 0)
 		return rc;
 	schedule_sync(st);
 	return 0;
@@ -332,6 +364,10 @@ int store_rewrite(struct store *st, store_next_fn next, void *ctx)
 
 	if (!tmp)
 		return error_set(YCDL_E_NOMEM, "out of memory");
+	/* Frames not written yet are superseded: the new journal holds every
+	 * task's current snapshot. */
+	fresh.buf_len = st->buf_len = 0;
+	fresh.buf_records = st->buf_records = 0;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = error_set(YCDL_E_STORE, "cannot create %s: %s", tmp, strerror(errno));
@@ -347,17 +383,18 @@ int store_rewrite(struct store *st, store_next_fn next, void *ctx)
 	fresh.size = FILE_MAGIC_LEN;
 	while ((rc = next(ctx, &snap)) == 0 && snap) {
 		Ycdl__JournalRecord rec = YCDL__JOURNAL_RECORD__INIT;
-		size_t len;
 
 		rec.kind_case = YCDL__JOURNAL_RECORD__KIND_PUT;
 		rec.put = (Ycdl__TaskSnapshot *)snap;
-		if (!(len = encode_record(&fresh, &rec))) {
+		if (!encode_record(&fresh, &rec)) {
 			rc = error_set(YCDL_E_NOMEM, "out of memory");
 			goto fail;
 		}
-		if ((rc = write_frame(&fresh, len)) != 0)
+		if (fresh.buf_len >= WRITE_CHUNK && (rc = write_frames(&fresh)) != 0)
 			goto fail;
 	}
+	if (rc == 0)
+		rc = write_frames(&fresh);
 	if (rc != 0)
 		goto fail;
 	if (util_sync_data(fd) != 0 || rename(tmp, st->path) != 0) {
@@ -378,6 +415,8 @@ int store_rewrite(struct store *st, store_next_fn next, void *ctx)
 fail:
 	st->buf = fresh.buf;
 	st->buf_cap = fresh.buf_cap;
+	st->buf_len = 0;
+	st->buf_records = 0;
 	close(fd);
 	unlink(tmp);
 out:
@@ -538,6 +577,8 @@ int store_open(struct store *st, const char *session_dir,
 
 void store_close(struct store *st)
 {
+	if (st->buf_len && st->fd >= 0)
+		(void)write_frames(st);
 	(void)store_sync(st);
 	if (st->sync_timer)
 		event_free(st->sync_timer);

@@ -9,9 +9,11 @@
  * other damage moves the whole file into quarantine/ and the readable
  * records are written to a fresh journal.
  *
- * Writes go to the kernel at once (they survive the process dying); the
- * fdatasync that makes them survive power loss is batched on a short timer so
- * thousands of snapshots cost one sync. */
+ * Writes go to the kernel at once (they survive the process dying), or at
+ * the end of a batch the caller brackets (store_begin_batch/end_batch:
+ * thousands of tasks added in one call cost one write). The fdatasync that
+ * makes them survive power loss is batched on a short timer so thousands of
+ * snapshots cost one sync. */
 #ifndef YCDL_STORE_H
 #define YCDL_STORE_H
 
@@ -32,8 +34,10 @@ struct store {
 	bool unsynced;
 	struct event *sync_timer;
 	unsigned int sync_delay_ms;
-	unsigned char *buf;         /* encoding buffer, reused */
-	size_t buf_cap;
+	unsigned char *buf;         /* frames not yet written; reused */
+	size_t buf_len, buf_cap;
+	unsigned int buf_records;   /* records in buf */
+	bool batching;              /* hold frames until store_end_batch */
 };
 
 struct store_load_result {
@@ -55,6 +59,10 @@ int store_open(struct store *st, const char *session_dir,
 		struct store_load_result *result);
 int store_put(struct store *st, const struct Ycdl__TaskSnapshot *snap);
 int store_remove(struct store *st, const char *key);
+/* Holds the records put or removed from now on until store_end_batch, which
+ * writes them with one write (and returns its result). */
+void store_begin_batch(struct store *st);
+int store_end_batch(struct store *st);
 /* Makes everything written so far durable. */
 int store_sync(struct store *st);
 /* True when the journal holds many more records than live tasks. */

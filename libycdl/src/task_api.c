@@ -71,24 +71,25 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int ver
 /* The seed's rule: one task per URL, the existing one wins. Credentials in
  * the URL are given back to it (they are never stored, so a task restored
  * from disk has lost them). */
-static int add_existing(struct task_cmd *cmd, struct task *t)
+static int add_existing(struct url_parts *url, struct task *t, char **key_out)
 {
-	struct url_credentials *creds = &cmd->url->creds;
+	struct url_credentials *creds = &url->creds;
 
 	if (creds->user && !t->url_creds.user) {
 		t->url_creds = *creds;
 		creds->user = creds->password = NULL;
 		t->had_credentials = true;
 	}
-	return (cmd->key_out = strdup(t->key)) ? 0
+	return (*key_out = strdup(t->key)) ? 0
 		: error_set(YCDL_E_NOMEM, "out of memory");
 }
 
-static int do_add(struct ycdl_session *s, void *arg)
+/* Adds one download (loop thread); *key_out gets the new or existing
+ * task's key. */
+static int add_one(struct ycdl_session *s, const ycdl_task_options *o,
+		struct url_parts *url, char **key_out)
 {
-	struct task_cmd *cmd = arg;
-	const ycdl_task_options *o = cmd->opts;
-	char *key = naming_task_key(o->file_id, cmd->url->bare);
+	char *key = naming_task_key(o->file_id, url->bare);
 	struct task *t;
 	int rc;
 
@@ -96,12 +97,12 @@ static int do_add(struct ycdl_session *s, void *arg)
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	t = tasks_find(&s->tasks, key);
 	if (!t)
-		t = tasks_find_url(&s->tasks, cmd->url->bare);
+		t = tasks_find_url(&s->tasks, url->bare);
 	if (t) {
 		free(key);
-		return add_existing(cmd, t);
+		return add_existing(url, t, key_out);
 	}
-	rc = task_new(&t, s, o, key, cmd->url);
+	rc = task_new(&t, s, o, key, url);
 	free(key);
 	if (rc != 0)
 		return rc;
@@ -113,9 +114,9 @@ static int do_add(struct ycdl_session *s, void *arg)
 	}
 	t->order = s->tasks.next_order;
 	t->status = o->start_paused ? YCDL_STATUS_PAUSED : YCDL_STATUS_WAITING;
-	if (!(cmd->key_out = strdup(t->key)) || !tasks_insert(&s->tasks, t)) {
-		free(cmd->key_out);
-		cmd->key_out = NULL;
+	if (!(*key_out = strdup(t->key)) || !tasks_insert(&s->tasks, t)) {
+		free(*key_out);
+		*key_out = NULL;
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
@@ -124,6 +125,13 @@ static int do_add(struct ycdl_session *s, void *arg)
 	if (!o->start_paused)
 		scheduler_enqueue(s, t);
 	return 0;
+}
+
+static int do_add(struct ycdl_session *s, void *arg)
+{
+	struct task_cmd *cmd = arg;
+
+	return add_one(s, cmd->opts, cmd->url, &cmd->key_out);
 }
 
 YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
@@ -149,6 +157,95 @@ YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 	else
 		free(cmd.key_out);
 	return 0;
+}
+
+/* ---------------------------------------------------------- add many */
+
+struct many_cmd {
+	const ycdl_task_options *const *opts;
+	struct url_parts *urls;
+	int *errors;               /* per item; set before the loop for bad ones */
+	char **keys;
+	size_t count;
+	int first_error;
+	char first_message[512];   /* of the first item that failed */
+};
+
+static void note_failure(struct many_cmd *cmd, size_t i, int rc)
+{
+	cmd->errors[i] = rc;
+	if (cmd->first_error)
+		return;
+	cmd->first_error = rc;
+	snprintf(cmd->first_message, sizeof(cmd->first_message), "item %zu: %s", i,
+			ycdl_last_error_message());
+}
+
+/* One journal write for the whole batch. */
+static int do_add_many(struct ycdl_session *s, void *arg)
+{
+	struct many_cmd *cmd = arg;
+
+	store_begin_batch(&s->store);
+	for (size_t i = 0; i < cmd->count; i++) {
+		int rc;
+
+		if (cmd->errors[i])
+			continue;
+		if ((rc = add_one(s, cmd->opts[i], &cmd->urls[i], &cmd->keys[i])) != 0)
+			note_failure(cmd, i, rc);
+	}
+	/* Like a single add, a task whose record could not be written still
+	 * exists; the next snapshot of it tries again. */
+	(void)store_end_batch(&s->store);
+	return 0;
+}
+
+static void free_many(struct many_cmd *cmd)
+{
+	for (size_t i = 0; i < cmd->count && cmd->urls; i++)
+		url_parts_clear(&cmd->urls[i]);
+	free(cmd->urls);
+	free(cmd->errors);
+	ycdl_keys_free(cmd->keys, cmd->count);
+}
+
+YCDL_EXTERN int ycdl_task_add_many(char ***out_keys, int *out_errors, ycdl_session *s,
+		const ycdl_task_options *const *opts, size_t count)
+{
+	struct many_cmd cmd = { .opts = opts, .count = count };
+	int rc;
+
+	error_clear();
+	if (!s || (count && !opts))
+		return error_set(YCDL_E_INVALID, "session and opts are required");
+	if (count > 10000000)
+		return error_set(YCDL_E_INVALID, "at most 10,000,000 tasks at once");
+	cmd.urls = calloc(count ? count : 1, sizeof(*cmd.urls));
+	cmd.errors = calloc(count ? count : 1, sizeof(*cmd.errors));
+	cmd.keys = calloc(count ? count : 1, sizeof(*cmd.keys));
+	if (!cmd.urls || !cmd.errors || !cmd.keys) {
+		free_many(&cmd);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < count; i++)
+		if ((rc = task_check_options(opts[i])) != 0 ||
+		    (rc = url_parse(opts[i]->url, &cmd.urls[i])) != 0)
+			note_failure(&cmd, i, rc);
+	if ((rc = loop_call(&s->loop, do_add_many, &cmd)) != 0) {
+		free_many(&cmd);
+		return rc;
+	}
+	if (out_errors)
+		memcpy(out_errors, cmd.errors, count * sizeof(*out_errors));
+	if (out_keys) {
+		*out_keys = cmd.keys;
+		cmd.keys = NULL;
+	}
+	free_many(&cmd);
+	if (cmd.first_error)
+		error_set_message(cmd.first_message);
+	return cmd.first_error;
 }
 
 static int do_find_by_url(struct ycdl_session *s, void *arg)

@@ -228,6 +228,21 @@ TEST(task_add_rejects_each_bad_option)
 	ycdl_keys_free(keys, n);
 	/* A NULL out_key is allowed. */
 	CHECK_OK(ycdl_task_add(NULL, s, &base));
+	/* The batch form: bad arguments, and a NULL inside the array. */
+	{
+		const ycdl_task_options *items[2] = { &base, NULL };
+		char **keys = SENTINEL;
+		int errors[2] = { 7, 7 };
+
+		CHECK_FAILS(ycdl_task_add_many(&keys, errors, NULL, items, 2), YCDL_E_INVALID);
+		CHECK_FAILS(ycdl_task_add_many(&keys, errors, s, NULL, 2), YCDL_E_INVALID);
+		CHECK(keys == SENTINEL && errors[0] == 7);
+		CHECK_FAILS(ycdl_task_add_many(&keys, errors, s, items, 2), YCDL_E_INVALID);
+		CHECK_INT(errors[0], 0);
+		CHECK_INT(errors[1], YCDL_E_INVALID);
+		CHECK(keys[0] != NULL && keys[1] == NULL);
+		ycdl_keys_free(keys, 2);
+	}
 	free(huge);
 	ycdl_session_close(s);
 	free(dir);

@@ -388,6 +388,53 @@ TEST(chunked_body_without_length_downloads)
 	ycdl_session_close(s);
 }
 
+TEST(add_many_adds_each_item_and_reports_the_bad_ones)
+{
+	char *dir = test_dir("many");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("many", &o);
+	ycdl_task_options good = YCDL_TASK_OPTIONS_INIT, bad = YCDL_TASK_OPTIONS_INIT,
+		paused = YCDL_TASK_OPTIONS_INIT;
+	const ycdl_task_options *items[4] = { &good, &bad, &paused, &good };
+	struct event_log log;
+	char sha[65], *url = url_of(env.nginx, "many.bin");
+	char **keys, **listed;
+	int errors[4];
+	size_t n;
+
+	make_file("many.bin", 20000, sha);
+	good.url = url;
+	bad.url = "ftp://example.com/x";
+	paused.url = "http://127.0.0.1:9/many-paused.bin";
+	paused.start_paused = 1;
+	log_init(&log, s);
+	CHECK_INT(ycdl_task_add_many(&keys, errors, s, items, 4), YCDL_E_PROTOCOL);
+	CHECK(strstr(ycdl_last_error_message(), "item 1") != NULL);
+	CHECK_INT(errors[0], 0);
+	CHECK_INT(errors[1], YCDL_E_PROTOCOL);
+	CHECK_INT(errors[2], 0);
+	CHECK_INT(errors[3], 0);
+	CHECK(keys[0] && keys[2] && keys[3]);
+	CHECK(keys[1] == NULL);
+	CHECK_STR(keys[3], keys[0]);         /* the same URL: the same task */
+	CHECK_STR(log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, keys[0], 10000)->finished->sha256_hex,
+			sha);
+	CHECK_INT(log_count(&log, YCDL__EVENT__KIND_TASK_ADDED, NULL), 2);
+	ycdl_keys_free(keys, 4);
+	log_free(&log);
+	ycdl_session_close(s);
+
+	/* Both were written to the journal. */
+	s = open_session("many", &o);
+	CHECK_OK(ycdl_session_list(&listed, &n, s, YCDL_STATUS_ALL));
+	CHECK_INT(n, 2);
+	ycdl_keys_free(listed, n);
+	CHECK_OK(ycdl_task_add_many(NULL, NULL, s, NULL, 0));
+	ycdl_session_close(s);
+	free(url);
+	free(dir);
+}
+
 TEST(progress_bursts_add_up_and_respect_the_interval)
 {
 	char *dir = test_dir("progress");
@@ -514,6 +561,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(http_404_fails_at_once_without_retries),
 		TEST_ENTRY(hostile_content_disposition_stays_inside_destination),
 		TEST_ENTRY(chunked_body_without_length_downloads),
+		TEST_ENTRY(add_many_adds_each_item_and_reports_the_bad_ones),
 		TEST_ENTRY(progress_bursts_add_up_and_respect_the_interval),
 		TEST_ENTRY(cancel_keeps_or_deletes_the_partial_data),
 		TEST_ENTRY(remove_deletes_the_finished_file_only_when_asked),
