@@ -17,6 +17,7 @@ struct get_options {
 	const char *checksum;
 	const char *cacert;
 	unsigned int jobs;
+	bool no_sha256;
 	long retries;
 	uint64_t rate;
 	const char *headers[MAX_HEADERS];
@@ -30,7 +31,7 @@ static void usage_get(void)
 	fprintf(stderr,
 		"usage: ycdl get [-o FILE | -d DIR] [-j N] [--session ID] [--state-dir DIR]\n"
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
-		"                [-H 'Name: value']... [--cacert FILE] URL...\n");
+		"                [-H 'Name: value']... [--cacert FILE] [--no-sha256] URL...\n");
 }
 
 /* Returns 0, or 2 for a usage error (already explained). */
@@ -42,6 +43,10 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 
 		if (cli_common_option(&g->common, argc, argv, &i))
 			continue;
+		if (strcmp(a, "--no-sha256") == 0) {
+			g->no_sha256 = true;
+			continue;
+		}
 		if (a[0] != '-' || strcmp(a, "-") == 0) {
 			g->urls = &argv[i];
 			g->url_count = argc - i;
@@ -137,6 +142,7 @@ static void configure(ycdl_session_options *o, const struct get_options *g)
 		o->max_retries = (unsigned int)g->retries;
 	o->max_recv_speed = g->rate;
 	o->ca_file = g->cacert;
+	o->compute_sha256 = !g->no_sha256;
 }
 
 int cli_get(int argc, char **argv)

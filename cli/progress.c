@@ -190,8 +190,12 @@ static void on_finished(struct progress *p, struct tracked *t, const Ycdl__Finis
 	char size[32];
 
 	end_item(p, t, false);
-	progress_message(p, false, "finished %s (%s, sha256 %s)", f->path,
-			cli_format_size(size, sizeof(size), f->size), f->sha256_hex);
+	cli_format_size(size, sizeof(size), f->size);
+	if (f->sha256_hex[0])
+		progress_message(p, false, "finished %s (%s, sha256 %s)", f->path, size,
+				f->sha256_hex);
+	else
+		progress_message(p, false, "finished %s (%s)", f->path, size);
 }
 
 static void on_failed(struct progress *p, struct tracked *t, const Ycdl__Failed *f)

@@ -5,21 +5,31 @@
 #include "error.h"
 #include "util.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const ycdl_session_options session_defaults = YCDL_SESSION_OPTIONS_INIT;
+
+/* How much of the struct a caller of that version has: fields are only
+ * ever added at the end. */
+static size_t options_size(unsigned int version)
+{
+	if (version == 1)
+		return offsetof(ycdl_session_options, compute_sha256);
+	return sizeof(ycdl_session_options);
+}
 
 YCDL_EXTERN int ycdl_session_options_init(ycdl_session_options *opts,
 		unsigned int version)
 {
-	static const ycdl_session_options defaults = YCDL_SESSION_OPTIONS_INIT;
-
 	error_clear();
 	if (!opts)
 		return error_set(YCDL_E_INVALID, "opts is NULL");
 	if (version == 0 || version > YCDL_SESSION_OPTIONS_VERSION)
 		return error_set(YCDL_E_INVALID,
 				"unsupported ycdl_session_options version %u", version);
-	*opts = defaults;
+	memcpy(opts, &session_defaults, options_size(version));
 	opts->version = version;
 	return 0;
 }
@@ -89,15 +99,19 @@ static int check_numbers(const ycdl_session_options *o)
 
 int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 {
-	ycdl_session_options defaults = YCDL_SESSION_OPTIONS_INIT;
-	const ycdl_session_options *o = opts ? opts : &defaults;
+	/* The caller's struct, completed with the defaults of the fields its
+	 * version did not have yet. */
+	ycdl_session_options full = session_defaults;
+	const ycdl_session_options *o = &full;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (o->version == 0 || o->version > YCDL_SESSION_OPTIONS_VERSION)
+	if (opts && (opts->version == 0 || opts->version > YCDL_SESSION_OPTIONS_VERSION))
 		return error_set(YCDL_E_INVALID,
 				"unsupported ycdl_session_options version %u (use "
-				"YCDL_SESSION_OPTIONS_INIT)", o->version);
+				"YCDL_SESSION_OPTIONS_INIT)", opts->version);
+	if (opts)
+		memcpy(&full, opts, options_size(opts->version));
 	if ((rc = check_numbers(o)) != 0)
 		return rc;
 	if ((rc = copy_paths(cfg, o)) != 0) {
@@ -121,6 +135,7 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->low_speed_time_s = o->low_speed_time_s;
 	cfg->max_recv_speed = o->max_recv_speed;
 	cfg->max_file_size = o->max_file_size;
+	cfg->compute_sha256 = o->compute_sha256 != 0;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;

@@ -18,6 +18,7 @@ struct config {
 	bool auto_resume;
 	bool allow_cellular;
 	bool verify_tls;
+	bool compute_sha256;
 	unsigned int progress_interval_ms;
 	unsigned int checkpoint_interval_ms;
 	uint64_t checkpoint_bytes;

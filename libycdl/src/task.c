@@ -35,6 +35,11 @@ bool task_header_is_secret(const char *line)
 	return false;
 }
 
+bool task_hashes(const struct ycdl_session *s, const struct task *t)
+{
+	return s->cfg.compute_sha256 || strncmp(t->expected_checksum, "sha256:", 7) == 0;
+}
+
 bool task_lacks_credentials(const struct task *t)
 {
 	if (!t->had_credentials || t->url_creds.user)

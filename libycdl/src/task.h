@@ -112,6 +112,10 @@ void task_forget_progress(struct task *t);
 /* Writes the task's snapshot (the journal syncs it shortly after). */
 void task_persist(struct ycdl_session *s, struct task *t);
 
+/* Whether t's bytes are hashed with SHA-256 as they arrive: the session
+ * says so, or the task has a sha256: checksum to verify. */
+bool task_hashes(const struct ycdl_session *s, const struct task *t);
+
 /* True for a task restored from disk whose credential headers (never
  * stored) have not been given again: it must not run without them. */
 bool task_lacks_credentials(const struct task *t);

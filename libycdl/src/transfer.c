@@ -349,8 +349,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 				"cannot write the partial file: %s", strerror(-rc));
 		return 0;
 	}
-	digest_update(t->sha256, ptr, len);
-	t->hashed += len;
+	if (x->hashing) {
+		digest_update(t->sha256, ptr, len);
+		t->hashed += len;
+	}
 	t->offset += len;
 	emit_progress(s, t, false);
 	if (checkpoint_due(s, x) && transfer_checkpoint(s, t) != 0) {
@@ -515,7 +517,9 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->session = s;
 	x->task = t;
 	x->fd = -1;
-	if ((rc = open_part(s, t, x)) != 0 || (rc = prepare_digest(t, x->fd)) != 0)
+	x->hashing = task_hashes(s, t);
+	if ((rc = open_part(s, t, x)) != 0 ||
+	    (x->hashing && (rc = prepare_digest(t, x->fd)) != 0))
 		goto fail;
 	x->request_offset = t->offset;
 	x->started_offset = t->offset;

@@ -55,6 +55,7 @@ struct transfer {
 	char local_message[256];
 	unsigned int http_error;  /* an error status whose body was discarded */
 
+	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
 	char curl_error[CURL_ERROR_SIZE];

@@ -57,6 +57,13 @@ TEST(options_init_checks_version)
 	CHECK_OK(ycdl_session_options_init(&so, YCDL_SESSION_OPTIONS_VERSION));
 	CHECK_INT(so.max_concurrent, 3);
 	CHECK_INT(so.verify_tls, 1);
+	CHECK_INT(so.compute_sha256, 1);
+	/* A caller built against version 1 has no compute_sha256: init must
+	 * not write there. */
+	so.compute_sha256 = 77;
+	CHECK_OK(ycdl_session_options_init(&so, 1));
+	CHECK_INT(so.version, 1);
+	CHECK_INT(so.compute_sha256, 77);
 	CHECK_FAILS(ycdl_task_options_init(NULL, YCDL_TASK_OPTIONS_VERSION), YCDL_E_INVALID);
 	CHECK_FAILS(ycdl_task_options_init(&to, 0), YCDL_E_INVALID);
 	CHECK_FAILS(ycdl_task_options_init(&to, 2), YCDL_E_INVALID);
@@ -95,6 +102,13 @@ TEST(session_open_rejects_bad_identifiers_and_options)
 	o = test_session_options(dir);
 	o.max_redirects = 1000;
 	CHECK_FAILS(ycdl_session_open(&s, "ok", &o), YCDL_E_INVALID);
+	/* Version 1 options open a session; the later fields are not read. */
+	o = test_session_options(dir);
+	o.version = 1;
+	o.compute_sha256 = 12345;
+	s = open_session("v1", &o);
+	ycdl_session_close(s);
+	s = SENTINEL;
 	/* A state directory that is a file. */
 	snprintf(file_path, sizeof(file_path), "%s/plain-file", dir);
 	fclose(fopen(file_path, "w"));

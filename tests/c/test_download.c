@@ -248,6 +248,44 @@ TEST(verifies_expected_sha256_and_md5)
 	ycdl_session_close(s);
 }
 
+TEST(sha256_can_be_left_out_but_sha256_checksums_still_verify)
+{
+	char *dir = test_dir("nohash");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	ycdl_session *s;
+	struct event_log log;
+	char sha[65], got[65], checksum[80], *url, *key;
+	Ycdl__Event *e;
+
+	o.compute_sha256 = 0;
+	s = open_session("nohash", &o);
+	make_file("nohash.bin", 50000, sha);
+	make_file("nohash-checked.bin", 50000, NULL);
+	log_init(&log, s);
+	url = url_of(env.nginx, "nohash.bin");
+	key = add_url(s, url, NULL);
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 10000);
+	CHECK_STR(e->finished->sha256_hex, "");
+	sha256_file(e->finished->path, got);
+	CHECK_STR(got, sha);
+	ycdl_free(key);
+	free(url);
+
+	/* A sha256: checksum still gets its hash (and a wrong one fails). */
+	snprintf(checksum, sizeof(checksum), "sha256:%s", sha);
+	t.url = url = url_of(env.nginx, "nohash-checked.bin");
+	t.checksum = checksum;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	e = log_wait(&log, 0, YCDL__EVENT__KIND_FAILED, key, 10000);
+	CHECK_INT(e->failed->error_code, YCDL_E_CHECKSUM);
+	ycdl_free(key);
+	free(url);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(dir);
+}
+
 TEST(checksum_mismatch_fails_with_precise_code)
 {
 	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
@@ -555,6 +593,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(names_file_by_md5_of_url_or_file_id_with_extension),
 		TEST_ENTRY(adding_the_same_url_or_key_returns_the_existing_task),
 		TEST_ENTRY(verifies_expected_sha256_and_md5),
+		TEST_ENTRY(sha256_can_be_left_out_but_sha256_checksums_still_verify),
 		TEST_ENTRY(checksum_mismatch_fails_with_precise_code),
 		TEST_ENTRY(expected_size_mismatch_fails),
 		TEST_ENTRY(existing_destination_is_never_clobbered),
