@@ -6,6 +6,7 @@
 #include "digest.h"
 #include "error.h"
 #include "events.h"
+#include "hashing.h"
 #include "partfile.h"
 #include "retry.h"
 #include "scheduler.h"
@@ -84,30 +85,13 @@ static void discard_part(struct ycdl_session *s, struct task *t)
 static int finish_sha256(struct task *t)
 {
 	char *hex;
-	int fd, rc = 0;
+	int rc = hashing_finish(t, &hex);
 
-	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
-		return -ENOMEM;
-	if (t->hashed != t->offset) {
-		digest_reset(t->sha256);
-		fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		rc = digest_update_from_fd(t->sha256, fd, 0, t->offset);
-		close(fd);
-		if (rc != 0)
-			return rc;
-	}
-	if (!(hex = malloc(DIGEST_MAX_HEX)))
-		return -ENOMEM;
-	if ((rc = digest_final_hex(t->sha256, hex)) != 0) {
-		free(hex);
+	if (rc != 0)
 		return rc;
-	}
 	util_free_string(t->sha256_hex);
 	t->sha256_hex = hex;
-	t->hashed = 0;
-	return rc;
+	return 0;
 }
 
 /* Size, then checksums; on a mismatch the task fails permanently. */

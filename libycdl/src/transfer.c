@@ -10,6 +10,7 @@
 #include "digest.h"
 #include "error.h"
 #include "events.h"
+#include "hashing.h"
 #include "http_parse.h"
 #include "naming.h"
 #include "partfile.h"
@@ -349,10 +350,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 				"cannot write the partial file: %s", strerror(-rc));
 		return 0;
 	}
-	if (x->hashing) {
-		digest_update(t->sha256, ptr, len);
-		t->hashed += len;
-	}
+	if (x->hashing)
+		hashing_wrote(x, ptr, len);
 	t->offset += len;
 	emit_progress(s, t, false);
 	if (checkpoint_due(s, x) && transfer_checkpoint(s, t) != 0) {
@@ -488,25 +487,6 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	return 0;
 }
 
-/* Brings the running hash up to the resume offset (after a restart of the
- * process the prefix is hashed from the part file once). */
-static int prepare_digest(struct task *t, int fd)
-{
-	int rc;
-
-	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
-		return error_set(YCDL_E_NOMEM, "cannot create a digest");
-	if (t->hashed == t->offset)
-		return 0;
-	digest_reset(t->sha256);
-	t->hashed = 0;
-	if ((rc = digest_update_from_fd(t->sha256, fd, 0, t->offset)) != 0)
-		return error_set(error_from_errno(-rc), "cannot read %s: %s",
-				t->part_path, strerror(-rc));
-	t->hashed = t->offset;
-	return 0;
-}
-
 int transfer_start(struct ycdl_session *s, struct task *t)
 {
 	struct transfer *x = calloc(1, sizeof(*x));
@@ -518,8 +498,7 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->task = t;
 	x->fd = -1;
 	x->hashing = task_hashes(s, t);
-	if ((rc = open_part(s, t, x)) != 0 ||
-	    (x->hashing && (rc = prepare_digest(t, x->fd)) != 0))
+	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = hashing_start(s, x)) != 0))
 		goto fail;
 	x->request_offset = t->offset;
 	x->started_offset = t->offset;
@@ -582,6 +561,7 @@ void transfer_free(struct transfer *x)
 {
 	if (!x)
 		return;
+	hashing_stop(x);
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
@@ -602,6 +582,7 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x)
 	if (transfer_checkpoint(s, t) != 0)
 		set_local_error(x, YCDL_E_IO, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;
+	hashing_stop(x);
 	close(x->fd);
 	x->fd = -1;
 	scheduler_transfer_detached(s, x);

@@ -10,6 +10,7 @@
 
 struct ycdl_session;
 struct task;
+struct event;
 
 enum body_mode {
 	BODY_UNDECIDED,   /* headers of the final response not seen yet */
@@ -56,6 +57,7 @@ struct transfer {
 	unsigned int http_error;  /* an error status whose body was discarded */
 
 	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
+	struct event *hash_catch_up;  /* see hashing.c */
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
 	char curl_error[CURL_ERROR_SIZE];
