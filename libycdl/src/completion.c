@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "completion.h"
 
+#include "commit.h"
 #include "digest.h"
 #include "error.h"
 #include "events.h"
@@ -126,8 +127,9 @@ static bool verify(struct ycdl_session *s, struct task *t)
 	return false;
 }
 
-/* The snapshot says "finished, at dest" durably before the file moves, so
- * a crash in between is completed on the next open, never redone. */
+/* Verified and named, the file goes to the group commit (commit.c), which
+ * makes "finished, at dest" durable before the file moves, so a crash in
+ * between is completed on the next open, never redone. */
 static void finalize(struct ycdl_session *s, struct task *t)
 {
 	char *dest = NULL;
@@ -146,22 +148,7 @@ static void finalize(struct ycdl_session *s, struct task *t)
 		return;
 	}
 	free(dest);
-	task_clear_error(t);
-	t->synced_offset = t->offset;
-	task_set_status(s, t, YCDL_STATUS_FINISHED);
-	(void)store_sync(&s->store);
-	(void)partfile_publish_mode(t->part_path, s->cfg.file_mode);
-	rc = partfile_place(t->part_path, t->dest_path,
-			t->conflict == YCDL_CONFLICT_OVERWRITE);
-	if (rc != 0) {
-		char message[512];
-
-		snprintf(message, sizeof(message), "cannot move the file into place: %s",
-				strerror(-rc));
-		completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
-		return;
-	}
-	emit_finished(s, t);
+	commit_enqueue(s, t);
 }
 
 void completion_recover_finished(struct ycdl_session *s, struct task *t)

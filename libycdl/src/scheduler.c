@@ -211,7 +211,7 @@ static void pump(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	while (t && sc->running < sc->max_concurrent && !s->closing) {
+	while (t && sc->running + sc->committing < sc->max_concurrent && !s->closing) {
 		struct task *next = t->wait_next;
 
 		if (task_is_allowed_on_network(s, t)) {

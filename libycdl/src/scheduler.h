@@ -15,6 +15,8 @@ struct scheduler {
 	struct task *wait_head, *wait_tail;   /* waiting and waiting-for-network */
 	struct transfer *running_head;
 	unsigned int running;
+	unsigned int committing;              /* finished, in the group commit:
+						 they keep their slots */
 	unsigned int max_concurrent;
 	int network;                          /* ycdl_network */
 	bool allow_cellular;

@@ -150,6 +150,7 @@ int session_compact(struct ycdl_session *s)
 static void session_destroy(struct ycdl_session *s)
 {
 	loop_join(&s->loop);
+	commit_free(&s->commit);
 	scheduler_free(&s->sched);
 	if (s->store.path)
 		store_close(&s->store);
@@ -177,7 +178,8 @@ static int open_state(struct ycdl_session *s)
 		return rc;
 	if ((rc = loop_init(&s->loop, s)) != 0 || (rc = multi_init(&s->multi, s)) != 0 ||
 	    (rc = event_queue_init(&s->events, s)) != 0 ||
-	    (rc = scheduler_init(&s->sched, s)) != 0)
+	    (rc = scheduler_init(&s->sched, s)) != 0 ||
+	    (rc = commit_init(&s->commit, s)) != 0)
 		return rc;
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
 	if (rc == 0) {
@@ -233,6 +235,7 @@ static int shutdown_on_loop(struct ycdl_session *s, void *arg)
 {
 	(void)arg;
 	s->closing = true;
+	commit_flush(s);        /* finished files are placed, not left waiting */
 	scheduler_stop_all(s);
 	(void)store_sync(&s->store);
 	loop_request_exit(&s->loop);

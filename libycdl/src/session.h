@@ -3,6 +3,7 @@
 #ifndef YCDL_SESSION_H
 #define YCDL_SESSION_H
 
+#include "commit.h"
 #include "config.h"
 #include "events.h"
 #include "loop.h"
@@ -24,6 +25,7 @@ struct ycdl_session {
 	struct store store;
 	struct tasks tasks;
 	struct scheduler sched;
+	struct commit commit;
 	uint64_t rng_state;        /* for retry jitter */
 	bool closing;
 };

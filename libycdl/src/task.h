@@ -71,6 +71,7 @@ struct task {
 	uint64_t speed_bps;
 	unsigned int restarts;     /* restarts from zero in a row */
 	bool queued;               /* in the scheduler's wait list */
+	bool committing;           /* finished, waiting for its group commit */
 	struct task *all_prev, *all_next;     /* every task, in order */
 	struct task *wait_prev, *wait_next;   /* waiting tasks, by priority */
 };

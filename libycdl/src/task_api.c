@@ -1,6 +1,7 @@
 /* task_api.c — the public ycdl_task_* functions: argument checks on the
  * caller's thread, then the work on the loop thread. */
 #define _GNU_SOURCE
+#include "commit.h"
 #include "error.h"
 #include "events.h"
 #include "naming.h"
@@ -321,6 +322,7 @@ static void halt(struct ycdl_session *s, struct task *t)
 {
 	transfer_stop(s, t);
 	scheduler_dequeue(s, t);
+	commit_cancel(s, t);
 }
 
 static int do_pause(struct ycdl_session *s, void *arg)

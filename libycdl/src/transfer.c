@@ -573,13 +573,15 @@ void transfer_free(struct transfer *x)
 }
 
 /* Takes x out of curl and out of the running list, after syncing what it
- * wrote so that a snapshot claims every byte. */
-static void detach(struct ycdl_session *s, struct task *t, struct transfer *x)
+ * wrote so that a snapshot claims every byte — unless the body is complete:
+ * then the group commit syncs it (checkpoint false). */
+static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
+		bool checkpoint)
 {
 	multi_remove(&s->multi, x->easy);
 	if (t->offset != t->progress_reported)
 		emit_progress(s, t, true);      /* what the coalescing held back */
-	if (transfer_checkpoint(s, t) != 0)
+	if (checkpoint && transfer_checkpoint(s, t) != 0)
 		set_local_error(x, YCDL_E_IO, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;
 	hashing_stop(x);
@@ -594,8 +596,19 @@ void transfer_stop(struct ycdl_session *s, struct task *t)
 
 	if (!x)
 		return;
-	detach(s, t, x);
+	detach(s, t, x, true);
 	transfer_free(x);
+}
+
+/* A request that delivered its whole body: its data is synced with the
+ * group commit of finished files (commit.c), not one file at a time. */
+static bool delivered_everything(const struct transfer *x, CURLcode result)
+{
+	const struct task *t = x->task;
+
+	return result == CURLE_OK && !x->local_error && x->after == AFTER_NOTHING &&
+		!x->http_error && x->mode == BODY_APPEND &&
+		(t->total < 0 || t->offset == (uint64_t)t->total);
 }
 
 void transfer_on_done(struct transfer *x, CURLcode result)
@@ -603,7 +616,7 @@ void transfer_on_done(struct transfer *x, CURLcode result)
 	struct ycdl_session *s = x->session;
 	struct task *t = x->task;
 
-	detach(s, t, x);
+	detach(s, t, x, !delivered_everything(x, result));
 	completion_handle(s, t, x, result);
 	transfer_free(x);
 }

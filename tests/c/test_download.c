@@ -40,10 +40,20 @@ static char *read_text(const char *path)
 }
 
 /* Runs one task to its end and returns its final event (finished or
- * failed); the log keeps every event. */
+ * failed); the log keeps every event. Looks from the task's latest
+ * task_added event on: tasks running side by side may end in any order. */
 static Ycdl__Event *run_to_end(struct event_log *log, const char *key)
 {
-	for (size_t from = log->count;;) {
+	size_t from;
+
+	log_wait(log, 0, YCDL__EVENT__KIND_TASK_ADDED, key, 5000);
+	for (from = log->count; from > 0; from--) {
+		const Ycdl__Event *e = log->events[from - 1];
+
+		if (e->kind_case == YCDL__EVENT__KIND_TASK_ADDED && strcmp(e->key, key) == 0)
+			break;
+	}
+	for (;;) {
 		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, key, 20000);
 		int status = (int)e->status_changed->new_status;
 

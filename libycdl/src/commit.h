@@ -1,0 +1,39 @@
+/* commit.h — the group commit of finished downloads.
+ *
+ * A finished file's data, then its "finished" snapshot, then its move into
+ * place must each be durable before the next, or a crash could leave a
+ * finished-looking file with missing bytes. Done one file at a time that is
+ * two fsyncs per file (~0.4 ms each on an ordinary disk), which a burst of
+ * small files pays thousands of times. Files that finish close together are
+ * committed together instead: one sync of their data (syncfs on Linux), one
+ * journal sync, then the moves and the finished events. */
+#ifndef YCDL_COMMIT_H
+#define YCDL_COMMIT_H
+
+#include <stddef.h>
+
+struct ycdl_session;
+struct task;
+struct event;
+
+struct commit {
+	struct task **tasks;       /* verified, destination chosen, waiting */
+	size_t count, cap;
+	struct event *timer;
+};
+
+int commit_init(struct commit *c, struct ycdl_session *s);
+void commit_free(struct commit *c);
+
+/* Queues t, whose bytes are all in its part file and verified, to be
+ * synced, recorded finished and moved into place with the next group. */
+void commit_enqueue(struct ycdl_session *s, struct task *t);
+
+/* Takes t out of the waiting group (paused, cancelled or removed first);
+ * its data stays in the part file. */
+void commit_cancel(struct ycdl_session *s, struct task *t);
+
+/* Commits the waiting group now (the session is closing). */
+void commit_flush(struct ycdl_session *s);
+
+#endif
