@@ -2,6 +2,7 @@
  * earlier run of the same session left unfinished (Ctrl-C, crash, kill -9). */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,54 +85,131 @@ bad:
 	return 2;
 }
 
-/* Adds url (or finds the task an earlier run left) and makes it run.
- * Returns 1 when the file is already complete, 0 when it is going, <0 on
- * error (explained). */
+static void options_for(ycdl_task_options *t, const struct get_options *g, const char *url)
+{
+	ycdl_task_options_init(t, YCDL_TASK_OPTIONS_VERSION);
+	t->url = url;
+	t->dest_path = g->output;
+	t->dest_dir = g->dir;
+	t->checksum = g->checksum;
+	t->headers = g->headers;
+	t->header_count = g->header_count;
+}
+
+static int start_one(ycdl_session *s, const struct get_options *g, const char *url,
+		struct progress *p);
+
+/* Makes url's task run, as an earlier run may have left it. Returns 0, or
+ * -1 on an error (explained). */
+static int continue_task(ycdl_session *s, const struct get_options *g, const char *url,
+		const ycdl_task_info *info, struct progress *p)
+{
+	int rc = 0;
+
+	if (info->status == YCDL_STATUS_FINISHED && access(info->dest_path, F_OK) == 0) {
+		progress_message(p, false, "already downloaded: %s", info->dest_path);
+		return 0;
+	}
+	if (info->status == YCDL_STATUS_FINISHED) {
+		/* The file was deleted since: fetch it again. */
+		ycdl_task_remove(s, info->key, 0);
+		return start_one(s, g, url, p);
+	}
+	progress_track(p, info->key, cli_base_name(info->dest_path), url);
+	if (info->status == YCDL_STATUS_PAUSED || info->status == YCDL_STATUS_FAILED)
+		rc = ycdl_task_start(s, info->key);
+	if (rc != 0) {
+		fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
+		return -1;
+	}
+	return 0;
+}
+
+/* A task continued from an earlier run gets the headers again: the library
+ * never stores credentials. */
+static int give_headers(ycdl_session *s, const struct get_options *g, const char *key)
+{
+	if (!g->header_count)
+		return 0;
+	return ycdl_task_set_headers(s, key, g->headers, g->header_count);
+}
+
+/* Adds url (or finds the task an earlier run left) and makes it run. */
 static int start_one(ycdl_session *s, const struct get_options *g, const char *url,
 		struct progress *p)
 {
-	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	ycdl_task_options t;
 	ycdl_task_info *info = NULL;
 	char *key = NULL;
-	int rc, result = 0;
+	int rc;
 
-	t.url = url;
-	t.dest_path = g->output;
-	t.dest_dir = g->dir;
-	t.checksum = g->checksum;
-	t.headers = g->headers;
-	t.header_count = g->header_count;
-	/* A task continued from an earlier run gets the headers again: the
-	 * library never stores credentials. */
-	if ((rc = ycdl_task_add(&key, s, &t)) != 0 ||
-	    (g->header_count &&
-	     (rc = ycdl_task_set_headers(s, key, g->headers, g->header_count)) != 0) ||
+	options_for(&t, g, url);
+	if ((rc = ycdl_task_add(&key, s, &t)) != 0 || (rc = give_headers(s, g, key)) != 0 ||
 	    (rc = ycdl_task_get_info(&info, s, key)) != 0) {
 		fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
 		ycdl_free(key);
 		return -1;
 	}
-	if (info->status == YCDL_STATUS_FINISHED && access(info->dest_path, F_OK) == 0) {
-		progress_message(p, false, "already downloaded: %s", info->dest_path);
-		result = 1;
-	} else if (info->status == YCDL_STATUS_FINISHED) {
-		/* The file was deleted since: fetch it again. */
-		ycdl_task_info_free(info);
-		ycdl_task_remove(s, key, 0);
-		ycdl_free(key);
-		return start_one(s, g, url, p);
-	} else {
-		progress_track(p, key, cli_base_name(info->dest_path), url);
-		if (info->status == YCDL_STATUS_PAUSED || info->status == YCDL_STATUS_FAILED)
-			rc = ycdl_task_start(s, key);
-		if (rc != 0) {
-			fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
-			result = -1;
-		}
-	}
+	rc = continue_task(s, g, url, info, p);
 	ycdl_task_info_free(info);
 	ycdl_free(key);
-	return result;
+	return rc;
+}
+
+/* Every URL at once: one call adds them all, one more tells how earlier
+ * runs left them, so ten thousand URLs cost two hand-overs, not twenty
+ * thousand. Returns the number of URLs that failed (explained). */
+static int start_all(ycdl_session *s, const struct get_options *g, struct progress *p)
+{
+	size_t n = (size_t)g->url_count, count = 0;
+	ycdl_task_options *opts = calloc(n, sizeof(*opts));
+	const ycdl_task_options **items = calloc(n, sizeof(*items));
+	int *errors = calloc(n, sizeof(*errors));
+	ycdl_task_info **infos = NULL;
+	char **keys = NULL;
+	struct strmap by_key;
+	int failed = 0;
+
+	strmap_init(&by_key);
+	if (!opts || !items || !errors) {
+		fprintf(stderr, "ycdl: out of memory\n");
+		failed = g->url_count;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		options_for(&opts[i], g, g->urls[i]);
+		items[i] = &opts[i];
+	}
+	(void)ycdl_task_add_many(&keys, errors, s, items, n);
+	if (!keys || ycdl_session_list_info(&infos, &count, s, YCDL_STATUS_ALL) != 0) {
+		fprintf(stderr, "ycdl: %s\n", ycdl_last_error_message());
+		failed = g->url_count;
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++)
+		strmap_put(&by_key, infos[i]->key, infos[i]);
+	for (size_t i = 0; i < n; i++) {
+		const ycdl_task_info *info = keys[i] ? strmap_get(&by_key, keys[i]) : NULL;
+
+		if (errors[i] || !info) {
+			fprintf(stderr, "ycdl: %s: %s\n", g->urls[i],
+					ycdl_strerror(errors[i] ? errors[i] : YCDL_E_INTERNAL));
+			failed++;
+		} else if (give_headers(s, g, keys[i]) != 0) {
+			fprintf(stderr, "ycdl: %s: %s\n", g->urls[i], ycdl_last_error_message());
+			failed++;
+		} else {
+			failed += continue_task(s, g, g->urls[i], info, p) != 0;
+		}
+	}
+out:
+	strmap_free(&by_key);
+	ycdl_task_info_list_free(infos, count);
+	ycdl_keys_free(keys, n);
+	free(errors);
+	free(items);
+	free(opts);
+	return failed;
 }
 
 static void configure(ycdl_session_options *o, const struct get_options *g)
@@ -159,8 +237,7 @@ int cli_get(int argc, char **argv)
 	if (foreground_install_signals() != 0 || cli_open_session(&s, &g.common, &o) != 0)
 		return 1;
 	p = progress_new(isatty(STDOUT_FILENO));
-	for (int i = 0; i < g.url_count; i++)
-		errors += start_one(s, &g, g.urls[i], p) < 0;
+	errors += start_all(s, &g, p);
 	sig = foreground_run(s, p);
 	errors += (int)progress_failed(p);
 	progress_free(p);

@@ -387,6 +387,14 @@ YCDL_EXTERN int ycdl_session_list(char ***out_keys, size_t *out_count,
 		ycdl_session *session, unsigned int status_mask);
 YCDL_EXTERN void ycdl_keys_free(char **keys, size_t count);
 
+/* The info of every task whose status is in status_mask, in the order they
+ * were added, with one hand-over to the session's thread: what a list of
+ * downloads shows after a restart. *out_infos receives *out_count
+ * pointers; free them with ycdl_task_info_list_free. */
+YCDL_EXTERN int ycdl_session_list_info(ycdl_task_info ***out_infos,
+		size_t *out_count, ycdl_session *session, unsigned int status_mask);
+YCDL_EXTERN void ycdl_task_info_list_free(ycdl_task_info **infos, size_t count);
+
 #ifdef __cplusplus
 }
 #endif

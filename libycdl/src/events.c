@@ -4,7 +4,8 @@
  * pushes) and application threads (which pop), hence its own mutex. A pipe
  * makes it pollable: it holds one byte exactly while the queue is non-empty,
  * so any event loop can watch it — eventfd would do on Linux but not on
- * Apple platforms. */
+ * Apple platforms. The byte is written once per turn of the loop, not per
+ * event, so that a burst of events wakes the consumer once. */
 #define _GNU_SOURCE
 #include "events.h"
 
@@ -111,6 +112,14 @@ static void signal_pending(struct event_queue *q)
 		q->signalled = write(q->pipe_write, &byte, 1) == 1;
 }
 
+void event_queue_signal(struct event_queue *q)
+{
+	pthread_mutex_lock(&q->mutex);
+	if (q->head)
+		signal_pending(q);
+	pthread_mutex_unlock(&q->mutex);
+}
+
 static void push(struct event_queue *q, struct queued_event *e)
 {
 	pthread_mutex_lock(&q->mutex);
@@ -119,7 +128,6 @@ static void push(struct event_queue *q, struct queued_event *e)
 	else
 		q->head = e;
 	q->tail = e;
-	signal_pending(q);
 	pthread_mutex_unlock(&q->mutex);
 	if (q->deliver)
 		event_active(q->deliver, 0, 0);

@@ -28,6 +28,9 @@ struct event_queue {
 
 int event_queue_init(struct event_queue *q, struct ycdl_session *s);
 void event_queue_free(struct event_queue *q);
+/* Makes the event fd readable if events wait and it is not yet: called once
+ * per turn of the loop, so a burst of events wakes the consumer once. */
+void event_queue_signal(struct event_queue *q);
 /* Takes the next encoded event (malloc'ed) or returns YCDL_E_AGAIN. */
 int event_queue_pop(struct event_queue *q, void **data, size_t *len);
 

@@ -80,11 +80,25 @@ int loop_init(struct loop *loop, struct ycdl_session *session)
 	return 0;
 }
 
+void loop_on_turn_done(struct loop *loop, loop_turn_fn fn)
+{
+	loop->turn_done = fn;
+}
+
+/* One turn at a time (EVLOOP_ONCE), so that work which should happen once
+ * per batch of callbacks — waking the event consumer — happens here. */
 static void *thread_main(void *arg)
 {
 	struct loop *loop = arg;
 
-	event_base_loop(loop->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	if (loop->turn_done)
+		loop->turn_done(loop->session);
+	while (!loop->exiting) {
+		if (event_base_loop(loop->base, EVLOOP_ONCE | EVLOOP_NO_EXIT_ON_EMPTY) < 0)
+			break;
+		if (loop->turn_done)
+			loop->turn_done(loop->session);
+	}
 	return NULL;
 }
 
@@ -137,6 +151,7 @@ void loop_request_exit(struct loop *loop)
 	pthread_mutex_lock(&loop->mutex);
 	loop->accepting = false;
 	pthread_mutex_unlock(&loop->mutex);
+	loop->exiting = true;
 	event_base_loopbreak(loop->base);
 }
 

@@ -15,6 +15,7 @@ struct ycdl_session;
 struct loop_command;
 
 typedef int (*loop_fn)(struct ycdl_session *session, void *arg);
+typedef void (*loop_turn_fn)(struct ycdl_session *session);
 
 struct loop {
 	struct event_base *base;
@@ -26,9 +27,14 @@ struct loop {
 	pthread_cond_t answered;
 	struct loop_command *head, *tail;
 	struct ycdl_session *session;
+	loop_turn_fn turn_done;      /* after each turn of the loop, if set */
+	bool exiting;                /* loop thread only */
 };
 
 int loop_init(struct loop *loop, struct ycdl_session *session);
+/* Has fn run at the end of every turn of the loop (every batch of
+ * callbacks), and once before the first. Before loop_start. */
+void loop_on_turn_done(struct loop *loop, loop_turn_fn fn);
 int loop_start(struct loop *loop);
 /* Runs fn(session, arg) on the loop thread and returns its result; the
  * detailed error message travels back to the calling thread. */

@@ -165,6 +165,11 @@ static void session_destroy(struct ycdl_session *s)
 	free(s);
 }
 
+static void wake_event_consumer(struct ycdl_session *s)
+{
+	event_queue_signal(&s->events);
+}
+
 static int open_state(struct ycdl_session *s)
 {
 	struct store_load_result res;
@@ -176,7 +181,10 @@ static int open_state(struct ycdl_session *s)
 		return error_set(YCDL_E_IO, "cannot create %s: %s", s->dir, strerror(-rc));
 	if ((rc = lock_acquire(s->dir, &s->lock_fd)) != 0)
 		return rc;
-	if ((rc = loop_init(&s->loop, s)) != 0 || (rc = multi_init(&s->multi, s)) != 0 ||
+	if ((rc = loop_init(&s->loop, s)) != 0)
+		return rc;
+	loop_on_turn_done(&s->loop, wake_event_consumer);
+	if ((rc = multi_init(&s->multi, s)) != 0 ||
 	    (rc = event_queue_init(&s->events, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
 	    (rc = commit_init(&s->commit, s)) != 0)

@@ -15,6 +15,7 @@ struct info_cmd {
 	unsigned int mask;
 	ycdl_task_info *info;
 	char **keys;
+	ycdl_task_info **infos;
 	size_t count;
 };
 
@@ -175,4 +176,52 @@ YCDL_EXTERN void ycdl_keys_free(char **keys, size_t count)
 	for (size_t i = 0; i < count; i++)
 		free(keys[i]);
 	free(keys);
+}
+
+static int do_list_info(struct ycdl_session *s, void *arg)
+{
+	struct info_cmd *cmd = arg;
+	size_t n = 0;
+
+	cmd->infos = calloc(s->tasks.count ? s->tasks.count : 1, sizeof(*cmd->infos));
+	if (!cmd->infos)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	for (struct task *t = s->tasks.first; t; t = t->all_next) {
+		if (!(cmd->mask & YCDL_STATUS_BIT(t->status)))
+			continue;
+		if (!(cmd->infos[n] = build_info(t))) {
+			ycdl_task_info_list_free(cmd->infos, n);
+			cmd->infos = NULL;
+			return error_set(YCDL_E_NOMEM, "out of memory");
+		}
+		n++;
+	}
+	cmd->count = n;
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_session_list_info(ycdl_task_info ***out_infos, size_t *out_count,
+		ycdl_session *s, unsigned int status_mask)
+{
+	struct info_cmd cmd = { .mask = status_mask };
+	int rc;
+
+	error_clear();
+	if (!out_infos || !out_count || !s)
+		return error_set(YCDL_E_INVALID, "out_infos, out_count and session are "
+				"required");
+	if ((rc = loop_call(&s->loop, do_list_info, &cmd)) == 0) {
+		*out_infos = cmd.infos;
+		*out_count = cmd.count;
+	}
+	return rc;
+}
+
+YCDL_EXTERN void ycdl_task_info_list_free(ycdl_task_info **infos, size_t count)
+{
+	if (!infos)
+		return;
+	for (size_t i = 0; i < count; i++)
+		free(infos[i]);
+	free(infos);
 }
