@@ -1,0 +1,234 @@
+"""report.py - turns bench/run's figures into Markdown tables: one per
+workload, then the targets of issue 4 with the measured ratio and whether
+each is met (only judged in a full run; smoke sizes prove nothing)."""
+
+MIB = 1 << 20
+
+
+def fmt_s(x):
+    return "%.3f s" % x
+
+
+def fmt_mib(kib):
+    return "%.1f MiB" % (kib / 1024)
+
+
+def fmt_bytes(n):
+    if abs(n) >= MIB:
+        return "%.2f MiB" % (n / MIB)
+    if abs(n) >= 1024:
+        return "%.1f KiB" % (n / 1024)
+    return "%d B" % n
+
+
+def ratio(a, b):
+    """a / b; NaN when b is zero (a smoke run's CPU times can round to 0)."""
+    return a / b if b else float("nan")
+
+
+def fmt_ratio(x):
+    return "n/a" if x != x else "%.2f×" % x
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def load_note(r):
+    """The machine is shared: how busy it was, and how much of that was not
+    the tools being measured (nginx and any other work)."""
+    note = "load %s → %s" % tuple(r["load"])
+    w = r.get("cpu_window")
+    if w:
+        note += "; cores busy %.2f, of which the measured tools %.2f, nginx and others %.2f" % (
+            w["machine_cores_busy"], w["tools_cores"], w["others_cores"])
+    return note
+
+
+def spread(t):
+    return "%s (%.3f–%.3f)" % (fmt_s(t["wall"]), t["wall_min"], t["wall_max"])
+
+
+# ---------------------------------------------------------------- workloads
+
+def one_big_file(r):
+    tools, curl = r["tools"], r["tools"]["curl"]
+    rows = [[name, spread(t), fmt_s(t["user"]), fmt_s(t["system"]), fmt_s(t["cpu"]),
+             fmt_mib(t["rss_kib"]), fmt_ratio(t["wall"] / curl["wall"]),
+             fmt_ratio(ratio(t["cpu"], curl["cpu"]))]
+            for name, t in tools.items()]
+    return ("### 1. One %d MiB file to tmpfs (%d runs, median (min–max); %s)\n\n"
+            % (r["bytes"] // MIB, curl["runs"], load_note(r)) +
+            table(["tool", "wall", "user", "sys", "user+sys", "peak RSS", "wall / curl",
+                   "CPU / curl"], rows))
+
+
+def many_small_files(r, title):
+    tools, curl, aria = r["tools"], r["tools"]["curl"], r["tools"]["aria2c"]
+    rows = [[name, spread(t), fmt_s(t["cpu"]), fmt_mib(t["rss_kib"]),
+             "%.2f×" % (t["wall"] / curl["wall"]), "%.2f×" % (aria["wall"] / t["wall"])]
+            for name, t in tools.items()]
+    note = ""
+    api = tools.get("ycdl-api", {}).get("driver")
+    if api:
+        note += ("\n\nycdl-api: its %d ycdl_task_add calls returned after %s (they overlap "
+                 "the downloads); %d events taken."
+                 % (r["files"], fmt_s(api["adds_s"]), api["events"]))
+    batch = tools.get("ycdl-api-batch", {}).get("driver")
+    if batch:
+        note += ("\nycdl-api-batch: one ycdl_task_add_many call for all %d returned after "
+                 "%s; the downloads took the rest." % (r["files"], fmt_s(batch["adds_s"])))
+    return ("### %s (%d files, 16 at once, %d runs; in %s; %s)\n\n"
+            % (title, r["files"], curl["runs"], r["where"], load_note(r)) +
+            table(["tool", "wall", "user+sys", "peak RSS", "wall / curl",
+                   "aria2c wall / this"], rows) + note)
+
+
+def many_tasks(r):
+    o, n = r["reopen"], r["tasks"]
+    ways = list(r["add"])
+    adds = [r["add"][w] for w in ways]
+
+    def row(label, fn):
+        return [label] + [fn(a) for a in adds]
+
+    rows = [
+        row("add %d paused tasks (each persisted)" % n,
+            lambda a: "%s (max %.3f)" % (fmt_s(a["add_s"]), a["add_s_max"])),
+        row("… per task", lambda a: "%.1f µs" % (a["add_s"] / n * 1e6)),
+        row("process user / sys CPU",
+            lambda a: "%s / %s" % (fmt_s(a["user"]), fmt_s(a["system"]))),
+        row("close (final sync, free)", lambda a: fmt_s(a["close_s"])),
+        row("RSS: empty session → with tasks", lambda a: "%s → %s" % (
+            fmt_mib(a["rss_empty_kib"]), fmt_mib(a["rss_tasks_kib"]))),
+        row("RSS per task beyond the empty session",
+            lambda a: "%.0f B" % a["rss_bytes_per_task"]),
+        row("journal size", lambda a: "%s (%.0f B per task)" % (
+            fmt_bytes(a["journal_bytes"]), a["journal_bytes"] / n)),
+    ]
+    reopen = [
+        ["ycdl_session_open returns", fmt_s(o["open_s"])],
+        ["restored event taken and a call answered",
+         "%s (max %.3f)" % (fmt_s(o["ready_s"]), o["ready_s_max"])],
+        ["RSS when ready / process peak",
+         "%s / %s" % (fmt_mib(o["rss_kib"]), fmt_mib(o["peak_rss_kib"]))],
+    ]
+    return ("### 3–4. %d tasks added and persisted, then reopened (add: %d runs each way, "
+            "reopen: %d runs, medians; %s)\n\n" % (n, adds[0]["runs"], o["runs"], load_note(r))
+            + table(["adding"] + ways, rows) + "\n\n"
+            + table(["reopening the session with %d tasks" % n, "measured"], reopen))
+
+
+def kill_and_continue(r):
+    rows = []
+    for name, t in r["tools"].items():
+        last = t["runs"][-1]
+        rows.append([name, fmt_bytes(last["killed_at"]), fmt_bytes(last["resumed_at"]),
+                     "%s (max %s)" % (fmt_bytes(t["refetched_median"]),
+                                      fmt_bytes(t["refetched_max"])),
+                     fmt_bytes(t["wasted_network_median"]), last["second_status"]])
+    return ("### 5. kill -9 during a %d MiB download at %d MiB/s, then the same command "
+            "(%d runs; %s)\n\n"
+            % (r["bytes"] // MIB, r["rate"] // MIB, len(r["tools"]["ycdl"]["runs"]),
+               load_note(r)) +
+            table(["tool", "on disk at the kill", "continued from", "bytes fetched again",
+                   "extra bytes nginx sent", "2nd status"], rows) +
+            "\n\nOne ycdl checkpoint here: %s (every 4 MiB or every second)."
+            % fmt_bytes(r["checkpoint_bytes"]))
+
+
+def event_share(r):
+    n = r["native"]
+    text = ("### 6. Progress events on 16 busy transfers (%s)\n\n"
+            "Native, 16 × %s: %s wall, %s CPU, %d events (%d progress).\n"
+            % (load_note(r), fmt_bytes(r["bytes"] // 16), fmt_s(n["wall"]), fmt_s(n["cpu"]),
+               n["events"], n["progress_events"]))
+    cg = r.get("callgrind")
+    if not cg:
+        return text + "\n(valgrind missing: no profile)"
+    rows = [[name, "{:,}".format(ir), "%.3f%%" % (100 * ir / cg["total_ir"])]
+            for name, ir in sorted(cg["by_function"].items(), key=lambda kv: -kv[1])]
+    rows.append(["**event path**", "{:,}".format(cg["event_path_ir"]),
+                 "**%.3f%%**" % (100 * cg["share"])])
+    rows.append(["whole process", "{:,}".format(cg["total_ir"]), "100%"])
+    per_event = cg["event_path_ir"] / cg["events"] if cg["events"] else 0
+    rows.append(["per event, end to end", "{:,.0f}".format(per_event), ""])
+    return (text + "\nUnder callgrind, 16 × %s (%.1f s wall, %d events, %d progress; the "
+            "profiler slows the run, and progress is coalesced by time, so the profiled run "
+            "has more progress events per byte than a native one):\n\n"
+            % (fmt_bytes(cg["bytes"] // 16), cg["wall"], cg["events"], cg["progress_events"])
+            + table(["function (inclusive)", "instructions", "share"], rows))
+
+
+# ----------------------------------------------------------------- targets
+
+def verdict(ok, smoke):
+    if smoke:
+        return "n/a (smoke)"
+    return "met" if ok else "**missed**"
+
+
+def targets(res):
+    smoke = res["mode"] == "smoke"
+    rows = []
+    w1 = res["one_big_file"]["tools"]
+    for name in (n for n in w1 if n.startswith("ycdl")):
+        wall = w1[name]["wall"] / w1["curl"]["wall"]
+        cpu = ratio(w1[name]["cpu"], w1["curl"]["cpu"])
+        label = "1 GiB (%s)" % name.replace("ycdl", "ycdl get")
+        rows.append([label + ": wall ≤ 1.05× curl", fmt_ratio(wall),
+                     verdict(wall <= 1.05, smoke)])
+        rows.append([label + ": CPU ≤ 1.2× curl", fmt_ratio(cpu), verdict(cpu <= 1.2, smoke)])
+    w2 = res["many_small_files"]["tools"]
+    labels = {"ycdl": "ycdl get", "ycdl-api": "API, one add per task",
+              "ycdl-api-batch": "API, ycdl_task_add_many"}
+    for name in (n for n in labels if n in w2):
+        t = w2[name]
+        slower, faster = t["wall"] / w2["curl"]["wall"], w2["aria2c"]["wall"] / t["wall"]
+        label = "small files (%s)" % labels[name]
+        rows.append([label + ": ≤ 1.5× curl", "%.2f×" % slower, verdict(slower <= 1.5, smoke)])
+        rows.append([label + ": ≥ 3× faster than aria2c", "%.2f×" % faster,
+                     verdict(faster >= 3, smoke)])
+        rows.append([label + ": peak RSS ≤ 32 MiB", fmt_mib(t["rss_kib"]),
+                     verdict(t["rss_kib"] <= 32 * 1024, smoke)])
+    w3 = res["many_tasks"]
+    for way, a in w3["add"].items():
+        rows.append(["add 100,000 tasks ≤ 2 s (%s)" % way, fmt_s(a["add_s"]),
+                     verdict(a["add_s"] <= 2, smoke)])
+        rows.append(["≤ 1 KiB RSS per task (%s)" % way, "%.0f B" % a["rss_bytes_per_task"],
+                     verdict(a["rss_bytes_per_task"] <= 1024, smoke)])
+    rows.append(["reopen 100,000 tasks ≤ 1 s", fmt_s(w3["reopen"]["ready_s"]),
+                 verdict(w3["reopen"]["ready_s"] <= 1, smoke)])
+    w5 = res["kill_and_continue"]
+    worst = w5["tools"]["ycdl"]["refetched_max"]
+    rows.append(["kill -9: refetched ≤ one checkpoint (%s)" % fmt_bytes(w5["checkpoint_bytes"]),
+                 fmt_bytes(worst) + " (worst run)",
+                 verdict(worst <= w5["checkpoint_bytes"], smoke)])
+    cg = res["event_share"].get("callgrind")
+    if cg:
+        rows.append(["event path ≤ 2% of the run", "%.3f%% of instructions" % (100 * cg["share"]),
+                     verdict(cg["share"] <= 0.02, smoke)])
+    return "### Targets\n\n" + table(["target", "measured", "verdict"], rows)
+
+
+def header(res):
+    m = res.get("machine", {})
+    return ("## Results: %s run, %s\n\n%s, %s cores, Linux %s; %s; %s; %s; libycdl %s at %s%s.\n"
+            "Whole run: %.0f s.\n"
+            % (res["mode"], res["started"], m.get("cpu"), m.get("cores"), m.get("kernel"),
+               m.get("curl"), m.get("aria2c"), m.get("nginx"), m.get("ycdl"),
+               m.get("commit"), " (with uncommitted changes)" if m.get("dirty") else "",
+               res.get("seconds", 0)))
+
+
+def markdown(res):
+    parts = [header(res), targets(res), one_big_file(res["one_big_file"]),
+             many_small_files(res["many_small_files"], "2. Small files on tmpfs")]
+    if "many_small_files_disk" in res:
+        parts.append(many_small_files(res["many_small_files_disk"],
+                                      "2b. Small files on disk (real fsyncs)"))
+    parts += [many_tasks(res["many_tasks"]), kill_and_continue(res["kill_and_continue"]),
+              event_share(res["event_share"])]
+    return "\n\n".join(parts) + "\n"

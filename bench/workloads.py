@@ -1,0 +1,359 @@
+"""workloads.py - the six workloads of issue 4, each measuring libycdl side by
+side with curl and aria2c on the same files from the same nginx, each
+checking every file it downloaded, each returning a dict of results."""
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import time
+
+from measure import (BenchError, CpuWindow, callgrind_inclusive, check_dir, fresh_dir,
+                     load_average, median, summarize, timed)
+
+SESSION = "bench"
+
+
+# ---------------------------------------------------------------- commands
+
+def ycdl_get(b, state, out, urls, jobs=None, options=()):
+    cmd = [b.ycdl, "get", "--state-dir", state, "--session", SESSION, "-d", out]
+    if jobs:
+        cmd += ["-j", str(jobs)]
+    return cmd + list(options) + urls
+
+
+def curl_one(out, url, resume=False):
+    return ["curl", "-s", "-f"] + (["-C", "-"] if resume else []) + \
+        ["-o", os.path.join(out, "big.bin"), url]
+
+
+def curl_many(out, urls, jobs):
+    return ["curl", "-s", "-f", "-Z", "--parallel-max", str(jobs), "--output-dir", out,
+            "--remote-name-all"] + urls
+
+
+def aria2c(out, *args):
+    return ["aria2c", "-q", "-d", out, "--file-allocation=none",
+            "--allow-overwrite=true"] + list(args)
+
+
+def driver(b, *args):
+    return [b.driver] + [str(a) for a in args]
+
+
+def run_interleaved(b, commands, runs, prepare, verify):
+    """Runs every command once per round, round after round, so that load
+    from other work on the machine falls on all tools alike rather than on
+    whichever ran during a busy minute. A first round is not counted: the
+    first gigabyte written to a fresh tmpfs costs page allocations that
+    later runs reuse. Returns {name: summary}."""
+    samples = {name: [] for name in commands}
+    for round_number in range(runs + b.warmup):
+        for name, cmd in commands.items():
+            prepare(name)
+            sample = timed(cmd, name)
+            verify(name)
+            if round_number >= b.warmup:
+                samples[name].append(sample)
+    return {name: with_driver_figures(b, s) for name, s in samples.items()}
+
+
+def with_driver_figures(b, samples):
+    """The API driver reports figures of its own (events, how long the adds
+    took); their medians go next to the timings."""
+    summary = summarize(samples)
+    if samples[0].stdout.lstrip().startswith("{"):
+        reports = [b.json(s.stdout) for s in samples]
+        summary["driver"] = {key: median([r[key] for r in reports]) for key in reports[0]}
+    return summary
+
+
+def with_load(fn):
+    """Records the load around a workload: the machine is shared."""
+    def wrapper(b, *args):
+        before, window = load_average(), CpuWindow()
+        result = fn(b, *args)
+        result["load"] = [round(before, 2), round(load_average(), 2)]
+        result["cpu_window"] = window.close()
+        return result
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+# ------------------------------------------------- 1: one big file to tmpfs
+
+@with_load
+def one_big_file(b):
+    url = b.url("/big.bin")
+    out, state = os.path.join(b.tmp, "w1-out"), os.path.join(b.tmp, "w1-state")
+    commands = {
+        "curl": curl_one(out, url),
+        "ycdl": ycdl_get(b, state, out, [url]),
+        # The session option compute_sha256 = 0: no digest in the finished
+        # event, so no hashing while the bytes stream through.
+        "ycdl --no-sha256": ycdl_get(b, state, out, [url], options=["--no-sha256"]),
+        "aria2c": aria2c(out, "-o", "big.bin", url),
+    }
+
+    def prepare(name):
+        fresh_dir(out)
+        fresh_dir(state)
+
+    def verify(name):
+        check_dir(out, [b.data["big"]], "one big file, " + name)
+
+    result = run_interleaved(b, commands, b.runs, prepare, verify)
+    fresh_dir(out)
+    return {"bytes": b.sizes["big"], "tools": result}
+
+
+# ---------------------------------------- 2: many small files, 16 at once
+
+@with_load
+def many_small_files(b, where, runs):
+    """10,000 small files, 16 at a time, output and ycdl's state under
+    `where` (tmpfs for the targets, a disk to show what syncing costs)."""
+    urls = [b.url("/small/%05d.bin" % i) for i in range(b.sizes["small_count"])]
+    listing = os.path.join(b.tmp, "small-urls.txt")
+    with open(listing, "w") as f:
+        f.write("\n".join(urls) + "\n")
+    out, state = os.path.join(where, "w2-out"), os.path.join(where, "w2-state")
+    commands = {
+        "curl": curl_many(out, urls, 16),
+        "ycdl": ycdl_get(b, state, out, urls, jobs=16),
+        "ycdl-api": driver(b, "fetch", "--state", state, "--out", out, "--list", listing,
+                           "--jobs", 16),
+        # Every URL in one ycdl_task_add_many call: no round trip per task.
+        "ycdl-api-batch": driver(b, "fetch", "--state", state, "--out", out, "--list",
+                                 listing, "--jobs", 16, "--batch", len(urls)),
+        "aria2c": aria2c(out, "-j16", "-i", listing),
+    }
+
+    def prepare(name):
+        fresh_dir(out)
+        fresh_dir(state)
+
+    def verify(name):
+        check_dir(out, b.data["small"], "many small files, " + name)
+
+    result = run_interleaved(b, commands, runs, prepare, verify)
+    fresh_dir(out)
+    fresh_dir(state)
+    return {"files": len(urls), "where": where, "tools": result}
+
+
+# --------------------------------------- 3 and 4: 100,000 tasks, reopened
+
+@with_load
+def many_tasks(b):
+    """Adds N paused tasks through the API, each persisted: one
+    ycdl_task_add at a time, and ycdl_task_add_many 10,000 at a time. Then
+    reopens the session that holds them, several times."""
+    count = b.sizes["tasks"]
+    prefix = b.url("/tasks")
+    state, out = os.path.join(b.tmp, "w3-state"), os.path.join(b.tmp, "w3-out")
+    adds = {"one by one": [], "add_many": []}
+    for _ in range(b.runs_slow):
+        for way, batch in (("one by one", 0), ("add_many", 10000)):
+            fresh_dir(state)
+            fresh_dir(out)
+            sample = timed(driver(b, "add", "--state", state, "--out", out, "--url-prefix",
+                                  prefix, "--count", count, "--batch", batch),
+                           "ycdl-bench add (%s)" % way)
+            adds[way].append((sample, b.json(sample.stdout)))
+    reopens = []
+    for _ in range(b.runs):
+        sample = timed(driver(b, "reopen", "--state", state, "--url-prefix", prefix,
+                              "--count", count), "ycdl-bench reopen")
+        reopens.append((sample, b.json(sample.stdout)))
+    return {"tasks": count, "reopen": summarize_reopen(reopens),
+            "add": {way: summarize_add(runs, count) for way, runs in adds.items()}}
+
+
+def summarize_add(adds, count):
+    per_task = [(r["rss_tasks_kib"] - r["rss_empty_kib"]) * 1024 / count for _, r in adds]
+    return {
+        "runs": len(adds),
+        "add_s": median([r["add_s"] for _, r in adds]),
+        "add_s_max": max(r["add_s"] for _, r in adds),
+        "close_s": median([r["close_s"] for _, r in adds]),
+        "rss_empty_kib": median([r["rss_empty_kib"] for _, r in adds]),
+        "rss_tasks_kib": median([r["rss_tasks_kib"] for _, r in adds]),
+        "rss_bytes_per_task": median(per_task),
+        "peak_rss_kib": median([s.rss_kib for s, _ in adds]),
+        "journal_bytes": median([r["journal_bytes"] for _, r in adds]),
+        "cpu": median([s.cpu for s, _ in adds]),
+        "user": median([s.user for s, _ in adds]),
+        "system": median([s.system for s, _ in adds]),
+    }
+
+
+def summarize_reopen(reopens):
+    return {
+        "runs": len(reopens),
+        "open_s": median([r["open_s"] for _, r in reopens]),
+        "ready_s": median([r["ready_s"] for _, r in reopens]),
+        "ready_s_max": max(r["ready_s"] for _, r in reopens),
+        "process_wall": median([s.wall for s, _ in reopens]),
+        "rss_kib": median([r["rss_kib"] for _, r in reopens]),
+        "peak_rss_kib": median([s.rss_kib for s, _ in reopens]),
+    }
+
+
+# ----------------------------------------- 5: kill -9, then the same again
+
+REQUEST = re.compile(r'"GET (\S+) HTTP/[\d.]+" (\d+) (\d+)')
+
+
+def log_entries(b, offset, path):
+    """(status, body bytes) of the requests for path logged after offset."""
+    time.sleep(0.2)         # nginx logs a request once its connection ends
+    with open(b.servers["NGINX_ACCESS_LOG"]) as f:
+        f.seek(offset)
+        lines = f.read().splitlines()
+    return [(int(m.group(2)), int(m.group(3))) for m in map(REQUEST.search, lines)
+            if m and m.group(1) == path]
+
+
+def kill_when_large(cmd, part, threshold, what):
+    """Starts cmd and SIGKILLs it once part holds threshold bytes; returns
+    the part file's size after the kill."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if os.path.exists(part) and os.path.getsize(part) >= threshold:
+                break
+            time.sleep(0.002)
+        if proc.poll() is not None:
+            raise BenchError("%s ended before it could be killed" % what)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    return os.path.getsize(part)
+
+
+def kill_commands(b, url, out, state):
+    """Per tool: the first command, the command that continues, and the
+    file that grows meanwhile."""
+    name = hashlib.md5(url.encode()).hexdigest() + ".bin"
+    first_ycdl = ycdl_get(b, state, out, [url])
+    return {
+        "ycdl": (first_ycdl, first_ycdl, os.path.join(out, name + ".part")),
+        "curl": (curl_one(out, url), curl_one(out, url, resume=True),
+                 os.path.join(out, "big.bin")),
+        "aria2c": (["aria2c", "-q", "-d", out, "-o", "big.bin", "--file-allocation=none",
+                    url],
+                   ["aria2c", "-q", "-c", "-d", out, "-o", "big.bin",
+                    "--file-allocation=none", url],
+                   os.path.join(out, "big.bin")),
+    }
+
+
+def kill_once(b, tool, url, path):
+    out, state = fresh_dir(os.path.join(b.tmp, "w5-out")), fresh_dir(
+        os.path.join(b.tmp, "w5-state"))
+    first, again, part = kill_commands(b, url, out, state)[tool]
+    total = b.sizes["big"]
+    offset = os.path.getsize(b.servers["NGINX_ACCESS_LOG"])
+    at_kill = kill_when_large(first, part, int(total * b.sizes["kill_at"]), tool)
+    second = timed(again, tool + " after kill -9")
+    check_dir(out, [b.data["big"]], "kill -9, " + tool)
+    entries = log_entries(b, offset, path)
+    if len(entries) < 2:
+        raise BenchError("kill -9, %s: nginx logged %d requests" % (tool, len(entries)))
+    resumed_at = total - entries[-1][1]
+    return {
+        "killed_at": at_kill,
+        "resumed_at": resumed_at,
+        "refetched": at_kill - resumed_at,
+        "wasted_network": sum(n for _, n in entries) - total,
+        "second_status": entries[-1][0],
+        "second_wall": second.wall,
+    }
+
+
+@with_load
+def kill_and_continue(b):
+    rate = b.sizes["kill_rate"]
+    path = "/big.bin?rate=%d" % rate
+    url = b.url(path)
+    tools = {}
+    for tool in ("ycdl", "curl", "aria2c"):
+        runs = [kill_once(b, tool, url, path) for _ in range(b.runs_slow)]
+        tools[tool] = {
+            "runs": runs,
+            "refetched_median": median([r["refetched"] for r in runs]),
+            "refetched_max": max(r["refetched"] for r in runs),
+            "wasted_network_median": median([r["wasted_network"] for r in runs]),
+        }
+    fresh_dir(os.path.join(b.tmp, "w5-out"))
+    # The library's defaults: a checkpoint every 4 MiB or every second.
+    checkpoint = min(4 << 20, rate)
+    return {"bytes": b.sizes["big"], "rate": rate, "checkpoint_bytes": checkpoint,
+            "tools": tools}
+
+
+# -------------------------------------- 6: the event path's share of CPU
+
+EVENT_ENTRY_POINTS = ("emit_task_added", "emit_status_changed", "emit_progress",
+                      "emit_resumed", "emit_redirected", "emit_restarted", "emit_finished",
+                      "emit_failed", "emit_removed", "emit_all_finished",
+                      "emit_session_restored", "emit_resumability", "emit_retrying",
+                      "consume_events")
+
+
+def busy_fetch(b, folder, count, out, state):
+    listing = os.path.join(b.tmp, folder + "-urls.txt")
+    with open(listing, "w") as f:
+        f.write("".join(b.url("/%s/%02d.bin\n" % (folder, i)) for i in range(count)))
+    fresh_dir(out)
+    fresh_dir(state)
+    return ["fetch", "--state", state, "--out", out, "--list", listing, "--jobs", count]
+
+
+def profile_events(b, out, state):
+    """One run under callgrind: instructions in the event path (every
+    emitter, which encodes and queues, and the consumer's pop, decode and
+    free) against all instructions of the process."""
+    profile = os.path.join(b.tmp, "events.callgrind")
+    args = busy_fetch(b, "w6cg", 16, out, state)
+    sample = timed(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + profile,
+                    b.driver] + [str(a) for a in args], "ycdl-bench fetch under callgrind")
+    check_dir(out, [b.data["w6cg"]] * 16, "events under callgrind")
+    counts = b.json(sample.stdout)
+    total, costs = callgrind_inclusive(profile)
+    path = {name: costs.get(name, 0) for name in EVENT_ENTRY_POINTS if costs.get(name)}
+    return {"total_ir": total, "event_path_ir": sum(path.values()),
+            "share": sum(path.values()) / total if total else float("nan"),
+            "by_function": path, "bytes": 16 * b.sizes["w6cg"], "profile": profile,
+            "events": counts["events"], "progress_events": counts["progress_events"],
+            "wall": sample.wall}
+
+
+@with_load
+def event_share(b):
+    out, state = os.path.join(b.tmp, "w6-out"), os.path.join(b.tmp, "w6-state")
+    native = []
+    for _ in range(b.runs_slow):
+        args = busy_fetch(b, "w6", 16, out, state)
+        sample = timed(driver(b, *args), "ycdl-bench fetch (16 busy)")
+        check_dir(out, [b.data["w6"]] * 16, "16 busy transfers")
+        native.append((sample, b.json(sample.stdout)))
+    result = {
+        "bytes": 16 * b.sizes["w6"],
+        "native": {
+            "wall": median([s.wall for s, _ in native]),
+            "cpu": median([s.cpu for s, _ in native]),
+            "events": median([r["events"] for _, r in native]),
+            "progress_events": median([r["progress_events"] for _, r in native]),
+        },
+    }
+    if b.have("valgrind"):
+        result["callgrind"] = profile_events(b, out, state)
+    fresh_dir(out)
+    return result

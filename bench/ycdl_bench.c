@@ -1,0 +1,498 @@
+/* ycdl_bench.c — the benchmark driver for the workloads measured through the
+ * C API instead of the ycdl program: adding and persisting many tasks,
+ * reopening a big session, and fetching while consuming every event.
+ *
+ *   ycdl-bench add    --state DIR --out DIR --url-prefix URL --count N
+ *                     [--batch N]
+ *   ycdl-bench reopen --state DIR --url-prefix URL --count N
+ *   ycdl-bench fetch  --state DIR --out DIR --list FILE [--jobs N]
+ *                     [--progress-ms MS] [--queue-first] [--batch N]
+ *
+ * Each prints one JSON object on stdout (times in seconds, memory in KiB)
+ * and exits non-zero when the library failed or the result is wrong, so
+ * bench/run can tell a slow run from a broken one. */
+#define _GNU_SOURCE
+#include "ycdl.h"
+#include "ycdl.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define SESSION_ID "bench"
+
+struct args {
+	const char *command;
+	const char *state;
+	const char *out;
+	const char *url_prefix;
+	const char *list;
+	long count;
+	unsigned int jobs;
+	unsigned int progress_ms;
+	int queue_first;
+	long batch;               /* tasks per ycdl_task_add_many; 0: one by one */
+};
+
+/* What the consumer saw; the event path of the library ends here. */
+struct tally {
+	unsigned long events;
+	unsigned long progress;
+	unsigned long finished;
+	unsigned long failed;
+	unsigned long undecodable;
+	unsigned long restored;
+	uint64_t finished_bytes;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The resident set right now (KiB). Peak figures come from getrusage, but
+ * "memory per task" needs the current one before and after. */
+static long rss_now_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kib = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static long rss_peak_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static int fail(const char *what, int rc)
+{
+	fprintf(stderr, "ycdl-bench: %s: %s (%s)\n", what, ycdl_strerror(rc),
+			ycdl_last_error_message());
+	return 1;
+}
+
+static int open_session(ycdl_session **s, const struct args *a)
+{
+	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
+	int rc;
+
+	o.state_dir = a->state;
+	o.download_dir = a->out;
+	if (a->jobs)
+		o.max_concurrent = a->jobs;
+	if (a->progress_ms)
+		o.progress_interval_ms = a->progress_ms;
+	if ((rc = ycdl_session_open(s, SESSION_ID, &o)) != 0)
+		return fail("cannot open the session", rc);
+	return 0;
+}
+
+static void count_event(struct tally *t, const Ycdl__Event *e)
+{
+	t->events++;
+	switch (e->kind_case) {
+	case YCDL__EVENT__KIND_PROGRESS:
+		t->progress++;
+		break;
+	case YCDL__EVENT__KIND_FINISHED:
+		t->finished++;
+		t->finished_bytes += e->finished->size;
+		break;
+	case YCDL__EVENT__KIND_FAILED:
+		t->failed++;
+		fprintf(stderr, "ycdl-bench: %s failed: %s\n", e->key, e->failed->message);
+		break;
+	case YCDL__EVENT__KIND_SESSION_RESTORED:
+		t->restored = e->session_restored->tasks_found;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Takes every pending event, decodes and counts it: the least an
+ * application does. Never inlined, so that a profile shows the consumer's
+ * share of the event path under this one name. */
+__attribute__((noinline)) static void consume_events(ycdl_session *s, struct tally *t)
+{
+	void *data;
+	size_t len;
+
+	while (ycdl_session_next_event(&data, &len, s) == 0) {
+		Ycdl__Event *e = ycdl__event__unpack(NULL, len, data);
+
+		ycdl_free(data);
+		if (!e) {
+			t->undecodable++;
+			continue;
+		}
+		count_event(t, e);
+		ycdl__event__free_unpacked(e, NULL);
+	}
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void task_url(char *buf, size_t len, const char *prefix, long i)
+{
+	snprintf(buf, len, "%s/%07ld.bin", prefix, i);
+}
+
+/* ---------------------------------------------------------------- add */
+
+static int add_paused(ycdl_session *s, const struct args *a, struct tally *t)
+{
+	ycdl_task_options o = YCDL_TASK_OPTIONS_INIT;
+	char url[512];
+	int rc;
+
+	o.start_paused = 1;
+	for (long i = 0; i < a->count; i++) {
+		task_url(url, sizeof(url), a->url_prefix, i);
+		o.url = url;
+		if ((rc = ycdl_task_add(NULL, s, &o)) != 0)
+			return fail("ycdl_task_add", rc);
+		/* An application reads its events as they come; letting 100,000
+		 * of them pile up would measure the queue, not the tasks. */
+		if (i % 1024 == 1023)
+			consume_events(s, t);
+	}
+	consume_events(s, t);
+	return 0;
+}
+
+/* Adds urls[0..n) with one ycdl_task_add_many call. For thousands of tasks
+ * the options array is big enough to be mmap'ed, so freeing it returns it
+ * to the system and it does not count in the RSS measured afterwards. */
+static int add_many(ycdl_session *s, const char *const *urls, size_t n, int paused)
+{
+	ycdl_task_options *items = calloc(n, sizeof(*items));
+	const ycdl_task_options **ptrs = calloc(n, sizeof(*ptrs));
+	int rc;
+
+	if (!items || !ptrs) {
+		free(items);
+		free(ptrs);
+		return fail("out of memory", YCDL_E_NOMEM);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ycdl_task_options_init(&items[i], YCDL_TASK_OPTIONS_VERSION);
+		items[i].url = urls[i];
+		items[i].start_paused = paused;
+		ptrs[i] = &items[i];
+	}
+	rc = ycdl_task_add_many(NULL, NULL, s, ptrs, n);
+	free(items);
+	free(ptrs);
+	return rc != 0 ? fail("ycdl_task_add_many", rc) : 0;
+}
+
+/* The same tasks through ycdl_task_add_many, a batch at a time: how an
+ * application adds a playlist or an import. */
+static int add_paused_in_batches(ycdl_session *s, const struct args *a, struct tally *t)
+{
+	enum { URL_MAX = 128 };
+	size_t per = (size_t)a->batch;
+	char *text = malloc(per * URL_MAX);
+	const char **urls = calloc(per, sizeof(*urls));
+	int rc = 0;
+
+	if (!text || !urls)
+		rc = fail("out of memory", YCDL_E_NOMEM);
+	for (long first = 0; first < a->count && rc == 0; first += (long)per) {
+		size_t n = a->count - first < (long)per ? (size_t)(a->count - first) : per;
+
+		for (size_t i = 0; i < n; i++) {
+			task_url(text + i * URL_MAX, URL_MAX, a->url_prefix, first + (long)i);
+			urls[i] = text + i * URL_MAX;
+		}
+		rc = add_many(s, urls, n, 1);
+		consume_events(s, t);
+	}
+	free(text);
+	free(urls);
+	return rc;
+}
+
+static int count_tasks(ycdl_session *s, size_t *out)
+{
+	char **keys;
+	int rc = ycdl_session_list(&keys, out, s, YCDL_STATUS_ALL);
+
+	if (rc != 0)
+		return fail("ycdl_session_list", rc);
+	ycdl_keys_free(keys, *out);
+	return 0;
+}
+
+static int run_add(const struct args *a)
+{
+	struct tally t = { 0 };
+	ycdl_session *s;
+	char journal[4096];
+	double start, added, closed;
+	long rss_empty, rss_tasks;
+	size_t listed = 0;
+
+	if (open_session(&s, a) != 0)
+		return 1;
+	consume_events(s, &t);
+	rss_empty = rss_now_kib();
+	start = now_s();
+	if ((a->batch > 0 ? add_paused_in_batches(s, a, &t) : add_paused(s, a, &t)) != 0)
+		return 1;
+	added = now_s();
+	rss_tasks = rss_now_kib();
+	if (count_tasks(s, &listed) != 0)
+		return 1;
+	closed = now_s();
+	ycdl_session_close(s);
+	closed = now_s() - closed;
+	snprintf(journal, sizeof(journal), "%s/%s/tasks.journal", a->state, SESSION_ID);
+	printf("{\"tasks\": %zu, \"add_s\": %.6f, \"close_s\": %.6f, "
+			"\"rss_empty_kib\": %ld, \"rss_tasks_kib\": %ld, "
+			"\"journal_bytes\": %ld, \"events\": %lu}\n",
+			listed, added - start, closed, rss_empty, rss_tasks,
+			file_size(journal), t.events);
+	return listed == (size_t)a->count && t.events == (unsigned long)a->count + 1 ? 0 : 1;
+}
+
+/* ------------------------------------------------------------- reopen */
+
+/* "Ready" means the loop answers a call; looking up one URL proves it
+ * without building a 100,000-key list first. */
+static int answer_one_call(ycdl_session *s, const struct args *a)
+{
+	char url[512], *key;
+	int rc;
+
+	task_url(url, sizeof(url), a->url_prefix, 0);
+	if ((rc = ycdl_task_find_by_url(&key, s, url)) != 0)
+		return fail("ycdl_task_find_by_url", rc);
+	ycdl_free(key);
+	return 0;
+}
+
+static int run_reopen(const struct args *a)
+{
+	struct tally t = { 0 };
+	ycdl_session *s;
+	double start, opened, ready, closed;
+	long rss;
+
+	start = now_s();
+	if (open_session(&s, a) != 0)
+		return 1;
+	opened = now_s() - start;
+	ycdl_session_wait_event(s, -1);
+	consume_events(s, &t);
+	if (answer_one_call(s, a) != 0)
+		return 1;
+	ready = now_s() - start;
+	rss = rss_now_kib();
+	closed = now_s();
+	ycdl_session_close(s);
+	closed = now_s() - closed;
+	printf("{\"tasks\": %lu, \"open_s\": %.6f, \"ready_s\": %.6f, "
+			"\"close_s\": %.6f, \"rss_kib\": %ld}\n",
+			t.restored, opened, ready, closed, rss);
+	return t.restored == (unsigned long)a->count ? 0 : 1;
+}
+
+/* -------------------------------------------------------------- fetch */
+
+/* The list file's URLs, one per line, in one buffer; NULL on failure. */
+static char **read_list(const char *path, size_t *count)
+{
+	FILE *f = fopen(path, "re");
+	char line[4096], **urls = NULL;
+	size_t cap = 0;
+
+	*count = 0;
+	if (!f) {
+		perror(path);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0])
+			continue;
+		if (*count == cap) {
+			char **more = realloc(urls, (cap = cap ? cap * 2 : 1024) * sizeof(*urls));
+
+			if (!more)
+				break;
+			urls = more;
+		}
+		if (!(urls[*count] = strdup(line)))
+			break;
+		++*count;
+	}
+	fclose(f);
+	return urls;
+}
+
+static void free_list(char **urls, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(urls[i]);
+	free(urls);
+}
+
+/* One ycdl_task_add per URL (taking events every 64, as an application's
+ * loop would), or batches of a->batch through ycdl_task_add_many. */
+static int add_urls(ycdl_session *s, const struct args *a, char **urls, size_t n,
+		struct tally *t)
+{
+	ycdl_task_options o = YCDL_TASK_OPTIONS_INIT;
+	size_t per = a->batch > 0 ? (size_t)a->batch : 1;
+	int rc;
+
+	for (size_t i = 0; i < n; i += per) {
+		if (a->batch > 0) {
+			rc = add_many(s, (const char *const *)urls + i, n - i < per ? n - i : per, 0);
+		} else {
+			o.url = urls[i];
+			if ((rc = ycdl_task_add(NULL, s, &o)) != 0)
+				rc = fail("ycdl_task_add", rc);
+		}
+		if (rc != 0)
+			return rc;
+		if (a->batch > 0 || i % 64 == 63)
+			consume_events(s, t);
+	}
+	return 0;
+}
+
+/* With --queue-first the session is told it is offline while the tasks
+ * are added and online once all are in, so adding and downloading are
+ * timed apart: otherwise each add waits for the loop thread between
+ * downloads. It also changes what is measured: the adds meet a scheduler
+ * with thousands of waiting tasks, and the consumer is idle (woken for each
+ * event) while the downloads run. */
+static int set_network(ycdl_session *s, const struct args *a, ycdl_network network)
+{
+	int rc;
+
+	if (a->queue_first && (rc = ycdl_session_set_network(s, network)) != 0)
+		return fail("ycdl_session_set_network", rc);
+	return 0;
+}
+
+static int run_fetch(const struct args *a)
+{
+	struct tally t = { 0 };
+	size_t added = 0;
+	char **urls = read_list(a->list, &added);
+	ycdl_session *s;
+	double start = now_s(), adds;
+
+	if (!urls || open_session(&s, a) != 0 || set_network(s, a, YCDL_NETWORK_OFFLINE) != 0)
+		return 1;
+	if (add_urls(s, a, urls, added, &t) != 0)
+		return 1;
+	free_list(urls, added);
+	adds = now_s() - start;
+	if (set_network(s, a, YCDL_NETWORK_UNKNOWN) != 0)
+		return 1;
+	while (t.finished + t.failed < added) {
+		ycdl_session_wait_event(s, 1000);
+		consume_events(s, &t);
+	}
+	ycdl_session_close(s);
+	printf("{\"tasks\": %zu, \"finished\": %lu, \"failed\": %lu, "
+			"\"bytes\": %llu, \"adds_s\": %.6f, \"wall_s\": %.6f, "
+			"\"events\": %lu, \"progress_events\": %lu, "
+			"\"undecodable\": %lu, \"peak_rss_kib\": %ld}\n",
+			added, t.finished, t.failed, (unsigned long long)t.finished_bytes,
+			adds, now_s() - start, t.events, t.progress, t.undecodable,
+			rss_peak_kib());
+	return t.failed == 0 && t.undecodable == 0 ? 0 : 1;
+}
+
+/* --------------------------------------------------------------- main */
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: ycdl-bench add    --state DIR --out DIR --url-prefix URL --count N\n"
+		"                         [--batch N]\n"
+		"       ycdl-bench reopen --state DIR --url-prefix URL --count N\n"
+		"       ycdl-bench fetch  --state DIR --out DIR --list FILE [--jobs N]\n"
+		"                         [--progress-ms MS] [--queue-first] [--batch N]\n");
+	return 2;
+}
+
+static int parse(struct args *a, int argc, char **argv)
+{
+	if (argc < 2)
+		return -1;
+	a->command = argv[1];
+	for (int i = 2; i < argc; i++) {
+		const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(name, "--queue-first") == 0) {
+			a->queue_first = 1;
+			continue;
+		}
+		if (!value)
+			return -1;
+		i++;
+		if (strcmp(name, "--state") == 0)
+			a->state = value;
+		else if (strcmp(name, "--out") == 0)
+			a->out = value;
+		else if (strcmp(name, "--url-prefix") == 0)
+			a->url_prefix = value;
+		else if (strcmp(name, "--list") == 0)
+			a->list = value;
+		else if (strcmp(name, "--count") == 0)
+			a->count = atol(value);
+		else if (strcmp(name, "--jobs") == 0)
+			a->jobs = (unsigned int)atoi(value);
+		else if (strcmp(name, "--progress-ms") == 0)
+			a->progress_ms = (unsigned int)atoi(value);
+		else if (strcmp(name, "--batch") == 0)
+			a->batch = atol(value);
+		else
+			return -1;
+	}
+	return a->state ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+
+	if (parse(&a, argc, argv) != 0)
+		return usage();
+	if (strcmp(a.command, "add") == 0 && a.out && a.url_prefix && a.count > 0)
+		return run_add(&a);
+	if (strcmp(a.command, "reopen") == 0 && a.url_prefix && a.count > 0)
+		return run_reopen(&a);
+	if (strcmp(a.command, "fetch") == 0 && a.out && a.list)
+		return run_fetch(&a);
+	return usage();
+}
