@@ -108,64 +108,51 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 	release_slot(s, t);
 }
 
-/* fdatasync of one part file; 0 or -errno. */
-static int sync_one(const struct task *t)
+/* One finished file of a group, from its sync to its event. */
+struct member {
+	struct task *task;
+	int fd;             /* the part file, read-only, while syncing */
+	dev_t dev;          /* its file system, for syncfs */
+	int rc;             /* 0, or the -errno that failed it */
+};
+
+/* Opens each part file once: it is given its final mode and synced
+ * through that descriptor. */
+static void open_members(struct ycdl_session *s, struct member *m, size_t count)
 {
-	int fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (util_sync_data(fd) != 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-#ifdef __linux__
-/* One syncfs per file system the group's files live on. */
-static int sync_group(struct task **tasks, size_t count, int *results)
-{
-	dev_t done[8];
-	size_t ndone = 0;
-
 	for (size_t i = 0; i < count; i++) {
-		struct stat st;
-		int fd = open(tasks[i]->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		bool seen = false;
-
-		results[i] = 0;
-		if (fd < 0 || fstat(fd, &st) != 0) {
-			results[i] = -errno;
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		for (size_t d = 0; d < ndone; d++)
-			seen |= done[d] == st.st_dev;
-		if (!seen && ndone == sizeof(done) / sizeof(done[0]))
-			results[i] = util_sync_data(fd) == 0 ? 0 : -errno;
-		else if (!seen && syncfs(fd) != 0)
-			results[i] = -errno;
-		else if (!seen)
-			done[ndone++] = st.st_dev;
-		close(fd);
+		m[i].fd = -1;
+		m[i].rc = partfile_open_finished(m[i].task->part_path, &m[i].fd, &m[i].dev);
+		if (m[i].rc == 0)
+			(void)fchmod(m[i].fd, (mode_t)s->cfg.file_mode);
 	}
-	return 0;
 }
-#endif
 
-/* Makes every file's data durable; results[i] is 0 or -errno. */
-static void sync_data(struct task **tasks, size_t count, int *results)
+/* Makes the group's data durable: one syncfs per file system for a big
+ * enough group on Linux, else a sync per file. */
+static void sync_members(struct member *m, size_t count)
 {
+	for (size_t i = 0; i < count; i++) {
+		bool done = false;
+
+		if (m[i].rc != 0)
+			continue;
 #ifdef __linux__
-	if (count >= SYNCFS_FROM) {
-		sync_group(tasks, count, results);
-		return;
-	}
+		if (count >= SYNCFS_FROM) {
+			for (size_t k = 0; k < i && !done; k++)
+				if (m[k].rc == 0 && m[k].dev == m[i].dev)
+					done = true;       /* its file system is synced */
+			if (!done && syncfs(m[i].fd) != 0)
+				m[i].rc = -errno;
+			done = true;
+		}
 #endif
+		if (!done && util_sync_data(m[i].fd) != 0)
+			m[i].rc = -errno;
+	}
 	for (size_t i = 0; i < count; i++)
-		results[i] = sync_one(tasks[i]);
+		if (m[i].fd >= 0)
+			close(m[i].fd);
 }
 
 static void fail_io(struct ycdl_session *s, struct task *t, const char *what, int rc)
@@ -176,49 +163,69 @@ static void fail_io(struct ycdl_session *s, struct task *t, const char *what, in
 	completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
 }
 
-/* The move into place, the mode a user's file has, the finished event. */
-static void place(struct ycdl_session *s, struct task *t)
+static bool same_folder(const char *a, const char *b)
 {
-	int rc;
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
 
-	(void)partfile_publish_mode(t->part_path, s->cfg.file_mode);
-	rc = partfile_place(t->part_path, t->dest_path,
-			t->conflict == YCDL_CONFLICT_OVERWRITE);
-	if (rc != 0) {
-		fail_io(s, t, "cannot move the file into place", rc);
-		return;
+	return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+/* The moves are durable once each folder is synced: once per folder. */
+static void sync_folders(struct member *m, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		bool done = false;
+
+		if (m[i].rc != 0)
+			continue;
+		for (size_t k = 0; k < i && !done; k++)
+			done = m[k].rc == 0 && same_folder(m[k].task->dest_path,
+					m[i].task->dest_path);
+		if (!done)
+			(void)util_fsync_parent_dir(m[i].task->dest_path);
 	}
-	emit_finished(s, t);
 }
 
 /* Syncs, records and places a group of files. */
 static void commit_group(struct ycdl_session *s, struct task **tasks, size_t count)
 {
-	int *results = calloc(count, sizeof(*results));
+	struct member *m = calloc(count, sizeof(*m));
 
 	for (size_t i = 0; i < count; i++)
 		release_slot(s, tasks[i]);
-	if (results)
-		sync_data(tasks, count, results);
+	if (!m) {
+		for (size_t i = 0; i < count; i++)
+			completion_fail(s, tasks[i], YCDL_E_NOMEM, "out of memory", 0, true, 0);
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		m[i].task = tasks[i];
+	open_members(s, m, count);
+	sync_members(m, count);
 	for (size_t i = 0; i < count; i++) {
-		int rc = results ? results[i] : sync_one(tasks[i]);
-
-		if (rc != 0) {
-			fail_io(s, tasks[i], "cannot sync the downloaded file", rc);
-			tasks[i] = NULL;
+		if (m[i].rc != 0) {
+			fail_io(s, m[i].task, "cannot sync the downloaded file", m[i].rc);
 			continue;
 		}
-		task_clear_error(tasks[i]);
-		tasks[i]->synced_offset = tasks[i]->offset;
-		task_set_status(s, tasks[i], YCDL_STATUS_FINISHED);
+		task_clear_error(m[i].task);
+		m[i].task->synced_offset = m[i].task->offset;
+		task_set_status(s, m[i].task, YCDL_STATUS_FINISHED);
 	}
 	/* One journal sync for the group: every "finished" is durable before
 	 * any file moves, so a crash between is completed on the next open. */
 	(void)store_sync(&s->store);
+	for (size_t i = 0; i < count; i++) {
+		struct task *t = m[i].task;
+
+		if (m[i].rc == 0 && (m[i].rc = partfile_place(t->part_path, t->dest_path,
+				t->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
+			fail_io(s, t, "cannot move the file into place", m[i].rc);
+	}
+	sync_folders(m, count);
 	for (size_t i = 0; i < count; i++)
-		if (tasks[i])
-			place(s, tasks[i]);
-	free(results);
+		if (m[i].rc == 0)
+			emit_finished(s, m[i].task);
+	free(m);
 }
 
 void commit_flush(struct ycdl_session *s)

@@ -156,8 +156,9 @@ void completion_recover_finished(struct ycdl_session *s, struct task *t)
 	if (!partfile_exists(t->part_path))
 		return;
 	(void)partfile_publish_mode(t->part_path, s->cfg.file_mode);
-	(void)partfile_place(t->part_path, t->dest_path,
-				t->conflict == YCDL_CONFLICT_OVERWRITE);
+	if (partfile_place(t->part_path, t->dest_path,
+				t->conflict == YCDL_CONFLICT_OVERWRITE) == 0)
+		(void)util_fsync_parent_dir(t->dest_path);
 }
 
 static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)

@@ -41,7 +41,7 @@ int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_si
 		}
 		size = keep;
 	}
-	if (lseek(fd, (off_t)size, SEEK_SET) < 0) {
+	if (size > 0 && lseek(fd, (off_t)size, SEEK_SET) < 0) {
 		int err = errno;
 
 		close(fd);
@@ -49,6 +49,28 @@ int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_si
 	}
 	*out_fd = fd;
 	*out_size = size;
+	return 0;
+}
+
+int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*out_fd = fd;
+	*dev = st.st_dev;
 	return 0;
 }
 
@@ -137,30 +159,38 @@ static int place_without_link(const char *part, const char *dest)
 	return rename(part, dest) == 0 ? 0 : -errno;
 }
 
-int partfile_place(const char *part, const char *dest, int overwrite)
+/* The portable no-clobber move: link (fails on an existing name,
+ * atomically), then unlink. */
+static int link_then_unlink(const char *part, const char *dest)
 {
-	int rc = 0;
-
-	if (overwrite) {
-		if (rename(part, dest) != 0)
-			return -errno;
-		return util_fsync_parent_dir(dest);
-	}
 	if (link(part, dest) != 0) {
 		int err = errno;
 
 		if (err == EEXIST && same_file(part, dest))
-			rc = 0;     /* an earlier attempt linked it already */
+			;           /* an earlier attempt linked it already */
 		else if (err == EPERM || err == ENOTSUP || err == EOPNOTSUPP ||
-				err == EMLINK) {
-			rc = place_without_link(part, dest);
-			return rc != 0 ? rc : util_fsync_parent_dir(dest);
-		} else
+				err == EMLINK)
+			return place_without_link(part, dest);
+		else
 			return -err;
 	}
 	if (unlink(part) != 0 && errno != ENOENT)
-		rc = -errno;
-	if (rc == 0)
-		rc = util_fsync_parent_dir(dest);
-	return rc;
+		return -errno;
+	return 0;
+}
+
+int partfile_place(const char *part, const char *dest, int overwrite)
+{
+	if (overwrite)
+		return rename(part, dest) == 0 ? 0 : -errno;
+#ifdef RENAME_NOREPLACE
+	/* One system call where the kernel and file system have it. */
+	if (renameat2(AT_FDCWD, part, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != EEXIST)
+		return -errno;
+	/* EEXIST may be our own earlier link (a crash between link and
+	 * unlink); the portable path tells. */
+#endif
+	return link_then_unlink(part, dest);
 }

@@ -8,6 +8,7 @@
 #define YCDL_PARTFILE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Opens (creating) path for writing and cuts it to at most keep bytes.
  * *out_size receives the size it has afterwards (<= keep when the file was
@@ -20,15 +21,23 @@ int partfile_open(const char *path, uint64_t keep, int *out_fd,
  * symlink. Returns 0 or a negative errno. */
 int partfile_publish_mode(const char *path, unsigned int mode);
 
+/* Opens a finished part file to be synced and published (read-only, not
+ * through a symlink, a regular file); *dev receives its file system. 0 or
+ * -errno. */
+int partfile_open_finished(const char *path, int *out_fd, dev_t *dev);
+
 /* Picks the name a finished file will get under conflict policy
  * (ycdl_conflict): dest itself, or "name (N).ext" for the first free N.
  * Returns 0 with *out allocated, -EEXIST when dest is taken and the policy
  * is fail, or another negative errno. */
 int partfile_choose_dest(const char *dest, int conflict, char **out);
 
-/* Moves part to dest: no-clobber link+unlink (or rename when overwrite).
- * Idempotent: when dest is already part's own inode, only unlinks part.
- * Returns 0, -EEXIST when dest belongs to somebody else, or -errno. */
+/* Moves part to dest without clobbering (renameat2 RENAME_NOREPLACE, else
+ * link+unlink), or with rename when overwrite. Idempotent: when dest is
+ * already part's own inode, only unlinks part. The move is durable once
+ * the folder is synced (util_fsync_parent_dir): the caller does that, once
+ * per folder for a group of files. Returns 0, -EEXIST when dest belongs to
+ * somebody else, or -errno. */
 int partfile_place(const char *part, const char *dest, int overwrite);
 
 /* Deletes path when it is an empty regular file (a download that failed

@@ -459,17 +459,21 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	uint64_t keep = t->offset, size;
 	int rc;
 
-	char *dir = util_dirname(t->part_path);
-
-	/* The destination folder may have been removed meanwhile. */
-	rc = dir ? util_mkdir_p(dir) : -ENOMEM;
-	free(dir);
-	if (rc != 0)
-		return error_set(error_from_errno(-rc), "cannot create the folder of %s: %s",
-				t->part_path, strerror(-rc));
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
-	if ((rc = partfile_open(t->part_path, keep, &x->fd, &size)) != 0)
+	rc = partfile_open(t->part_path, keep, &x->fd, &size);
+	if (rc == -ENOENT) {
+		/* The destination folder does not exist (yet, or any more). */
+		char *dir = util_dirname(t->part_path);
+
+		rc = dir ? util_mkdir_p(dir) : -ENOMEM;
+		free(dir);
+		if (rc != 0)
+			return error_set(error_from_errno(-rc), "cannot create the folder "
+					"of %s: %s", t->part_path, strerror(-rc));
+		rc = partfile_open(t->part_path, keep, &x->fd, &size);
+	}
+	if (rc != 0)
 		return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
 				t->part_path, strerror(-rc), rc == -ELOOP
 				? " (a symbolic link is not followed)" : "");
