@@ -16,11 +16,35 @@ struct digest {
 	const EVP_MD *md;
 };
 
+/* OpenSSL 3 looks an algorithm up by name each time EVP_sha256() or
+ * EVP_md5() is used directly, which costs more than hashing a small file:
+ * each is fetched once per process instead. */
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_fetched, *md5_fetched;
+
+static void fetch_algorithms(void)
+{
+	sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+	pthread_once(&fetch_once, fetch_algorithms);
+	return sha256_fetched ? sha256_fetched : EVP_sha256();
+}
+
+static const EVP_MD *md5_md(void)
+{
+	pthread_once(&fetch_once, fetch_algorithms);
+	return md5_fetched ? md5_fetched : EVP_md5();
+}
+
 struct digest *digest_new(const char *algorithm)
 {
 	struct digest *d;
-	const EVP_MD *md = strcmp(algorithm, "sha256") == 0 ? EVP_sha256()
-		: strcmp(algorithm, "md5") == 0 ? EVP_md5() : NULL;
+	const EVP_MD *md = strcmp(algorithm, "sha256") == 0 ? sha256_md()
+		: strcmp(algorithm, "md5") == 0 ? md5_md() : NULL;
 
 	if (!md || !(d = calloc(1, sizeof(*d))))
 		return NULL;
@@ -91,25 +115,12 @@ int digest_update_from_fd(struct digest *d, int fd, uint64_t from, uint64_t len)
 	return rc;
 }
 
-/* OpenSSL 3 looks an algorithm up by name each time EVP_md5() is used
- * directly; task keys are hashed once per task added, so the lookup is done
- * once per process instead. */
-static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
-static EVP_MD *md5_fetched;
-
-static void fetch_md5(void)
-{
-	md5_fetched = EVP_MD_fetch(NULL, "MD5", NULL);
-}
-
 int digest_md5_string_hex(char out[33], const char *s)
 {
 	unsigned char bin[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 
-	pthread_once(&md5_once, fetch_md5);
-	if (EVP_Digest(s, strlen(s), bin, &len, md5_fetched ? md5_fetched : EVP_md5(),
-			NULL) != 1 || len != 16)
+	if (EVP_Digest(s, strlen(s), bin, &len, md5_md(), NULL) != 1 || len != 16)
 		return -1;
 	util_hex(out, bin, len);
 	return 0;
