@@ -213,6 +213,7 @@ static void commit_group(struct ycdl_session *s, struct task **tasks, size_t cou
 	}
 	/* One journal sync for the group: every "finished" is durable before
 	 * any file moves, so a crash between is completed on the next open. */
+	task_write_snapshots(s);
 	(void)store_sync(&s->store);
 	for (size_t i = 0; i < count; i++) {
 		struct task *t = m[i].task;

@@ -55,6 +55,9 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 			loop->tail = NULL;
 		pthread_mutex_unlock(&loop->mutex);
 		run_command(loop, cmd, accepting);
+		/* What the call changed is written before its caller goes on. */
+		if (loop->turn_done)
+			loop->turn_done(loop->session);
 		pthread_mutex_lock(&loop->mutex);
 		cmd->done = true;
 		pthread_cond_broadcast(&loop->answered);

@@ -33,7 +33,8 @@ struct loop {
 
 int loop_init(struct loop *loop, struct ycdl_session *session);
 /* Has fn run at the end of every turn of the loop (every batch of
- * callbacks), and once before the first. Before loop_start. */
+ * callbacks), after every posted call (before its caller is answered), and
+ * once before the first turn. Before loop_start. */
 void loop_on_turn_done(struct loop *loop, loop_turn_fn fn);
 int loop_start(struct loop *loop);
 /* Runs fn(session, arg) on the loop thread and returns its result; the

@@ -138,7 +138,10 @@ static int next_snapshot(void *ctx, const Ycdl__TaskSnapshot **out)
 int session_compact(struct ycdl_session *s)
 {
 	struct compaction c = { s->tasks.first, { YCDL__TASK_SNAPSHOT__INIT, NULL }, false };
-	int rc = store_rewrite(&s->store, next_snapshot, &c);
+	int rc;
+
+	task_write_snapshots(s);    /* the rewrite supersedes them; keep order simple */
+	rc = store_rewrite(&s->store, next_snapshot, &c);
 
 	if (c.holding)
 		snapshot_view_release(&c.view);
@@ -165,8 +168,11 @@ static void session_destroy(struct ycdl_session *s)
 	free(s);
 }
 
-static void wake_event_consumer(struct ycdl_session *s)
+/* The end of a turn of the loop (or of an API call): snapshots changed in
+ * it are written, and the event consumer is woken once for its events. */
+static void end_of_turn(struct ycdl_session *s)
 {
+	task_write_snapshots(s);
 	event_queue_signal(&s->events);
 }
 
@@ -183,7 +189,7 @@ static int open_state(struct ycdl_session *s)
 		return rc;
 	if ((rc = loop_init(&s->loop, s)) != 0)
 		return rc;
-	loop_on_turn_done(&s->loop, wake_event_consumer);
+	loop_on_turn_done(&s->loop, end_of_turn);
 	if ((rc = multi_init(&s->multi, s)) != 0 ||
 	    (rc = event_queue_init(&s->events, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
@@ -245,6 +251,7 @@ static int shutdown_on_loop(struct ycdl_session *s, void *arg)
 	s->closing = true;
 	commit_flush(s);        /* finished files are placed, not left waiting */
 	scheduler_stop_all(s);
+	task_write_snapshots(s);
 	(void)store_sync(&s->store);
 	loop_request_exit(&s->loop);
 	return 0;

@@ -70,14 +70,36 @@ bool task_is_allowed_on_network(const struct ycdl_session *s, const struct task 
 
 void task_persist(struct ycdl_session *s, struct task *t)
 {
-	struct snapshot_view view;
-
-	if (snapshot_view_of(&view, t) != 0)
+	if (t->dirty)
 		return;
-	/* A failed journal write leaves the previous snapshot in force, which
-	 * is safe: it claims fewer bytes. */
-	(void)store_put(&s->store, &view.snap);
-	snapshot_view_release(&view);
+	t->dirty = true;
+	t->dirty_next = s->tasks.dirty_head;
+	s->tasks.dirty_head = t;
+}
+
+void task_write_snapshots(struct ycdl_session *s)
+{
+	struct task *t = s->tasks.dirty_head;
+
+	if (!t)
+		return;
+	s->tasks.dirty_head = NULL;
+	store_begin_batch(&s->store);
+	while (t) {
+		struct task *next = t->dirty_next;
+		struct snapshot_view view;
+
+		t->dirty = false;
+		t->dirty_next = NULL;
+		/* A failed journal write leaves the previous snapshot in force,
+		 * which is safe: it claims fewer bytes. */
+		if (snapshot_view_of(&view, t) == 0) {
+			(void)store_put(&s->store, &view.snap);
+			snapshot_view_release(&view);
+		}
+		t = next;
+	}
+	(void)store_end_batch(&s->store);
 }
 
 void task_set_status(struct ycdl_session *s, struct task *t, int new_status)

@@ -72,6 +72,8 @@ struct task {
 	unsigned int restarts;     /* restarts from zero in a row */
 	bool queued;               /* in the scheduler's wait list */
 	bool committing;           /* finished, waiting for its group commit */
+	bool dirty;                /* its snapshot waits for the end of the turn */
+	struct task *dirty_next;
 	struct task *all_prev, *all_next;     /* every task, in order */
 	struct task *wait_prev, *wait_next;   /* waiting tasks, by priority */
 };
@@ -110,8 +112,16 @@ bool task_is_allowed_on_network(const struct ycdl_session *s,
  * part file. */
 void task_forget_progress(struct task *t);
 
-/* Writes the task's snapshot (the journal syncs it shortly after). */
+/* Marks the task's snapshot to be written at the end of this turn of the
+ * loop (task_write_snapshots), so that a task changed several times in one
+ * turn, and many tasks changed in one turn, cost one journal write. */
 void task_persist(struct ycdl_session *s, struct task *t);
+
+/* Writes every snapshot marked since the last call, in one batch. Runs at
+ * the end of every turn and after every API call (so a call that returns
+ * has reached the kernel), and before anything that syncs the journal to
+ * vouch for them. */
+void task_write_snapshots(struct ycdl_session *s);
 
 /* Whether t's bytes are hashed with SHA-256 as they arrive: the session
  * says so, or the task has a sha256: checksum to verify. */

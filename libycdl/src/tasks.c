@@ -73,8 +73,24 @@ bool tasks_insert(struct tasks *tasks, struct task *t)
 	return true;
 }
 
+/* A task going away must not stay in the list of snapshots to write. */
+static void forget_dirty(struct tasks *tasks, struct task *t)
+{
+	struct task **link = &tasks->dirty_head;
+
+	if (!t->dirty)
+		return;
+	while (*link && *link != t)
+		link = &(*link)->dirty_next;
+	if (*link)
+		*link = t->dirty_next;
+	t->dirty = false;
+	t->dirty_next = NULL;
+}
+
 void tasks_unlink(struct tasks *tasks, struct task *t)
 {
+	forget_dirty(tasks, t);
 	strmap_remove(&tasks->by_key, t->key);
 	if (strmap_get(&tasks->by_url, t->url) == t)
 		strmap_remove(&tasks->by_url, t->url);

@@ -16,6 +16,7 @@ struct tasks {
 	size_t count;
 	size_t status_count[YCDL_STATUS_FAILED + 1];
 	uint64_t next_order;
+	struct task *dirty_head;     /* snapshots to write (task_persist) */
 };
 
 void tasks_init(struct tasks *tasks);
