@@ -15,7 +15,12 @@
 #include <event2/event.h>
 #include <string.h>
 
-/* ----------------------------------------------------------- wait list */
+/* ---------------------------------------------------------- the lines */
+
+/* Two lines: tasks that may run on the current network, and tasks waiting
+ * for another one. Starting work walks only the first, so a thousand tasks
+ * that may not use cellular cost nothing while the phone is on cellular;
+ * a change of network or permission moves tasks between the lines once. */
 
 static bool runs_before(const struct task *a, const struct task *b)
 {
@@ -24,39 +29,41 @@ static bool runs_before(const struct task *a, const struct task *b)
 }
 
 /* Most tasks arrive last in line, so the walk starts at the tail. */
-static void wait_insert(struct scheduler *sc, struct task *t)
+static void queue_insert(struct task_queue *q, struct task *t)
 {
-	struct task *after = sc->wait_tail;
+	struct task *after = q->tail;
 
 	while (after && runs_before(t, after))
 		after = after->wait_prev;
 	t->wait_prev = after;
-	t->wait_next = after ? after->wait_next : sc->wait_head;
+	t->wait_next = after ? after->wait_next : q->head;
 	if (t->wait_next)
 		t->wait_next->wait_prev = t;
 	else
-		sc->wait_tail = t;
+		q->tail = t;
 	if (after)
 		after->wait_next = t;
 	else
-		sc->wait_head = t;
-	t->queued = true;
+		q->head = t;
+	t->queue = q;
 }
 
-static void wait_remove(struct scheduler *sc, struct task *t)
+static void queue_remove(struct task *t)
 {
-	if (!t->queued)
+	struct task_queue *q = t->queue;
+
+	if (!q)
 		return;
 	if (t->wait_prev)
 		t->wait_prev->wait_next = t->wait_next;
 	else
-		sc->wait_head = t->wait_next;
+		q->head = t->wait_next;
 	if (t->wait_next)
 		t->wait_next->wait_prev = t->wait_prev;
 	else
-		sc->wait_tail = t->wait_prev;
+		q->tail = t->wait_prev;
 	t->wait_prev = t->wait_next = NULL;
-	t->queued = false;
+	t->queue = NULL;
 }
 
 static void cancel_retry(struct task *t)
@@ -67,24 +74,32 @@ static void cancel_retry(struct task *t)
 	}
 }
 
-static int status_for_network(const struct ycdl_session *s, const struct task *t)
+/* Puts t in the line its network permission says, with the status that
+ * goes with it. */
+static void line_up(struct ycdl_session *s, struct task *t)
 {
-	return task_is_allowed_on_network(s, t) ? YCDL_STATUS_WAITING
-		: YCDL_STATUS_WAITING_FOR_NETWORK;
+	bool allowed = task_is_allowed_on_network(s, t);
+	struct task_queue *q = allowed ? &s->sched.ready : &s->sched.blocked;
+
+	if (t->queue != q) {
+		queue_remove(t);
+		queue_insert(q, t);
+	}
+	task_set_status(s, t, allowed ? YCDL_STATUS_WAITING
+			: YCDL_STATUS_WAITING_FOR_NETWORK);
 }
 
 void scheduler_enqueue(struct ycdl_session *s, struct task *t)
 {
 	cancel_retry(t);
-	if (!t->queued)
-		wait_insert(&s->sched, t);
-	task_set_status(s, t, status_for_network(s, t));
+	line_up(s, t);
 	scheduler_request_pump(s);
 }
 
 void scheduler_dequeue(struct ycdl_session *s, struct task *t)
 {
-	wait_remove(&s->sched, t);
+	(void)s;
+	queue_remove(t);
 	cancel_retry(t);
 }
 
@@ -207,20 +222,15 @@ static void pump(evutil_socket_t fd, short what, void *arg)
 {
 	struct ycdl_session *s = arg;
 	struct scheduler *sc = &s->sched;
-	struct task *t = sc->wait_head;
 
 	(void)fd;
 	(void)what;
-	while (t && sc->running + sc->committing < sc->max_concurrent && !s->closing) {
-		struct task *next = t->wait_next;
+	while (sc->ready.head && sc->running + sc->committing < sc->max_concurrent &&
+	       !s->closing) {
+		struct task *t = sc->ready.head;
 
-		if (task_is_allowed_on_network(s, t)) {
-			wait_remove(sc, t);
-			scheduler_start_now(s, t);
-		} else {
-			task_set_status(s, t, YCDL_STATUS_WAITING_FOR_NETWORK);
-		}
-		t = next;
+		queue_remove(t);
+		scheduler_start_now(s, t);
 	}
 	signal_all_finished(s);
 	if (store_needs_compaction(&s->store, s->tasks.count))
@@ -231,6 +241,20 @@ void scheduler_request_pump(struct ycdl_session *s)
 {
 	if (s->sched.pump)
 		event_active(s->sched.pump, 0, 0);
+}
+
+/* Re-checks every task of q against the network (each moves at most
+ * once). */
+static void move_between_lines(struct ycdl_session *s, struct task_queue *q)
+{
+	struct task *t = q->head;
+
+	while (t) {
+		struct task *next = t->wait_next;
+
+		line_up(s, t);
+		t = next;
+	}
 }
 
 void scheduler_policy_changed(struct ycdl_session *s)
@@ -247,8 +271,8 @@ void scheduler_policy_changed(struct ycdl_session *s)
 		}
 		x = next;
 	}
-	for (struct task *t = s->sched.wait_head; t; t = t->wait_next)
-		task_set_status(s, t, status_for_network(s, t));
+	move_between_lines(s, &s->sched.ready);
+	move_between_lines(s, &s->sched.blocked);
 	scheduler_request_pump(s);
 }
 

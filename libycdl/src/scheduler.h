@@ -11,8 +11,14 @@ struct task;
 struct transfer;
 struct event;
 
+/* Tasks in line, by priority then FIFO. */
+struct task_queue {
+	struct task *head, *tail;
+};
+
 struct scheduler {
-	struct task *wait_head, *wait_tail;   /* waiting and waiting-for-network */
+	struct task_queue ready;              /* waiting: may run on this network */
+	struct task_queue blocked;            /* waiting for another network */
 	struct transfer *running_head;
 	unsigned int running;
 	unsigned int committing;              /* finished, in the group commit:

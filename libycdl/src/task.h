@@ -14,6 +14,7 @@ struct ycdl_session;
 struct transfer;
 struct event;
 struct digest;
+struct task_queue;
 
 enum resumability {
 	RESUMABLE_UNKNOWN = 0,
@@ -70,7 +71,7 @@ struct task {
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;
 	unsigned int restarts;     /* restarts from zero in a row */
-	bool queued;               /* in the scheduler's wait list */
+	struct task_queue *queue;  /* the scheduler's line it waits in, or NULL */
 	bool committing;           /* finished, waiting for its group commit */
 	bool dirty;                /* its snapshot waits for the end of the turn */
 	struct task *dirty_next;

@@ -449,7 +449,7 @@ static int do_set_priority(struct ycdl_session *s, void *arg)
 		return rc;
 	t->priority = cmd->value;
 	task_persist(s, t);
-	if (t->queued) {        /* take its new place in line */
+	if (t->queue) {         /* take its new place in line */
 		scheduler_dequeue(s, t);
 		scheduler_enqueue(s, t);
 	}
