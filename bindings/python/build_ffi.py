@@ -79,6 +79,7 @@ typedef struct ycdl_session_options {
     const char *proxy;
     const char *user_agent;
     int verify_tls;
+    int compute_sha256;
     ...;
 } ycdl_session_options;
 

@@ -8,7 +8,7 @@ const SESSION_OPTIONS = new Set([
   'progressIntervalMs', 'checkpointIntervalMs', 'checkpointBytes', 'maxRetries', 'retryBaseMs',
   'retryMaxMs', 'maxRetryAfterS', 'maxRedirects', 'connectTimeoutMs', 'lowSpeedLimit',
   'lowSpeedTimeS', 'maxRecvSpeed', 'maxFileSize', 'caFile', 'pinnedPublicKey', 'proxy',
-  'userAgent', 'verifyTls',
+  'userAgent', 'verifyTls', 'computeSha256',
 ]);
 
 const TASK_OPTIONS = new Set([

@@ -60,6 +60,7 @@ static bool read_session_options(struct reader *r, ycdl_session_options *o,
 	read_bool(r, "autoResume", &o->auto_resume);
 	read_bool(r, "allowCellular", &o->allow_cellular);
 	read_bool(r, "verifyTls", &o->verify_tls);
+	read_bool(r, "computeSha256", &o->compute_sha256);
 	read_string(r, "caFile", &o->ca_file);
 	read_string(r, "pinnedPublicKey", &o->pinned_public_key);
 	read_string(r, "proxy", &o->proxy);

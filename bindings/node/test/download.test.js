@@ -125,6 +125,17 @@ test('explicit_dest_is_used_as_is', async () => {
   session.close();
 });
 
+test('sha256_can_be_left_out', async () => {
+  const sha = h.makeFile('nohash.bin', 200000);
+  const dir = h.tempDir('nohash');
+  const session = new Session({ ...h.sessionOptions('nohash', dir), computeSha256: false });
+  const task = session.add({ url: `${NGINX_URL}/nohash.bin` });
+  const finalPath = await task.done();
+  assert.equal(h.sha256File(finalPath), sha);
+  assert.equal(task.info().sha256, '');
+  session.close();
+});
+
 test('http_404_rejects_done_with_YCDL_E_HTTP_and_the_status', async () => {
   const dir = h.tempDir('notfound');
   const session = new Session(h.sessionOptions('notfound', dir));

@@ -26,6 +26,15 @@ def test_download_from_nginx_is_byte_identical(servers, make_session):
     assert path.name == task.key + ".bin"       # the MD5 of the URL, plus its extension
 
 
+def test_sha256_can_be_left_out(servers, make_session):
+    sha = servers.make_file("nohash.bin", 200_000)
+    session = make_session(compute_sha256=False)
+    task = session.add(servers.nginx + "/nohash.bin")
+    path = task.wait(timeout=30)
+    assert sha256_of(path) == sha
+    assert task.info().sha256 is None
+
+
 def test_download_over_https_verifies_with_the_test_ca(servers, make_session):
     sha = servers.make_file("tls.bin", 300_000)
     session = make_session(ca_file=servers.ca_file)

@@ -35,6 +35,10 @@ extension DownloadSession {
         /// nil: the environment's proxy settings.
         public var proxy: String?
         public var userAgent: String?
+        /// Hash every download with SHA-256 as it arrives, for `finished`
+        /// events and items (default true). Turning it off saves about a
+        /// second of CPU per 2 GB; a `sha256:` checksum is verified anyway.
+        public var computesSHA256: Bool
 
         public init() {
             var defaults = ycdl_session_options()
@@ -49,6 +53,7 @@ extension DownloadSession {
             maxRedirects = Int(defaults.max_redirects)
             connectTimeout = seconds(defaults.connect_timeout_ms)
             lowSpeedTimeout = TimeInterval(defaults.low_speed_time_s)
+            computesSHA256 = defaults.compute_sha256 != 0
         }
 
         /// Calls `body` with these settings as C options; the strings live
@@ -76,6 +81,7 @@ extension DownloadSession {
             o.ca_file = arena.string(caFile?.path)
             o.proxy = arena.string(proxy)
             o.user_agent = arena.string(userAgent)
+            o.compute_sha256 = computesSHA256 ? 1 : 0
             return try withExtendedLifetime(arena) { try body(&o) }
         }
     }

@@ -78,6 +78,19 @@ import Testing
         #expect(try session.startDownload(url: servers.nginxURL("swift-named.mp4?x=1")) == task)
     }
 
+    @Test func sha256CanBeLeftOut() async throws {
+        let sha = try servers.makeFile("swift-nohash.bin", size: 200_000)
+        let dir = try freshDirectory("nohash")
+        let session = try openSession("nohash", in: dir) { $0.computesSHA256 = false }
+        defer { session.close() }
+
+        let task = try session.startDownload(url: servers.nginxURL("swift-nohash.bin"))
+        let file = try await task.finished()
+
+        #expect(try sha256(of: file) == sha)
+        #expect(try task.info().sha256 == nil)
+    }
+
     @Test func missingFileThrowsHTTPErrorWithStatus() async throws {
         let session = try openSession("missing", in: freshDirectory("missing"))
         defer { session.close() }
