@@ -92,12 +92,27 @@ static void release_slot(struct ycdl_session *s, struct task *t)
 	scheduler_request_pump(s);
 }
 
+/* A task taken out of its commit keeps what it holds: its bytes are synced
+ * and claimed, as a checkpoint would (the next start then gets 416 and
+ * finishes without fetching them again). */
+static void claim_delivered(struct task *t)
+{
+	int fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (util_sync_data(fd) == 0)
+		t->synced_offset = t->offset;
+	close(fd);
+}
+
 void commit_cancel(struct ycdl_session *s, struct task *t)
 {
 	struct commit *c = &s->commit;
 
 	if (!t->committing)
 		return;
+	claim_delivered(t);
 	for (size_t i = 0; i < c->count; i++)
 		if (c->tasks[i] == t) {
 			memmove(&c->tasks[i], &c->tasks[i + 1],
@@ -186,6 +201,23 @@ static void sync_folders(struct member *m, size_t count)
 	}
 }
 
+static int record_group(struct ycdl_session *s, struct member *m, size_t count)
+{
+	char message[1100];
+	int rc = task_write_snapshots(s);
+
+	if (rc == 0)
+		rc = store_sync(&s->store);
+	if (rc == 0)
+		return 0;
+	snprintf(message, sizeof(message), "cannot record the finished file: %s",
+			ycdl_last_error_message());
+	for (size_t i = 0; i < count; i++)
+		if (m[i].rc == 0)
+			completion_fail(s, m[i].task, rc, message, 0, false, 0);
+	return rc;
+}
+
 /* Syncs, records and places a group of files. */
 static void commit_group(struct ycdl_session *s, struct task **tasks, size_t count)
 {
@@ -212,9 +244,13 @@ static void commit_group(struct ycdl_session *s, struct task **tasks, size_t cou
 		task_set_status(s, m[i].task, YCDL_STATUS_FINISHED);
 	}
 	/* One journal sync for the group: every "finished" is durable before
-	 * any file moves, so a crash between is completed on the next open. */
-	task_write_snapshots(s);
-	(void)store_sync(&s->store);
+	 * any file moves, so a crash between is completed on the next open. A
+	 * journal that cannot say so gets no file moved: the next process
+	 * would not know the file is ours. */
+	if (record_group(s, m, count) != 0) {
+		free(m);
+		return;
+	}
 	for (size_t i = 0; i < count; i++) {
 		struct task *t = m[i].task;
 

@@ -189,6 +189,14 @@ static void fail_from_curl(struct ycdl_session *s, struct task *t,
 	struct failure f = retry_classify_curl(result);
 	char message[CURL_ERROR_SIZE + 64];
 
+	/* curl 7.x refuses one header line over 100 KiB as "out of memory". */
+	if (result == CURLE_OUT_OF_MEMORY && x->status && x->mode == BODY_UNDECIDED) {
+		completion_fail(s, t, YCDL_E_BAD_RESPONSE,
+				"the server's response headers are too large", x->status,
+				true, 0);
+		return;
+	}
+
 	snprintf(message, sizeof(message), "%s", x->curl_error[0] ? x->curl_error
 			: curl_easy_strerror(result));
 	if (f.code == YCDL_E_PROTOCOL && x->previous_status >= 300)

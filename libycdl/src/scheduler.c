@@ -92,6 +92,7 @@ static void line_up(struct ycdl_session *s, struct task *t)
 void scheduler_enqueue(struct ycdl_session *s, struct task *t)
 {
 	cancel_retry(t);
+	s->sched.was_busy = true;   /* all-finished follows, even if it fails at once */
 	line_up(s, t);
 	scheduler_request_pump(s);
 }

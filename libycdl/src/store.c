@@ -76,6 +76,18 @@ static bool encode_record(struct store *st, const Ycdl__JournalRecord *rec)
 
 enum frame_result { FRAME_OK, FRAME_TORN, FRAME_BAD };
 
+/* protobuf-c 1.4 decodes a non-canonical tag naming field 0 ("80 00") as an
+ * unknown field that its encoder writes back as "00", which it then cannot
+ * decode: such a record would not survive a rewrite. Field 0 is never
+ * valid, so the record counts as damaged. (Found by fuzz_journal.) */
+static bool has_field_zero(const ProtobufCMessage *m)
+{
+	for (unsigned int i = 0; m && i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return true;
+	return false;
+}
+
 /* Checks the record at data[pos]; on FRAME_OK *rec is decoded and *next is
  * the position after it. */
 static enum frame_result read_frame(const unsigned char *data, size_t size,
@@ -97,6 +109,13 @@ static enum frame_result read_frame(const unsigned char *data, size_t size,
 	*rec = ycdl__journal_record__unpack(NULL, len, data + pos + FRAME_LEN);
 	if (!*rec)
 		return FRAME_BAD;
+	if (has_field_zero(&(*rec)->base) ||
+	    ((*rec)->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT &&
+	     has_field_zero(&(*rec)->put->base))) {
+		ycdl__journal_record__free_unpacked(*rec, NULL);
+		*rec = NULL;
+		return FRAME_BAD;
+	}
 	*next = pos + FRAME_LEN + len;
 	return FRAME_OK;
 }
@@ -489,6 +508,22 @@ static void visit_all(struct live_set *ls, store_visit_fn visit, void *ctx,
 	}
 }
 
+/* Truncates the journal to just its header, durably. */
+static int write_header(struct store *st)
+{
+	int rc;
+
+	if (ftruncate(st->fd, 0) != 0 || lseek(st->fd, 0, SEEK_SET) < 0)
+		return error_set(YCDL_E_STORE, "cannot truncate %s: %s", st->path,
+				strerror(errno));
+	if ((rc = util_write_all(st->fd, FILE_MAGIC, FILE_MAGIC_LEN)) != 0 ||
+	    util_sync_data(st->fd) != 0)
+		return error_set(YCDL_E_STORE, "cannot initialise %s: %s", st->path,
+				strerror(rc ? -rc : errno));
+	st->size = FILE_MAGIC_LEN;
+	return 0;
+}
+
 static int load(struct store *st, store_visit_fn visit, void *ctx,
 		struct store_load_result *result)
 {
@@ -503,6 +538,12 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 				strerror(-rc));
 	memset(&ls, 0, sizeof(ls));
 	strmap_init(&ls.index);
+	if (size < FILE_MAGIC_LEN && memcmp(data, FILE_MAGIC, size) == 0) {
+		/* A creation cut short (a crash before the header was all
+		 * written): nothing was ever in it. */
+		free(data);
+		return write_header(st);
+	}
 	if (size < FILE_MAGIC_LEN || memcmp(data, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
 		sr.damaged = 1;         /* not a journal at all: keep none of it */
 	else if ((rc = scan(data, size, &ls, &sr)) != 0)
@@ -536,12 +577,9 @@ static int create_empty(struct store *st)
 	if (st->fd < 0)
 		return error_set(YCDL_E_STORE, "cannot create %s: %s", st->path,
 				strerror(errno));
-	if ((rc = util_write_all(st->fd, FILE_MAGIC, FILE_MAGIC_LEN)) != 0 ||
-	    util_sync_data(st->fd) != 0)
-		return error_set(YCDL_E_STORE, "cannot initialise %s: %s", st->path,
-				strerror(rc ? -rc : errno));
+	if ((rc = write_header(st)) != 0)
+		return rc;
 	(void)util_fsync_parent_dir(st->path);
-	st->size = FILE_MAGIC_LEN;
 	return 0;
 }
 

@@ -77,12 +77,13 @@ void task_persist(struct ycdl_session *s, struct task *t)
 	s->tasks.dirty_head = t;
 }
 
-void task_write_snapshots(struct ycdl_session *s)
+int task_write_snapshots(struct ycdl_session *s)
 {
 	struct task *t = s->tasks.dirty_head;
+	int rc = 0;
 
 	if (!t)
-		return;
+		return 0;
 	s->tasks.dirty_head = NULL;
 	store_begin_batch(&s->store);
 	while (t) {
@@ -91,15 +92,21 @@ void task_write_snapshots(struct ycdl_session *s)
 
 		t->dirty = false;
 		t->dirty_next = NULL;
-		/* A failed journal write leaves the previous snapshot in force,
-		 * which is safe: it claims fewer bytes. */
-		if (snapshot_view_of(&view, t) == 0) {
-			(void)store_put(&s->store, &view.snap);
+		if (snapshot_view_of(&view, t) != 0) {
+			rc = rc ? rc : error_set(YCDL_E_NOMEM, "out of memory");
+		} else {
+			int put = store_put(&s->store, &view.snap);
+
+			rc = rc ? rc : put;
 			snapshot_view_release(&view);
 		}
 		t = next;
 	}
-	(void)store_end_batch(&s->store);
+	{
+		int end = store_end_batch(&s->store);
+
+		return rc ? rc : end;
+	}
 }
 
 void task_set_status(struct ycdl_session *s, struct task *t, int new_status)

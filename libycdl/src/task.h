@@ -120,9 +120,10 @@ void task_persist(struct ycdl_session *s, struct task *t);
 
 /* Writes every snapshot marked since the last call, in one batch. Runs at
  * the end of every turn and after every API call (so a call that returns
- * has reached the kernel), and before anything that syncs the journal to
- * vouch for them. */
-void task_write_snapshots(struct ycdl_session *s);
+ * has reached the kernel), at every checkpoint, and before anything that
+ * syncs the journal to vouch for them. Returns 0 or the store's error (the
+ * snapshots in force are then the earlier ones, which claim less). */
+int task_write_snapshots(struct ycdl_session *s);
 
 /* Whether t's bytes are hashed with SHA-256 as they arrive: the session
  * says so, or the task has a sha256: checksum to verify. */

@@ -27,6 +27,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+/* The most response-header bytes taken, below curl's own limits (which
+ * differ between versions and come out as "out of memory" or "receive
+ * error"), so that too much says what it is. */
+#define MAX_HEADER_BYTES (256u * 1024)
+
 /* ------------------------------------------------------------ helpers */
 
 static void set_local_error(struct transfer *x, int code, bool retryable,
@@ -55,6 +60,7 @@ static void reset_response(struct transfer *x)
 	x->etag = x->last_modified = x->content_range = NULL;
 	x->content_disposition = x->location = NULL;
 	x->accept_ranges = false;
+	x->header_bytes = 0;
 	x->mode = BODY_UNDECIDED;
 }
 
@@ -134,12 +140,29 @@ static void adopt_content_disposition(struct ycdl_session *s, struct task *t,
 	free(name);
 }
 
+/* A 200 says "the whole resource"; a Content-Range naming less
+ * contradicts it, and its body must not be taken for the file. */
+static bool names_part_of_the_file(const struct transfer *x)
+{
+	struct content_range cr;
+
+	if (!x->content_range)
+		return false;
+	if (!http_parse_content_range(x->content_range, &cr) || cr.unsatisfied)
+		return true;
+	return cr.first != 0 || (cr.total >= 0 && cr.last + 1 != (uint64_t)cr.total);
+}
+
 /* A full body (200): from zero, whatever we had. */
 static void accept_full_body(struct ycdl_session *s, struct task *t,
 		struct transfer *x)
 {
 	int64_t len = content_length(x);
 
+	if (names_part_of_the_file(x)) {
+		ask_restart(x, "the server sent part of the file as the whole file");
+		return;
+	}
 	if (x->request_offset > 0) {
 		const char *reason = validator_changed(t, x)
 			? "the resource changed since the partial download"
@@ -312,6 +335,11 @@ static size_t on_header(char *buffer, size_t size, size_t nitems, void *userdata
 			return 0;
 		return len;
 	}
+	if ((x->header_bytes += len) > MAX_HEADER_BYTES) {
+		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
+				"the server's response headers are too large");
+		return 0;
+	}
 	remember_header(x, buffer, len);
 	return len;
 }
@@ -354,8 +382,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		hashing_wrote(x, ptr, len);
 	t->offset += len;
 	emit_progress(s, t, false);
-	if (checkpoint_due(s, x) && transfer_checkpoint(s, t) != 0) {
-		set_local_error(x, YCDL_E_IO, false, "cannot sync the partial file: %s",
+	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {
+		set_local_error(x, rc, false, "cannot checkpoint the partial file: %s",
 				ycdl_last_error_message());
 		return 0;
 	}
@@ -482,6 +510,17 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 		t->offset = 0;
 		emit_restarted(s, t, "the server does not support resuming", discarded);
+	} else if (size < keep) {
+		/* The part file lost bytes a snapshot claimed (deleted or cut
+		 * outside libycdl): what is left cannot be trusted either. */
+		uint64_t discarded = t->offset;
+
+		if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) < 0)
+			return error_set(error_from_errno(errno), "cannot truncate %s: %s",
+					t->part_path, strerror(errno));
+		size = 0;
+		emit_restarted(s, t, "the partial file holds less than was recorded",
+				discarded);
 	}
 	t->offset = size;
 	if (t->synced_offset > size) {
@@ -539,7 +578,9 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 	}
 	t->synced_offset = t->offset;
 	task_persist(s, t);
-	return 0;
+	/* A claim waits for no loop turn (one turn of a fast download can run
+	 * many megabytes of callbacks): a kill now loses one checkpoint. */
+	return task_write_snapshots(s);
 }
 
 void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t)
@@ -582,11 +623,13 @@ void transfer_free(struct transfer *x)
 static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 		bool checkpoint)
 {
+	int rc;
+
 	multi_remove(&s->multi, x->easy);
 	if (t->offset != t->progress_reported)
 		emit_progress(s, t, true);      /* what the coalescing held back */
-	if (checkpoint && transfer_checkpoint(s, t) != 0)
-		set_local_error(x, YCDL_E_IO, false, "%s", ycdl_last_error_message());
+	if (checkpoint && (rc = transfer_checkpoint(s, t)) != 0)
+		set_local_error(x, rc, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;
 	hashing_stop(x);
 	close(x->fd);

@@ -42,6 +42,7 @@ struct transfer {
 	char *content_disposition;
 	char *location;
 	bool accept_ranges;
+	size_t header_bytes;      /* of this response, against MAX_HEADER_BYTES */
 	enum body_mode mode;
 
 	/* redirect tracking */

@@ -262,6 +262,22 @@ long long fault_stat(const char *id, const char *counter)
 	return value;
 }
 
+char *fault_header(const char *id, const char *name)
+{
+	char url[512], *body, *line, *value = NULL;
+	size_t len = strlen(name);
+
+	snprintf(url, sizeof(url), "%s/_headers?id=%s", env.fault, id);
+	body = http_get(url);
+	for (line = body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
+			value = strndup(line + len + 2, strcspn(line + len + 2, "\r\n"));
+			break;
+		}
+	free(body);
+	return value;
+}
+
 void fault_reset(const char *id)
 {
 	char url[512];
@@ -412,4 +428,22 @@ Ycdl__Event *log_find(const struct event_log *log, Ycdl__Event__KindCase kind,
 		if (matches(log->events[i], kind, key))
 			return log->events[i];
 	return NULL;
+}
+
+Ycdl__Event *log_wait_end(struct event_log *log, size_t from, const char *key,
+		int timeout_ms)
+{
+	for (;;) {
+		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, key,
+				timeout_ms);
+		int status = (int)e->status_changed->new_status;
+
+		while (log->events[from] != e)
+			from++;
+		from++;
+		if (status == YCDL_STATUS_FINISHED)
+			return log_wait(log, from, YCDL__EVENT__KIND_FINISHED, key, 5000);
+		if (status == YCDL_STATUS_FAILED)
+			return log_wait(log, from, YCDL__EVENT__KIND_FAILED, key, 5000);
+	}
 }

@@ -75,6 +75,9 @@ int64_t file_size(const char *path);
 char *http_get(const char *url);
 /* A counter from the fault server's /_stats for id ("requests", "bytes"). */
 long long fault_stat(const char *id, const char *counter);
+/* The value of header name in the fault server's last request for id
+ * (allocated), or NULL when that request had no such header. */
+char *fault_header(const char *id, const char *name);
 /* Forgets id's counters (and restarts its one-shot faults), so a test can
  * run again against servers that are still up; other ids are untouched,
  * since test programs run side by side. */
@@ -102,6 +105,10 @@ Ycdl__Event *log_wait(struct event_log *log, size_t from, Ycdl__Event__KindCase 
 		const char *key, int timeout_ms);
 /* Waits for a status change of key into status. */
 void log_wait_status(struct event_log *log, const char *key, int status, int timeout_ms);
+/* Waits for key to end (finished or failed) after position from; returns
+ * its finished or failed event. */
+Ycdl__Event *log_wait_end(struct event_log *log, size_t from, const char *key,
+		int timeout_ms);
 /* Counts logged events of kind for key (NULL: any). */
 size_t log_count(const struct event_log *log, Ycdl__Event__KindCase kind, const char *key);
 /* The first logged event of kind for key, or NULL. */

@@ -44,31 +44,22 @@ static char *read_text(const char *path)
  * task_added event on: tasks running side by side may end in any order. */
 static Ycdl__Event *run_to_end(struct event_log *log, const char *key)
 {
+	Ycdl__Event *e;
 	size_t from;
 
 	log_wait(log, 0, YCDL__EVENT__KIND_TASK_ADDED, key, 5000);
 	for (from = log->count; from > 0; from--) {
-		const Ycdl__Event *e = log->events[from - 1];
+		const Ycdl__Event *added = log->events[from - 1];
 
-		if (e->kind_case == YCDL__EVENT__KIND_TASK_ADDED && strcmp(e->key, key) == 0)
+		if (added->kind_case == YCDL__EVENT__KIND_TASK_ADDED &&
+		    strcmp(added->key, key) == 0)
 			break;
 	}
-	for (;;) {
-		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, key, 20000);
-		int status = (int)e->status_changed->new_status;
-
-		while (log->events[from] != e)
-			from++;
-		from++;
-		if (status == YCDL_STATUS_FINISHED)
-			return log_wait(log, from, YCDL__EVENT__KIND_FINISHED, key, 5000);
-		if (status == YCDL_STATUS_FAILED) {
-			e = log_wait(log, from, YCDL__EVENT__KIND_FAILED, key, 5000);
-			printf("     (%s failed: %d %s)\n", key, e->failed->error_code,
-					e->failed->message);
-			return e;
-		}
-	}
+	e = log_wait_end(log, from, key, 20000);
+	if (e->kind_case == YCDL__EVENT__KIND_FAILED)
+		printf("     (%s failed: %d %s)\n", key, e->failed->error_code,
+				e->failed->message);
+	return e;
 }
 
 TEST(downloads_byte_identical_file_from_nginx)

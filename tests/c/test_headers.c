@@ -7,27 +7,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* The value of header name in the fault server's last request for id
- * (allocated), or NULL when the request had no such header. */
-static char *header_seen(const char *id, const char *name)
-{
-	char url[512], *body, *line, *value = NULL;
-	size_t len = strlen(name);
-
-	snprintf(url, sizeof(url), "%s/_headers?id=%s", env.fault, id);
-	body = http_get(url);
-	for (line = body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
-			value = strndup(line + len + 2, strcspn(line + len + 2, "\r\n"));
-			break;
-		}
-	free(body);
-	return value;
-}
-
 static void check_header(const char *id, const char *name, const char *expected)
 {
-	char *value = header_seen(id, name);
+	char *value = fault_header(id, name);
 
 	if (!expected && value)
 		test_fail(__FILE__, __LINE__, "%s was sent (%s) but must not be", name, value);

@@ -14,22 +14,8 @@ static Ycdl__Event *run(const char *id, const char *url, struct event_log *log,
 	*s = open_session(id, &o);
 	log_init(log, *s);
 	*key = add_url(*s, url, NULL);
-	for (size_t from = 0;;) {
-		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, *key, 20000);
-		int status = (int)e->status_changed->new_status;
-
-		while (log->events[from] != e)
-			from++;
-		from++;
-		if (status == YCDL_STATUS_FINISHED) {
-			free(dir);
-			return log_wait(log, from, YCDL__EVENT__KIND_FINISHED, *key, 5000);
-		}
-		if (status == YCDL_STATUS_FAILED) {
-			free(dir);
-			return log_wait(log, from, YCDL__EVENT__KIND_FAILED, *key, 5000);
-		}
-	}
+	free(dir);
+	return log_wait_end(log, 0, *key, 20000);
 }
 
 TEST(follows_302_chain_keeps_original_url_as_identity)

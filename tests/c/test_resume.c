@@ -76,34 +76,7 @@ static Ycdl__Event *resume_to_end(struct run *r)
 	size_t from = r->log.count;
 
 	CHECK_OK(ycdl_task_resume(r->s, r->key));
-	for (;;) {
-		Ycdl__Event *e = log_wait(&r->log, from, YCDL__EVENT__KIND_STATUS_CHANGED, r->key, 20000);
-		int status = (int)e->status_changed->new_status;
-
-		while (r->log.events[from] != e)
-			from++;
-		from++;
-		if (status == YCDL_STATUS_FINISHED)
-			return log_wait(&r->log, from, YCDL__EVENT__KIND_FINISHED, r->key, 5000);
-		if (status == YCDL_STATUS_FAILED)
-			return log_wait(&r->log, from, YCDL__EVENT__KIND_FAILED, r->key, 5000);
-	}
-}
-
-static char *last_request_header(const char *id, const char *name)
-{
-	char url[512], *body, *line, *value = NULL;
-	size_t len = strlen(name);
-
-	snprintf(url, sizeof(url), "%s/_headers?id=%s", env.fault, id);
-	body = http_get(url);
-	for (line = body; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
-			value = strndup(line + len + 2, strcspn(line + len + 2, "\r\n"));
-			break;
-		}
-	free(body);
-	return value;
+	return log_wait_end(&r->log, from, r->key, 20000);
 }
 
 TEST(pause_then_resume_continues_with_range_and_if_range)
@@ -139,8 +112,8 @@ TEST(pause_then_resume_continues_with_range_and_if_range)
 	CHECK_INT(e->resumed->offset, held);
 	CHECK_INT(e->resumed->bytes_expected, SIZE);
 	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
-	range = last_request_header("resume1", "Range");
-	if_range = last_request_header("resume1", "If-Range");
+	range = fault_header("resume1", "Range");
+	if_range = fault_header("resume1", "If-Range");
 	snprintf(expect_range, sizeof(expect_range), "bytes=%llu-", (unsigned long long)held);
 	CHECK_STR(range, expect_range);
 	CHECK(if_range && if_range[0] == '"');      /* the strong ETag */
@@ -270,7 +243,7 @@ TEST(no_accept_ranges_is_reported_not_resumable_and_restarts)
 	CHECK(log_find(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key) != NULL);
 	CHECK(log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key) == NULL);
 	/* No range was asked for on the second request. */
-	CHECK(last_request_header("norange", "Range") == NULL);
+	CHECK(fault_header("norange", "Range") == NULL);
 	finish(&r);
 	free(url);
 }
@@ -305,7 +278,7 @@ TEST(weak_etag_resumes_with_last_modified)
 	e = resume_to_end(&r);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
 	CHECK_STR(e->finished->sha256_hex, sha);
-	if_range = last_request_header("weak", "If-Range");
+	if_range = fault_header("weak", "If-Range");
 	/* A weak ETag may not be used in If-Range; the date is. */
 	CHECK(if_range != NULL);
 	CHECK(strstr(if_range, "GMT") != NULL);
@@ -336,7 +309,7 @@ TEST(error_status_on_resume_keeps_the_partial_data)
 	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RETRYING, r.key), 2);
 	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
 	CHECK_INT(log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key)->resumed->offset, held);
-	range = last_request_header("resume503", "Range");
+	range = fault_header("resume503", "Range");
 	snprintf(expect_range, sizeof(expect_range), "bytes=%llu-", (unsigned long long)held);
 	CHECK_STR(range, expect_range);
 	CHECK_INT(fault_stat("resume503", "requests"), 4);
@@ -364,7 +337,7 @@ TEST(chunked_download_cut_before_its_end_completes_with_416)
 	CHECK_STR(e->finished->sha256_hex, sha);
 	CHECK_INT(e->finished->size, 300000);
 	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
-	range = last_request_header("end416", "Range");
+	range = fault_header("end416", "Range");
 	CHECK_STR(range, "bytes=300000-");
 	CHECK_INT(fault_stat("end416", "requests"), 2);
 	free(range);

@@ -21,18 +21,7 @@ static Ycdl__Event *run_opts(const char *id, const char *path, struct event_log 
 	log_init(log, *s);
 	*key = add_url(*s, url, NULL);
 	free(dir);
-	for (size_t from = 0;;) {
-		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, *key, 60000);
-		int status = (int)e->status_changed->new_status;
-
-		while (log->events[from] != e)
-			from++;
-		from++;
-		if (status == YCDL_STATUS_FINISHED)
-			return log_wait(log, from, YCDL__EVENT__KIND_FINISHED, *key, 5000);
-		if (status == YCDL_STATUS_FAILED)
-			return log_wait(log, from, YCDL__EVENT__KIND_FAILED, *key, 5000);
-	}
+	return log_wait_end(log, 0, *key, 60000);
 }
 
 static Ycdl__Event *run(const char *id, const char *path, struct event_log *log,

@@ -12,7 +12,7 @@ static Ycdl__Event *run(const char *id, const char *url, ycdl_session_options *o
 {
 	char *dir = test_dir(id);
 	char *key;
-	Ycdl__Event *end = NULL;
+	Ycdl__Event *end;
 
 	o->state_dir = dir;
 	o->download_dir = dir;
@@ -20,18 +20,7 @@ static Ycdl__Event *run(const char *id, const char *url, ycdl_session_options *o
 	free(dir);
 	log_init(log, *s);
 	key = add_url(*s, url, NULL);
-	for (size_t from = 0; !end;) {
-		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_STATUS_CHANGED, key, 20000);
-		int status = (int)e->status_changed->new_status;
-
-		while (log->events[from] != e)
-			from++;
-		from++;
-		if (status == YCDL_STATUS_FINISHED)
-			end = log_wait(log, from, YCDL__EVENT__KIND_FINISHED, key, 5000);
-		else if (status == YCDL_STATUS_FAILED)
-			end = log_wait(log, from, YCDL__EVENT__KIND_FAILED, key, 5000);
-	}
+	end = log_wait_end(log, 0, key, 20000);
 	ycdl_free(key);
 	return end;
 }

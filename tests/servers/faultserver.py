@@ -36,6 +36,27 @@ parameters (all optional, combinable):
   cr_start_off=K     206 whose Content-Range starts K bytes later than asked
   cr_total_off=K     206 whose Content-Range total is K bytes larger
   wrong_range=1      206 for the whole file whatever range was asked
+  resize=K           with change_after: the changed content is also K bytes
+                     longer (K < 0: shorter); bytes past the original end
+                     are 0x5A (as if the file went on with zeros, XOR 0x5A)
+  ok_with_range=1    a Range request is answered 200 instead of 206, with
+                     the asked bytes as body and their Content-Range
+  full_with_cr=1     every answer is 200 with the whole file and a
+                     "Content-Range: bytes 0-LAST/SIZE" header
+  hang=SEC           every request of the id: read, then not a byte of
+                     answer for SEC s, then close (a peer that accepts and
+                     never answers)
+  hang_at=K&hangs=N  ... only the id's requests K to K+N-1 hang
+  stall_requests=N   stall_after/stall apply to the id's first N requests
+                     (default 1)
+  big_headers=BYTES  about BYTES of extra header lines (1000 bytes each)
+                     before the body
+  big_header=BYTES   one extra header line with a value of BYTES bytes
+
+Listeners: --port (FAULT_URL); --port2-file adds a second plain HTTP port
+and --tls-port-file (with --tls-cert/--tls-key) an HTTPS port, both sharing
+every counter with the first, so that a test can redirect to another port or
+scheme of the same host and still read what arrived there.
 
 Special paths:
   /redirect/N?to=URL&code=C   N more hops through /redirect/N-1, then to URL
@@ -43,6 +64,12 @@ Special paths:
   /loop                       redirects to itself forever
   /_stats?id=NAME             "requests=R\\nbytes=B\\n"
   /_headers?id=NAME           the last request's headers, one per line
+  /_ranges?id=NAME            one line per file request of NAME, in order:
+                              "FIRST SENT DONE AGENT" - the body's first
+                              byte offset, the body bytes written to the
+                              socket so far, 1 once the server is done with
+                              it (0 while it may still write), and the
+                              request's User-Agent (spaces as "_")
   /_reset?id=NAME             forgets NAME's counters (every id's without
                               id=): tests sharing the server reset only
                               their own
@@ -53,6 +80,7 @@ import email.utils
 import hashlib
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -72,10 +100,11 @@ class Stats:
         self.requests = {}
         self.bytes = {}
         self.headers = {}
+        self.ranges = {}
 
     def reset(self, ident=None):
         with self.lock:
-            for table in (self.requests, self.bytes, self.headers):
+            for table in (self.requests, self.bytes, self.headers, self.ranges):
                 if ident is None:
                     table.clear()
                 else:
@@ -89,9 +118,26 @@ class Stats:
             self.headers[ident] = headers
             return n
 
-    def add_bytes(self, ident, n):
+    def add_bytes(self, ident, n, body_range=None):
         with self.lock:
             self.bytes[ident] = self.bytes.get(ident, 0) + n
+            if body_range is not None:
+                body_range[1] += n
+
+    def open_range(self, ident, first, agent):
+        """Starts the record of one response body: [first, sent, done, agent]."""
+        with self.lock:
+            record = [first, 0, 0, agent]
+            self.ranges.setdefault(ident, []).append(record)
+            return record
+
+    def close_range(self, record):
+        with self.lock:
+            record[2] = 1
+
+    def report_ranges(self, ident):
+        with self.lock:
+            return "".join("%d %d %d %s\n" % tuple(r) for r in self.ranges.get(ident, []))
 
     def report(self, ident):
         with self.lock:
@@ -106,10 +152,11 @@ class Stats:
 class Resource:
     """One file as this request sees it: original or changed content."""
 
-    def __init__(self, path, changed):
+    def __init__(self, path, changed, resize=0):
         st = os.stat(path)
         self.path = path
-        self.size = st.st_size
+        self.stored_size = st.st_size
+        self.size = max(0, st.st_size + resize) if changed else st.st_size
         self.changed = changed
         mtime = int(st.st_mtime) + (1000 if changed else 0)
         tag = "%x-%x%s" % (self.size, st.st_mtime_ns, "-changed" if changed else "")
@@ -118,15 +165,20 @@ class Resource:
 
     def chunks(self, first, last):
         """Yields the bytes [first, last] in pieces."""
+        left = last - first + 1
         with open(self.path, "rb") as f:
             f.seek(first)
-            left = last - first + 1
             while left > 0:
                 data = f.read(min(CHUNK, left))
                 if not data:
-                    return
+                    break
                 left -= len(data)
                 yield data.translate(CHANGED_XOR) if self.changed else data
+        # A resource resized to more than the stored file goes on past it.
+        while left > 0 and self.size > self.stored_size:
+            n = min(CHUNK, left)
+            left -= n
+            yield bytes([0x5A]) * n
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -185,6 +237,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_simple(200, self.server.stats.report(self.param("id", "")).encode())
         if path == "/_headers":
             return self.send_simple(200, self.server.stats.last_headers(self.param("id", "")).encode())
+        if path == "/_ranges":
+            return self.send_simple(200, self.server.stats.report_ranges(self.param("id", "")).encode())
         if path == "/_reset":
             self.server.stats.reset(self.param("id"))
             return self.send_simple(200, b"reset\n")
@@ -197,7 +251,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_simple(302, b"", [("Location", self.param("url", "/"))])
         if path == "/loop":
             return self.send_simple(302, b"", [("Location", "/loop")])
-        if self.injected_failure():
+        if self.injected_failure() or self.hung_up():
             return
         self.serve_file(path)
 
@@ -226,6 +280,25 @@ class Handler(BaseHTTPRequestHandler):
         self.send_simple(status, b"injected failure\n", headers)
         return True
 
+    def hung_up(self):
+        """hang=SEC: the request was read; the answer never comes."""
+        seconds = self.int_param("hang", 0)
+        first = self.int_param("hang_at", 1)
+        count = self.int_param("hangs", 1 << 62)
+        if seconds <= 0 or not first <= self.nth < first + count:
+            return False
+        time.sleep(seconds)
+        self.close_connection = True
+        return True
+
+    def send_filler_headers(self):
+        """big_headers / big_header: an oversized header block."""
+        total = self.int_param("big_headers", 0)
+        for i in range((total + 999) // 1000):
+            self.send_raw_header("X-Filler-%d" % i, "f" * (1000 - len("X-Filler-%d: \r\n" % i)))
+        if self.int_param("big_header", 0) > 0:
+            self.send_raw_header("X-Big", "b" * self.int_param("big_header", 0))
+
     # ------------------------------------------------------------ files
 
     def serve_file(self, path):
@@ -233,12 +306,14 @@ class Handler(BaseHTTPRequestHandler):
         if not local.startswith(self.server.www + os.sep) or not os.path.isfile(local):
             return self.send_simple(404, b"not found\n")
         changed = 0 < self.int_param("change_after", 0) < self.nth
-        res = Resource(local, changed)
+        res = Resource(local, changed, self.int_param("resize", 0))
         if self.param("chunked") and not self.headers.get("Range"):
             return self.send_chunked(res)
         status, first, last, content_range = self.choose_range(res)
         if status == 416:
             return self.send_simple(416, b"", [("Content-Range", "bytes */%d" % res.size)])
+        if status == 206 and self.param("ok_with_range"):
+            status = 200
         self.send_response(status)
         self.send_validators(res)
         if not self.param("norange"):
@@ -247,11 +322,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", content_range)
         if self.param("cd") is not None:
             self.send_raw_header("Content-Disposition", self.param("cd"))
+        self.send_filler_headers()
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(last - first + 1))
         self.end_headers()
         if self.command != "HEAD":
-            self.send_body(res.chunks(first, last))
+            self.send_body(res.chunks(first, last), first=first)
 
     def send_validators(self, res):
         if self.param("no_validators"):
@@ -273,6 +349,8 @@ class Handler(BaseHTTPRequestHandler):
     def choose_range(self, res):
         """(status, first, last, Content-Range or None) for this request."""
         whole = (200, 0, res.size - 1, None)
+        if self.param("full_with_cr"):
+            return (200, 0, res.size - 1, "bytes 0-%d/%d" % (res.size - 1, res.size))
         spec = self.headers.get("Range")
         if not spec or self.param("norange") or not spec.startswith("bytes="):
             return whole
@@ -314,13 +392,27 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(framed(), count=False)
         self.server.stats.add_bytes(self.ident, res.size)
 
-    def send_body(self, pieces, count=True):
-        """Writes the body at the asked rate, with this request's faults."""
+    def send_body(self, pieces, count=True, first=None):
+        """Writes the body at the asked rate, with this request's faults;
+        with first (the body's offset in the file) it is recorded for
+        /_ranges."""
+        agent = self.headers.get("User-Agent", "-").replace(" ", "_") or "-"
+        body_range = None
+        if first is not None:
+            body_range = self.server.stats.open_range(self.ident, first, agent)
+        try:
+            self.send_body_pieces(pieces, count, body_range)
+        finally:
+            if body_range is not None:
+                self.server.stats.close_range(body_range)
+
+    def send_body_pieces(self, pieces, count, body_range):
         first_request = self.nth == 1
         rate = self.int_param("rate", 0)
         reset_after = self.int_param("reset_after", -1) if first_request else -1
         short = self.int_param("short", -1) if first_request else -1
-        stall_after = self.int_param("stall_after", -1) if first_request else -1
+        stalling = self.nth <= self.int_param("stall_requests", 1)
+        stall_after = self.int_param("stall_after", -1) if stalling else -1
         sent = 0
         started = time.monotonic()
         try:
@@ -333,7 +425,7 @@ class Handler(BaseHTTPRequestHandler):
                         self.wfile.write(piece)
                         sent += len(piece)
                         if count:
-                            self.server.stats.add_bytes(self.ident, len(piece))
+                            self.server.stats.add_bytes(self.ident, len(piece), body_range)
                     if sent == reset_after:
                         return self.reset_connection()
                     if sent == short:
@@ -349,7 +441,7 @@ class Handler(BaseHTTPRequestHandler):
                         ahead = sent / rate - (time.monotonic() - started)
                         if ahead > 0:
                             time.sleep(ahead)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
 
     @staticmethod
@@ -366,24 +458,69 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 256
 
 
+class TlsServer(Server):
+    """HTTPS on the same handler; the handshake happens in the request's
+    own thread, so a client that stalls it never blocks the others."""
+
+    def __init__(self, address, handler, context):
+        super().__init__(address, handler)
+        self.context = context
+
+    def finish_request(self, request, client_address):
+        try:
+            tls = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
+
+
+def write_port(path, server):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % server.server_address[1])
+    os.replace(tmp, path)
+
+
+def serve_in_background(server):
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--www", required=True)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the chosen port here once listening")
+    ap.add_argument("--port2-file", help="also listen on a second port; write it here")
+    ap.add_argument("--tls-port-file", help="also listen for HTTPS; write the port here")
+    ap.add_argument("--tls-cert", help="the HTTPS listener's certificate (PEM)")
+    ap.add_argument("--tls-key", help="the HTTPS listener's key (PEM)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
-    server = Server(("127.0.0.1", args.port), Handler)
-    server.www = os.path.realpath(args.www)
-    server.stats = Stats()
-    server.verbose = args.verbose
+    stats = Stats()
+    servers = [Server(("127.0.0.1", args.port), Handler)]
+    if args.port2_file:
+        servers.append(Server(("127.0.0.1", 0), Handler))
+    if args.tls_port_file:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        servers.append(TlsServer(("127.0.0.1", 0), Handler, context))
+    for server in servers:
+        server.www = os.path.realpath(args.www)
+        server.stats = stats
+        server.verbose = args.verbose
+    # The extra ports first: the main port file is what starters wait for.
+    extra = [args.port2_file] if args.port2_file else []
+    extra += [args.tls_port_file] if args.tls_port_file else []
+    for path, server in zip(extra, servers[1:]):
+        write_port(path, server)
+        serve_in_background(server)
     if args.port_file:
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % server.server_address[1])
-        os.replace(tmp, args.port_file)
-    server.serve_forever()
+        write_port(args.port_file, servers[0])
+    servers[0].serve_forever()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,14 @@
 servers.env holds shell-style lines the tests read:
   NGINX_URL, NGINX_TLS_URL, FAULT_URL, WWW_DIR, CA_FILE, NGINX_ACCESS_LOG,
   PROXY_URL (nginx as a forward proxy for http://), PROXY_LOG, PINNED_KEY
-  (curl's sha256// pin of the HTTPS certificate's public key)
+  (curl's sha256// pin of the HTTPS certificate's public key),
+  FAULT_URL2 (the fault server on a second port) and FAULT_TLS_URL (the
+  fault server over HTTPS, certificate from CA_FILE), both sharing the fault
+  server's counters; and HTTPS listeners of nginx with bad certificates:
+  NGINX_EXPIRED_URL (signed by CA_FILE, expired in 2020),
+  NGINX_WRONG_HOST_URL (signed by CA_FILE for wrong-host.invalid only),
+  NGINX_SELF_SIGNED_URL (signed by nobody; SELF_SIGNED_CERT is that very
+  certificate, the only CA file that makes it trusted)
 
 nginx is Debian's, run by this script with its own configuration, prefix and
 logs under DIR: it never touches the system's nginx. Its `limit_rate` follows
@@ -59,6 +66,25 @@ http {{
         limit_rate $ycdl_rate;
         location / {{ }}
     }}
+    # The same files behind certificates a client must refuse.
+    server {{
+        listen 127.0.0.1:{expired_port} ssl;
+        ssl_certificate {dir}/tls/expired.crt;
+        ssl_certificate_key {dir}/tls/expired.key;
+        root {www};
+    }}
+    server {{
+        listen 127.0.0.1:{wrong_host_port} ssl;
+        ssl_certificate {dir}/tls/wrong-host.crt;
+        ssl_certificate_key {dir}/tls/wrong-host.key;
+        root {www};
+    }}
+    server {{
+        listen 127.0.0.1:{self_signed_port} ssl;
+        ssl_certificate {dir}/tls/self-signed.crt;
+        ssl_certificate_key {dir}/tls/self-signed.key;
+        root {www};
+    }}
     # A forward proxy for plain HTTP, with its own log so that tests can
     # tell that a request went through it.
     server {{
@@ -103,6 +129,70 @@ def make_certificates(tls):
     return ca_crt
 
 
+# `openssl ca` is the one OpenSSL 3.0 tool that can backdate a certificate.
+CA_CONF = """\
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = {tls}/index.txt
+new_certs_dir = {tls}/issued
+serial = {tls}/bad-certs.serial
+default_md = sha256
+policy = any_name
+unique_subject = no
+[ any_name ]
+commonName = supplied
+[ server_ext ]
+subjectAltName = {san}
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+"""
+
+
+def new_key_and_csr(tls, name, cn):
+    key, csr = os.path.join(tls, name + ".key"), os.path.join(tls, name + ".csr")
+    run_quiet(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+               "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=" + cn])
+    return csr
+
+
+def sign_with_ca(tls, name, san, start, end):
+    """name.crt for name.csr, signed by the test CA, valid from start to end
+    (YYYYMMDDHHMMSSZ) for the subjectAltName san."""
+    conf = os.path.join(tls, name + ".cnf")
+    os.makedirs(os.path.join(tls, "issued"), exist_ok=True)
+    open(os.path.join(tls, "index.txt"), "a").close()
+    if not os.path.exists(os.path.join(tls, "bad-certs.serial")):
+        with open(os.path.join(tls, "bad-certs.serial"), "w") as f:
+            f.write("1000\n")
+    with open(conf, "w") as f:
+        f.write(CA_CONF.format(tls=tls, san=san))
+    run_quiet(["openssl", "ca", "-batch", "-notext", "-config", conf,
+               "-cert", os.path.join(tls, "ca.crt"), "-keyfile", os.path.join(tls, "ca.key"),
+               "-in", os.path.join(tls, name + ".csr"), "-out", os.path.join(tls, name + ".crt"),
+               "-startdate", start, "-enddate", end, "-extensions", "server_ext"])
+
+
+def make_bad_certificates(tls):
+    """expired.crt, wrong-host.crt (both from the test CA) and a
+    self-signed self-signed.crt, each with its key."""
+    new_key_and_csr(tls, "expired", "127.0.0.1")
+    sign_with_ca(tls, "expired", "IP:127.0.0.1,DNS:localhost",
+                 "20200101000000Z", "20200201000000Z")
+    new_key_and_csr(tls, "wrong-host", "wrong-host.invalid")
+    sign_with_ca(tls, "wrong-host", "DNS:wrong-host.invalid",
+                 "20240101000000Z", "20990101000000Z")
+    run_quiet(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+               "ec_paramgen_curve:P-256", "-nodes",
+               "-keyout", os.path.join(tls, "self-signed.key"),
+               "-out", os.path.join(tls, "self-signed.crt"), "-days", "3650",
+               "-subj", "/CN=127.0.0.1",
+               "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+               "-addext", "basicConstraints=critical,CA:TRUE"])
+    return os.path.join(tls, "self-signed.crt")
+
+
 def pinned_key(cert):
     """curl's pin for the certificate's public key: sha256//<base64>."""
     pub = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"],
@@ -133,10 +223,15 @@ def answers(url, ca_file=None):
 
 
 def start_fault_server(d, www):
+    """Starts the fault server; returns its ports: plain, second, HTTPS."""
     port_file = os.path.join(d, "fault.port")
+    port2_file, tls_port_file = os.path.join(d, "fault2.port"), os.path.join(d, "fault-tls.port")
     log = open(os.path.join(d, "fault.log"), "w")
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faultserver.py"),
-                             "--www", www, "--port-file", port_file],
+                             "--www", www, "--port-file", port_file,
+                             "--port2-file", port2_file, "--tls-port-file", tls_port_file,
+                             "--tls-cert", os.path.join(d, "tls", "server.crt"),
+                             "--tls-key", os.path.join(d, "tls", "server.key")],
                             stdout=log, stderr=log, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     with open(os.path.join(d, "fault.pid"), "w") as f:
@@ -144,8 +239,11 @@ def start_fault_server(d, www):
     wait_until(lambda: os.path.exists(port_file) or proc.poll() is not None, "the fault server")
     if proc.poll() is not None:
         raise SystemExit("testservers: the fault server exited; see %s/fault.log" % d)
-    with open(port_file) as f:
-        return int(f.read())
+    ports = []
+    for path in (port_file, port2_file, tls_port_file):
+        with open(path) as f:
+            ports.append(int(f.read()))
+    return ports
 
 
 def start_nginx(d, www):
@@ -155,17 +253,18 @@ def start_nginx(d, www):
     # Workers of a root master switch to "nobody", who may not read the
     # build tree; run them as ourselves.
     user = "user root;" if os.geteuid() == 0 else ""
+    names = ("port", "tls_port", "proxy_port", "expired_port", "wrong_host_port",
+             "self_signed_port")
     for _ in range(5):
-        port, tls_port, proxy_port = free_port(), free_port(), free_port()
+        ports = {name: free_port() for name in names}
         conf = os.path.join(d, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(NGINX_CONF.format(dir=d, www=www, port=port, tls_port=tls_port,
-                                      proxy_port=proxy_port, user=user))
+            f.write(NGINX_CONF.format(dir=d, www=www, user=user, **ports))
         res = subprocess.run([nginx, "-p", os.path.join(d, "nginx"), "-c", conf,
                               "-e", os.path.join(d, "nginx/error.log")],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if res.returncode == 0:
-            return port, tls_port, proxy_port
+            return ports
         if "Address already in use" not in res.stdout:
             raise SystemExit("testservers: nginx failed:\n" + res.stdout)
     raise SystemExit("testservers: no free ports for nginx")
@@ -177,22 +276,31 @@ def start(d):
     www = os.path.join(d, "www")
     os.makedirs(www, exist_ok=True)
     ca_file = make_certificates(os.path.join(d, "tls"))
-    fault_port = start_fault_server(d, www)
-    port, tls_port, proxy_port = start_nginx(d, www)
+    self_signed = make_bad_certificates(os.path.join(d, "tls"))
+    fault_port, fault_port2, fault_tls_port = start_fault_server(d, www)
+    ports = start_nginx(d, www)
     env = {
-        "NGINX_URL": "http://127.0.0.1:%d" % port,
-        "NGINX_TLS_URL": "https://127.0.0.1:%d" % tls_port,
+        "NGINX_URL": "http://127.0.0.1:%d" % ports["port"],
+        "NGINX_TLS_URL": "https://127.0.0.1:%d" % ports["tls_port"],
         "FAULT_URL": "http://127.0.0.1:%d" % fault_port,
         "WWW_DIR": www,
         "CA_FILE": ca_file,
         "NGINX_ACCESS_LOG": os.path.join(d, "nginx", "access.log"),
-        "PROXY_URL": "http://127.0.0.1:%d" % proxy_port,
+        "PROXY_URL": "http://127.0.0.1:%d" % ports["proxy_port"],
         "PROXY_LOG": os.path.join(d, "nginx", "proxy.log"),
         "PINNED_KEY": pinned_key(os.path.join(d, "tls", "server.crt")),
+        "FAULT_URL2": "http://127.0.0.1:%d" % fault_port2,
+        "FAULT_TLS_URL": "https://127.0.0.1:%d" % fault_tls_port,
+        "NGINX_EXPIRED_URL": "https://127.0.0.1:%d" % ports["expired_port"],
+        "NGINX_WRONG_HOST_URL": "https://127.0.0.1:%d" % ports["wrong_host_port"],
+        "NGINX_SELF_SIGNED_URL": "https://127.0.0.1:%d" % ports["self_signed_port"],
+        "SELF_SIGNED_CERT": self_signed,
     }
     wait_until(lambda: answers(env["NGINX_URL"] + "/.probe"), "nginx")
     wait_until(lambda: answers(env["NGINX_TLS_URL"] + "/.probe", ca_file), "nginx (TLS)")
     wait_until(lambda: answers(env["FAULT_URL"] + "/_stats"), "the fault server")
+    wait_until(lambda: answers(env["FAULT_URL2"] + "/_stats"), "the fault server (2nd port)")
+    wait_until(lambda: answers(env["FAULT_TLS_URL"] + "/_stats", ca_file), "the fault server (TLS)")
     with open(os.path.join(d, "servers.env"), "w") as f:
         for name, value in env.items():
             f.write("%s=%s\n" % (name, value))
@@ -232,7 +340,7 @@ def kill_pid_file(path, sig=signal.SIGTERM):
 def stop(d, quiet=False):
     kill_pid_file(os.path.join(d, "fault.pid"))
     kill_pid_file(os.path.join(d, "nginx", "nginx.pid"))
-    for name in ("servers.env", "fault.port"):
+    for name in ("servers.env", "fault.port", "fault2.port", "fault-tls.port"):
         try:
             os.unlink(os.path.join(d, name))
         except OSError:
