@@ -76,7 +76,7 @@ static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
 		return error_set(YCDL_E_STORE, "snapshot duplicates another task");
 	}
 	t->session = s;
-	if (!tasks_insert(&s->tasks, t)) {
+	if (!tasks_insert_restored(&s->tasks, t)) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
@@ -196,6 +196,7 @@ static int open_state(struct ycdl_session *s)
 	    (rc = commit_init(&s->commit, s)) != 0)
 		return rc;
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
+	tasks_order_restored(&s->tasks);
 	if (rc == 0) {
 		emit_session_restored(s, res.found, res.quarantined, res.quarantine_path);
 		settle_restored(s);

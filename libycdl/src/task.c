@@ -70,11 +70,17 @@ bool task_is_allowed_on_network(const struct ycdl_session *s, const struct task 
 
 void task_persist(struct ycdl_session *s, struct task *t)
 {
+	struct tasks *tasks = &s->tasks;
+
 	if (t->dirty)
 		return;
+	/* In the order marked, so the journal keeps the order of events. */
 	t->dirty = true;
-	t->dirty_next = s->tasks.dirty_head;
-	s->tasks.dirty_head = t;
+	t->dirty_next = NULL;
+	if (!tasks->dirty_head)
+		tasks->dirty_tail = &tasks->dirty_head;
+	*tasks->dirty_tail = t;
+	tasks->dirty_tail = &t->dirty_next;
 }
 
 int task_write_snapshots(struct ycdl_session *s)
@@ -85,6 +91,7 @@ int task_write_snapshots(struct ycdl_session *s)
 	if (!t)
 		return 0;
 	s->tasks.dirty_head = NULL;
+	s->tasks.dirty_tail = &s->tasks.dirty_head;
 	store_begin_batch(&s->store);
 	while (t) {
 		struct task *next = t->dirty_next;

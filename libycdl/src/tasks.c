@@ -4,6 +4,7 @@
 
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,18 +15,23 @@ void tasks_init(struct tasks *tasks)
 	strmap_init(&tasks->by_url);
 	strmap_init(&tasks->by_dest);
 	tasks->next_order = 1;
+	tasks->dirty_tail = &tasks->dirty_head;
 }
 
-void tasks_free(struct tasks *tasks)
+static void free_chain(struct task *t)
 {
-	struct task *t = tasks->first;
-
 	while (t) {
 		struct task *next = t->all_next;
 
 		task_free(t);
 		t = next;
 	}
+}
+
+void tasks_free(struct tasks *tasks)
+{
+	free_chain(tasks->first);
+	free_chain(tasks->restored);
 	strmap_free(&tasks->by_key);
 	strmap_free(&tasks->by_url);
 	strmap_free(&tasks->by_dest);
@@ -52,7 +58,8 @@ static void link_ordered(struct tasks *tasks, struct task *t)
 		tasks->first = t;
 }
 
-bool tasks_insert(struct tasks *tasks, struct task *t)
+/* The three indexes and the counts; false on ENOMEM (nothing changed). */
+static bool index_task(struct tasks *tasks, struct task *t)
 {
 	if (!strmap_put(&tasks->by_key, t->key, t))
 		return false;
@@ -65,12 +72,59 @@ bool tasks_insert(struct tasks *tasks, struct task *t)
 		strmap_remove(&tasks->by_url, t->url);
 		return false;
 	}
-	link_ordered(tasks, t);
 	if (t->order >= tasks->next_order)
 		tasks->next_order = t->order + 1;
 	tasks->count++;
 	tasks->status_count[t->status]++;
 	return true;
+}
+
+bool tasks_insert(struct tasks *tasks, struct task *t)
+{
+	if (!index_task(tasks, t))
+		return false;
+	link_ordered(tasks, t);
+	return true;
+}
+
+bool tasks_insert_restored(struct tasks *tasks, struct task *t)
+{
+	if (!index_task(tasks, t))
+		return false;
+	t->all_next = tasks->restored;
+	tasks->restored = t;
+	return true;
+}
+
+static int by_order(const void *a, const void *b)
+{
+	uint64_t x = (*(struct task *const *)a)->order;
+	uint64_t y = (*(struct task *const *)b)->order;
+
+	return x < y ? -1 : x > y;
+}
+
+void tasks_order_restored(struct tasks *tasks)
+{
+	size_t n = 0, i = 0;
+	struct task **sorted, *t;
+
+	for (t = tasks->restored; t; t = t->all_next)
+		n++;
+	sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	for (t = tasks->restored; t && sorted; t = t->all_next)
+		sorted[i++] = t;
+	if (sorted)
+		qsort(sorted, n, sizeof(*sorted), by_order);
+	/* Without memory to sort, each finds its place the slow way. */
+	for (i = 0, t = tasks->restored; i < n; i++) {
+		struct task *next = sorted ? NULL : t->all_next;
+
+		link_ordered(tasks, sorted ? sorted[i] : t);
+		t = next;
+	}
+	free(sorted);
+	tasks->restored = NULL;
 }
 
 /* A task going away must not stay in the list of snapshots to write. */
@@ -84,6 +138,8 @@ static void forget_dirty(struct tasks *tasks, struct task *t)
 		link = &(*link)->dirty_next;
 	if (*link)
 		*link = t->dirty_next;
+	if (tasks->dirty_tail == &t->dirty_next)
+		tasks->dirty_tail = link;
 	t->dirty = false;
 	t->dirty_next = NULL;
 }

@@ -17,6 +17,8 @@ struct tasks {
 	size_t status_count[YCDL_STATUS_FAILED + 1];
 	uint64_t next_order;
 	struct task *dirty_head;     /* snapshots to write (task_persist) */
+	struct task **dirty_tail;
+	struct task *restored;       /* read back, not yet in order (see below) */
 };
 
 void tasks_init(struct tasks *tasks);
@@ -25,6 +27,11 @@ void tasks_free(struct tasks *tasks);
 /* Takes ownership of t; false on ENOMEM (t not inserted). Keeps the list
  * ordered by t->order, so restored tasks may come in any order. */
 bool tasks_insert(struct tasks *tasks, struct task *t);
+/* The same for a task read back from disk: the journal holds tasks in any
+ * order (the last record of each wins), so they are indexed now and put in
+ * order all at once by tasks_order_restored, in O(n log n). */
+bool tasks_insert_restored(struct tasks *tasks, struct task *t);
+void tasks_order_restored(struct tasks *tasks);
 /* Unlinks t (the caller frees it). */
 void tasks_unlink(struct tasks *tasks, struct task *t);
 struct task *tasks_find(const struct tasks *tasks, const char *key);

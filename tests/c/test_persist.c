@@ -262,6 +262,41 @@ TEST(torn_last_record_is_dropped_quietly)
 	free(dir);
 }
 
+TEST(restored_tasks_keep_the_order_they_were_added_in)
+{
+	char *dir = test_dir("order");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("order", &o);
+	ycdl_task_options opts[40];
+	const ycdl_task_options *items[40];
+	char urls[40][64], **keys, **listed;
+	size_t n;
+
+	for (int i = 0; i < 40; i++) {
+		ycdl_task_options_init(&opts[i], YCDL_TASK_OPTIONS_VERSION);
+		snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:9/order-%02d.bin", i);
+		opts[i].url = urls[i];
+		opts[i].start_paused = 1;
+		items[i] = &opts[i];
+	}
+	CHECK_OK(ycdl_task_add_many(&keys, NULL, s, items, 40));
+	/* Later records for the tasks, newest first: the journal's order is
+	 * no longer the tasks' order. */
+	for (int i = 39; i >= 0; i -= 3)
+		CHECK_OK(ycdl_task_set_priority(s, keys[i], 0));
+	ycdl_session_close(s);
+
+	s = open_session("order", &o);
+	CHECK_OK(ycdl_session_list(&listed, &n, s, YCDL_STATUS_ALL));
+	CHECK_INT(n, 40);
+	for (size_t i = 0; i < n; i++)
+		CHECK_STR(listed[i], keys[i]);
+	ycdl_keys_free(listed, n);
+	ycdl_keys_free(keys, 40);
+	ycdl_session_close(s);
+	free(dir);
+}
+
 TEST(second_open_of_same_identifier_is_locked)
 {
 	char *dir = test_dir("lock");
@@ -321,6 +356,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(journal_zero_filled_is_quarantined),
 		TEST_ENTRY(one_damaged_record_loses_only_that_record),
 		TEST_ENTRY(torn_last_record_is_dropped_quietly),
+		TEST_ENTRY(restored_tasks_keep_the_order_they_were_added_in),
 		TEST_ENTRY(second_open_of_same_identifier_is_locked),
 		TEST_ENTRY(another_process_gets_locked_at_once),
 	};
