@@ -83,10 +83,10 @@ static void discard_part(struct ycdl_session *s, struct task *t)
 	task_persist(s, t);
 }
 
-static int finish_sha256(struct task *t)
+static int finish_sha256(struct ycdl_session *s, struct task *t)
 {
 	char *hex;
-	int rc = hashing_finish(t, &hex);
+	int rc = hashing_finish(s, t, &hex);
 
 	if (rc != 0)
 		return rc;
@@ -108,7 +108,7 @@ static bool verify(struct ycdl_session *s, struct task *t)
 				false, 0);
 		return false;
 	}
-	if (task_hashes(s, t) && (rc = finish_sha256(t)) != 0) {
+	if (task_hashes(s, t) && (rc = finish_sha256(s, t)) != 0) {
 		completion_fail(s, t, error_from_errno(-rc),
 				"cannot hash the downloaded file", 0, false, 0);
 		return false;

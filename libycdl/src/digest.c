@@ -88,7 +88,7 @@ int digest_final_hex(struct digest *d, char *out)
 
 int digest_update_from_fd(struct digest *d, int fd, uint64_t from, uint64_t len)
 {
-	enum { CHUNK = 256 * 1024 };
+	enum { CHUNK = 64 * 1024 };   /* stays in L2 between read and hash */
 	unsigned char *buf = malloc(CHUNK);
 	int rc = 0;
 

@@ -4,86 +4,146 @@
 
 #include "digest.h"
 #include "error.h"
+#include "hasher.h"
 #include "session.h"
 #include "task.h"
 #include "transfer.h"
 #include "ycdl.h"
 
 #include <errno.h>
-#include <event2/event.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-/* What one loop turn hashes while catching up: about half a millisecond
- * with SHA-NI, so transfers and API calls hardly notice. */
-#define CATCH_UP_SLICE (1u << 20)
+/* Bytes below this offset are hashed inline, as they are written: handing
+ * a small file to another thread would cost more (a wake-up, a read-back)
+ * than hashing it. */
+#define INLINE_LIMIT (1u << 20)
+/* A new job is posted once this much waits: fewer wake-ups of the thread
+ * when it keeps up with the download and so keeps ending its jobs. */
+#define JOB_MIN (1u << 20)
 
-static void catch_up(evutil_socket_t fd, short what, void *arg)
+/* Takes the result of t's job back, waiting for the thread to end it if
+ * it has not; the job is freed. */
+static void settle(struct ycdl_session *s, struct task *t)
 {
-	struct transfer *x = arg;
-	struct task *t = x->task;
-	uint64_t behind = t->offset - t->hashed;
-	uint64_t slice = behind < CATCH_UP_SLICE ? behind : CATCH_UP_SLICE;
+	struct hash_job *job = t->hash_job;
 
-	(void)fd;
-	(void)what;
-	if (slice == 0)
+	hasher_take(&s->hasher, job);
+	t->hash_job = NULL;
+	if (job->rc == 0) {
+		t->hashed = job->hashed_to;
+	} else {
+		/* The digest took part of a slice: worthless. hashing_finish
+		 * reads the whole file and reports the error if it persists. */
+		digest_reset(t->sha256);
+		t->hashed = 0;
+		t->hash_by_finish = true;
+	}
+	hasher_job_free(job);
+}
+
+/* Has the hashing thread follow t's bytes up to end, read through a copy
+ * of fd: the job out is extended, or a new one posted. When posting fails
+ * the bytes simply stay unhashed until hashing_finish reads them. */
+static void follow(struct ycdl_session *s, struct task *t, int fd, uint64_t end)
+{
+	struct hash_job *job = t->hash_job;
+
+	if (job) {
+		if (hasher_extend(&s->hasher, job, end))
+			return;
+		settle(s, t);       /* it caught up and ended: start another */
+	}
+	if (t->hash_by_finish || !t->sha256 || end - t->hashed < JOB_MIN)
 		return;
-	if (digest_update_from_fd(t->sha256, x->fd, t->hashed, slice) != 0) {
-		/* Unreadable now; hashing_finish tries again from the file and
-		 * reports the error if it persists. */
+	if (!(job = calloc(1, sizeof(*job))))
+		return;
+	job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	job->digest = t->sha256;
+	job->from = t->hashed;
+	job->end = end;
+	job->task = t;
+	if (job->fd < 0 || hasher_post(&s->hasher, job) != 0) {
+		hasher_job_free(job);
+		t->hash_by_finish = true;
 		return;
 	}
-	t->hashed += slice;
-	if (t->hashed < t->offset)
-		event_active(x->hash_catch_up, 0, 0);
+	t->hash_job = job;
+}
+
+void hashing_job_done(void *arg, struct hash_job *job)
+{
+	struct ycdl_session *s = arg;
+	struct task *t = job->task;
+
+	if (!t) {
+		hasher_job_free(job);   /* abandoned: its digest goes with it */
+		return;
+	}
+	settle(s, t);
+	if (t->transfer && t->transfer->fd >= 0)
+		follow(s, t, t->transfer->fd, t->offset);
+}
+
+void hashing_forget(struct task *t)
+{
+	struct ycdl_session *s = t->session;
+
+	if (t->hash_job) {
+		/* The job owns the digest now; it frees both when it is back.
+		 * The new digest is NULL when out of memory: hashing_finish
+		 * tries again. */
+		hasher_abandon(&s->hasher, t->hash_job);
+		t->hash_job = NULL;
+		t->sha256 = digest_new("sha256");
+	} else if (t->sha256) {
+		digest_reset(t->sha256);
+	}
+	t->hashed = 0;
+	t->hash_by_finish = false;
 }
 
 int hashing_start(struct ycdl_session *s, struct transfer *x)
 {
 	struct task *t = x->task;
 
+	/* A job still following an earlier transfer goes on following this
+	 * one, unless the part file was cut back below what it was told to
+	 * hash (only the loop thread writes job->end). */
+	if ((t->hash_job && t->hash_job->end > t->offset) ||
+	    (!t->hash_job && t->hashed > t->offset))
+		hashing_forget(t);
 	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
 		return error_set(YCDL_E_NOMEM, "cannot create a digest");
-	if (t->hashed > t->offset) {
-		/* The part file was cut back below what the digest covers. */
-		digest_reset(t->sha256);
-		t->hashed = 0;
-	}
-	x->hash_catch_up = event_new(s->loop.base, -1, 0, catch_up, x);
-	if (!x->hash_catch_up)
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	if (t->hashed < t->offset)
-		event_active(x->hash_catch_up, 0, 0);
+	t->hash_by_finish = false;
+	follow(s, t, x->fd, t->offset);
 	return 0;
 }
 
 void hashing_wrote(struct transfer *x, const void *data, size_t len)
 {
 	struct task *t = x->task;
+	uint64_t end = t->offset + len;
 
-	if (t->hashed == t->offset) {
+	if (!t->hash_job && t->hashed == t->offset && end <= INLINE_LIMIT && t->sha256) {
 		digest_update(t->sha256, data, len);
-		t->hashed += len;
+		t->hashed = end;
+		return;
 	}
-	/* Else the catch-up reads these bytes back from the file in turn. */
+	follow(x->session, t, x->fd, end);
 }
 
-void hashing_stop(struct transfer *x)
+int hashing_finish(struct ycdl_session *s, struct task *t, char **out)
 {
-	if (x->hash_catch_up) {
-		event_free(x->hash_catch_up);
-		x->hash_catch_up = NULL;
-	}
-}
-
-int hashing_finish(struct task *t, char **out)
-{
+	struct hash_job *job = t->hash_job;
 	char *hex;
 	int fd, rc = 0;
 
+	if (job) {
+		/* Its end is the last byte written: wait for the thread. */
+		settle(s, t);
+	}
 	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
 		return -ENOMEM;
 	if (t->hashed > t->offset) {
@@ -96,8 +156,10 @@ int hashing_finish(struct task *t, char **out)
 			return -errno;
 		rc = digest_update_from_fd(t->sha256, fd, t->hashed, t->offset - t->hashed);
 		close(fd);
-		if (rc != 0)
+		if (rc != 0) {
+			hashing_forget(t);  /* the digest took part of the range */
 			return rc;
+		}
 		t->hashed = t->offset;
 	}
 	if (!(hex = malloc(DIGEST_MAX_HEX)))

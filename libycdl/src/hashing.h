@@ -1,8 +1,10 @@
-/* hashing.h — the running SHA-256 of a download. It follows the bytes as
- * they are written; when it is behind (a download continued by a new
- * process starts with a prefix nobody hashed yet) it catches up from the
- * part file one slice per loop turn, so the loop never stalls on a big
- * prefix. The digest always covers exactly bytes [0, task->hashed). */
+/* hashing.h — the running SHA-256 of a download. The first megabyte is
+ * hashed as it is written, so a small download never leaves the loop
+ * thread; past it the session's hashing thread (hasher.h) reads the bytes
+ * back from the page cache behind the writes, a job of up to 16 MiB at a
+ * time, and the loop goes on receiving. The same thread catches up on a
+ * prefix nobody hashed yet (a download continued by a new process). The
+ * digest covers exactly bytes [0, task->hashed) whenever no job is out. */
 #ifndef YCDL_HASHING_H
 #define YCDL_HASHING_H
 
@@ -11,6 +13,7 @@
 struct ycdl_session;
 struct task;
 struct transfer;
+struct hash_job;
 
 /* Sets the digest up for x's task (whose part file x->fd holds
  * task->offset bytes) and starts catching up if it is behind. */
@@ -20,13 +23,17 @@ int hashing_start(struct ycdl_session *s, struct transfer *x);
  * moves past them). */
 void hashing_wrote(struct transfer *x, const void *data, size_t len);
 
-/* Stops catching up (the transfer is going away); the digest keeps what it
- * covers, so the next transfer continues from there. */
-void hashing_stop(struct transfer *x);
+/* Waits for the job out for t, if any, hashes whatever is still missing
+ * from the part file, then gives the hex SHA-256 of the task's
+ * task->offset bytes in *out (allocated). Returns 0 or a negative errno. */
+int hashing_finish(struct ycdl_session *s, struct task *t, char **out);
 
-/* Hashes whatever is still missing from the part file, then gives the hex
- * SHA-256 of the task's task->offset bytes in *out (allocated). Returns 0
- * or a negative errno. */
-int hashing_finish(struct task *t, char **out);
+/* Drops what was hashed (the task starts from zero, or is freed); a job
+ * still out is abandoned and frees itself when it comes back. */
+void hashing_forget(struct task *t);
+
+/* The hasher's done callback (arg is the session): takes a job's result
+ * and gives the thread the next range if the download has moved on. */
+void hashing_job_done(void *arg, struct hash_job *job);
 
 #endif

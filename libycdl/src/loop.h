@@ -28,6 +28,9 @@ struct loop {
 	struct loop_command *head, *tail;
 	struct ycdl_session *session;
 	loop_turn_fn turn_done;      /* after each turn of the loop, if set */
+	bool spin;                   /* a second CPU: hand-offs spin a moment */
+	bool lingering;              /* atomic: the loop thread watches the queue */
+	bool queued;                 /* atomic: a command came while it watched */
 	bool exiting;                /* loop thread only */
 };
 

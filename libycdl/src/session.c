@@ -5,6 +5,7 @@
 
 #include "completion.h"
 #include "error.h"
+#include "hashing.h"
 #include "lock.h"
 #include "snapshot.h"
 #include "transfer.h"
@@ -158,6 +159,7 @@ static void session_destroy(struct ycdl_session *s)
 	if (s->store.path)
 		store_close(&s->store);
 	tasks_free(&s->tasks);
+	hasher_free(&s->hasher);    /* after the tasks: they abandon their jobs */
 	multi_free(&s->multi);
 	event_queue_free(&s->events);
 	loop_free(&s->loop);
@@ -193,7 +195,8 @@ static int open_state(struct ycdl_session *s)
 	if ((rc = multi_init(&s->multi, s)) != 0 ||
 	    (rc = event_queue_init(&s->events, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
-	    (rc = commit_init(&s->commit, s)) != 0)
+	    (rc = commit_init(&s->commit, s)) != 0 ||
+	    (rc = hasher_init(&s->hasher, s->loop.base, hashing_job_done, s)) != 0)
 		return rc;
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
 	tasks_order_restored(&s->tasks);

@@ -4,6 +4,7 @@
 #define YCDL_SESSION_H
 
 #include "commit.h"
+#include "hasher.h"
 #include "config.h"
 #include "events.h"
 #include "loop.h"
@@ -26,6 +27,7 @@ struct ycdl_session {
 	struct tasks tasks;
 	struct scheduler sched;
 	struct commit commit;
+	struct hasher hasher;
 	uint64_t rng_state;        /* for retry jitter */
 	bool closing;
 };

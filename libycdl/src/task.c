@@ -4,6 +4,7 @@
 #include "task.h"
 
 #include "digest.h"
+#include "hashing.h"
 #include "error.h"
 #include "events.h"
 #include "naming.h"
@@ -132,10 +133,9 @@ void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
 
 void task_forget_progress(struct task *t)
 {
-	t->offset = t->synced_offset = t->hashed = 0;
+	t->offset = t->synced_offset = 0;
 	t->total = -1;
-	if (t->sha256)
-		digest_reset(t->sha256);
+	hashing_forget(t);
 }
 
 void task_set_error(struct task *t, int code, const char *message,
@@ -175,6 +175,7 @@ void task_free(struct task *t)
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
+	hashing_forget(t);      /* a job still out frees itself */
 	digest_free(t->sha256);
 	free(t);
 }

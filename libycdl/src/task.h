@@ -14,6 +14,7 @@ struct ycdl_session;
 struct transfer;
 struct event;
 struct digest;
+struct hash_job;
 struct task_queue;
 
 enum resumability {
@@ -67,6 +68,9 @@ struct task {
 	struct event *retry_timer; /* while backing off before a retry */
 	struct digest *sha256;     /* running hash of bytes [0, hashed) */
 	uint64_t hashed;
+	struct hash_job *hash_job; /* out on the hashing thread (hashing.c) */
+	bool hash_by_finish;       /* the thread failed: leave the rest to
+				      hashing_finish */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;

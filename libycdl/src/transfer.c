@@ -606,7 +606,6 @@ void transfer_free(struct transfer *x)
 {
 	if (!x)
 		return;
-	hashing_stop(x);
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
@@ -631,7 +630,6 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 	if (checkpoint && (rc = transfer_checkpoint(s, t)) != 0)
 		set_local_error(x, rc, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;
-	hashing_stop(x);
 	close(x->fd);
 	x->fd = -1;
 	scheduler_transfer_detached(s, x);

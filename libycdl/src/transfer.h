@@ -58,7 +58,6 @@ struct transfer {
 	unsigned int http_error;  /* an error status whose body was discarded */
 
 	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
-	struct event *hash_catch_up;  /* see hashing.c */
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
 	char curl_error[CURL_ERROR_SIZE];

@@ -318,20 +318,25 @@ void recover_and_finish(const char *state_dir, const char *session,
 
 /* ------------------------------------------------------------ in this process */
 
+void wait_progress(struct event_log *log, const char *key, uint64_t bytes)
+{
+	for (size_t from = 0;;) {
+		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_PROGRESS, key, 30000);
+
+		if (e->progress->bytes_written >= bytes)
+			return;
+		while (log->events[from] != e)
+			from++;
+		from++;
+	}
+}
+
 uint64_t pause_at(struct event_log *log, const char *key, uint64_t bytes)
 {
 	ycdl_task_info *info;
 	uint64_t held;
 
-	for (size_t from = 0;;) {
-		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_PROGRESS, key, 30000);
-
-		if (e->progress->bytes_written >= bytes)
-			break;
-		while (log->events[from] != e)
-			from++;
-		from++;
-	}
+	wait_progress(log, key, bytes);
 	CHECK_OK(ycdl_task_pause(log->session, key));
 	CHECK_OK(ycdl_task_get_info(&info, log->session, key));
 	CHECK_INT(info->status, YCDL_STATUS_PAUSED);

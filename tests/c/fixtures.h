@@ -76,6 +76,9 @@ void recover_and_finish(const char *state_dir, const char *session,
 		const char *key, unsigned int tasks, const char *sha,
 		struct recovery *out);
 
+/* Waits until a progress event says key has at least bytes on disk. */
+void wait_progress(struct event_log *log, const char *key, uint64_t bytes);
+
 /* Waits until key has at least bytes on disk, pauses it and returns the
  * bytes it holds once paused. */
 uint64_t pause_at(struct event_log *log, const char *key, uint64_t bytes);

@@ -310,6 +310,15 @@ ycdl_session *open_session(const char *id, const ycdl_session_options *opts)
 	return s;
 }
 
+char *test_url(const char *server, const char *path)
+{
+	char *url;
+
+	if (asprintf(&url, "%s/%s", server, path) < 0)
+		abort();
+	return url;
+}
+
 char *add_url(ycdl_session *s, const char *url, const char *dest)
 {
 	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;

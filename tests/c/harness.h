@@ -71,6 +71,8 @@ void sha256_file(const char *path, char out[65]);
 bool file_exists(const char *path);
 int64_t file_size(const char *path);
 
+/* "server/path" (allocated; free with free). */
+char *test_url(const char *server, const char *path);
 /* GET url; returns the body (malloc'ed, NUL-terminated) or NULL. */
 char *http_get(const char *url);
 /* A counter from the fault server's /_stats for id ("requests", "bytes"). */

@@ -7,15 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *url_of(const char *server, const char *path)
-{
-	char *url;
-
-	if (asprintf(&url, "%s/%s", server, path) < 0)
-		abort();
-	return url;
-}
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -68,7 +59,7 @@ TEST(downloads_byte_identical_file_from_nginx)
 	char *dir = test_dir("basic");
 	ycdl_session_options o = test_session_options(dir);
 	ycdl_session *s = open_session("basic", &o);
-	char *url = url_of(env.nginx, "basic-3m.bin");
+	char *url = test_url(env.nginx, "basic-3m.bin");
 	struct event_log log;
 	Ycdl__Event *fin;
 	char *key;
@@ -123,8 +114,8 @@ TEST(names_file_by_md5_of_url_or_file_id_with_extension)
 	char *dir = test_dir("naming");
 	ycdl_session_options o = test_session_options(dir);
 	ycdl_session *s = open_session("naming", &o);
-	char *url = url_of(env.nginx, "naming.mp4?x=1");
-	char *url2 = url_of(env.nginx, "naming2.mp4");
+	char *url = test_url(env.nginx, "naming.mp4?x=1");
+	char *url2 = test_url(env.nginx, "naming2.mp4");
 	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
 	struct event_log log;
 	char *key1, *key2, expected[2048];
@@ -159,7 +150,7 @@ TEST(adding_the_same_url_or_key_returns_the_existing_task)
 	char *dir = test_dir("dedup");
 	ycdl_session_options o = test_session_options(dir);
 	ycdl_session *s = open_session("dedup", &o);
-	char *url = url_of(env.nginx, "dedup.bin");
+	char *url = test_url(env.nginx, "dedup.bin");
 	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
 	struct event_log log;
 	char *a, *b, *c, *found;
@@ -211,7 +202,7 @@ static Ycdl__Event *download_with(const char *id, const char *file,
 	free(dir);
 	log_init(log, *out);
 	if (!t.url)
-		t.url = url = url_of(env.nginx, file);
+		t.url = url = test_url(env.nginx, file);
 	CHECK_OK(ycdl_task_add(&key, *out, &t));
 	free(url);
 	end = run_to_end(log, key);
@@ -264,7 +255,7 @@ TEST(sha256_can_be_left_out_but_sha256_checksums_still_verify)
 	make_file("nohash.bin", 50000, sha);
 	make_file("nohash-checked.bin", 50000, NULL);
 	log_init(&log, s);
-	url = url_of(env.nginx, "nohash.bin");
+	url = test_url(env.nginx, "nohash.bin");
 	key = add_url(s, url, NULL);
 	e = log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 10000);
 	CHECK_STR(e->finished->sha256_hex, "");
@@ -275,7 +266,7 @@ TEST(sha256_can_be_left_out_but_sha256_checksums_still_verify)
 
 	/* A sha256: checksum still gets its hash (and a wrong one fails). */
 	snprintf(checksum, sizeof(checksum), "sha256:%s", sha);
-	t.url = url = url_of(env.nginx, "nohash-checked.bin");
+	t.url = url = test_url(env.nginx, "nohash-checked.bin");
 	t.checksum = checksum;
 	CHECK_OK(ycdl_task_add(&key, s, &t));
 	e = log_wait(&log, 0, YCDL__EVENT__KIND_FAILED, key, 10000);
@@ -337,7 +328,7 @@ TEST(existing_destination_is_never_clobbered)
 	snprintf(renamed, sizeof(renamed), "%s/mine (1).txt", dir);
 	write_text(dest, "the user's own file");
 	log_init(&log, s);
-	t.url = url_of(env.nginx, "clobber.txt");
+	t.url = test_url(env.nginx, "clobber.txt");
 	t.dest_path = dest;
 	CHECK_OK(ycdl_task_add(&key, s, &t));
 	e = run_to_end(&log, key);
@@ -369,7 +360,7 @@ TEST(http_404_fails_at_once_without_retries)
 	ycdl_session *s;
 	Ycdl__Event *e;
 
-	t.url = url_of(env.nginx, "does-not-exist.bin");
+	t.url = test_url(env.nginx, "does-not-exist.bin");
 	e = download_with("404", NULL, &t, &log, &s);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FAILED);
 	CHECK_INT(e->failed->error_code, YCDL_E_HTTP);
@@ -394,7 +385,7 @@ TEST(hostile_content_disposition_stays_inside_destination)
 
 	make_file("cd.bin", 2000, sha);
 	log_init(&log, s);
-	t.url = url_of(env.fault, "cd.bin?cd=attachment%3B%20filename%3D%22..%2F..%2Fevil%07.sh%22");
+	t.url = test_url(env.fault, "cd.bin?cd=attachment%3B%20filename%3D%22..%2F..%2Fevil%07.sh%22");
 	t.use_content_disposition = 1;
 	CHECK_OK(ycdl_task_add(&key, s, &t));
 	e = run_to_end(&log, key);
@@ -418,7 +409,7 @@ TEST(chunked_body_without_length_downloads)
 	char sha[65];
 
 	make_file("chunked.bin", 300000, sha);
-	t.url = url_of(env.fault, "chunked.bin?chunked=1");
+	t.url = test_url(env.fault, "chunked.bin?chunked=1");
 	e = download_with("chunked", NULL, &t, &log, &s);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
 	CHECK_STR(e->finished->sha256_hex, sha);
@@ -436,7 +427,7 @@ TEST(add_many_adds_each_item_and_reports_the_bad_ones)
 		paused = YCDL_TASK_OPTIONS_INIT;
 	const ycdl_task_options *items[4] = { &good, &bad, &paused, &good };
 	struct event_log log;
-	char sha[65], *url = url_of(env.nginx, "many.bin");
+	char sha[65], *url = test_url(env.nginx, "many.bin");
 	char **keys, **listed;
 	int errors[4];
 	size_t n;
@@ -488,7 +479,7 @@ TEST(progress_bursts_add_up_and_respect_the_interval)
 	o.progress_interval_ms = 200;
 	s = open_session("progress", &o);
 	make_file("progress.bin", 1000000, NULL);
-	url = url_of(env.fault, "progress.bin?rate=1000000");
+	url = test_url(env.fault, "progress.bin?rate=1000000");
 	log_init(&log, s);
 	key = add_url(s, url, NULL);
 	log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 20000);
@@ -530,7 +521,7 @@ TEST(cancel_keeps_or_deletes_the_partial_data)
 	Ycdl__Event *e;
 
 	make_file("cancel.bin", 2000000, NULL);
-	url = url_of(env.fault, "cancel.bin?rate=800000");
+	url = test_url(env.fault, "cancel.bin?rate=800000");
 	log_init(&log, s);
 	key = add_url(s, url, NULL);
 	log_wait(&log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
@@ -566,7 +557,7 @@ TEST(remove_deletes_the_finished_file_only_when_asked)
 	char *url, *key, path[2048];
 
 	make_file("remove.bin", 3000, NULL);
-	url = url_of(env.nginx, "remove.bin");
+	url = test_url(env.nginx, "remove.bin");
 	log_init(&log, s);
 	for (int round = 0; round < 2; round++) {
 		key = add_url(s, url, NULL);

@@ -10,15 +10,6 @@
 
 #define SIZE (2 * 1024 * 1024)
 
-static char *url_of(const char *server, const char *path)
-{
-	char *url;
-
-	if (asprintf(&url, "%s/%s", server, path) < 0)
-		abort();
-	return url;
-}
-
 struct run {
 	char *dir;
 	ycdl_session *s;
@@ -89,7 +80,7 @@ TEST(pause_then_resume_continues_with_range_and_if_range)
 
 	make_file("resume-nginx.bin", SIZE, sha);
 	fault_reset("resume1");
-	url = url_of(env.fault, "resume-nginx.bin?rate=800000&id=resume1");
+	url = test_url(env.fault, "resume-nginx.bin?rate=800000&id=resume1");
 	start(&r, "resume1", url);
 	held = pause_after(&r, 300000);
 	{
@@ -134,7 +125,7 @@ TEST(nginx_pause_resume_is_byte_identical)
 	char *url;
 
 	make_file("resume-real.bin", SIZE, sha);
-	url = url_of(env.nginx, "resume-real.bin?rate=800000");
+	url = test_url(env.nginx, "resume-real.bin?rate=800000");
 	start(&r, "resume-nginx", url);
 	pause_after(&r, 200000);
 	e = resume_to_end(&r);
@@ -178,7 +169,7 @@ static void check_restarts(const char *name, const char *query, const char *reas
 	if (content_changes)
 		changed_sha(file, sha);
 	snprintf(path, sizeof(path), "%s?rate=800000&id=%s&%s", file, name, query);
-	url = url_of(env.fault, path);
+	url = test_url(env.fault, path);
 	fault_reset(name);
 	start(&r, name, url);
 	pause_after(&r, 200000);
@@ -229,7 +220,7 @@ TEST(no_accept_ranges_is_reported_not_resumable_and_restarts)
 	ycdl_task_info *info;
 
 	make_file("norange.bin", SIZE, sha);
-	url = url_of(env.fault, "norange.bin?rate=800000&norange=1&id=norange");
+	url = test_url(env.fault, "norange.bin?rate=800000&norange=1&id=norange");
 	start(&r, "norange", url);
 	e = log_wait(&r.log, 0, YCDL__EVENT__KIND_RESUMABILITY, r.key, 10000);
 	CHECK_INT(e->resumability->resumability, YCDL__RESUMABILITY__RESUMABILITY_NO);
@@ -255,7 +246,7 @@ TEST(no_validators_is_not_resumable)
 	char *url;
 
 	make_file("novalid.bin", 100000, NULL);
-	url = url_of(env.fault, "novalid.bin?no_validators=1");
+	url = test_url(env.fault, "novalid.bin?no_validators=1");
 	start(&r, "novalid", url);
 	e = log_wait(&r.log, 0, YCDL__EVENT__KIND_RESUMABILITY, r.key, 10000);
 	CHECK_INT(e->resumability->resumability, YCDL__RESUMABILITY__RESUMABILITY_NO);
@@ -272,7 +263,7 @@ TEST(weak_etag_resumes_with_last_modified)
 	char *url, *if_range;
 
 	make_file("weak.bin", SIZE, sha);
-	url = url_of(env.fault, "weak.bin?rate=800000&weak_etag=1&id=weak");
+	url = test_url(env.fault, "weak.bin?rate=800000&weak_etag=1&id=weak");
 	start(&r, "weak", url);
 	pause_after(&r, 200000);
 	e = resume_to_end(&r);
@@ -300,7 +291,7 @@ TEST(error_status_on_resume_keeps_the_partial_data)
 	 * reach the file, and the third try continues at the same offset. */
 	make_file("resume-503.bin", SIZE, sha);
 	fault_reset("resume503");
-	url = url_of(env.fault, "resume-503.bin?rate=800000&id=resume503&fail_at=2&fail=2&status=503");
+	url = test_url(env.fault, "resume-503.bin?rate=800000&id=resume503&fail_at=2&fail=2&status=503");
 	start(&r, "resume503", url);
 	held = pause_after(&r, 300000);
 	e = resume_to_end(&r);
@@ -329,7 +320,7 @@ TEST(chunked_download_cut_before_its_end_completes_with_416)
 	 * was never announced, so only the server can say the file is whole. */
 	make_file("end416.bin", 300000, sha);
 	fault_reset("end416");
-	url = url_of(env.fault, "end416.bin?chunked=1&stall_before_end=30&id=end416");
+	url = test_url(env.fault, "end416.bin?chunked=1&stall_before_end=30&id=end416");
 	start(&r, "end416", url);
 	pause_after(&r, 300000);
 	e = resume_to_end(&r);
