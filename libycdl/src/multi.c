@@ -127,6 +127,11 @@ int multi_init(struct multi *m, struct ycdl_session *s)
 	return 0;
 }
 
+void multi_keep_connections(struct multi *m, unsigned int slots)
+{
+	curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS, 4L * (long)slots);
+}
+
 void multi_free(struct multi *m)
 {
 	if (m->handle)

@@ -18,6 +18,12 @@ struct multi {
 
 int multi_init(struct multi *m, struct ycdl_session *s);
 void multi_free(struct multi *m);
+
+/* Keeps up to 4 idle connections per download slot. curl's own default is
+ * 4 per transfer in the multi at the time, so when every slot waits for a
+ * group commit (commit.c) and the multi is briefly empty, it would close
+ * every idle connection and the next files would connect anew. */
+void multi_keep_connections(struct multi *m, unsigned int slots);
 int multi_add(struct multi *m, CURL *easy);
 /* Never call from inside a curl callback. */
 void multi_remove(struct multi *m, CURL *easy);

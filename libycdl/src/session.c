@@ -198,6 +198,7 @@ static int open_state(struct ycdl_session *s)
 	    (rc = commit_init(&s->commit, s)) != 0 ||
 	    (rc = hasher_init(&s->hasher, s->loop.base, hashing_job_done, s)) != 0)
 		return rc;
+	multi_keep_connections(&s->multi, s->cfg.max_concurrent);
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
 	tasks_order_restored(&s->tasks);
 	if (rc == 0) {
@@ -324,6 +325,7 @@ struct setting {
 static int set_max_concurrent(struct ycdl_session *s, void *arg)
 {
 	s->sched.max_concurrent = (unsigned int)((struct setting *)arg)->value;
+	multi_keep_connections(&s->multi, s->sched.max_concurrent);
 	scheduler_request_pump(s);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 struct fixture {
 	char *dir;
@@ -250,6 +251,64 @@ TEST(all_finished_fires_once_when_nothing_is_pending)
 	close_fixture(&f);
 }
 
+/* The serial numbers nginx logged (conn=N) for requests whose line holds
+ * tag; returns how many distinct ones. */
+static size_t connections_used(const char *tag)
+{
+	FILE *f = fopen(env.access_log, "r");
+	long serials[4096];
+	size_t n = 0, lines = 0;
+	char line[4096];
+
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		const char *c = strstr(line, " conn=");
+		long serial;
+		size_t i;
+
+		if (!strstr(line, tag) || !c)
+			continue;
+		lines++;
+		serial = strtol(c + 6, NULL, 10);
+		for (i = 0; i < n && serials[i] != serial; i++)
+			;
+		if (i == n && n < sizeof(serials) / sizeof(serials[0]))
+			serials[n++] = serial;
+	}
+	fclose(f);
+	CHECK(lines > 0);
+	return n;
+}
+
+/* Small files finish faster than their group commit (commit.c): most slots
+ * can be waiting in it at once, leaving curl with one or two transfers, and
+ * curl keeps only 4 idle connections per transfer unless told otherwise.
+ * With 16 slots the idle connections must still survive: at most one per
+ * slot for the whole run (before multi_keep_connections: dozens). */
+TEST(small_files_keep_one_connection_per_slot)
+{
+	struct fixture f;
+	char name[64], url[512], tag[64], *keys[200];
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "reuse-%03d.bin", i);
+		make_file(name, 2000, NULL);
+	}
+	/* The log outlives this run when the servers do: tag its requests. */
+	snprintf(tag, sizeof(tag), "?run=%ld-", (long)getpid());
+	open_fixture(&f, "reuse", 16, true);
+	for (int i = 0; i < 200; i++) {
+		snprintf(url, sizeof(url), "%s/reuse-%03d.bin%s%d", env.nginx, i, tag, i);
+		keys[i] = add_url(f.s, url, NULL);
+	}
+	for (int i = 0; i < 200; i++) {
+		log_wait(&f.log, 0, YCDL__EVENT__KIND_FINISHED, keys[i], 30000);
+		ycdl_free(keys[i]);
+	}
+	CHECK(connections_used(tag) <= 16);
+	close_fixture(&f);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -260,6 +319,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(task_refusing_cellular_waits_then_continues_on_wifi),
 		TEST_ENTRY(offline_suspends_without_spending_retries),
 		TEST_ENTRY(all_finished_fires_once_when_nothing_is_pending),
+		TEST_ENTRY(small_files_keep_one_connection_per_slot),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));

@@ -47,7 +47,12 @@ error_log {dir}/nginx/error.log warn;
 {user}
 events {{ worker_connections 1024; }}
 http {{
-    access_log {dir}/nginx/access.log;
+    # combined, plus the connection's serial number: tests count how many
+    # connections a run opened
+    log_format ycdl '$remote_addr - $remote_user [$time_local] "$request" '
+                    '$status $body_bytes_sent "$http_referer" '
+                    '"$http_user_agent" conn=$connection';
+    access_log {dir}/nginx/access.log ycdl;
     client_body_temp_path {dir}/nginx/tmp/body;
     proxy_temp_path {dir}/nginx/tmp/proxy;
     fastcgi_temp_path {dir}/nginx/tmp/fastcgi;
