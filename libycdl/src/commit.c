@@ -28,7 +28,8 @@
 /* From this many files on, one syncfs beats a sync per file. */
 #define SYNCFS_FROM 4
 
-static void commit_group(struct ycdl_session *s, struct task **tasks, size_t count);
+static void commit_group(struct ycdl_session *s, struct commit_entry *entries,
+		size_t count);
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -48,30 +49,35 @@ void commit_free(struct commit *c)
 {
 	if (c->timer)
 		event_free(c->timer);
-	free(c->tasks);
+	for (size_t i = 0; i < c->count; i++)
+		if (c->entries[i].fd >= 0)
+			close(c->entries[i].fd);
+	free(c->entries);
 	memset(c, 0, sizeof(*c));
 }
 
-void commit_enqueue(struct ycdl_session *s, struct task *t)
+void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
+		const struct partfile_id *part)
 {
 	struct commit *c = &s->commit;
+	struct commit_entry entry = { t, fd, *part };
 	struct timeval tv = { 0, GATHER_MS * 1000 };
 
 	if (c->count == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct task **tasks = realloc(c->tasks, cap * sizeof(*tasks));
+		struct commit_entry *entries = realloc(c->entries, cap * sizeof(*entries));
 
-		if (!tasks) {
+		if (!entries) {
 			/* No room to wait: this one commits alone, now. */
 			t->committing = true;
 			s->sched.committing++;
-			commit_group(s, &t, 1);
+			commit_group(s, &entry, 1);
 			return;
 		}
-		c->tasks = tasks;
+		c->entries = entries;
 		c->cap = cap;
 	}
-	c->tasks[c->count++] = t;
+	c->entries[c->count++] = entry;
 	t->committing = true;
 	/* The task keeps its download slot until committed: "at most N at
 	 * once" stays true of what the statuses say. So waiting only makes
@@ -114,9 +120,11 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 		return;
 	claim_delivered(t);
 	for (size_t i = 0; i < c->count; i++)
-		if (c->tasks[i] == t) {
-			memmove(&c->tasks[i], &c->tasks[i + 1],
-					(c->count - i - 1) * sizeof(*c->tasks));
+		if (c->entries[i].task == t) {
+			if (c->entries[i].fd >= 0)
+				close(c->entries[i].fd);
+			memmove(&c->entries[i], &c->entries[i + 1],
+					(c->count - i - 1) * sizeof(*c->entries));
 			c->count--;
 			break;
 		}
@@ -126,18 +134,23 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 /* One finished file of a group, from its sync to its event. */
 struct member {
 	struct task *task;
-	int fd;             /* the part file, read-only, while syncing */
-	dev_t dev;          /* its file system, for syncfs */
+	int fd;             /* the part file, while syncing */
+	struct partfile_id part;  /* dev: its file system, for syncfs */
 	int rc;             /* 0, or the -errno that failed it */
 };
 
-/* Opens each part file once: it is given its final mode and synced
- * through that descriptor. */
+/* Each part file is given its final mode and synced through one
+ * descriptor: the transfer's, else one opened here. The path that will be
+ * moved must still name the file the descriptor holds: a part file
+ * swapped for a symlink (or anything else) midway is never published. */
 static void open_members(struct ycdl_session *s, struct member *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
-		m[i].fd = -1;
-		m[i].rc = partfile_open_finished(m[i].task->part_path, &m[i].fd, &m[i].dev);
+		if (m[i].fd >= 0)
+			m[i].rc = partfile_still_at(m[i].task->part_path, &m[i].part);
+		else
+			m[i].rc = partfile_open_finished(m[i].task->part_path, &m[i].fd,
+					&m[i].part.dev);
 		if (m[i].rc == 0)
 			(void)fchmod(m[i].fd, (mode_t)s->cfg.file_mode);
 	}
@@ -155,7 +168,7 @@ static void sync_members(struct member *m, size_t count)
 #ifdef __linux__
 		if (count >= SYNCFS_FROM) {
 			for (size_t k = 0; k < i && !done; k++)
-				if (m[k].rc == 0 && m[k].dev == m[i].dev)
+				if (m[k].rc == 0 && m[k].part.dev == m[i].part.dev)
 					done = true;       /* its file system is synced */
 			if (!done && syncfs(m[i].fd) != 0)
 				m[i].rc = -errno;
@@ -219,19 +232,27 @@ static int record_group(struct ycdl_session *s, struct member *m, size_t count)
 }
 
 /* Syncs, records and places a group of files. */
-static void commit_group(struct ycdl_session *s, struct task **tasks, size_t count)
+static void commit_group(struct ycdl_session *s, struct commit_entry *entries,
+		size_t count)
 {
 	struct member *m = calloc(count, sizeof(*m));
 
 	for (size_t i = 0; i < count; i++)
-		release_slot(s, tasks[i]);
+		release_slot(s, entries[i].task);
 	if (!m) {
-		for (size_t i = 0; i < count; i++)
-			completion_fail(s, tasks[i], YCDL_E_NOMEM, "out of memory", 0, true, 0);
+		for (size_t i = 0; i < count; i++) {
+			if (entries[i].fd >= 0)
+				close(entries[i].fd);
+			completion_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
+					0, true, 0);
+		}
 		return;
 	}
-	for (size_t i = 0; i < count; i++)
-		m[i].task = tasks[i];
+	for (size_t i = 0; i < count; i++) {
+		m[i].task = entries[i].task;
+		m[i].fd = entries[i].fd;
+		m[i].part = entries[i].part;
+	}
 	open_members(s, m, count);
 	sync_members(m, count);
 	for (size_t i = 0; i < count; i++) {
@@ -268,15 +289,15 @@ static void commit_group(struct ycdl_session *s, struct task **tasks, size_t cou
 void commit_flush(struct ycdl_session *s)
 {
 	struct commit *c = &s->commit;
-	struct task **tasks = c->tasks;
+	struct commit_entry *entries = c->entries;
 	size_t count = c->count;
 
 	if (count == 0)
 		return;
 	evtimer_del(c->timer);
 	/* The group is ours now: what it sets off may queue the next one. */
-	c->tasks = NULL;
+	c->entries = NULL;
 	c->count = c->cap = 0;
-	commit_group(s, tasks, count);
-	free(tasks);
+	commit_group(s, entries, count);
+	free(entries);
 }

@@ -10,14 +10,24 @@
 #ifndef YCDL_COMMIT_H
 #define YCDL_COMMIT_H
 
+#include "partfile.h"
+
 #include <stddef.h>
 
 struct ycdl_session;
 struct task;
 struct event;
 
+/* A task waiting for its group, and the descriptor of its part file the
+ * transfer left open (-1: the commit opens the file itself). */
+struct commit_entry {
+	struct task *task;
+	int fd;
+	struct partfile_id part;   /* which file fd holds */
+};
+
 struct commit {
-	struct task **tasks;       /* verified, destination chosen, waiting */
+	struct commit_entry *entries;  /* verified, destination chosen */
 	size_t count, cap;
 	struct event *timer;
 };
@@ -26,8 +36,11 @@ int commit_init(struct commit *c, struct ycdl_session *s);
 void commit_free(struct commit *c);
 
 /* Queues t, whose bytes are all in its part file and verified, to be
- * synced, recorded finished and moved into place with the next group. */
-void commit_enqueue(struct ycdl_session *s, struct task *t);
+ * synced, recorded finished and moved into place with the next group. fd
+ * is the part file (the file part) open for writing, or -1; the commit
+ * owns it from here. */
+void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
+		const struct partfile_id *part);
 
 /* Takes t out of the waiting group (paused, cancelled or removed first);
  * its data stays in the part file. */

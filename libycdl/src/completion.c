@@ -129,8 +129,9 @@ static bool verify(struct ycdl_session *s, struct task *t)
 
 /* Verified and named, the file goes to the group commit (commit.c), which
  * makes "finished, at dest" durable before the file moves, so a crash in
- * between is completed on the next open, never redone. */
-static void finalize(struct ycdl_session *s, struct task *t)
+ * between is completed on the next open, never redone. The transfer's
+ * descriptor of the part file goes along: the commit syncs through it. */
+static void finalize(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
 	char *dest = NULL;
 	int rc;
@@ -148,7 +149,8 @@ static void finalize(struct ycdl_session *s, struct task *t)
 		return;
 	}
 	free(dest);
-	commit_enqueue(s, t);
+	commit_enqueue(s, t, x->fd, &x->part);
+	x->fd = -1;
 }
 
 void completion_recover_finished(struct ycdl_session *s, struct task *t)
@@ -170,7 +172,7 @@ static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 		completion_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
 		return;
 	}
-	rc = partfile_open(t->part_path, 0, &fd, &size);
+	rc = partfile_open(t->part_path, 0, &fd, &size, NULL);
 	if (rc != 0) {
 		completion_fail(s, t, error_from_errno(-rc), "cannot truncate the part file",
 				0, false, 0);
@@ -234,7 +236,7 @@ void completion_handle(struct ycdl_session *s, struct task *t,
 	else if (result != CURLE_OK)
 		fail_from_curl(s, t, x, result);
 	else if (x->after == AFTER_COMPLETE)
-		finalize(s, t);
+		finalize(s, t, x);
 	else if (x->http_error)
 		fail_from_http(s, t, x);
 	else if (t->total >= 0 && t->offset != (uint64_t)t->total)
@@ -242,5 +244,5 @@ void completion_handle(struct ycdl_session *s, struct task *t,
 				"the connection ended before every byte arrived", x->status,
 				true, 0);
 	else
-		finalize(s, t);
+		finalize(s, t, x);
 }

@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_size)
+int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_size,
+		struct partfile_id *out_id)
 {
 	struct stat st;
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -49,6 +50,23 @@ int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_si
 	}
 	*out_fd = fd;
 	*out_size = size;
+	if (out_id) {
+		out_id->dev = st.st_dev;
+		out_id->ino = st.st_ino;
+	}
+	return 0;
+}
+
+int partfile_still_at(const char *path, const struct partfile_id *id)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(st.st_mode) || st.st_dev != id->dev || st.st_ino != id->ino)
+		return -ESTALE;
 	return 0;
 }
 

@@ -10,11 +10,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Which file a descriptor holds, to check later that a path still names
+ * it. */
+struct partfile_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 /* Opens (creating) path for writing and cuts it to at most keep bytes.
  * *out_size receives the size it has afterwards (<= keep when the file was
- * shorter). Returns 0 or a negative errno. */
+ * shorter), *out_id (unless NULL) which file it is. Returns 0 or a
+ * negative errno. */
 int partfile_open(const char *path, uint64_t keep, int *out_fd,
-		uint64_t *out_size);
+		uint64_t *out_size, struct partfile_id *out_id);
+
+/* 0 when path (not followed if a symlink) is still the regular file id;
+ * -ELOOP for a symlink, -ESTALE for another file, or another -errno. One
+ * lstat instead of opening the file again. */
+int partfile_still_at(const char *path, const struct partfile_id *id);
 
 /* Gives a finished part file the mode a file the user created would have
  * (part files are private, 0600, while they fill). Does not follow a

@@ -489,7 +489,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
-	rc = partfile_open(t->part_path, keep, &x->fd, &size);
+	rc = partfile_open(t->part_path, keep, &x->fd, &size, &x->part);
 	if (rc == -ENOENT) {
 		/* The destination folder does not exist (yet, or any more). */
 		char *dir = util_dirname(t->part_path);
@@ -499,7 +499,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 		if (rc != 0)
 			return error_set(error_from_errno(-rc), "cannot create the folder "
 					"of %s: %s", t->part_path, strerror(-rc));
-		rc = partfile_open(t->part_path, keep, &x->fd, &size);
+		rc = partfile_open(t->part_path, keep, &x->fd, &size, &x->part);
 	}
 	if (rc != 0)
 		return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
@@ -618,7 +618,9 @@ void transfer_free(struct transfer *x)
 
 /* Takes x out of curl and out of the running list, after syncing what it
  * wrote so that a snapshot claims every byte — unless the body is complete:
- * then the group commit syncs it (checkpoint false). */
+ * then the group commit syncs it (checkpoint false), through x->fd, which
+ * stays open for it (transfer_free closes it if the commit does not take
+ * it). */
 static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 		bool checkpoint)
 {
@@ -630,8 +632,10 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 	if (checkpoint && (rc = transfer_checkpoint(s, t)) != 0)
 		set_local_error(x, rc, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;
-	close(x->fd);
-	x->fd = -1;
+	if (checkpoint) {
+		close(x->fd);
+		x->fd = -1;
+	}
 	scheduler_transfer_detached(s, x);
 }
 

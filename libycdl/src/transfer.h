@@ -7,6 +7,9 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "partfile.h"
+
+#include <sys/types.h>
 
 struct ycdl_session;
 struct task;
@@ -29,7 +32,8 @@ struct transfer {
 	struct task *task;
 	CURL *easy;
 	struct curl_slist *headers;
-	int fd;
+	int fd;                   /* the part file */
+	struct partfile_id part;  /* which file it is (for the group commit) */
 	uint64_t request_offset;
 	int64_t started_ms;
 	uint64_t started_offset;
