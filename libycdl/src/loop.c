@@ -96,20 +96,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&loop->mutex);
-	for (bool ran = false;; ran = true) {
-		/* A call may have set work off (the scheduler's pump, a
-		 * transfer to start): it runs before the next call, as it
-		 * would if the loop had slept in between, so that calls in a
-		 * row behave as calls apart (a task added to a free slot
-		 * starts before the next add). */
-		if (ran && event_base_get_num_events(loop->base,
-				EVENT_BASE_COUNT_ACTIVE) > 0) {
-			if (loop->head)
-				event_active(loop->wake, 0, 0);
-			else
-				loop->linger_after_turn = loop->spin;
-			break;
-		}
+	for (;;) {
 		if (!loop->head) {
 			if (!loop->spin || loop->exiting ||
 			    now_ns() - started > LINGER_BUDGET_NS)
@@ -166,24 +153,6 @@ void loop_on_turn_done(struct loop *loop, loop_turn_fn fn)
 	loop->turn_done = fn;
 }
 
-/* After a turn that ran what a call set off: watches for the caller's next
- * call as on_wake does, and hands it to the next turn without a wake-up. */
-static void linger(struct loop *loop)
-{
-	loop->linger_after_turn = false;
-	pthread_mutex_lock(&loop->mutex);
-	if (!loop->head && !loop->exiting) {
-		__atomic_store_n(&loop->lingering, true, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&loop->mutex);
-		(void)spin_until(&loop->queued);
-		pthread_mutex_lock(&loop->mutex);
-		__atomic_store_n(&loop->lingering, false, __ATOMIC_RELEASE);
-	}
-	if (loop->head)
-		event_active(loop->wake, 0, 0);
-	pthread_mutex_unlock(&loop->mutex);
-}
-
 /* One turn at a time (EVLOOP_ONCE), so that work which should happen once
  * per batch of callbacks — waking the event consumer — happens here. */
 static void *thread_main(void *arg)
@@ -197,8 +166,6 @@ static void *thread_main(void *arg)
 			break;
 		if (loop->turn_done)
 			loop->turn_done(loop->session);
-		if (loop->linger_after_turn)
-			linger(loop);
 	}
 	return NULL;
 }

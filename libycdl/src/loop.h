@@ -31,7 +31,6 @@ struct loop {
 	bool spin;                   /* a second CPU: hand-offs spin a moment */
 	bool lingering;              /* atomic: the loop thread watches the queue */
 	bool queued;                 /* atomic: a command came while it watched */
-	bool linger_after_turn;      /* loop thread only: see linger() */
 	bool exiting;                /* loop thread only */
 };
 

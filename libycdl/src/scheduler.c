@@ -226,6 +226,7 @@ static void pump(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	sc->pump_requested = false;
 	while (sc->ready.head && sc->running + sc->committing < sc->max_concurrent &&
 	       !s->closing) {
 		struct task *t = sc->ready.head;
@@ -240,8 +241,18 @@ static void pump(evutil_socket_t fd, short what, void *arg)
 
 void scheduler_request_pump(struct ycdl_session *s)
 {
-	if (s->sched.pump)
+	if (s->sched.pump) {
+		s->sched.pump_requested = true;
 		event_active(s->sched.pump, 0, 0);
+	}
+}
+
+void scheduler_pump_if_requested(struct ycdl_session *s)
+{
+	if (!s->sched.pump_requested)
+		return;
+	event_del(s->sched.pump);       /* also takes back its activation */
+	pump(-1, 0, s);
 }
 
 /* Re-checks every task of q against the network (each moves at most

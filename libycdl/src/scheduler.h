@@ -28,6 +28,7 @@ struct scheduler {
 	bool allow_cellular;
 	uint64_t max_recv_speed;
 	struct event *pump;                   /* deferred: never inside curl */
+	bool pump_requested;                  /* pump is active, not yet run */
 	struct event *progress_tick;          /* flushes coalesced progress */
 	bool was_busy;                        /* for the all-finished signal */
 };
@@ -47,6 +48,12 @@ void scheduler_retry_later(struct ycdl_session *s, struct task *t,
 void scheduler_start_now(struct ycdl_session *s, struct task *t);
 /* Starts what can start, on the next loop turn. */
 void scheduler_request_pump(struct ycdl_session *s);
+
+/* Runs a requested pump now rather than in the next turn. Only where no
+ * curl callback is on the stack: the end of a turn or of an API call, so
+ * that a task added to a free slot starts before the next call is taken,
+ * even when the loop takes calls back to back (loop.c). */
+void scheduler_pump_if_requested(struct ycdl_session *s);
 /* A transfer left curl: frees its slot. */
 void scheduler_transfer_detached(struct ycdl_session *s, struct transfer *x);
 /* Re-applies network permissions to every task (network or switch

@@ -170,10 +170,12 @@ static void session_destroy(struct ycdl_session *s)
 	free(s);
 }
 
-/* The end of a turn of the loop (or of an API call): snapshots changed in
- * it are written, and the event consumer is woken once for its events. */
+/* The end of a turn of the loop (or of an API call): transfers it made
+ * room for start, snapshots changed in it are written, and the event
+ * consumer is woken once for its events. */
 static void end_of_turn(struct ycdl_session *s)
 {
+	scheduler_pump_if_requested(s);
 	task_write_snapshots(s);
 	event_queue_signal(&s->events);
 }
