@@ -1,8 +1,8 @@
 /* hashing.h — the running SHA-256 of a download. The first megabyte is
  * hashed as it is written, so a small download never leaves the loop
  * thread; past it the session's hashing thread (hasher.h) reads the bytes
- * back from the page cache behind the writes, a job of up to 16 MiB at a
- * time, and the loop goes on receiving. The same thread catches up on a
+ * back from the page cache behind the writes (one job that follows the
+ * download to its end), and the loop goes on receiving. The same thread catches up on a
  * prefix nobody hashed yet (a download continued by a new process). The
  * digest covers exactly bytes [0, task->hashed) whenever no job is out. */
 #ifndef YCDL_HASHING_H

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Far past the first megabyte that is hashed inline, and more than one
- * 16 MiB job. */
+/* Far past the first megabyte that is hashed inline, and long enough for
+ * the hashing thread to fall behind the writes and catch up many times. */
 #define BIG (40u * 1024 * 1024)
 
 struct run {
