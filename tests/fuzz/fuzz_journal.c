@@ -33,6 +33,30 @@ static int accept_task(void *ctx, const Ycdl__TaskSnapshot *snap)
 	return rc;
 }
 
+static void empty_quarantine(void);
+
+/* The scratch folder goes when the fuzzer exits (a crash leaves it for the
+ * post-mortem). */
+static void remove_dir(void)
+{
+	char path[512];
+	struct dirent *entry;
+	DIR *d;
+
+	empty_quarantine();
+	snprintf(path, sizeof(path), "%s/quarantine", dir);
+	rmdir(path);
+	if ((d = opendir(dir))) {
+		while ((entry = readdir(d)))
+			if (entry->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
 static void prepare_dir(void)
 {
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -41,6 +65,7 @@ static void prepare_dir(void)
 		return;
 	snprintf(dir, sizeof(dir), "%s/ycdl-fuzz-journal-XXXXXX", base);
 	FUZZ_CHECK(mkdtemp(dir) != NULL);
+	atexit(remove_dir);
 }
 
 static void put_le32(FILE *f, uint32_t v)
