@@ -13,25 +13,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Opens path without following a symlink and checks that it is a regular
+ * file; *st describes it. 0 or a negative errno (nothing left open). */
+static int open_regular(const char *path, int flags, int *out_fd, struct stat *st)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) != 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	*out_fd = fd;
+	return 0;
+}
+
 int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_size,
 		struct partfile_id *out_id)
 {
 	struct stat st;
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	uint64_t size;
+	int fd, rc;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0) {
-		int err = errno;
-
-		close(fd);
-		return -err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
+	if ((rc = open_regular(path, O_RDWR | O_CREAT, &fd, &st)) != 0)
+		return rc;
 	size = (uint64_t)st.st_size;
 	if (size > keep) {
 		if (ftruncate(fd, (off_t)keep) != 0) {
@@ -73,38 +85,21 @@ int partfile_still_at(const char *path, const struct partfile_id *id)
 int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = open_regular(path, O_RDONLY, out_fd, &st);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0) {
-		int err = errno;
-
-		close(fd);
-		return -err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	*out_fd = fd;
-	*dev = st.st_dev;
-	return 0;
+	if (rc == 0)
+		*dev = st.st_dev;
+	return rc;
 }
 
 int partfile_publish_mode(const char *path, unsigned int mode)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = 0;
+	int fd, rc = open_regular(path, O_RDONLY, &fd, &st);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0)
-		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = -EINVAL;
-	else if (fchmod(fd, (mode_t)mode) != 0)
+	if (rc != 0)
+		return rc;
+	if (fchmod(fd, (mode_t)mode) != 0)
 		rc = -errno;
 	close(fd);
 	return rc;
