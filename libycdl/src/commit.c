@@ -100,11 +100,21 @@ static void release_slot(struct ycdl_session *s, struct task *t)
 
 /* A task taken out of its commit keeps what it holds: its bytes are synced
  * and claimed, as a checkpoint would (the next start then gets 416 and
- * finishes without fetching them again). */
-static void claim_delivered(struct task *t)
+ * finishes without fetching them again). Through the descriptor the
+ * transfer left while the path still names its file, else the file opened
+ * again; the entry's descriptor is closed. */
+static void claim_delivered(struct commit_entry *e)
 {
-	int fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct task *t = e->task;
+	int fd = e->fd;
 
+	if (fd >= 0 && partfile_still_at(t->part_path, &e->part) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	e->fd = -1;
 	if (fd < 0)
 		return;
 	if (util_sync_data(fd) == 0)
@@ -118,11 +128,9 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 
 	if (!t->committing)
 		return;
-	claim_delivered(t);
 	for (size_t i = 0; i < c->count; i++)
 		if (c->entries[i].task == t) {
-			if (c->entries[i].fd >= 0)
-				close(c->entries[i].fd);
+			claim_delivered(&c->entries[i]);
 			memmove(&c->entries[i], &c->entries[i + 1],
 					(c->count - i - 1) * sizeof(*c->entries));
 			c->count--;
