@@ -318,10 +318,12 @@ void recover_and_finish(const char *state_dir, const char *session,
 
 /* ------------------------------------------------------------ in this process */
 
-void wait_progress(struct event_log *log, const char *key, uint64_t bytes)
+void wait_progress(struct event_log *log, const char *key, uint64_t bytes,
+		int timeout_ms)
 {
 	for (size_t from = 0;;) {
-		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_PROGRESS, key, 30000);
+		Ycdl__Event *e = log_wait(log, from, YCDL__EVENT__KIND_PROGRESS, key,
+				timeout_ms);
 
 		if (e->progress->bytes_written >= bytes)
 			return;
@@ -336,7 +338,7 @@ uint64_t pause_at(struct event_log *log, const char *key, uint64_t bytes)
 	ycdl_task_info *info;
 	uint64_t held;
 
-	wait_progress(log, key, bytes);
+	wait_progress(log, key, bytes, 30000);
 	CHECK_OK(ycdl_task_pause(log->session, key));
 	CHECK_OK(ycdl_task_get_info(&info, log->session, key));
 	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
@@ -366,4 +368,28 @@ size_t fault_ranges(const char *id, struct body_range *out, size_t max)
 	}
 	free(body);
 	return n;
+}
+
+void changed_sha256(const char *name, long resize, char out[65])
+{
+	char path[2048], *changed;
+	FILE *f;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/%s", env.www, name);
+	CHECK((f = fopen(path, "rb")) != NULL);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	changed = calloc(1, (size_t)(size + (resize > 0 ? resize : 0)));
+	CHECK(fread(changed, 1, (size_t)size, f) == (size_t)size);
+	fclose(f);
+	for (long i = 0; i < size + resize; i++)
+		changed[i] ^= 0x5A;
+	snprintf(path, sizeof(path), "%s/%s.changed", env.tmp, name);
+	CHECK((f = fopen(path, "wb")) != NULL);
+	CHECK(fwrite(changed, 1, (size_t)(size + resize), f) == (size_t)(size + resize));
+	fclose(f);
+	sha256_file(path, out);
+	free(changed);
 }

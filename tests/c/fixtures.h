@@ -76,8 +76,15 @@ void recover_and_finish(const char *state_dir, const char *session,
 		const char *key, unsigned int tasks, const char *sha,
 		struct recovery *out);
 
-/* Waits until a progress event says key has at least bytes on disk. */
-void wait_progress(struct event_log *log, const char *key, uint64_t bytes);
+/* Waits until a progress event says key has at least bytes on disk; fails
+ * the test when no progress event comes for timeout_ms. */
+void wait_progress(struct event_log *log, const char *key, uint64_t bytes,
+		int timeout_ms);
+
+/* The SHA-256 of www/name as the fault server serves it after a change
+ * (change_after): every byte XOR 0x5A, resize bytes longer (0x00 ^ 0x5A
+ * each) or shorter. */
+void changed_sha256(const char *name, long resize, char out[65]);
 
 /* Waits until key has at least bytes on disk, pauses it and returns the
  * bytes it holds once paused. */

@@ -2,6 +2,7 @@
  * every way a server can make continuing unsafe, each ending in a
  * byte-identical file or a precise error with the partial data intact. */
 #define _GNU_SOURCE
+#include "fixtures.h"
 #include "harness.h"
 
 #include <stdlib.h>
@@ -43,15 +44,7 @@ static uint64_t pause_after(struct run *r, uint64_t bytes)
 	ycdl_task_info *info;
 	uint64_t held;
 
-	for (size_t from = 0;;) {
-		Ycdl__Event *e = log_wait(&r->log, from, YCDL__EVENT__KIND_PROGRESS, r->key, 20000);
-
-		if (e->progress->bytes_written >= bytes)
-			break;
-		while (r->log.events[from] != e)
-			from++;
-		from++;
-	}
+	wait_progress(&r->log, r->key, bytes, 20000);
 	CHECK_OK(ycdl_task_pause(r->s, r->key));
 	CHECK_OK(ycdl_task_get_info(&info, r->s, r->key));
 	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
@@ -136,26 +129,6 @@ TEST(nginx_pause_resume_is_byte_identical)
 	free(url);
 }
 
-/* The served content after a change: every byte XOR 0x5A (the fault
- * server's rule), same size. */
-static void changed_sha(const char *name, char out[65])
-{
-	char path[2048], changed[2048];
-	FILE *in, *outf;
-	int c;
-
-	snprintf(path, sizeof(path), "%s/%s", env.www, name);
-	snprintf(changed, sizeof(changed), "%s/changed-%s", env.tmp, name);
-	in = fopen(path, "rb");
-	outf = fopen(changed, "wb");
-	CHECK(in && outf);
-	while ((c = fgetc(in)) != EOF)
-		fputc(c ^ 0x5A, outf);
-	fclose(in);
-	fclose(outf);
-	sha256_file(changed, out);
-}
-
 static void check_restarts(const char *name, const char *query, const char *reason_part,
 		bool content_changes)
 {
@@ -167,7 +140,7 @@ static void check_restarts(const char *name, const char *query, const char *reas
 	snprintf(file, sizeof(file), "%s.bin", name);
 	make_file(file, SIZE, sha);
 	if (content_changes)
-		changed_sha(file, sha);
+		changed_sha256(file, 0, sha);
 	snprintf(path, sizeof(path), "%s?rate=800000&id=%s&%s", file, name, query);
 	url = test_url(env.fault, path);
 	fault_reset(name);

@@ -62,32 +62,6 @@ static void check_finished(const Ycdl__Event *e, const char *sha)
 
 /* ------------------------------------------------ a resized resource */
 
-/* SHA-256 of www/name as the fault server serves it changed: every byte
- * XOR 0x5A, resized by resize bytes (new bytes 0x00 ^ 0x5A). */
-static void resized_sha(const char *name, long resize, char out[65])
-{
-	char path[2048], *changed;
-	FILE *f;
-	long size;
-
-	snprintf(path, sizeof(path), "%s/%s", env.www, name);
-	CHECK((f = fopen(path, "rb")) != NULL);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	changed = calloc(1, (size_t)(size + (resize > 0 ? resize : 0)));
-	CHECK(fread(changed, 1, (size_t)size, f) == (size_t)size);
-	fclose(f);
-	for (long i = 0; i < size + resize; i++)
-		changed[i] ^= 0x5A;
-	snprintf(path, sizeof(path), "%s/%s.changed", env.tmp, name);
-	CHECK((f = fopen(path, "wb")) != NULL);
-	CHECK(fwrite(changed, 1, (size_t)(size + resize), f) == (size_t)(size + resize));
-	fclose(f);
-	sha256_file(path, out);
-	free(changed);
-}
-
 static void check_resized(const char *name, long resize, const char *extra)
 {
 	char file[128], query[256], sha[65];
@@ -97,7 +71,7 @@ static void check_resized(const char *name, long resize, const char *extra)
 
 	snprintf(file, sizeof(file), "%s.bin", name);
 	make_file(file, SIZE, NULL);
-	resized_sha(file, resize, sha);
+	changed_sha256(file, resize, sha);
 	snprintf(query, sizeof(query), "rate=800000&change_after=1&resize=%ld%s", resize,
 			extra);
 	start(&r, name, query, file, NULL);

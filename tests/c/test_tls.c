@@ -1,6 +1,7 @@
 /* test_tls.c — HTTPS: certificates are verified by default, a private CA is
  * accepted when given, and HTTP/2 is used where the server offers it. */
 #define _GNU_SOURCE
+#include "fixtures.h"
 #include "harness.h"
 
 #include <stdlib.h>
@@ -150,14 +151,7 @@ TEST(resume_over_http2_is_byte_identical)
 	s = open_session("tls-resume", &o);
 	log_init(&log, s);
 	key = add_url(s, url, NULL);
-	for (size_t from = 0;;) {
-		e = log_wait(&log, from, YCDL__EVENT__KIND_PROGRESS, key, 20000);
-		if (e->progress->bytes_written >= 300000)
-			break;
-		while (log.events[from] != e)
-			from++;
-		from++;
-	}
+	wait_progress(&log, key, 300000, 20000);
 	CHECK_OK(ycdl_task_pause(s, key));
 	CHECK_OK(ycdl_task_resume(s, key));
 	e = log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 20000);
