@@ -20,6 +20,9 @@ static int open_regular(const char *path, int flags, int *out_fd, struct stat *s
 	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int err;
 
+	/* Set on every path: gcc -O2 cannot tell that -errno is never 0, and
+	 * warns that callers may read an unset descriptor. */
+	*out_fd = -1;
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, st) != 0) {
