@@ -182,7 +182,8 @@ def targets(res):
                      verdict(wall <= 1.05, smoke)])
         rows.append([label + ": CPU ≤ 1.2× curl", fmt_ratio(cpu), verdict(cpu <= 1.2, smoke)])
     w2 = res["many_small_files"]["tools"]
-    labels = {"ycdl": "ycdl get", "ycdl-api": "API, one add per task",
+    labels = {"ycdl": "ycdl get", "ycdl --no-sha256": "ycdl get --no-sha256",
+              "ycdl-api": "API, one add per task",
               "ycdl-api-batch": "API, ycdl_task_add_many"}
     for name in (n for n in labels if n in w2):
         t = w2[name]
