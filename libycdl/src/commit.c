@@ -3,8 +3,11 @@
 #include "commit.h"
 
 #include "completion.h"
+#include "digest.h"
 #include "error.h"
 #include "events.h"
+#include "hasher.h"
+#include "hashing.h"
 #include "partfile.h"
 #include "scheduler.h"
 #include "session.h"
@@ -28,7 +31,30 @@
 /* From this many files on, one syncfs beats a sync per file. */
 #define SYNCFS_FROM 4
 
-static void commit_group(struct ycdl_session *s, struct commit_entry *entries,
+/* One finished file of a group, from its sync to its event. */
+struct commit_member {
+	struct task *task;  /* loop thread only; NULL once taken out */
+	int fd;             /* the part file, while syncing */
+	struct partfile_id part;  /* dev: its file system, for syncfs */
+	int rc;             /* 0, or the -errno that failed it */
+	const char *failed; /* what failed, when rc says so */
+	bool hashes;              /* the thread finishes its SHA-256 */
+	struct digest *digest;    /* the task's, covering [0, from), or NULL */
+	uint64_t from, to;        /* the range the thread hashes */
+};
+
+/* A group whose file work (hashing what is left, syncing the data) is out
+ * on the session's hashing thread, so that the loop goes on downloading;
+ * back on the loop it is recorded, moved and announced. */
+struct commit_group {
+	struct hasher_work work;    /* first: the work is the group */
+	struct ycdl_session *session;
+	struct commit_member *m;
+	size_t count;
+	struct commit_group *prev, *next;   /* the groups out */
+};
+
+static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 		size_t count);
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -71,7 +97,7 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 			/* No room to wait: this one commits alone, now. */
 			t->committing = true;
 			s->sched.committing++;
-			commit_group(s, &entry, 1);
+			start_group(s, &entry, 1);
 			return;
 		}
 		c->entries = entries;
@@ -81,10 +107,12 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 	t->committing = true;
 	/* The task keeps its download slot until committed: "at most N at
 	 * once" stays true of what the statuses say. So waiting only makes
-	 * sense while other transfers may join, and never once every slot
-	 * is waiting. */
+	 * sense while other transfers may join, and a group starts once half
+	 * the slots wait in it: its file work then runs on the hashing thread
+	 * while the other half download. */
 	s->sched.committing++;
 	if (c->count >= MAX_GROUP || s->sched.running == 0 ||
+	    2 * c->count >= s->sched.max_concurrent ||
 	    s->sched.committing >= s->sched.max_concurrent)
 		commit_flush(s);
 	else if (!evtimer_pending(c->timer, NULL))
@@ -126,6 +154,16 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 {
 	struct commit *c = &s->commit;
 
+	t->hash_at_commit = false;  /* set again when it finishes again */
+	if (t->in_commit) {
+		/* Its group's file work is out: the group goes on without it (its
+		 * data is synced all the same), and its digest goes with the
+		 * group. */
+		t->in_commit->task = NULL;
+		t->in_commit = NULL;
+		release_slot(s, t);
+		return;
+	}
 	if (!t->committing)
 		return;
 	for (size_t i = 0; i < c->count; i++)
@@ -139,21 +177,15 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 	release_slot(s, t);
 }
 
-/* One finished file of a group, from its sync to its event. */
-struct member {
-	struct task *task;
-	int fd;             /* the part file, while syncing */
-	struct partfile_id part;  /* dev: its file system, for syncfs */
-	int rc;             /* 0, or the -errno that failed it */
-};
 
 /* Each part file is given its final mode and synced through one
  * descriptor: the transfer's, else one opened here. The path that will be
  * moved must still name the file the descriptor holds: a part file
  * swapped for a symlink (or anything else) midway is never published. */
-static void open_members(struct ycdl_session *s, struct member *m, size_t count)
+static void open_members(struct ycdl_session *s, struct commit_member *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
+		m[i].failed = "cannot sync the downloaded file";
 		if (m[i].fd >= 0)
 			m[i].rc = partfile_still_at(m[i].task->part_path, &m[i].part);
 		else
@@ -166,7 +198,7 @@ static void open_members(struct ycdl_session *s, struct member *m, size_t count)
 
 /* Makes the group's data durable: one syncfs per file system for a big
  * enough group on Linux, else a sync per file. */
-static void sync_members(struct member *m, size_t count)
+static void sync_members(struct commit_member *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		bool done = false;
@@ -207,7 +239,7 @@ static bool same_folder(const char *a, const char *b)
 }
 
 /* The moves are durable once each folder is synced: once per folder. */
-static void sync_folders(struct member *m, size_t count)
+static void sync_folders(struct commit_member *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		bool done = false;
@@ -222,7 +254,7 @@ static void sync_folders(struct member *m, size_t count)
 	}
 }
 
-static int record_group(struct ycdl_session *s, struct member *m, size_t count)
+static int record_group(struct ycdl_session *s, struct commit_member *m, size_t count)
 {
 	char message[1100];
 	int rc = task_write_snapshots(s);
@@ -239,16 +271,132 @@ static int record_group(struct ycdl_session *s, struct member *m, size_t count)
 	return rc;
 }
 
-/* Syncs, records and places a group of files. */
-static void commit_group(struct ycdl_session *s, struct commit_entry *entries,
+/* On the hashing thread: what is left of each SHA-256, then the data. */
+static void run_file_work(struct hasher_work *work)
+{
+	struct commit_group *g = (struct commit_group *)work;
+
+	for (size_t i = 0; i < g->count; i++) {
+		struct commit_member *m = &g->m[i];
+
+		if (m->rc != 0 || !m->hashes || !m->digest || m->to <= m->from)
+			continue;
+		if ((m->rc = digest_update_from_fd(m->digest, m->fd, m->from,
+				m->to - m->from)) != 0)
+			m->failed = "cannot hash the downloaded file";
+	}
+	sync_members(g->m, g->count);
+}
+
+/* Gives each task its digest back and its hex SHA-256 set; a member taken
+ * out meanwhile (paused, cancelled, removed) is dropped from the group. */
+static size_t collect_members(struct ycdl_session *s, struct commit_member *m,
 		size_t count)
 {
-	struct member *m = calloc(count, sizeof(*m));
+	size_t kept = 0;
 
+	for (size_t i = 0; i < count; i++) {
+		struct task *t = m[i].task;
+
+		if (!t) {
+			digest_free(m[i].digest);
+			continue;
+		}
+		t->in_commit = NULL;
+		release_slot(s, t);
+		if (m[i].hashes) {
+			hashing_take_back(t, m[i].rc == 0 ? m[i].digest : NULL, m[i].to);
+			if (m[i].rc != 0)
+				digest_free(m[i].digest);
+			else if ((m[i].rc = hashing_finish(s, t)) != 0)
+				m[i].failed = "cannot hash the downloaded file";
+		}
+		m[kept++] = m[i];
+	}
+	return kept;
+}
+
+/* Back on the loop: records the group's files finished, then moves them
+ * into place and announces them. */
+static void finish_group(struct ycdl_session *s, struct commit_member *m, size_t count)
+{
+	count = collect_members(s, m, count);
+	for (size_t i = 0; i < count; i++) {
+		if (m[i].rc != 0) {
+			fail_io(s, m[i].task, m[i].failed, m[i].rc);
+			continue;
+		}
+		task_clear_error(m[i].task);
+		m[i].task->synced_offset = m[i].task->offset;
+		task_set_status(s, m[i].task, YCDL_STATUS_FINISHED);
+	}
+	/* One journal sync for the group: every "finished" is durable before
+	 * any file moves, so a crash between is completed on the next open. A
+	 * journal that cannot say so gets no file moved: the next process
+	 * would not know the file is ours. */
+	if (record_group(s, m, count) != 0)
+		return;
+	for (size_t i = 0; i < count; i++) {
+		struct task *t = m[i].task;
+
+		if (m[i].rc == 0 && (m[i].rc = partfile_place(t->part_path, t->dest_path,
+				t->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
+			fail_io(s, t, "cannot move the file into place", m[i].rc);
+	}
+	sync_folders(m, count);
 	for (size_t i = 0; i < count; i++)
-		release_slot(s, entries[i].task);
-	if (!m) {
+		if (m[i].rc == 0)
+			emit_finished(s, m[i].task);
+}
+
+static void on_file_work_done(struct hasher_work *work)
+{
+	struct commit_group *g = (struct commit_group *)work;
+	struct ycdl_session *s = g->session;
+	struct commit *c = &s->commit;
+
+	if (g->prev)
+		g->prev->next = g->next;
+	else
+		c->out = g->next;
+	if (g->next)
+		g->next->prev = g->prev;
+	finish_group(s, g->m, g->count);
+	free(g->m);
+	free(g);
+}
+
+/* Each member that hashes takes its task's digest along. */
+static void hand_over_digests(struct ycdl_session *s, struct commit_member *m,
+		size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct task *t = m[i].task;
+
+		t->in_commit = &m[i];
+		if (m[i].rc != 0 || !t->hash_at_commit)
+			continue;
+		t->hash_at_commit = false;
+		m[i].hashes = true;
+		hashing_hand_over(s, t, &m[i].digest, &m[i].from);
+		m[i].to = t->offset;
+	}
+}
+
+/* Checks a group of files and sends its file work to the hashing thread
+ * (or does it here when the thread cannot start). */
+static void start_group(struct ycdl_session *s, struct commit_entry *entries,
+		size_t count)
+{
+	struct commit *c = &s->commit;
+	struct commit_group *g = calloc(1, sizeof(*g));
+	struct commit_member *m = calloc(count, sizeof(*m));
+
+	if (!g || !m) {
+		free(g);
+		free(m);
 		for (size_t i = 0; i < count; i++) {
+			release_slot(s, entries[i].task);
 			if (entries[i].fd >= 0)
 				close(entries[i].fd);
 			completion_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
@@ -262,36 +410,20 @@ static void commit_group(struct ycdl_session *s, struct commit_entry *entries,
 		m[i].part = entries[i].part;
 	}
 	open_members(s, m, count);
-	sync_members(m, count);
-	for (size_t i = 0; i < count; i++) {
-		if (m[i].rc != 0) {
-			fail_io(s, m[i].task, "cannot sync the downloaded file", m[i].rc);
-			continue;
-		}
-		task_clear_error(m[i].task);
-		m[i].task->synced_offset = m[i].task->offset;
-		task_set_status(s, m[i].task, YCDL_STATUS_FINISHED);
+	hand_over_digests(s, m, count);
+	g->work.run = run_file_work;
+	g->work.done = on_file_work_done;
+	g->session = s;
+	g->m = m;
+	g->count = count;
+	g->next = c->out;
+	if (c->out)
+		c->out->prev = g;
+	c->out = g;
+	if (hasher_post_work(&s->hasher, &g->work) != 0) {
+		run_file_work(&g->work);
+		on_file_work_done(&g->work);
 	}
-	/* One journal sync for the group: every "finished" is durable before
-	 * any file moves, so a crash between is completed on the next open. A
-	 * journal that cannot say so gets no file moved: the next process
-	 * would not know the file is ours. */
-	if (record_group(s, m, count) != 0) {
-		free(m);
-		return;
-	}
-	for (size_t i = 0; i < count; i++) {
-		struct task *t = m[i].task;
-
-		if (m[i].rc == 0 && (m[i].rc = partfile_place(t->part_path, t->dest_path,
-				t->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
-			fail_io(s, t, "cannot move the file into place", m[i].rc);
-	}
-	sync_folders(m, count);
-	for (size_t i = 0; i < count; i++)
-		if (m[i].rc == 0)
-			emit_finished(s, m[i].task);
-	free(m);
 }
 
 void commit_flush(struct ycdl_session *s)
@@ -306,6 +438,13 @@ void commit_flush(struct ycdl_session *s)
 	/* The group is ours now: what it sets off may queue the next one. */
 	c->entries = NULL;
 	c->count = c->cap = 0;
-	commit_group(s, entries, count);
+	start_group(s, entries, count);
 	free(entries);
+}
+
+void commit_finish_all(struct ycdl_session *s)
+{
+	commit_flush(s);
+	while (s->commit.out)
+		hasher_finish_work(&s->hasher, &s->commit.out->work);
 }

@@ -83,19 +83,9 @@ static void discard_part(struct ycdl_session *s, struct task *t)
 	task_persist(s, t);
 }
 
-static int finish_sha256(struct ycdl_session *s, struct task *t)
-{
-	char *hex;
-	int rc = hashing_finish(s, t, &hex);
-
-	if (rc != 0)
-		return rc;
-	util_free_string(t->sha256_hex);
-	t->sha256_hex = hex;
-	return 0;
-}
-
-/* Size, then checksums; on a mismatch the task fails permanently. */
+/* Size, then checksums; on a mismatch the task fails permanently. A task
+ * with no checksum to compare does not wait for its SHA-256 here: the group
+ * commit has it finished on the hashing thread (commit.c). */
 static bool verify(struct ycdl_session *s, struct task *t)
 {
 	char algo[8] = "";
@@ -108,7 +98,11 @@ static bool verify(struct ycdl_session *s, struct task *t)
 				false, 0);
 		return false;
 	}
-	if (task_hashes(s, t) && (rc = finish_sha256(s, t)) != 0) {
+	if (task_hashes(s, t) && util_is_empty(t->expected_checksum)) {
+		t->hash_at_commit = true;
+		return true;
+	}
+	if (task_hashes(s, t) && (rc = hashing_finish(s, t)) != 0) {
 		completion_fail(s, t, error_from_errno(-rc),
 				"cannot hash the downloaded file", 0, false, 0);
 		return false;

@@ -44,6 +44,25 @@ static void run_job(struct hasher *h, struct hash_job *job)
 	pthread_mutex_unlock(&h->mutex);
 }
 
+/* Runs the first work in the queue and hands it to the done list. Called
+ * and returns with the mutex held. */
+static void run_work(struct hasher *h)
+{
+	struct hasher_work *work = h->work_head;
+
+	h->work_head = work->next;
+	if (!h->work_head)
+		h->work_tail = NULL;
+	pthread_mutex_unlock(&h->mutex);
+	work->run(work);
+	pthread_mutex_lock(&h->mutex);
+	work->finished = true;
+	work->next = h->work_done;
+	h->work_done = work;
+	pthread_cond_broadcast(&h->hashed);
+	event_active(h->collect, 0, 0);
+}
+
 static void *thread_main(void *arg)
 {
 	struct hasher *h = arg;
@@ -51,10 +70,14 @@ static void *thread_main(void *arg)
 
 	pthread_mutex_lock(&h->mutex);
 	for (;;) {
-		while (!h->queue_head && !h->stopping)
+		while (!h->queue_head && !h->work_head && !h->stopping)
 			pthread_cond_wait(&h->work, &h->mutex);
 		if (h->stopping)
 			break;
+		if (h->work_head) {
+			run_work(h);
+			continue;
+		}
 		job = h->queue_head;
 		h->queue_head = job->next;
 		if (!h->queue_head)
@@ -67,13 +90,31 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* Takes one finished work from the done list, or NULL. */
+static struct hasher_work *pop_done_work(struct hasher *h)
+{
+	struct hasher_work *work;
+
+	pthread_mutex_lock(&h->mutex);
+	work = h->work_done;
+	if (work)
+		h->work_done = work->next;
+	pthread_mutex_unlock(&h->mutex);
+	return work;
+}
+
 static void on_collect(evutil_socket_t fd, short what, void *arg)
 {
 	struct hasher *h = arg;
 	struct hash_job *done;
+	struct hasher_work *work;
 
 	(void)fd;
 	(void)what;
+	while ((work = pop_done_work(h)) != NULL) {
+		work->next = NULL;
+		work->done(work);
+	}
 	/* One at a time: a callback may take other done jobs itself. */
 	for (;;) {
 		pthread_mutex_lock(&h->mutex);
@@ -137,6 +178,43 @@ int hasher_post(struct hasher *h, struct hash_job *job)
 	pthread_cond_signal(&h->work);
 	pthread_mutex_unlock(&h->mutex);
 	return 0;
+}
+
+int hasher_post_work(struct hasher *h, struct hasher_work *work)
+{
+	int rc;
+
+	if (!h->started && (rc = start_thread(h)) != 0)
+		return rc;
+	work->finished = false;
+	work->next = NULL;
+	pthread_mutex_lock(&h->mutex);
+	if (h->work_tail)
+		h->work_tail->next = work;
+	else
+		h->work_head = work;
+	h->work_tail = work;
+	pthread_cond_signal(&h->work);
+	pthread_mutex_unlock(&h->mutex);
+	return 0;
+}
+
+void hasher_finish_work(struct hasher *h, struct hasher_work *work)
+{
+	struct hasher_work **p;
+
+	pthread_mutex_lock(&h->mutex);
+	while (!work->finished)
+		pthread_cond_wait(&h->hashed, &h->mutex);
+	for (p = &h->work_done; *p; p = &(*p)->next) {
+		if (*p == work) {
+			*p = work->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->mutex);
+	work->next = NULL;
+	work->done(work);
 }
 
 bool hasher_extend(struct hasher *h, struct hash_job *job, uint64_t end)

@@ -1,8 +1,9 @@
 /* hasher.h — the session's hashing thread. It feeds a digest with a range
  * of a file read back from the page cache, so the SHA-256 of a big download
  * runs beside the loop thread instead of on it (about 0.6 s of CPU per GiB
- * that the loop no longer waits for). The thread starts with the first job
- * and serves the whole session.
+ * that the loop no longer waits for), and it does the group commit's file
+ * work (hasher_work: the SHA-256 of small files, the data syncs). The
+ * thread starts with the first job and serves the whole session.
  *
  * A job owns its digest and its descriptor from hasher_post until the loop
  * takes it back: the loop thread must not touch either meanwhile. While the
@@ -38,6 +39,16 @@ struct hash_job {
 
 typedef void (*hasher_done_fn)(void *arg, struct hash_job *job);
 
+/* Other file work for the same thread (the group commit's hashing and
+ * syncing, commit.c): run on the thread, then done on the loop thread. The
+ * loop must not touch what run uses until done is called. */
+struct hasher_work {
+	void (*run)(struct hasher_work *work);
+	void (*done)(struct hasher_work *work);
+	bool finished;              /* under the mutex */
+	struct hasher_work *next;   /* in the queue, then in the done list */
+};
+
 struct hasher {
 	pthread_t thread;
 	bool started;
@@ -47,6 +58,7 @@ struct hasher {
 	pthread_cond_t hashed;    /* a job was hashed */
 	struct hash_job *queue_head, *queue_tail;
 	struct hash_job *done_head;
+	struct hasher_work *work_head, *work_tail, *work_done;
 	struct event *collect;    /* on the loop: hands done jobs to done_fn */
 	hasher_done_fn done_fn;
 	void *done_arg;
@@ -60,6 +72,14 @@ int hasher_init(struct hasher *h, struct event_base *base,
 /* Queues a job (starting the thread on first use). Returns 0 or a YCDL_E_*
  * error; on error the job is still the caller's. */
 int hasher_post(struct hasher *h, struct hash_job *job);
+
+/* Queues work (starting the thread on first use); work->done runs on the
+ * loop thread once it has run. Returns 0 or a YCDL_E_* error; on error the
+ * work is still the caller's. */
+int hasher_post_work(struct hasher *h, struct hasher_work *work);
+
+/* Blocks until work has run, and calls its done now. Loop thread only. */
+void hasher_finish_work(struct hasher *h, struct hasher_work *work);
 
 /* Moves a running job's end to end (never back). Returns false when the
  * job is already done: take it back and post another. */
@@ -79,7 +99,7 @@ void hasher_abandon(struct hasher *h, struct hash_job *job);
 void hasher_job_free(struct hash_job *job);
 
 /* Stops the thread and frees every job still held (all must be abandoned
- * by then: their tasks are gone). */
+ * by then: their tasks are gone). No work may be out. */
 void hasher_free(struct hasher *h);
 
 #endif

@@ -8,6 +8,7 @@
 #include "session.h"
 #include "task.h"
 #include "transfer.h"
+#include "util.h"
 #include "ycdl.h"
 
 #include <errno.h>
@@ -15,10 +16,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Bytes below this offset are hashed inline, as they are written: handing
- * a small file to another thread would cost more (a wake-up, a read-back)
- * than hashing it. */
-#define INLINE_LIMIT (1u << 20)
 /* A new job is posted once this much waits: fewer wake-ups of the thread
  * when it keeps up with the download and so keeps ending its jobs. */
 #define JOB_MIN (1u << 20)
@@ -121,20 +118,38 @@ int hashing_start(struct ycdl_session *s, struct transfer *x)
 	return 0;
 }
 
-void hashing_wrote(struct transfer *x, const void *data, size_t len)
+void hashing_wrote(struct transfer *x, size_t len)
 {
 	struct task *t = x->task;
 	uint64_t end = t->offset + len;
 
-	if (!t->hash_job && t->hashed == t->offset && end <= INLINE_LIMIT && t->sha256) {
-		digest_update(t->sha256, data, len);
-		t->hashed = end;
-		return;
-	}
 	follow(x->session, t, x->fd, end);
 }
 
-int hashing_finish(struct ycdl_session *s, struct task *t, char **out)
+void hashing_hand_over(struct ycdl_session *s, struct task *t,
+		struct digest **digest, uint64_t *from)
+{
+	if (t->hash_job)
+		settle(s, t);
+	if (!t->sha256 || t->hashed > t->offset) {
+		digest_free(t->sha256);
+		t->sha256 = digest_new("sha256");   /* NULL: hashing_finish retries */
+		t->hashed = 0;
+	}
+	*digest = t->sha256;
+	*from = t->hashed;
+	t->sha256 = NULL;
+	t->hashed = 0;
+}
+
+void hashing_take_back(struct task *t, struct digest *digest, uint64_t hashed)
+{
+	digest_free(t->sha256);
+	t->sha256 = digest;
+	t->hashed = digest ? hashed : 0;
+}
+
+int hashing_finish(struct ycdl_session *s, struct task *t)
 {
 	struct hash_job *job = t->hash_job;
 	char *hex;
@@ -169,6 +184,7 @@ int hashing_finish(struct ycdl_session *s, struct task *t, char **out)
 		return rc;
 	}
 	t->hashed = 0;      /* digest_final_hex started the digest afresh */
-	*out = hex;
+	util_free_string(t->sha256_hex);
+	t->sha256_hex = hex;
 	return 0;
 }

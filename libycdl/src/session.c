@@ -256,7 +256,7 @@ static int shutdown_on_loop(struct ycdl_session *s, void *arg)
 {
 	(void)arg;
 	s->closing = true;
-	commit_flush(s);        /* finished files are placed, not left waiting */
+	commit_finish_all(s);   /* finished files are placed, not left waiting */
 	scheduler_stop_all(s);
 	task_write_snapshots(s);
 	(void)store_sync(&s->store);

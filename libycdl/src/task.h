@@ -15,6 +15,7 @@ struct transfer;
 struct event;
 struct digest;
 struct hash_job;
+struct commit_member;
 struct task_queue;
 
 enum resumability {
@@ -71,6 +72,8 @@ struct task {
 	struct hash_job *hash_job; /* out on the hashing thread (hashing.c) */
 	bool hash_by_finish;       /* the thread failed: leave the rest to
 				      hashing_finish */
+	bool hash_at_commit;       /* the group commit finishes its SHA-256 */
+	struct commit_member *in_commit;  /* its group's file work is out */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;

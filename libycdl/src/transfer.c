@@ -379,7 +379,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	}
 	if (x->hashing)
-		hashing_wrote(x, ptr, len);
+		hashing_wrote(x, len);
 	t->offset += len;
 	emit_progress(s, t, false);
 	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {

@@ -33,6 +33,10 @@
  *                        kill-torn   write: write the first half, then
  *                                    SIGKILL (a torn record); other calls:
  *                                    as kill
+ *                        delay       sleep YCDL_FAULT_DELAY_MS (default
+ *                                    1000), log "delay-end CALL", then do
+ *                                    the call (a slow disk: what happens
+ *                                    while one call takes long)
  *   YCDL_FAULT_FLAG    a path: the fault fires only while this file exists,
  *                      so the test can clear "the disk is full" in a process
  *                      that keeps running (calls made while it is absent do
@@ -76,7 +80,7 @@ enum fault_call {
 	CALL_MKDIR = 1 << 9
 };
 
-enum fault_action { ACT_ERRNO, ACT_KILL, ACT_KILL_AFTER, ACT_KILL_TORN };
+enum fault_action { ACT_ERRNO, ACT_KILL, ACT_KILL_AFTER, ACT_KILL_TORN, ACT_DELAY };
 
 static const struct {
 	const char *name;
@@ -109,6 +113,7 @@ struct fault {
 	long count;
 	int error;
 	enum fault_action action;
+	long delay_ms;
 	const char *flag_path;
 	long matching_calls;        /* shared by every thread */
 };
@@ -169,6 +174,8 @@ static enum fault_action parse_action(const char *name)
 		return ACT_KILL_AFTER;
 	if (strcmp(name, "kill-torn") == 0)
 		return ACT_KILL_TORN;
+	if (strcmp(name, "delay") == 0)
+		return ACT_DELAY;
 	return ACT_ERRNO;
 }
 
@@ -181,6 +188,7 @@ static void read_fault(struct fault *f, const char *prefix)
 	f->count = number(setting(prefix, "COUNT"), 1);
 	f->error = parse_errno(setting(prefix, "ERRNO"));
 	f->action = parse_action(setting(prefix, "ACTION"));
+	f->delay_ms = number(setting(prefix, "DELAY_MS"), 1000);
 	f->flag_path = setting(prefix, "FLAG");
 }
 
@@ -306,6 +314,20 @@ __attribute__((noreturn)) static void die_now(void)
 	_exit(137);     /* not reached */
 }
 
+/* For a call whose fault fired: with the delay action, sleeps, logs the
+ * end of the delay and returns true: the call is then done as usual. */
+static bool delayed(const struct fault *f, const char *call)
+{
+	struct timespec left = { f->delay_ms / 1000, (f->delay_ms % 1000) * 1000000L };
+
+	if (f->action != ACT_DELAY)
+		return false;
+	while (nanosleep(&left, &left) != 0 && errno == EINTR)
+		;
+	note_fault("delay-end", call);
+	return true;
+}
+
 /* For a call whose fault fired: returns true when the call must report
  * failure instead (errno is set); dies at once for the kill actions; returns
  * false for kill-after (do the call, then die_now). */
@@ -328,6 +350,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 
 	if (!f)
 		return REAL(write)(fd, buf, len);
+	if (delayed(f, "write"))
+		return REAL(write)(fd, buf, len);
 	if (f->action == ACT_KILL_TORN) {
 		if (REAL(write)(fd, buf, len / 2) < 0)
 			(void)0;
@@ -345,7 +369,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 	{                                                                 \
 		const struct fault *f = fd_firing(bit, #fn, fd);          \
                                                                           \
-		if (!f)                                                   \
+		if (!f || delayed(f, #fn))                                \
 			return REAL(fn) args;                             \
 		if (fail_instead(f))                                      \
 			return -1;                                        \
@@ -381,7 +405,7 @@ static mode_t creation_mode(int flags, va_list ap)
 		va_end(ap);                                               \
 		f = firing(CALL_OPEN, "open", path, NULL,                 \
 				opens_for_writing(flags));                \
-		if (!f)                                                   \
+		if (!f || delayed(f, "open"))                             \
 			return REAL(fn)(path, flags, mode);               \
 		if (fail_instead(f))                                      \
 			return -1;                                        \
@@ -398,7 +422,7 @@ OPEN_CALL(open64)
 	{                                                                 \
 		const struct fault *f = firing(bit, #fn, a, b, true);     \
                                                                           \
-		if (!f)                                                   \
+		if (!f || delayed(f, #fn))                                \
 			return REAL(fn) args;                             \
 		if (fail_instead(f))                                      \
 			return -1;                                        \

@@ -19,6 +19,11 @@
  *                         finished" event callback, before anything else
  *                         happens (exit(0), _exit(0) or SIGKILL)
  *   --no-start            only report the restored tasks, start nothing
+ *   --on-complete pause|remove
+ *                         pause (or remove) the first task whose bytes are
+ *                         all written, as soon as its progress event says
+ *                         so, from the main thread (while the group commit
+ *                         is still making it durable)
  *
  * Every URL is added (an earlier run's task for it is found again), every
  * paused or failed task is started, and the program waits until nothing is
@@ -34,6 +39,7 @@
  *   finished KEY SIZE SHA256 PATH     failed KEY CODE RETRYABLE MESSAGE
  *   all_finished FINISHED FAILED PAUSED
  *   final KEY STATUS OFFSET CODE DEST URL
+ *   paused KEY RC  removed KEY RC     (--on-complete)
  *   open-failed CODE MESSAGE
  *   exit STATUS
  */
@@ -61,6 +67,7 @@
 	YCDL_STATUS_BIT(YCDL_STATUS_WAITING_FOR_NETWORK))
 
 enum leave_mode { LEAVE_NORMALLY, LEAVE_EXIT, LEAVE_UNDERSCORE_EXIT, LEAVE_KILL };
+enum complete_action { ON_COMPLETE_NOTHING, ON_COMPLETE_PAUSE, ON_COMPLETE_REMOVE };
 
 struct worker {
 	const char *state_dir;
@@ -79,6 +86,7 @@ struct worker {
 	enum leave_mode leave;
 	bool no_start;
 	bool overwrite;
+	enum complete_action on_complete;
 	char **urls;
 	int url_count;
 
@@ -87,6 +95,8 @@ struct worker {
 	pthread_mutex_t mutex;
 	pthread_cond_t changed;
 	bool all_finished_seen;
+	char *complete_key;       /* --on-complete: the task to act on */
+	bool complete_acted;
 };
 
 /* ------------------------------------------------------------ output */
@@ -189,6 +199,10 @@ static void on_event(const void *data, size_t len, void *payload)
 	pthread_mutex_lock(&w->mutex);
 	if (e->kind_case == YCDL__EVENT__KIND_ALL_FINISHED)
 		w->all_finished_seen = true;
+	if (e->kind_case == YCDL__EVENT__KIND_PROGRESS && !w->complete_key &&
+	    w->on_complete != ON_COMPLETE_NOTHING && e->progress->bytes_expected > 0 &&
+	    e->progress->bytes_written == (uint64_t)e->progress->bytes_expected)
+		w->complete_key = strdup(e->key);
 	pthread_cond_broadcast(&w->changed);
 	pthread_mutex_unlock(&w->mutex);
 	ycdl__event__free_unpacked(e, NULL);
@@ -298,6 +312,28 @@ static bool all_finished_seen(struct worker *w)
 	return seen;
 }
 
+/* --on-complete: acts once on the task whose bytes are all written. */
+static void act_on_complete(struct worker *w)
+{
+	char *key;
+	int rc;
+
+	pthread_mutex_lock(&w->mutex);
+	key = w->complete_acted ? NULL : w->complete_key;
+	if (key)
+		w->complete_acted = true;
+	pthread_mutex_unlock(&w->mutex);
+	if (!key)
+		return;
+	if (w->on_complete == ON_COMPLETE_PAUSE) {
+		rc = ycdl_task_pause(w->session, key);
+		say(w, "paused %s %d", key, rc);
+	} else {
+		rc = ycdl_task_remove(w->session, key, 0);
+		say(w, "removed %s %d", key, rc);
+	}
+}
+
 /* Waits until nothing is pending. When this run started something, the
  * all-finished signal follows the last change: it is waited for too, a few
  * seconds at most, since it is not sent when every task fails the moment
@@ -306,8 +342,10 @@ static void wait_until_idle(struct worker *w, bool started)
 {
 	int grace = 5;
 
-	while (count_pending(w) > 0)
+	while (count_pending(w) > 0) {
 		wait_for_a_change(w);
+		act_on_complete(w);
+	}
 	if (!started)
 		return;
 	while (!all_finished_seen(w) && grace-- > 0)
@@ -412,6 +450,10 @@ static bool parse_option(struct worker *w, char **argv, int argc, int *i)
 		w->user_agent = v;
 	else if (strcmp(a, "--on-all-finished") == 0)
 		return parse_leave(v, &w->leave);
+	else if (strcmp(a, "--on-complete") == 0 && strcmp(v, "pause") == 0)
+		w->on_complete = ON_COMPLETE_PAUSE;
+	else if (strcmp(a, "--on-complete") == 0 && strcmp(v, "remove") == 0)
+		w->on_complete = ON_COMPLETE_REMOVE;
 	else if (!parse_number(v, &n))
 		return false;
 	else if (strcmp(a, "--jobs") == 0)
@@ -490,6 +532,7 @@ int main(int argc, char **argv)
 	say_tasks(&w, "final");
 	status = every_task_finished(&w) ? 0 : 1;
 	ycdl_session_close(w.session);
+	free(w.complete_key);
 	say(&w, "exit %d", status);
 	return status;
 }
