@@ -8,6 +8,7 @@
 #include "events.h"
 #include "hasher.h"
 #include "hashing.h"
+#include "tasks.h"
 #include "partfile.h"
 #include "scheduler.h"
 #include "session.h"
@@ -38,6 +39,9 @@ struct commit_member {
 	struct partfile_id part;  /* dev: its file system, for syncfs */
 	int rc;             /* 0, or the -errno that failed it */
 	const char *failed; /* what failed, when rc says so */
+	char *want_dest;          /* the task's destination, to be checked */
+	int conflict;             /* what to do when it is taken */
+	char *dest;               /* the name chosen for it, once checked */
 	bool hashes;              /* the thread finishes its SHA-256 */
 	struct digest *digest;    /* the task's, covering [0, from), or NULL */
 	uint64_t from, to;        /* the range the thread hashes */
@@ -188,7 +192,8 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 static void open_members(struct ycdl_session *s, struct commit_member *m, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
-		m[i].failed = "cannot sync the downloaded file";
+		if (m[i].rc != 0)
+			continue;
 		if (m[i].fd >= 0)
 			m[i].rc = partfile_still_at(m[i].task->part_path, &m[i].part);
 		else
@@ -274,7 +279,9 @@ static int record_group(struct ycdl_session *s, struct commit_member *m, size_t 
 	return rc;
 }
 
-/* On the hashing thread: what is left of each SHA-256, then the data. */
+/* On the hashing thread (or on the loop, for a group with nothing to
+ * hash): each destination's name, what is left of each SHA-256, then the
+ * data. */
 static void run_file_work(struct hasher_work *work)
 {
 	struct commit_group *g = (struct commit_group *)work;
@@ -282,6 +289,10 @@ static void run_file_work(struct hasher_work *work)
 	for (size_t i = 0; i < g->count; i++) {
 		struct commit_member *m = &g->m[i];
 
+		if (m->rc == 0 && (m->rc = partfile_choose_dest(m->want_dest, m->conflict,
+				&m->dest)) != 0)
+			m->failed = m->rc == -EEXIST ? "the destination file already exists"
+				: "cannot name the downloaded file";
 		if (m->rc != 0 || !m->hashes || !m->digest || m->to <= m->from)
 			continue;
 		if ((m->rc = digest_update_from_fd(m->digest, m->fd, m->from,
@@ -307,6 +318,11 @@ static size_t collect_members(struct ycdl_session *s, struct commit_member *m,
 		}
 		t->in_commit = NULL;
 		release_slot(s, t);
+		if (m[i].rc == 0 && strcmp(m[i].dest, t->dest_path) != 0 &&
+		    !tasks_set_dest(&s->tasks, t, m[i].dest)) {
+			m[i].rc = -ENOMEM;
+			m[i].failed = "out of memory";
+		}
 		if (m[i].hashes) {
 			hashing_take_back(t, m[i].rc == 0 ? m[i].digest : NULL, m[i].to);
 			if (m[i].rc != 0)
@@ -325,6 +341,10 @@ static void finish_group(struct ycdl_session *s, struct commit_member *m, size_t
 {
 	count = collect_members(s, m, count);
 	for (size_t i = 0; i < count; i++) {
+		if (m[i].rc == -EEXIST) {
+			completion_fail(s, m[i].task, YCDL_E_EXISTS, m[i].failed, 0, false, 0);
+			continue;
+		}
 		if (m[i].rc != 0) {
 			fail_io(s, m[i].task, m[i].failed, m[i].rc);
 			continue;
@@ -365,6 +385,10 @@ static void on_file_work_done(struct hasher_work *work)
 	if (g->next)
 		g->next->prev = g->prev;
 	finish_group(s, g->m, g->count);
+	for (size_t i = 0; i < g->count; i++) {
+		free(g->m[i].want_dest);
+		free(g->m[i].dest);
+	}
 	free(g->m);
 	free(g);
 }
@@ -422,6 +446,12 @@ static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 		m[i].task = entries[i].task;
 		m[i].fd = entries[i].fd;
 		m[i].part = entries[i].part;
+		m[i].conflict = entries[i].task->conflict;
+		m[i].failed = "cannot sync the downloaded file";
+		if (!(m[i].want_dest = strdup(entries[i].task->dest_path))) {
+			m[i].rc = -ENOMEM;
+			m[i].failed = "out of memory";
+		}
 	}
 	open_members(s, m, count);
 	hand_over_digests(s, m, count);

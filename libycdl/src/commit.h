@@ -35,7 +35,7 @@ struct commit_entry {
 };
 
 struct commit {
-	struct commit_entry *entries;  /* verified, destination chosen */
+	struct commit_entry *entries;  /* verified, waiting for their group */
 	size_t count, cap;
 	struct event *timer;
 	struct commit_group *out;      /* groups whose file work is out */
@@ -45,9 +45,10 @@ int commit_init(struct commit *c, struct ycdl_session *s);
 void commit_free(struct commit *c);
 
 /* Queues t, whose bytes are all in its part file and verified, to be
- * synced, recorded finished and moved into place with the next group. fd
- * is the part file (the file part) open for writing, or -1; the commit
- * owns it from here. */
+ * named (its destination, or a free name beside it when that is taken and
+ * t's conflict policy says so), synced, recorded finished and moved into
+ * place with the next group. fd is the part file (the file part) open
+ * for writing, or -1; the commit owns it from here. */
 void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 		const struct partfile_id *part);
 

@@ -121,28 +121,17 @@ static bool verify(struct ycdl_session *s, struct task *t)
 	return false;
 }
 
-/* Verified and named, the file goes to the group commit (commit.c), which
- * makes "finished, at dest" durable before the file moves, so a crash in
- * between is completed on the next open, never redone. The transfer's
- * descriptor of the part file goes along: the commit syncs through it. */
+/* Verified, the file goes to the group commit (commit.c), which names it
+ * (the destination, or a free name beside it), then makes "finished, at
+ * dest" durable before the file moves, so a crash in between is completed
+ * on the next open, never redone. The transfer's descriptor of the part
+ * file goes along: the commit syncs through it. */
 static void finalize(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
-	char *dest = NULL;
-	int rc;
-
 	if (t->total < 0)
 		t->total = (int64_t)t->offset;
 	if (!verify(s, t))
 		return;
-	rc = partfile_choose_dest(t->dest_path, t->conflict, &dest);
-	if (rc != 0 || !tasks_set_dest(&s->tasks, t, dest)) {
-		free(dest);
-		completion_fail(s, t, rc == -EEXIST ? YCDL_E_EXISTS : YCDL_E_NOMEM,
-				rc == -EEXIST ? "the destination file already exists"
-				: "out of memory", 0, false, 0);
-		return;
-	}
-	free(dest);
 	commit_enqueue(s, t, x->fd, &x->part);
 	x->fd = -1;
 }
