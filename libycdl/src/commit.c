@@ -161,7 +161,6 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 {
 	struct commit *c = &s->commit;
 
-	t->hash_at_commit = false;  /* set again when it finishes again */
 	if (t->in_commit) {
 		/* Its group's file work is out: the group goes on without it (its
 		 * data is synced all the same), and its digest goes with the
@@ -401,9 +400,8 @@ static void hand_over_digests(struct ycdl_session *s, struct commit_member *m,
 		struct task *t = m[i].task;
 
 		t->in_commit = &m[i];
-		if (m[i].rc != 0 || !t->hash_at_commit)
+		if (m[i].rc != 0 || !task_hashed_by_commit(s, t))
 			continue;
-		t->hash_at_commit = false;
 		m[i].hashes = true;
 		hashing_hand_over(s, t, &m[i].digest, &m[i].from);
 		m[i].to = t->offset;

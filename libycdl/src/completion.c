@@ -98,10 +98,8 @@ static bool verify(struct ycdl_session *s, struct task *t)
 				false, 0);
 		return false;
 	}
-	if (task_hashes(s, t) && util_is_empty(t->expected_checksum)) {
-		t->hash_at_commit = true;
+	if (task_hashed_by_commit(s, t))
 		return true;
-	}
 	if (task_hashes(s, t) && (rc = hashing_finish(s, t)) != 0) {
 		completion_fail(s, t, error_from_errno(-rc),
 				"cannot hash the downloaded file", 0, false, 0);

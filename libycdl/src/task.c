@@ -41,6 +41,11 @@ bool task_hashes(const struct ycdl_session *s, const struct task *t)
 	return s->cfg.compute_sha256 || strncmp(t->expected_checksum, "sha256:", 7) == 0;
 }
 
+bool task_hashed_by_commit(const struct ycdl_session *s, const struct task *t)
+{
+	return task_hashes(s, t) && util_is_empty(t->expected_checksum);
+}
+
 bool task_lacks_credentials(const struct task *t)
 {
 	if (!t->had_credentials || t->url_creds.user)

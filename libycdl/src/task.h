@@ -72,7 +72,6 @@ struct task {
 	struct hash_job *hash_job; /* out on the hashing thread (hashing.c) */
 	bool hash_by_finish;       /* the thread failed: leave the rest to
 				      hashing_finish */
-	bool hash_at_commit;       /* the group commit finishes its SHA-256 */
 	struct commit_member *in_commit;  /* its group's file work is out */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
@@ -135,6 +134,10 @@ int task_write_snapshots(struct ycdl_session *s);
 /* Whether t's bytes are hashed with SHA-256 as they arrive: the session
  * says so, or the task has a sha256: checksum to verify. */
 bool task_hashes(const struct ycdl_session *s, const struct task *t);
+
+/* Whether the group commit finishes t's SHA-256 (on the hashing thread):
+ * it is hashed and has no checksum to be compared before the commit. */
+bool task_hashed_by_commit(const struct ycdl_session *s, const struct task *t);
 
 /* True for a task restored from disk whose credential headers (never
  * stored) have not been given again: it must not run without them. */
