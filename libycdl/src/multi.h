@@ -14,6 +14,8 @@ struct multi {
 	struct event *timer;
 	struct ycdl_session *session;
 	int running;
+	CURL **idle;            /* finished easy handles, reset, for reuse */
+	size_t idle_count, idle_room, idle_max;
 };
 
 int multi_init(struct multi *m, struct ycdl_session *s);
@@ -24,6 +26,13 @@ void multi_free(struct multi *m);
  * group commit (commit.c) and the multi is briefly empty, it would close
  * every idle connection and the next files would connect anew. */
 void multi_keep_connections(struct multi *m, unsigned int slots);
+
+/* An easy handle in curl's initial state: a kept one when there is one,
+ * else a new one; NULL when out of memory. */
+CURL *multi_take_easy(struct multi *m);
+/* Takes back an easy handle that is out of the multi: reset and kept for
+ * the next transfer (up to one per slot), else cleaned up. */
+void multi_give_back_easy(struct multi *m, CURL *easy);
 int multi_add(struct multi *m, CURL *easy);
 /* Never call from inside a curl callback. */
 void multi_remove(struct multi *m, CURL *easy);

@@ -454,7 +454,7 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	char range[32];
 	int rc;
 
-	if (!(x->easy = curl_easy_init()))
+	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
 	curl_easy_setopt(x->easy, CURLOPT_URL, t->url);
 	/* Credentials from the URL as it was added; curl sends them to that
@@ -606,8 +606,7 @@ void transfer_free(struct transfer *x)
 {
 	if (!x)
 		return;
-	if (x->easy)
-		curl_easy_cleanup(x->easy);
+	multi_give_back_easy(&x->session->multi, x->easy);
 	curl_slist_free_all(x->headers);
 	if (x->fd >= 0)
 		close(x->fd);
