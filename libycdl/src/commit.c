@@ -32,13 +32,16 @@
 /* From this many files on, one syncfs beats a sync per file. */
 #define SYNCFS_FROM 4
 
-/* One finished file of a group, from its sync to its event. */
+/* One finished file of a group, from its sync to its event. What the
+ * hashing thread reads is copied here: the task is the loop's. */
 struct commit_member {
 	struct task *task;  /* loop thread only; NULL once taken out */
+	struct commit_group *group;
 	int fd;             /* the part file, while syncing */
 	struct partfile_id part;  /* dev: its file system, for syncfs */
 	int rc;             /* 0, or the -errno that failed it */
 	const char *failed; /* what failed, when rc says so */
+	char *part_path;          /* the task's part file */
 	char *want_dest;          /* the task's destination, to be checked */
 	int conflict;             /* what to do when it is taken */
 	char *dest;               /* the name chosen for it, once checked */
@@ -47,14 +50,23 @@ struct commit_member {
 	uint64_t from, to;        /* the range the thread hashes */
 };
 
-/* A group whose file work (hashing what is left, syncing the data) is out
- * on the session's hashing thread, so that the loop goes on downloading;
- * back on the loop it is recorded, moved and announced. */
+/* A group out on the session's hashing thread, in two stages, so that the
+ * loop goes on downloading meanwhile: first its file work (each file
+ * checked and named, what is left of each SHA-256, one data sync), then,
+ * once the loop has written "finished" for its files into the journal,
+ * its moves (the journal sync, the renames, the folder syncs). Back on the
+ * loop after each stage: the records, then the finished events. */
 struct commit_group {
 	struct hasher_work work;    /* first: the work is the group */
 	struct ycdl_session *session;
 	struct commit_member *m;
 	size_t count;
+	unsigned int file_mode;
+	bool on_loop;               /* the thread cannot start: all runs here */
+	bool moving;                /* in the second stage */
+	struct store_ticket journal;  /* what the second stage syncs */
+	int journal_rc;             /* YCDL_E_*: "finished" is not recorded */
+	int journal_errno;          /* why the journal's sync failed */
 	struct commit_group *prev, *next;   /* the groups out */
 };
 
@@ -112,14 +124,11 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 	/* The task keeps its download slot until committed: "at most N at
 	 * once" stays true of what the statuses say. So waiting only makes
 	 * sense while other transfers may join, and never once every slot is
-	 * waiting. When files are hashed, a group starts once half the slots
-	 * wait in it: its file work then runs on the hashing thread while the
-	 * other half download. Without hashing the work is done on the loop
-	 * (handing it over cost more than it saved), and bigger groups share
-	 * their syncs better. */
+	 * waiting. A group starts once half the slots wait in it: its work
+	 * then runs on the hashing thread while the other half download. */
 	s->sched.committing++;
 	if (c->count >= MAX_GROUP || s->sched.running == 0 ||
-	    (s->cfg.compute_sha256 && 2 * c->count >= s->sched.max_concurrent) ||
+	    2 * c->count >= s->sched.max_concurrent ||
 	    s->sched.committing >= s->sched.max_concurrent)
 		commit_flush(s);
 	else if (!evtimer_pending(c->timer, NULL))
@@ -157,10 +166,17 @@ static void claim_delivered(struct commit_entry *e)
 	close(fd);
 }
 
+void commit_settle(struct ycdl_session *s, struct task *t)
+{
+	if (t->in_commit && t->in_commit->group->moving)
+		hasher_finish_work(&s->hasher, &t->in_commit->group->work);
+}
+
 void commit_cancel(struct ycdl_session *s, struct task *t)
 {
 	struct commit *c = &s->commit;
 
+	commit_settle(s, t);    /* callers settle first, to see its status */
 	if (t->in_commit) {
 		/* Its group's file work is out: the group goes on without it (its
 		 * data is synced all the same), and its digest goes with the
@@ -183,23 +199,26 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 	release_slot(s, t);
 }
 
+/* ------------------------------------------------ on the hashing thread */
 
 /* Each part file is given its final mode and synced through one
  * descriptor: the transfer's, else one opened here. The path that will be
  * moved must still name the file the descriptor holds: a part file
  * swapped for a symlink (or anything else) midway is never published. */
-static void open_members(struct ycdl_session *s, struct commit_member *m, size_t count)
+static void check_members(struct commit_group *g)
 {
-	for (size_t i = 0; i < count; i++) {
+	struct commit_member *m = g->m;
+
+	for (size_t i = 0; i < g->count; i++) {
 		if (m[i].rc != 0)
 			continue;
 		if (m[i].fd >= 0)
-			m[i].rc = partfile_still_at(m[i].task->part_path, &m[i].part);
+			m[i].rc = partfile_still_at(m[i].part_path, &m[i].part);
 		else
-			m[i].rc = partfile_open_finished(m[i].task->part_path, &m[i].fd,
+			m[i].rc = partfile_open_finished(m[i].part_path, &m[i].fd,
 					&m[i].part.dev);
 		if (m[i].rc == 0)
-			(void)fchmod(m[i].fd, (mode_t)s->cfg.file_mode);
+			(void)fchmod(m[i].fd, (mode_t)g->file_mode);
 	}
 }
 
@@ -226,16 +245,33 @@ static void sync_members(struct commit_member *m, size_t count)
 			m[i].rc = -errno;
 	}
 	for (size_t i = 0; i < count; i++)
-		if (m[i].fd >= 0)
+		if (m[i].fd >= 0) {
 			close(m[i].fd);
+			m[i].fd = -1;
+		}
 }
 
-static void fail_io(struct ycdl_session *s, struct task *t, const char *what, int rc)
+/* Stage one: each file checked and named, what is left of each SHA-256,
+ * then the data. */
+static void run_file_work(struct hasher_work *work)
 {
-	char message[512];
+	struct commit_group *g = (struct commit_group *)work;
 
-	snprintf(message, sizeof(message), "%s: %s", what, strerror(-rc));
-	completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
+	check_members(g);
+	for (size_t i = 0; i < g->count; i++) {
+		struct commit_member *m = &g->m[i];
+
+		if (m->rc == 0 && (m->rc = partfile_choose_dest(m->want_dest, m->conflict,
+				&m->dest)) != 0)
+			m->failed = m->rc == -EEXIST ? "the destination file already exists"
+				: "cannot name the downloaded file";
+		if (m->rc != 0 || !m->hashes || !m->digest || m->to <= m->from)
+			continue;
+		if ((m->rc = digest_update_from_fd(m->digest, m->fd, m->from,
+				m->to - m->from)) != 0)
+			m->failed = "cannot hash the downloaded file";
+	}
+	sync_members(g->m, g->count);
 }
 
 static bool same_folder(const char *a, const char *b)
@@ -254,69 +290,80 @@ static void sync_folders(struct commit_member *m, size_t count)
 		if (m[i].rc != 0)
 			continue;
 		for (size_t k = 0; k < i && !done; k++)
-			done = m[k].rc == 0 && same_folder(m[k].task->dest_path,
-					m[i].task->dest_path);
+			done = m[k].rc == 0 && same_folder(m[k].dest, m[i].dest);
 		if (!done)
-			(void)util_fsync_parent_dir(m[i].task->dest_path);
+			(void)util_fsync_parent_dir(m[i].dest);
 	}
 }
 
-static int record_group(struct ycdl_session *s, struct commit_member *m, size_t count)
-{
-	char message[1100];
-	int rc = task_write_snapshots(s);
-
-	if (rc == 0)
-		rc = store_sync(&s->store);
-	if (rc == 0)
-		return 0;
-	snprintf(message, sizeof(message), "cannot record the finished file: %s",
-			ycdl_last_error_message());
-	for (size_t i = 0; i < count; i++)
-		if (m[i].rc == 0)
-			completion_fail(s, m[i].task, rc, message, 0, false, 0);
-	return rc;
-}
-
-/* On the hashing thread (or on the loop, for a group with nothing to
- * hash): each destination's name, what is left of each SHA-256, then the
- * data. */
-static void run_file_work(struct hasher_work *work)
+/* Stage two: "finished" durable in the journal, then every file moved. A
+ * journal that cannot say so gets no file moved: the next process would
+ * not know the file is ours. */
+static void run_moves(struct hasher_work *work)
 {
 	struct commit_group *g = (struct commit_group *)work;
 
+	if (g->journal_rc)
+		return;
+	if ((g->journal_errno = -store_ticket_sync(&g->journal)) != 0) {
+		g->journal_rc = YCDL_E_STORE;
+		return;
+	}
 	for (size_t i = 0; i < g->count; i++) {
 		struct commit_member *m = &g->m[i];
 
-		if (m->rc == 0 && (m->rc = partfile_choose_dest(m->want_dest, m->conflict,
-				&m->dest)) != 0)
-			m->failed = m->rc == -EEXIST ? "the destination file already exists"
-				: "cannot name the downloaded file";
-		if (m->rc != 0 || !m->hashes || !m->digest || m->to <= m->from)
-			continue;
-		if ((m->rc = digest_update_from_fd(m->digest, m->fd, m->from,
-				m->to - m->from)) != 0)
-			m->failed = "cannot hash the downloaded file";
+		if (m->rc == 0 && (m->rc = partfile_place(m->part_path, m->dest,
+				m->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
+			m->failed = "cannot move the file into place";
 	}
-	sync_members(g->m, g->count);
+	sync_folders(g->m, g->count);
 }
 
-/* Gives each task its digest back and its hex SHA-256 set; a member taken
- * out meanwhile (paused, cancelled, removed) is dropped from the group. */
-static size_t collect_members(struct ycdl_session *s, struct commit_member *m,
-		size_t count)
+/* ------------------------------------------------------ back on the loop */
+
+static void fail_io(struct ycdl_session *s, struct task *t, const char *what, int rc)
 {
+	char message[512];
+
+	snprintf(message, sizeof(message), "%s: %s", what, strerror(-rc));
+	completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
+}
+
+/* The task leaves its group with its slot free; a failed member leaves it
+ * failed (a name taken when it was chosen, before the moves, is its own
+ * error). */
+static void leave_group(struct ycdl_session *s, struct commit_member *m)
+{
+	struct task *t = m->task;
+
+	m->task = NULL;
+	t->in_commit = NULL;
+	t->finishing = false;
+	release_slot(s, t);
+	if (m->rc == -EEXIST && !m->group->moving)
+		completion_fail(s, t, YCDL_E_EXISTS, m->failed, 0, false, 0);
+	else if (m->rc != 0)
+		fail_io(s, t, m->failed, m->rc);
+}
+
+/* Gives each task its digest back and its hex SHA-256 set, and its chosen
+ * name; a member taken out meanwhile (paused, cancelled, removed) is
+ * dropped from the group, a member that failed leaves it. */
+static void collect_members(struct ycdl_session *s, struct commit_group *g)
+{
+	struct commit_member *m = g->m;
 	size_t kept = 0;
 
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < g->count; i++) {
 		struct task *t = m[i].task;
 
 		if (!t) {
 			digest_free(m[i].digest);
+			free(m[i].part_path);
+			free(m[i].want_dest);
+			free(m[i].dest);
 			continue;
 		}
-		t->in_commit = NULL;
-		release_slot(s, t);
 		if (m[i].rc == 0 && strcmp(m[i].dest, t->dest_path) != 0 &&
 		    !tasks_set_dest(&s->tasks, t, m[i].dest)) {
 			m[i].rc = -ENOMEM;
@@ -329,53 +376,65 @@ static size_t collect_members(struct ycdl_session *s, struct commit_member *m,
 			else if ((m[i].rc = hashing_finish(s, t)) != 0)
 				m[i].failed = "cannot hash the downloaded file";
 		}
-		m[kept++] = m[i];
+		m[kept] = m[i];
+		t->in_commit = &m[kept];
+		if (m[kept].rc != 0)
+			leave_group(s, &m[kept]);
+		kept++;
 	}
-	return kept;
+	g->count = kept;
 }
 
-/* Back on the loop: records the group's files finished, then moves them
- * into place and announces them. */
-static void finish_group(struct ycdl_session *s, struct commit_member *m, size_t count)
+/* Writes "finished" for each file still in the group (the status itself
+ * follows once the file is in place) and takes the ticket the moves sync
+ * the journal with. Returns false when no file is left to move. */
+static bool record_finished(struct ycdl_session *s, struct commit_group *g)
 {
-	count = collect_members(s, m, count);
-	for (size_t i = 0; i < count; i++) {
-		if (m[i].rc == -EEXIST) {
-			completion_fail(s, m[i].task, YCDL_E_EXISTS, m[i].failed, 0, false, 0);
-			continue;
-		}
-		if (m[i].rc != 0) {
-			fail_io(s, m[i].task, m[i].failed, m[i].rc);
-			continue;
-		}
-		task_clear_error(m[i].task);
-		m[i].task->synced_offset = m[i].task->offset;
-		task_set_status(s, m[i].task, YCDL_STATUS_FINISHED);
-	}
-	/* One journal sync for the group: every "finished" is durable before
-	 * any file moves, so a crash between is completed on the next open. A
-	 * journal that cannot say so gets no file moved: the next process
-	 * would not know the file is ours. */
-	if (record_group(s, m, count) != 0)
-		return;
-	for (size_t i = 0; i < count; i++) {
-		struct task *t = m[i].task;
+	size_t left = 0;
 
-		if (m[i].rc == 0 && (m[i].rc = partfile_place(t->part_path, t->dest_path,
-				t->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
-			fail_io(s, t, "cannot move the file into place", m[i].rc);
+	for (size_t i = 0; i < g->count; i++) {
+		struct task *t = g->m[i].task;
+
+		if (!t)
+			continue;
+		task_clear_error(t);
+		t->synced_offset = t->offset;
+		t->finishing = true;
+		task_persist(s, t);
+		left++;
 	}
-	sync_folders(m, count);
-	for (size_t i = 0; i < count; i++)
-		if (m[i].rc == 0)
-			emit_finished(s, m[i].task);
+	if (left == 0)
+		return false;
+	if ((g->journal_rc = task_write_snapshots(s)) == 0)
+		g->journal_rc = store_ticket_take(&s->store, &g->journal);
+	return true;
 }
 
-static void on_file_work_done(struct hasher_work *work)
+/* Every file left fails with the journal's error and stays a part file. */
+static void fail_unrecorded(struct ycdl_session *s, struct commit_group *g)
 {
-	struct commit_group *g = (struct commit_group *)work;
-	struct ycdl_session *s = g->session;
-	struct commit *c = &s->commit;
+	char message[1100];
+
+	if (g->journal_errno)
+		snprintf(message, sizeof(message), "cannot record the finished file: "
+				"cannot sync the journal %s: %s", s->store.path,
+				strerror(g->journal_errno));
+	else
+		snprintf(message, sizeof(message), "cannot record the finished file: %s",
+				ycdl_last_error_message());
+	for (size_t i = 0; i < g->count; i++) {
+		struct task *t = g->m[i].task;
+
+		if (!t)
+			continue;
+		leave_group(s, &g->m[i]);
+		completion_fail(s, t, g->journal_rc, message, 0, false, 0);
+	}
+}
+
+static void end_group(struct commit_group *g)
+{
+	struct commit *c = &g->session->commit;
 
 	if (g->prev)
 		g->prev->next = g->next;
@@ -383,13 +442,63 @@ static void on_file_work_done(struct hasher_work *work)
 		c->out = g->next;
 	if (g->next)
 		g->next->prev = g->prev;
-	finish_group(s, g->m, g->count);
 	for (size_t i = 0; i < g->count; i++) {
+		free(g->m[i].part_path);
 		free(g->m[i].want_dest);
 		free(g->m[i].dest);
 	}
+	if (g->journal.fd >= 0)
+		close(g->journal.fd);
 	free(g->m);
 	free(g);
+}
+
+/* Stage two is back: each file is in place and finished, or failed. */
+static void on_moves_done(struct hasher_work *work)
+{
+	struct commit_group *g = (struct commit_group *)work;
+	struct ycdl_session *s = g->session;
+
+	if (g->journal_rc) {
+		fail_unrecorded(s, g);
+		end_group(g);
+		return;
+	}
+	store_ticket_done(&s->store, &g->journal);
+	for (size_t i = 0; i < g->count; i++) {
+		struct commit_member *m = &g->m[i];
+		struct task *t = m->task;
+
+		if (!t)
+			continue;
+		leave_group(s, m);
+		if (m->rc == 0) {
+			task_show_status(s, t, YCDL_STATUS_FINISHED);
+			emit_finished(s, t);
+		}
+	}
+	end_group(g);
+}
+
+/* Stage one is back: the group's files are recorded finished, then sent
+ * to be moved. */
+static void on_file_work_done(struct hasher_work *work)
+{
+	struct commit_group *g = (struct commit_group *)work;
+	struct ycdl_session *s = g->session;
+
+	collect_members(s, g);
+	if (!record_finished(s, g)) {
+		end_group(g);
+		return;
+	}
+	g->moving = true;
+	g->work.run = run_moves;
+	g->work.done = on_moves_done;
+	if (g->on_loop || g->journal_rc || hasher_post_work(&s->hasher, &g->work) != 0) {
+		run_moves(&g->work);
+		on_moves_done(&g->work);
+	}
 }
 
 /* Each member that hashes takes its task's digest along. */
@@ -408,19 +517,22 @@ static void hand_over_digests(struct ycdl_session *s, struct commit_member *m,
 	}
 }
 
-/* Whether the thread has any hashing to do for the group: a group with
- * none does its syncs on the loop (one handover per group cost ~5 % of the
- * time of 10,000 small files, more than the syncs on a fast disk). */
-static bool group_hashes(const struct commit_member *m, size_t count)
+static void fail_entries(struct ycdl_session *s, struct commit_entry *entries,
+		size_t count)
 {
-	for (size_t i = 0; i < count; i++)
-		if (m[i].hashes)
-			return true;
-	return false;
+	for (size_t i = 0; i < count; i++) {
+		release_slot(s, entries[i].task);
+		if (entries[i].fd >= 0)
+			close(entries[i].fd);
+		completion_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
+				0, true, 0);
+	}
 }
 
-/* Checks a group of files and sends its file work to the hashing thread
- * (or does it here when the thread cannot start). */
+/* Sends a group of files to the hashing thread for its file work (or does
+ * it here when the thread cannot start). With nothing to hash the thread
+ * still does it: a handover costs ~30 us, a sync on a real disk
+ * milliseconds that every download would wait for on the loop. */
 static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 		size_t count)
 {
@@ -431,38 +543,38 @@ static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 	if (!g || !m) {
 		free(g);
 		free(m);
-		for (size_t i = 0; i < count; i++) {
-			release_slot(s, entries[i].task);
-			if (entries[i].fd >= 0)
-				close(entries[i].fd);
-			completion_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
-					0, true, 0);
-		}
+		fail_entries(s, entries, count);
 		return;
 	}
 	for (size_t i = 0; i < count; i++) {
-		m[i].task = entries[i].task;
+		struct task *t = entries[i].task;
+
+		m[i].task = t;
+		m[i].group = g;
 		m[i].fd = entries[i].fd;
 		m[i].part = entries[i].part;
-		m[i].conflict = entries[i].task->conflict;
+		m[i].conflict = t->conflict;
 		m[i].failed = "cannot sync the downloaded file";
-		if (!(m[i].want_dest = strdup(entries[i].task->dest_path))) {
+		if (!(m[i].want_dest = strdup(t->dest_path)) ||
+		    !(m[i].part_path = strdup(t->part_path))) {
 			m[i].rc = -ENOMEM;
 			m[i].failed = "out of memory";
 		}
 	}
-	open_members(s, m, count);
 	hand_over_digests(s, m, count);
 	g->work.run = run_file_work;
 	g->work.done = on_file_work_done;
 	g->session = s;
 	g->m = m;
 	g->count = count;
+	g->file_mode = s->cfg.file_mode;
+	g->journal.fd = -1;
 	g->next = c->out;
 	if (c->out)
 		c->out->prev = g;
 	c->out = g;
-	if (!group_hashes(m, count) || hasher_post_work(&s->hasher, &g->work) != 0) {
+	if (hasher_post_work(&s->hasher, &g->work) != 0) {
+		g->on_loop = true;
 		run_file_work(&g->work);
 		on_file_work_done(&g->work);
 	}

@@ -8,12 +8,18 @@
  * committed together instead: one sync of their data (syncfs on Linux), one
  * journal sync, then the moves and the finished events.
  *
- * A group's file work (the rest of each SHA-256, the data sync) runs on the
- * session's hashing thread while the loop goes on with the other downloads:
- * with many small files the hashing alone was a sixth of the loop's time.
- * Its tasks keep their slots until the group is back, so a group starts
- * once half the slots wait in it. A task paused or removed meanwhile is
- * taken out of the group (commit_cancel) and the rest goes on. */
+ * A group goes to the session's hashing thread twice while the loop goes on
+ * with the other downloads: for its file work (the checks, the names, the
+ * rest of each SHA-256, the data sync; with many small files the hashing
+ * alone was a sixth of the loop's time), and, once the loop has written
+ * "finished" for its files into the journal, for its moves (the journal
+ * sync, the renames, the folder syncs: a slow disk's syncs never hold up
+ * the loop). Its tasks keep their slots, and stay "downloading", until
+ * their files are in place, so a group starts once half the slots wait in
+ * it. A task paused or removed during the file work is taken out of the
+ * group (commit_cancel) and the rest goes on; during the moves it is
+ * finished already in the journal, so a call about it waits for the moves
+ * (commit_settle) and then finds it finished. */
 #ifndef YCDL_COMMIT_H
 #define YCDL_COMMIT_H
 
@@ -51,6 +57,10 @@ void commit_free(struct commit *c);
  * for writing, or -1; the commit owns it from here. */
 void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 		const struct partfile_id *part);
+
+/* Waits until t's file is in place when t's group is moving it: call it
+ * before judging t's status for a pause, cancel or removal. */
+void commit_settle(struct ycdl_session *s, struct task *t);
 
 /* Takes t out of the waiting group (paused, cancelled or removed first);
  * its data stays in the part file. */

@@ -46,7 +46,7 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->priority = t->priority;
 	snap->expected_size = t->expected_size;
 	snap->expected_checksum = S(t->expected_checksum);
-	snap->status = (Ycdl__TaskStatus)t->status;
+	snap->status = (Ycdl__TaskStatus)(t->finishing ? YCDL_STATUS_FINISHED : t->status);
 	snap->offset = t->synced_offset;
 	snap->total = t->total;
 	snap->etag = S(t->etag);

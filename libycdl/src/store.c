@@ -366,6 +366,33 @@ int store_sync(struct store *st)
 	return 0;
 }
 
+int store_ticket_take(struct store *st, struct store_ticket *ticket)
+{
+	ticket->size = st->size;
+	ticket->generation = st->generation;
+	ticket->fd = st->fd >= 0 ? fcntl(st->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (ticket->fd < 0)
+		return error_set(YCDL_E_STORE, "cannot sync the journal %s: %s",
+				st->path, st->fd >= 0 ? strerror(errno) : "not open");
+	return 0;
+}
+
+int store_ticket_sync(struct store_ticket *ticket)
+{
+	int rc = util_sync_data(ticket->fd) != 0 ? -errno : 0;
+
+	close(ticket->fd);
+	ticket->fd = -1;
+	return rc;
+}
+
+void store_ticket_done(struct store *st, const struct store_ticket *ticket)
+{
+	if (st->generation == ticket->generation && st->size == ticket->size &&
+	    st->buf_len == 0)
+		st->unsynced = false;
+}
+
 bool store_needs_compaction(const struct store *st, size_t live)
 {
 	return st->records > 4096 && st->records > 4 * (uint64_t)live;
@@ -430,6 +457,7 @@ int store_rewrite(struct store *st, store_next_fn next, void *ctx)
 	st->size = fresh.size;
 	st->records = fresh.records;
 	st->unsynced = false;
+	st->generation++;
 	goto out;
 fail:
 	st->buf = fresh.buf;

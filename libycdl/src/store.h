@@ -38,6 +38,16 @@ struct store {
 	size_t buf_len, buf_cap;
 	unsigned int buf_records;   /* records in buf */
 	bool batching;              /* hold frames until store_end_batch */
+	unsigned long generation;   /* bumped when a rewrite replaces the file */
+};
+
+/* What another thread needs to make the journal durable as far as it is
+ * written now, without touching the store: its own descriptor of the file
+ * (a rewrite may replace the store's meanwhile) and how far it reaches. */
+struct store_ticket {
+	int fd;
+	uint64_t size;
+	unsigned long generation;
 };
 
 struct store_load_result {
@@ -65,6 +75,16 @@ void store_begin_batch(struct store *st);
 int store_end_batch(struct store *st);
 /* Makes everything written so far durable. */
 int store_sync(struct store *st);
+/* Takes a ticket for everything written so far (the caller ends the
+ * batch it may hold first). Returns 0, or a YCDL_E_* error with
+ * ticket->fd = -1. */
+int store_ticket_take(struct store *st, struct store_ticket *ticket);
+/* Syncs what the ticket covers and closes its descriptor: from any thread.
+ * Returns 0 or a negative errno. */
+int store_ticket_sync(struct store_ticket *ticket);
+/* Back on the store's thread after a successful store_ticket_sync: the
+ * journal needs no sync of its own if nothing was written since. */
+void store_ticket_done(struct store *st, const struct store_ticket *ticket);
 /* True when the journal holds many more records than live tasks. */
 bool store_needs_compaction(const struct store *st, size_t live);
 /* Replaces the journal with one record per snapshot, atomically. */

@@ -122,7 +122,7 @@ int task_write_snapshots(struct ycdl_session *s)
 	}
 }
 
-void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
+void task_show_status(struct ycdl_session *s, struct task *t, int new_status)
 {
 	int old = t->status;
 
@@ -132,8 +132,15 @@ void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
 	s->tasks.status_count[new_status]++;
 	t->status = new_status;
 	emit_status_changed(s, t, old, new_status);
-	task_persist(s, t);
 	scheduler_request_pump(s);
+}
+
+void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
+{
+	if (t->status == new_status)
+		return;
+	task_show_status(s, t, new_status);
+	task_persist(s, t);
 }
 
 void task_forget_progress(struct task *t)

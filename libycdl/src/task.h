@@ -79,6 +79,8 @@ struct task {
 	unsigned int restarts;     /* restarts from zero in a row */
 	struct task_queue *queue;  /* the scheduler's line it waits in, or NULL */
 	bool committing;           /* finished, waiting for its group commit */
+	bool finishing;            /* recorded finished; its file is being moved
+				      into place, its status follows (commit.c) */
 	bool dirty;                /* its snapshot waits for the end of the turn */
 	struct task *dirty_next;
 	struct task *all_prev, *all_next;     /* every task, in order */
@@ -103,6 +105,9 @@ void task_free(struct task *t);
 /* Moves t to status new_status: counts, the event, the snapshot and the
  * all-finished signal all follow from here. */
 void task_set_status(struct ycdl_session *s, struct task *t, int new_status);
+/* The same but for the snapshot, for a status the journal holds already
+ * (a finished file once it is in place, commit.c). */
+void task_show_status(struct ycdl_session *s, struct task *t, int new_status);
 
 /* Records the error a task failed or paused with (message copied). */
 void task_set_error(struct task *t, int code, const char *message,

@@ -333,6 +333,7 @@ static int do_pause(struct ycdl_session *s, void *arg)
 
 	if (rc != 0)
 		return rc;
+	commit_settle(s, t);
 	if (t->status == YCDL_STATUS_PAUSED)
 		return 0;
 	if (!task_status_is_pending(t->status))
@@ -366,6 +367,7 @@ static int do_cancel(struct ycdl_session *s, void *arg)
 
 	if (rc != 0)
 		return rc;
+	commit_settle(s, t);
 	if (t->status == YCDL_STATUS_FINISHED)
 		return error_set(YCDL_E_STATE, "task \"%s\" is already finished", t->key);
 	halt(s, t);
@@ -394,6 +396,7 @@ static int do_remove(struct ycdl_session *s, void *arg)
 
 	if (rc != 0)
 		return rc;
+	commit_settle(s, t);
 	if ((rc = store_remove(&s->store, t->key)) != 0)
 		return rc;      /* not forgotten on disk: keep it in memory too */
 	halt(s, t);

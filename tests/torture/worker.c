@@ -24,6 +24,10 @@
  *                         all written, as soon as its progress event says
  *                         so, from the main thread (while the group commit
  *                         is still making it durable)
+ *   --log-progress        also a line per progress event
+ *   --on-complete-after MS
+ *                         with --on-complete: wait MS first (the group's
+ *                         first stage is over by then, its moves may not be)
  *
  * Every URL is added (an earlier run's task for it is found again), every
  * paused or failed task is started, and the program waits until nothing is
@@ -40,6 +44,7 @@
  *   all_finished FINISHED FAILED PAUSED
  *   final KEY STATUS OFFSET CODE DEST URL
  *   paused KEY RC  removed KEY RC     (--on-complete)
+ *   progress KEY WRITTEN              (--log-progress)
  *   open-failed CODE MESSAGE
  *   exit STATUS
  */
@@ -87,6 +92,8 @@ struct worker {
 	bool no_start;
 	bool overwrite;
 	enum complete_action on_complete;
+	unsigned int complete_after_ms;
+	bool log_progress;
 	char **urls;
 	int url_count;
 
@@ -159,6 +166,11 @@ static void say_event(struct worker *w, const Ycdl__Event *e)
 	case YCDL__EVENT__KIND_FAILED:
 		say(w, "failed %s %d %d %s", e->key, e->failed->error_code,
 				e->failed->retryable ? 1 : 0, e->failed->message);
+		break;
+	case YCDL__EVENT__KIND_PROGRESS:
+		if (w->log_progress)
+			say(w, "progress %s %llu", e->key,
+					(unsigned long long)e->progress->bytes_written);
 		break;
 	case YCDL__EVENT__KIND_ALL_FINISHED:
 		say(w, "all_finished %u %u %u", e->all_finished->finished,
@@ -325,6 +337,13 @@ static void act_on_complete(struct worker *w)
 	pthread_mutex_unlock(&w->mutex);
 	if (!key)
 		return;
+	if (w->complete_after_ms) {
+		struct timespec left = { w->complete_after_ms / 1000,
+			(long)(w->complete_after_ms % 1000) * 1000000L };
+
+		while (nanosleep(&left, &left) != 0 && errno == EINTR)
+			;
+	}
 	if (w->on_complete == ON_COMPLETE_PAUSE) {
 		rc = ycdl_task_pause(w->session, key);
 		say(w, "paused %s %d", key, rc);
@@ -433,6 +452,10 @@ static bool parse_option(struct worker *w, char **argv, int argc, int *i)
 		w->overwrite = true;
 		return true;
 	}
+	if (strcmp(a, "--log-progress") == 0) {
+		w->log_progress = true;
+		return true;
+	}
 	if (!v)
 		return false;
 	(*i)++;
@@ -460,6 +483,8 @@ static bool parse_option(struct worker *w, char **argv, int argc, int *i)
 		w->jobs = (unsigned int)n;
 	else if (strcmp(a, "--checkpoint-bytes") == 0)
 		w->checkpoint_bytes = n;
+	else if (strcmp(a, "--on-complete-after") == 0)
+		w->complete_after_ms = (unsigned int)n;
 	else if (strcmp(a, "--checkpoint-ms") == 0)
 		w->checkpoint_ms = (unsigned int)n;
 	else if (strcmp(a, "--retries") == 0)
