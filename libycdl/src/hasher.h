@@ -2,8 +2,9 @@
  * of a file read back from the page cache, so the SHA-256 of a big download
  * runs beside the loop thread instead of on it (about 0.6 s of CPU per GiB
  * that the loop no longer waits for), and it does the group commit's file
- * work (hasher_work: the SHA-256 of small files, the data syncs). The
- * thread starts with the first job and serves the whole session.
+ * work (hasher_work: the SHA-256 of small files, the data syncs, then the
+ * journal sync and the moves). The thread starts with the first job and
+ * serves the whole session.
  *
  * A job owns its digest and its descriptor from hasher_post until the loop
  * takes it back: the loop thread must not touch either meanwhile. While the
