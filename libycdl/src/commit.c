@@ -62,7 +62,6 @@ struct commit_group {
 	struct commit_member *m;
 	size_t count;
 	unsigned int file_mode;
-	bool on_loop;               /* the thread cannot start: all runs here */
 	bool moving;                /* in the second stage */
 	struct store_ticket journal;  /* what the second stage syncs */
 	int journal_rc;             /* YCDL_E_*: "finished" is not recorded */
@@ -346,6 +345,13 @@ static void leave_group(struct ycdl_session *s, struct commit_member *m)
 		fail_io(s, t, m->failed, m->rc);
 }
 
+static void free_names(struct commit_member *m)
+{
+	free(m->part_path);
+	free(m->want_dest);
+	free(m->dest);
+}
+
 /* Gives each task its digest back and its hex SHA-256 set, and its chosen
  * name; a member taken out meanwhile (paused, cancelled, removed) is
  * dropped from the group, a member that failed leaves it. */
@@ -359,9 +365,7 @@ static void collect_members(struct ycdl_session *s, struct commit_group *g)
 
 		if (!t) {
 			digest_free(m[i].digest);
-			free(m[i].part_path);
-			free(m[i].want_dest);
-			free(m[i].dest);
+			free_names(&m[i]);
 			continue;
 		}
 		if (m[i].rc == 0 && strcmp(m[i].dest, t->dest_path) != 0 &&
@@ -442,11 +446,8 @@ static void end_group(struct commit_group *g)
 		c->out = g->next;
 	if (g->next)
 		g->next->prev = g->prev;
-	for (size_t i = 0; i < g->count; i++) {
-		free(g->m[i].part_path);
-		free(g->m[i].want_dest);
-		free(g->m[i].dest);
-	}
+	for (size_t i = 0; i < g->count; i++)
+		free_names(&g->m[i]);
 	if (g->journal.fd >= 0)
 		close(g->journal.fd);
 	free(g->m);
@@ -495,7 +496,7 @@ static void on_file_work_done(struct hasher_work *work)
 	g->moving = true;
 	g->work.run = run_moves;
 	g->work.done = on_moves_done;
-	if (g->on_loop || g->journal_rc || hasher_post_work(&s->hasher, &g->work) != 0) {
+	if (g->journal_rc || hasher_post_work(&s->hasher, &g->work) != 0) {
 		run_moves(&g->work);
 		on_moves_done(&g->work);
 	}
@@ -574,7 +575,6 @@ static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 		c->out->prev = g;
 	c->out = g;
 	if (hasher_post_work(&s->hasher, &g->work) != 0) {
-		g->on_loop = true;
 		run_file_work(&g->work);
 		on_file_work_done(&g->work);
 	}

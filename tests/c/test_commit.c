@@ -65,38 +65,41 @@ static void release(struct commit_run *r)
 	free(r->part);
 }
 
-/* The first run: the part file's fdatasync is slow, and the worker acts on
- * the task (pause or remove) half a second after all its bytes are written:
- * inside the sync, which the hashing thread starts within milliseconds (a
- * removal before it would leave the thread nothing to sync). */
-static int run_with_slow_sync(struct commit_run *r, const char *action)
+/* A first run in which the fault shim makes one call on the part file
+ * (fault_call: "YCDL_FAULT_CALL=...") take 3 s; run gives the worker's
+ * options and URLs. */
+static int run_slowed(struct commit_run *r, const char *fault_call,
+		struct worker_run run)
 {
-	struct worker_run run = {
-		.state_dir = r->dir, .session = "commit", .dir = r->dir, .log = r->log,
-		.options = { "--on-complete", action, "--on-complete-after", "500", NULL },
-		.faults = { "YCDL_FAULT_CALL=fdatasync", r->fault_path,
-			"YCDL_FAULT_ACTION=delay", "YCDL_FAULT_DELAY_MS=3000",
-			r->fault_log, NULL },
-		.urls = { r->url, NULL },
-	};
+	const char *faults[] = { fault_call, r->fault_path, "YCDL_FAULT_ACTION=delay",
+		"YCDL_FAULT_DELAY_MS=3000", r->fault_log, NULL };
 
+	run.state_dir = r->dir;
+	run.session = "commit";
+	run.dir = r->dir;
+	run.log = r->log;
+	memcpy(run.faults, faults, sizeof(faults));
 	return worker_run(&run);
 }
 
-/* The first run: the part file's move is slow, and the worker acts on the
- * task a second after all its bytes are written. */
+/* The part file's fdatasync is slow, and the worker acts on the task
+ * (pause or remove) half a second after all its bytes are written: inside
+ * the sync, which the hashing thread starts within milliseconds (a removal
+ * before it would leave the thread nothing to sync). */
+static int run_with_slow_sync(struct commit_run *r, const char *action)
+{
+	return run_slowed(r, "YCDL_FAULT_CALL=fdatasync", (struct worker_run){
+		.options = { "--on-complete", action, "--on-complete-after", "500", NULL },
+		.urls = { r->url, NULL } });
+}
+
+/* The part file's move is slow, and the worker acts on the task a second
+ * after all its bytes are written. */
 static int run_with_slow_move(struct commit_run *r, const char *action)
 {
-	struct worker_run run = {
-		.state_dir = r->dir, .session = "commit", .dir = r->dir, .log = r->log,
+	return run_slowed(r, "YCDL_FAULT_CALL=renameat2", (struct worker_run){
 		.options = { "--on-complete", action, "--on-complete-after", "1000", NULL },
-		.faults = { "YCDL_FAULT_CALL=renameat2", r->fault_path,
-			"YCDL_FAULT_ACTION=delay", "YCDL_FAULT_DELAY_MS=3000",
-			r->fault_log, NULL },
-		.urls = { r->url, NULL },
-	};
-
-	return worker_run(&run);
+		.urls = { r->url, NULL } });
 }
 
 /* Another run without faults; option may be NULL. */
@@ -221,16 +224,9 @@ static int lines_between(const char *log, const char *from, const char *to,
  * task's move slow. */
 static int run_beside_slow_move(struct commit_run *r, const char *other)
 {
-	struct worker_run run = {
-		.state_dir = r->dir, .session = "commit", .dir = r->dir, .log = r->log,
+	return run_slowed(r, "YCDL_FAULT_CALL=renameat2", (struct worker_run){
 		.options = { "--log-progress", "--jobs", "2", NULL },
-		.faults = { "YCDL_FAULT_CALL=renameat2", r->fault_path,
-			"YCDL_FAULT_ACTION=delay", "YCDL_FAULT_DELAY_MS=3000",
-			r->fault_log, NULL },
-		.urls = { r->url, other, NULL },
-	};
-
-	return worker_run(&run);
+		.urls = { r->url, other, NULL } });
 }
 
 /* While a group's file is moved (its rename held for 3 s), the loop goes
