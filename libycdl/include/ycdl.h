@@ -244,7 +244,9 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 
 /* -------------------------------------------------------------- tasks */
 
-#define YCDL_TASK_OPTIONS_VERSION 1
+/* Version 2 added secret_headers. A caller built against version 1 passes
+ * version 1 and the library reads only the fields that version had. */
+#define YCDL_TASK_OPTIONS_VERSION 2
 
 typedef struct ycdl_task_options {
 	unsigned int version;
@@ -264,9 +266,13 @@ typedef struct ycdl_task_options {
 	const char *thumbnail_url;
 	const void *user_data;            /* opaque bytes kept with the task */
 	size_t user_data_len;
-	/* Extra request headers, "Name: value" each. Authorization and Cookie
-	 * headers are used but never written to disk: after a restart such a
-	 * task needs them again (ycdl_task_set_headers) before it resumes. */
+	/* Extra request headers, "Name: value" each, sent on every request
+	 * and written to the journal so that a restored task sends them too.
+	 * Secret headers are the exception: Authorization,
+	 * Proxy-Authorization and Cookie (and any in secret_headers) are sent
+	 * only to the origin (scheme, host, port) of the task's URL, never
+	 * after a redirect elsewhere, and never written to disk: after a
+	 * restart such a task waits for them (ycdl_task_set_headers). */
 	const char *const *headers;
 	size_t header_count;
 	int allow_cellular;               /* default 1 */
@@ -277,18 +283,25 @@ typedef struct ycdl_task_options {
 	int conflict;                     /* ycdl_conflict */
 	int use_content_disposition;      /* name the file as the server says */
 	int start_paused;                 /* add without queueing */
+	/* Version 2. More request headers, "Name: value" each, that are
+	 * secrets (an API token, say): treated like Authorization above. Their
+	 * names stay secret for the task, also in ycdl_task_set_headers. */
+	const char *const *secret_headers;
+	size_t secret_header_count;
 } ycdl_task_options;
 
 #define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
-	YCDL_CONFLICT_FAIL, 0, 0 }
+	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0 }
 
 YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 		unsigned int version);
 
 /* Adds a download and queues it (unless opts->start_paused). When the
- * session already holds the URL or the key, no task is created and the
- * existing task's key is returned.
+ * session already holds the URL (and the key, if a file id is given), no
+ * task is created and the existing task's key is returned. A file id that
+ * names a task of another URL is refused with YCDL_E_EXISTS (the message
+ * names that task and its URL): a task's URL changes only on purpose.
  * out_key: receives the task's key; free it with ycdl_free. May be NULL. */
 YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *session,
 		const ycdl_task_options *opts);
@@ -346,7 +359,8 @@ YCDL_EXTERN int ycdl_task_set_priority(ycdl_session *session,
 		const char *key, int priority);
 
 /* Replaces the task's extra request headers ("Name: value" each); used
- * from the next request on. */
+ * from the next request on. Headers whose names are secret for the task
+ * (see ycdl_task_options) are sent to its origin only and never stored. */
 YCDL_EXTERN int ycdl_task_set_headers(ycdl_session *session, const char *key,
 		const char *const *headers, size_t header_count);
 

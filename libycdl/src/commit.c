@@ -37,7 +37,8 @@
 struct commit_member {
 	struct task *task;  /* loop thread only; NULL once taken out */
 	struct commit_group *group;
-	int fd;             /* the part file, while syncing */
+	int fd;             /* the part file, claimed (partfile.h) until the
+			       file is in place or the task leaves */
 	struct partfile_id part;  /* dev: its file system, for syncfs */
 	int rc;             /* 0, or the -errno that failed it */
 	const char *failed; /* what failed, when rc says so */
@@ -180,6 +181,7 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 		/* Its group's file work is out: the group goes on without it (its
 		 * data is synced all the same), and its digest goes with the
 		 * group. */
+		partfile_release_claim(t->in_commit->fd);   /* a resume may claim it */
 		t->in_commit->task = NULL;
 		t->in_commit = NULL;
 		release_slot(s, t);
@@ -216,6 +218,8 @@ static void check_members(struct commit_group *g)
 		else
 			m[i].rc = partfile_open_finished(m[i].part_path, &m[i].fd,
 					&m[i].part.dev);
+		if (m[i].rc == -EBUSY)
+			m[i].failed = "another download holds the part file";
 		if (m[i].rc == 0)
 			(void)fchmod(m[i].fd, (mode_t)g->file_mode);
 	}
@@ -243,11 +247,6 @@ static void sync_members(struct commit_member *m, size_t count)
 		if (!done && util_sync_data(m[i].fd) != 0)
 			m[i].rc = -errno;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (m[i].fd >= 0) {
-			close(m[i].fd);
-			m[i].fd = -1;
-		}
 }
 
 /* Stage one: each file checked and named, what is left of each SHA-256,
@@ -328,6 +327,14 @@ static void fail_io(struct ycdl_session *s, struct task *t, const char *what, in
 	completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
 }
 
+/* Lets go of the member's part file, and so of its claim. */
+static void release_part(struct commit_member *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
+}
+
 /* The task leaves its group with its slot free; a failed member leaves it
  * failed (a name taken when it was chosen, before the moves, is its own
  * error). */
@@ -338,6 +345,7 @@ static void leave_group(struct ycdl_session *s, struct commit_member *m)
 	m->task = NULL;
 	t->in_commit = NULL;
 	t->finishing = false;
+	release_part(m);
 	release_slot(s, t);
 	if (m->rc == -EEXIST && !m->group->moving)
 		completion_fail(s, t, YCDL_E_EXISTS, m->failed, 0, false, 0);
@@ -365,6 +373,7 @@ static void collect_members(struct ycdl_session *s, struct commit_group *g)
 
 		if (!t) {
 			digest_free(m[i].digest);
+			release_part(&m[i]);
 			free_names(&m[i]);
 			continue;
 		}
@@ -446,8 +455,10 @@ static void end_group(struct commit_group *g)
 		c->out = g->next;
 	if (g->next)
 		g->next->prev = g->prev;
-	for (size_t i = 0; i < g->count; i++)
+	for (size_t i = 0; i < g->count; i++) {
+		release_part(&g->m[i]);
 		free_names(&g->m[i]);
+	}
 	if (g->journal.fd >= 0)
 		close(g->journal.fd);
 	free(g->m);

@@ -46,7 +46,7 @@ void completion_fail(struct ycdl_session *s, struct task *t, int code,
 		return;
 	}
 	if (t->offset == 0)
-		partfile_remove_if_empty(t->part_path);
+		partfile_remove_if_empty(t->part_path, &t->part);
 	task_set_status(s, t, YCDL_STATUS_FAILED);
 	emit_failed(s, t, retryable);
 }
@@ -78,7 +78,7 @@ static bool file_matches(const char *path, const char *algo, const char *hex,
  * after a checksum mismatch the bytes are known to be wrong. */
 static void discard_part(struct ycdl_session *s, struct task *t)
 {
-	(void)unlink(t->part_path);
+	(void)partfile_remove(t->part_path, &t->part);
 	task_forget_progress(t);
 	task_persist(s, t);
 }
@@ -138,7 +138,11 @@ void completion_recover_finished(struct ycdl_session *s, struct task *t)
 {
 	if (!partfile_exists(t->part_path))
 		return;
-	(void)partfile_publish_mode(t->part_path, s->cfg.file_mode);
+	/* A crash between the link into place and the unlink of the part
+	 * leaves two names of one file: only the part's name is left to go. */
+	if (!partfile_same_file(t->part_path, t->dest_path) &&
+	    partfile_publish_mode(t->part_path, s->cfg.file_mode) != 0)
+		return;     /* not ours alone, or another download holds it */
 	if (partfile_place(t->part_path, t->dest_path,
 				t->conflict == YCDL_CONFLICT_OVERWRITE) == 0)
 		(void)util_fsync_parent_dir(t->dest_path);
@@ -146,20 +150,20 @@ void completion_recover_finished(struct ycdl_session *s, struct task *t)
 
 static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
-	int fd, rc;
-	uint64_t size, discarded = t->offset;
+	struct partfile_opened part;
+	uint64_t discarded = t->offset;
+	int rc;
 
 	if (++t->restarts >= MAX_RESTARTS_IN_A_ROW) {
 		completion_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
 		return;
 	}
-	rc = partfile_open(t->part_path, 0, &fd, &size, NULL);
-	if (rc != 0) {
-		completion_fail(s, t, error_from_errno(-rc), "cannot truncate the part file",
-				0, false, 0);
+	if ((rc = partfile_open(t->part_path, 0, &part)) != 0) {
+		completion_fail(s, t, rc == -EBUSY ? YCDL_E_LOCKED : error_from_errno(-rc),
+				"cannot truncate the part file", 0, false, 0);
 		return;
 	}
-	close(fd);
+	close(part.fd);
 	task_forget_progress(t);
 	task_persist(s, t);
 	emit_restarted(s, t, x->reason, discarded);
@@ -182,9 +186,6 @@ static void fail_from_curl(struct ycdl_session *s, struct task *t,
 
 	snprintf(message, sizeof(message), "%s", x->curl_error[0] ? x->curl_error
 			: curl_easy_strerror(result));
-	if (f.code == YCDL_E_PROTOCOL && x->previous_status >= 300)
-		snprintf(message, sizeof(message), "redirect to a refused scheme: %s",
-				x->curl_error[0] ? x->curl_error : curl_easy_strerror(result));
 	completion_fail(s, t, f.code, message, x->status, f.retryable, 0);
 }
 

@@ -41,6 +41,8 @@ int error_from_errno(int err)
 		return YCDL_E_NOMEM;
 	case EEXIST:
 		return YCDL_E_EXISTS;
+	case EBUSY:         /* only partfile.h's claim gives it here */
+		return YCDL_E_LOCKED;
 	default:
 		return YCDL_E_IO;
 	}

@@ -5,6 +5,7 @@
 #include "digest.h"
 #include "error.h"
 #include "hasher.h"
+#include "partfile.h"
 #include "session.h"
 #include "task.h"
 #include "transfer.h"
@@ -40,10 +41,14 @@ static void settle(struct ycdl_session *s, struct task *t)
 	hasher_job_free(job);
 }
 
-/* Has the hashing thread follow t's bytes up to end, read through a copy
- * of fd: the job out is extended, or a new one posted. When posting fails
- * the bytes simply stay unhashed until hashing_finish reads them. */
-static void follow(struct ycdl_session *s, struct task *t, int fd, uint64_t end)
+/* Has the hashing thread follow t's bytes up to end, read from x's part
+ * file: the job out is extended, or a new one posted. The job opens the
+ * file anew rather than sharing x's descriptor, which holds the file's
+ * claim (partfile.h): a job that outlives the transfer must not keep the
+ * task's next transfer out of its own file. When posting fails the bytes
+ * simply stay unhashed until hashing_finish reads them. */
+static void follow(struct ycdl_session *s, struct task *t,
+		const struct transfer *x, uint64_t end)
 {
 	struct hash_job *job = t->hash_job;
 
@@ -56,7 +61,7 @@ static void follow(struct ycdl_session *s, struct task *t, int fd, uint64_t end)
 		return;
 	if (!(job = calloc(1, sizeof(*job))))
 		return;
-	job->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	job->fd = partfile_open_reader(t->part_path, &x->part);
 	job->digest = t->sha256;
 	job->from = t->hashed;
 	job->end = end;
@@ -80,7 +85,7 @@ void hashing_job_done(void *arg, struct hash_job *job)
 	}
 	settle(s, t);
 	if (t->transfer && t->transfer->fd >= 0)
-		follow(s, t, t->transfer->fd, t->offset);
+		follow(s, t, t->transfer, t->offset);
 }
 
 void hashing_forget(struct task *t)
@@ -114,7 +119,7 @@ int hashing_start(struct ycdl_session *s, struct transfer *x)
 	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
 		return error_set(YCDL_E_NOMEM, "cannot create a digest");
 	t->hash_by_finish = false;
-	follow(s, t, x->fd, t->offset);
+	follow(s, t, x, t->offset);
 	return 0;
 }
 
@@ -123,7 +128,7 @@ void hashing_wrote(struct transfer *x, size_t len)
 	struct task *t = x->task;
 	uint64_t end = t->offset + len;
 
-	follow(x->session, t, x->fd, end);
+	follow(x->session, t, x, end);
 }
 
 void hashing_hand_over(struct ycdl_session *s, struct task *t,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,37 +39,85 @@ static int open_regular(const char *path, int flags, int *out_fd, struct stat *s
 	return 0;
 }
 
-int partfile_open(const char *path, uint64_t keep, int *out_fd, uint64_t *out_size,
-		struct partfile_id *out_id)
+/* Takes the exclusive claim on an open part file: -EBUSY when another
+ * download (any session, any process) holds it. */
+static int claim(int fd)
+{
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	}
+	return 0;
+}
+
+void partfile_release_claim(int fd)
+{
+	if (fd >= 0)
+		(void)flock(fd, LOCK_UN);
+}
+
+/* Opens and claims path as a regular file that is ours alone; closes it
+ * again on any failure. */
+static int open_claimed(const char *path, int flags, int *out_fd, struct stat *st)
+{
+	int rc = open_regular(path, flags, out_fd, st);
+
+	if (rc == 0 && (rc = claim(*out_fd)) == 0 && st->st_uid != geteuid())
+		rc = -EPERM;
+	if (rc != 0 && *out_fd >= 0) {
+		close(*out_fd);
+		*out_fd = -1;
+	}
+	return rc;
+}
+
+/* The name holds a file with other links: writing would change that other
+ * file too (O_NOFOLLOW and S_ISREG do not see hard links). The name is
+ * ours to drop; the file it shared stays as it was. */
+static int replace_linked(const char *path, int *fd, struct stat *st)
+{
+	close(*fd);
+	*fd = -1;
+	if (unlink(path) != 0 && errno != ENOENT)
+		return -errno;
+	return open_claimed(path, O_RDWR | O_CREAT | O_EXCL, fd, st);
+}
+
+static int cut_to(int fd, uint64_t keep, uint64_t *size)
+{
+	if (*size > keep) {
+		if (ftruncate(fd, (off_t)keep) != 0)
+			return -errno;
+		*size = keep;
+	}
+	if (*size > 0 && lseek(fd, (off_t)*size, SEEK_SET) < 0)
+		return -errno;
+	return 0;
+}
+
+int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out)
 {
 	struct stat st;
-	uint64_t size;
 	int fd, rc;
 
-	if ((rc = open_regular(path, O_RDWR | O_CREAT, &fd, &st)) != 0)
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	if ((rc = open_claimed(path, O_RDWR | O_CREAT, &fd, &st)) != 0)
 		return rc;
-	size = (uint64_t)st.st_size;
-	if (size > keep) {
-		if (ftruncate(fd, (off_t)keep) != 0) {
-			int err = errno;
-
-			close(fd);
-			return -err;
-		}
-		size = keep;
+	if (st.st_nlink > 1) {
+		if ((rc = replace_linked(path, &fd, &st)) != 0)
+			return rc;
+		out->replaced = true;
 	}
-	if (size > 0 && lseek(fd, (off_t)size, SEEK_SET) < 0) {
-		int err = errno;
-
+	out->size = (uint64_t)st.st_size;
+	if ((rc = cut_to(fd, keep, &out->size)) != 0) {
 		close(fd);
-		return -err;
+		return rc;
 	}
-	*out_fd = fd;
-	*out_size = size;
-	if (out_id) {
-		out_id->dev = st.st_dev;
-		out_id->ino = st.st_ino;
-	}
+	out->fd = fd;
+	out->id.dev = st.st_dev;
+	out->id.ino = st.st_ino;
 	return 0;
 }
 
@@ -85,11 +134,30 @@ int partfile_still_at(const char *path, const struct partfile_id *id)
 	return 0;
 }
 
+int partfile_open_reader(const char *path, const struct partfile_id *id)
+{
+	struct stat st;
+	int fd, rc = open_regular(path, O_RDONLY, &fd, &st);
+
+	if (rc == 0 && (st.st_dev != id->dev || st.st_ino != id->ino)) {
+		close(fd);
+		rc = -ESTALE;
+	}
+	if (rc != 0)
+		errno = -rc;
+	return rc == 0 ? fd : -1;
+}
+
 int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
 {
 	struct stat st;
-	int rc = open_regular(path, O_RDONLY, out_fd, &st);
+	int rc = open_claimed(path, O_RDONLY, out_fd, &st);
 
+	if (rc == 0 && st.st_nlink > 1) {
+		close(*out_fd);
+		*out_fd = -1;
+		rc = -EMLINK;
+	}
 	if (rc == 0)
 		*dev = st.st_dev;
 	return rc;
@@ -98,22 +166,63 @@ int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
 int partfile_publish_mode(const char *path, unsigned int mode)
 {
 	struct stat st;
-	int fd, rc = open_regular(path, O_RDONLY, &fd, &st);
+	int fd, rc = open_claimed(path, O_RDONLY, &fd, &st);
 
 	if (rc != 0)
 		return rc;
-	if (fchmod(fd, (mode_t)mode) != 0)
+	if (st.st_nlink > 1)
+		rc = -EMLINK;
+	else if (fchmod(fd, (mode_t)mode) != 0)
 		rc = -errno;
 	close(fd);
 	return rc;
 }
 
-void partfile_remove_if_empty(const char *path)
+/* Whether path names the file claimed as ours (held by this task's own
+ * transfer or group commit, whose claim does not keep it from itself). */
+static bool is_ours(const char *path, const struct partfile_id *ours)
 {
 	struct stat st;
 
-	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-		(void)unlink(path);
+	return ours && ours->ino && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		st.st_dev == ours->dev && st.st_ino == ours->ino;
+}
+
+/* Unlinks path while holding its claim, so that a file another download
+ * is writing keeps its name. */
+static int unlink_claimed(const char *path, const struct partfile_id *ours,
+		bool only_if_empty)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (is_ours(path, ours)) {
+		if (only_if_empty && (lstat(path, &st) != 0 || st.st_size != 0))
+			return 0;
+		return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
+	}
+	rc = open_claimed(path, O_RDONLY, &fd, &st);
+	if (rc == -EPERM || rc == -EINVAL || rc == -ELOOP) {
+		/* Not a part file of ours (another user's, a symlink, not a
+		 * regular file): the name still goes, as unlink would do. */
+		return only_if_empty ? rc : (unlink(path) == 0 ? 0 : -errno);
+	}
+	if (rc != 0)
+		return rc == -ENOENT ? 0 : rc;
+	if (!only_if_empty || st.st_size == 0)
+		rc = unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+void partfile_remove_if_empty(const char *path, const struct partfile_id *ours)
+{
+	(void)unlink_claimed(path, ours, true);
+}
+
+int partfile_remove(const char *path, const struct partfile_id *ours)
+{
+	return unlink_claimed(path, ours, false);
 }
 
 int partfile_exists(const char *path)
@@ -158,7 +267,7 @@ int partfile_choose_dest(const char *dest, int conflict, char **out)
 	return -EEXIST;
 }
 
-static int same_file(const char *a, const char *b)
+int partfile_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
@@ -182,7 +291,7 @@ static int link_then_unlink(const char *part, const char *dest)
 	if (link(part, dest) != 0) {
 		int err = errno;
 
-		if (err == EEXIST && same_file(part, dest))
+		if (err == EEXIST && partfile_same_file(part, dest))
 			;           /* an earlier attempt linked it already */
 		else if (err == EPERM || err == ENOTSUP || err == EOPNOTSUPP ||
 				err == EMLINK)

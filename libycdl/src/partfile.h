@@ -1,12 +1,19 @@
 /* partfile.h — the file a download accumulates in, and moving it into place.
  *
- * Part files are created 0600 without following symbolic links. Placing a
+ * Part files are created 0600 without following symbolic links. A part
+ * file belongs to exactly one task of one session: whoever writes it holds
+ * an exclusive flock on it from the open until the finished file is in
+ * place (or the transfer stops), so a second session or process given the
+ * same destination is refused instead of splicing its bytes into ours.
+ * A name that holds a file which is not ours alone (a hard link to a file
+ * elsewhere, a file of another user) is never written through. Placing a
  * finished file never clobbers an existing one unless asked: it is linked
  * into place (link fails on an existing name, atomically) and then unlinked,
  * or renamed when the caller chose overwrite. */
 #ifndef YCDL_PARTFILE_H
 #define YCDL_PARTFILE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,25 +24,43 @@ struct partfile_id {
 	ino_t ino;
 };
 
-/* Opens (creating) path for writing and cuts it to at most keep bytes.
- * *out_size receives the size it has afterwards (<= keep when the file was
- * shorter), *out_id (unless NULL) which file it is. Returns 0 or a
- * negative errno. */
-int partfile_open(const char *path, uint64_t keep, int *out_fd,
-		uint64_t *out_size, struct partfile_id *out_id);
+/* What partfile_open found and left open. */
+struct partfile_opened {
+	int fd;                   /* open for writing, exclusively locked */
+	uint64_t size;            /* bytes it holds (<= keep) */
+	struct partfile_id id;    /* which file it is */
+	bool replaced;            /* the name held a hard link to a file
+				     elsewhere: a fresh file took its place */
+};
+
+/* Opens (creating) path for writing, claims it (flock, held as long as
+ * out->fd is open) and cuts it to at most keep bytes. Returns 0, -EBUSY
+ * when another download holds the file, -EPERM when it belongs to another
+ * user, or another negative errno. */
+int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out);
 
 /* 0 when path (not followed if a symlink) is still the regular file id;
  * -ELOOP for a symlink, -ESTALE for another file, or another -errno. One
  * lstat instead of opening the file again. */
 int partfile_still_at(const char *path, const struct partfile_id *id);
 
+/* Gives up the claim held through fd, which stays open (for a thread still
+ * reading or syncing through it). */
+void partfile_release_claim(int fd);
+
+/* Opens path read-only, without its claim, when it still names the file
+ * id; a descriptor or -1 (errno set). */
+int partfile_open_reader(const char *path, const struct partfile_id *id);
+
 /* Gives a finished part file the mode a file the user created would have
  * (part files are private, 0600, while they fill). Does not follow a
- * symlink. Returns 0 or a negative errno. */
+ * symlink, never changes a file with other links or held by another
+ * download. Returns 0 or a negative errno. */
 int partfile_publish_mode(const char *path, unsigned int mode);
 
-/* Opens a finished part file to be synced and published (read-only, not
- * through a symlink, a regular file); *dev receives its file system. 0 or
+/* Opens and claims a finished part file to be synced and published
+ * (read-only, not through a symlink, a regular file of ours alone); *dev
+ * receives its file system. 0, -EBUSY (another download holds it), or
  * -errno. */
 int partfile_open_finished(const char *path, int *out_fd, dev_t *dev);
 
@@ -54,8 +79,17 @@ int partfile_choose_dest(const char *dest, int conflict, char **out);
 int partfile_place(const char *part, const char *dest, int overwrite);
 
 /* Deletes path when it is an empty regular file (a download that failed
- * before its first byte leaves nothing behind). */
-void partfile_remove_if_empty(const char *path);
+ * before its first byte leaves nothing behind) that is ours: the file
+ * claimed as ours (NULL or zeroed: none), or held by no other download. */
+void partfile_remove_if_empty(const char *path, const struct partfile_id *ours);
+
+/* Deletes the part file at path when it is ours (as above). Returns 0
+ * (also when there was none), -EBUSY when another download holds it, or
+ * another -errno. */
+int partfile_remove(const char *path, const struct partfile_id *ours);
+
+/* True when a and b name the same file (neither followed if a symlink). */
+int partfile_same_file(const char *a, const char *b);
 
 /* True when path exists (without following a final symlink). */
 int partfile_exists(const char *path);

@@ -26,7 +26,7 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 		if (!view->headers)
 			return YCDL_E_NOMEM;
 		for (size_t i = 0; i < t->header_count; i++)
-			if (!task_header_is_secret(t->headers[i]))
+			if (!task_header_is_secret(t, t->headers[i]))
 				view->headers[n++] = t->headers[i];
 	}
 	snap->key = S(t->key);
@@ -42,6 +42,8 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->n_headers = n;
 	snap->headers = view->headers;
 	snap->had_credentials = t->had_credentials;
+	snap->n_secret_header_names = t->secret_name_count;
+	snap->secret_header_names = t->secret_names;
 	snap->allow_cellular = t->allow_cellular;
 	snap->priority = t->priority;
 	snap->expected_size = t->expected_size;
@@ -115,6 +117,9 @@ static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 		memcpy(t->user_data, s->user_data.data, s->user_data.len);
 		t->user_data_len = s->user_data.len;
 	}
+	for (size_t i = 0; i < s->n_secret_header_names; i++)
+		if (!task_mark_secret(t, s->secret_header_names[i]))
+			return YCDL_E_NOMEM;
 	if (s->n_headers) {
 		if (!(t->headers = calloc(s->n_headers, sizeof(char *))))
 			return YCDL_E_NOMEM;

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <stdlib.h>
@@ -24,16 +25,48 @@
 #define MAX_USER_DATA (1u << 20)
 #define MAX_HEADERS 100
 
-bool task_header_is_secret(const char *line)
+/* line is "name: ..." (name compared without case). */
+static bool header_has_name(const char *line, const char *name, size_t len)
+{
+	return strncasecmp(line, name, len) == 0 && line[len] == ':';
+}
+
+bool task_header_is_secret(const struct task *t, const char *line)
 {
 	static const char *const secret[] = {
-		"authorization:", "proxy-authorization:", "cookie:",
+		"authorization", "proxy-authorization", "cookie",
 	};
 
 	for (size_t i = 0; i < YCDL_ARRAY_SIZE(secret); i++)
-		if (strncasecmp(line, secret[i], strlen(secret[i])) == 0)
+		if (header_has_name(line, secret[i], strlen(secret[i])))
+			return true;
+	for (size_t i = 0; t && i < t->secret_name_count; i++)
+		if (header_has_name(line, t->secret_names[i], strlen(t->secret_names[i])))
 			return true;
 	return false;
+}
+
+bool task_mark_secret(struct task *t, const char *line)
+{
+	size_t len = strcspn(line, ":");
+	char **names, *name;
+
+	for (size_t i = 0; i < t->secret_name_count; i++)
+		if (strlen(t->secret_names[i]) == len &&
+		    header_has_name(line, t->secret_names[i], len))
+			return true;
+	if (!(name = strndup(line, len)))
+		return false;
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	names = realloc(t->secret_names, (t->secret_name_count + 1) * sizeof(*names));
+	if (!names) {
+		free(name);
+		return false;
+	}
+	names[t->secret_name_count++] = name;
+	t->secret_names = names;
+	return true;
 }
 
 bool task_hashes(const struct ycdl_session *s, const struct task *t)
@@ -51,7 +84,7 @@ bool task_lacks_credentials(const struct task *t)
 	if (!t->had_credentials || t->url_creds.user)
 		return false;
 	for (size_t i = 0; i < t->header_count; i++)
-		if (task_header_is_secret(t->headers[i]))
+		if (task_header_is_secret(t, t->headers[i]))
 			return false;
 	return true;
 }
@@ -179,6 +212,9 @@ void task_free(struct task *t)
 	for (size_t i = 0; i < t->header_count; i++)
 		free(t->headers[i]);
 	free(t->headers);
+	for (size_t i = 0; i < t->secret_name_count; i++)
+		free(t->secret_names[i]);
+	free(t->secret_names);
 	util_free_string(t->expected_checksum);
 	util_free_string(t->etag);
 	util_free_string(t->last_modified);
@@ -232,15 +268,18 @@ int task_check_headers(const char *const *headers, size_t count)
 	return 0;
 }
 
-int task_check_options(const ycdl_task_options *o)
+int task_check_options(const ycdl_task_options *given)
 {
+	ycdl_task_options full;
+	const ycdl_task_options *o = &full;
 	int rc;
 
-	if (!o)
+	if (!given)
 		return error_set(YCDL_E_INVALID, "opts is NULL");
-	if (o->version == 0 || o->version > YCDL_TASK_OPTIONS_VERSION)
+	if (given->version == 0 || given->version > YCDL_TASK_OPTIONS_VERSION)
 		return error_set(YCDL_E_INVALID, "unsupported ycdl_task_options "
-				"version %u (use YCDL_TASK_OPTIONS_INIT)", o->version);
+				"version %u (use YCDL_TASK_OPTIONS_INIT)", given->version);
+	task_options_complete(&full, given);
 	if (o->file_id && !naming_key_is_valid(o->file_id))
 		return error_set(YCDL_E_INVALID, "file_id must be 1..200 bytes "
 				"without control characters");
@@ -254,7 +293,27 @@ int task_check_options(const ycdl_task_options *o)
 		return error_set(YCDL_E_INVALID, "dest_path must name a file");
 	if ((rc = check_checksum(o->checksum)) != 0)
 		return rc;
-	return task_check_headers(o->headers, o->header_count);
+	if (o->header_count > MAX_HEADERS || o->secret_header_count > MAX_HEADERS ||
+	    o->header_count + o->secret_header_count > MAX_HEADERS)
+		return error_set(YCDL_E_INVALID, "at most %d headers", MAX_HEADERS);
+	if ((rc = task_check_headers(o->headers, o->header_count)) != 0)
+		return rc;
+	return task_check_headers(o->secret_headers, o->secret_header_count);
+}
+
+size_t task_options_size(unsigned int version)
+{
+	if (version == 1)
+		return offsetof(ycdl_task_options, secret_headers);
+	return sizeof(ycdl_task_options);
+}
+
+void task_options_complete(ycdl_task_options *full, const ycdl_task_options *given)
+{
+	static const ycdl_task_options defaults = YCDL_TASK_OPTIONS_INIT;
+
+	*full = defaults;
+	memcpy(full, given, task_options_size(given->version));
 }
 
 /* ------------------------------------------------------- construction */
@@ -274,18 +333,27 @@ static char *destination_for(const struct ycdl_session *s, const ycdl_task_optio
 	return dest;
 }
 
-static int copy_headers(struct task *t, const char *const *headers, size_t count)
+/* The caller's headers, then its secret ones (whose names the task
+ * remembers as secret). */
+static int copy_headers(struct task *t, const ycdl_task_options *o)
 {
+	size_t count = o->header_count + o->secret_header_count;
+
 	if (!count)
 		return 0;
 	if (!(t->headers = calloc(count, sizeof(char *))))
 		return YCDL_E_NOMEM;
 	for (size_t i = 0; i < count; i++, t->header_count++) {
-		if (!(t->headers[i] = strdup(headers[i])))
+		bool marked = i >= o->header_count;
+		const char *line = marked ? o->secret_headers[i - o->header_count]
+			: o->headers[i];
+
+		if (!(t->headers[i] = strdup(line)) ||
+		    (marked && !task_mark_secret(t, line)))
 			return YCDL_E_NOMEM;
-		if (task_header_is_secret(headers[i]))
-			t->had_credentials = true;
 	}
+	for (size_t i = 0; i < t->header_count; i++)
+		t->had_credentials |= task_header_is_secret(t, t->headers[i]);
 	return 0;
 }
 
@@ -317,7 +385,7 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	    !t->expected_checksum || !t->etag || !t->last_modified ||
 	    !t->error_message || !t->sha256_hex ||
 	    t->user_data_len != o->user_data_len ||
-	    copy_headers(t, o->headers, o->header_count) != 0) {
+	    copy_headers(t, o) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}

@@ -3,6 +3,7 @@
 #ifndef YCDL_TASK_H
 #define YCDL_TASK_H
 
+#include "partfile.h"
 #include "url.h"
 #include "ycdl.h"
 
@@ -38,6 +39,9 @@ struct task {
 	size_t user_data_len;
 	char **headers;            /* "Name: value", including secret ones */
 	size_t header_count;
+	char **secret_names;       /* lowercase names of the caller's secret
+				      headers (task_header_is_secret) */
+	size_t secret_name_count;
 	bool had_credentials;      /* secret headers or URL credentials were
 				      given (never persisted) */
 	bool allow_cellular;
@@ -66,6 +70,7 @@ struct task {
 	struct url_credentials url_creds;  /* from the URL as added; url has none */
 	struct ycdl_session *session;
 	struct transfer *transfer; /* while downloading */
+	struct partfile_id part;   /* the part file it last claimed (partfile.h) */
 	struct event *retry_timer; /* while backing off before a retry */
 	struct digest *sha256;     /* running hash of bytes [0, hashed) */
 	uint64_t hashed;
@@ -88,8 +93,18 @@ struct task {
 };
 
 /* Checks the caller's add options (all but the URL, which url_parse
- * checks); a clear error for each mistake. */
+ * checks); a clear error for each mistake. The other task_* functions take
+ * options completed by task_options_complete. */
 int task_check_options(const ycdl_task_options *opts);
+
+/* How much of ycdl_task_options a caller of that version has: fields are
+ * only ever added at the end. */
+size_t task_options_size(unsigned int version);
+
+/* The caller's options (of a checked version) with the defaults of the
+ * fields its version did not have yet. */
+void task_options_complete(ycdl_task_options *full,
+		const ycdl_task_options *given);
 
 /* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
 int task_check_headers(const char *const *headers, size_t count);
@@ -148,7 +163,13 @@ bool task_hashed_by_commit(const struct ycdl_session *s, const struct task *t);
  * stored) have not been given again: it must not run without them. */
 bool task_lacks_credentials(const struct task *t);
 
-/* Names of headers that carry credentials and are never written to disk. */
-bool task_header_is_secret(const char *line);
+/* Whether a "Name: value" line carries a secret, never written to disk
+ * and sent only to the task's origin: Authorization, Proxy-Authorization,
+ * Cookie, and the names t's caller marked secret (t may be NULL). */
+bool task_header_is_secret(const struct task *t, const char *line);
+
+/* Adds name (of a "Name: value" line) to t's secret names; false on
+ * ENOMEM. */
+bool task_mark_secret(struct task *t, const char *line);
 
 #endif

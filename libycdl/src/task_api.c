@@ -62,7 +62,7 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int ver
 	if (version == 0 || version > YCDL_TASK_OPTIONS_VERSION)
 		return error_set(YCDL_E_INVALID, "unsupported ycdl_task_options "
 				"version %u", version);
-	*opts = defaults;
+	memcpy(opts, &defaults, task_options_size(version));
 	opts->version = version;
 	return 0;
 }
@@ -87,16 +87,25 @@ static int add_existing(struct url_parts *url, struct task *t, char **key_out)
 
 /* Adds one download (loop thread); *key_out gets the new or existing
  * task's key. */
-static int add_one(struct ycdl_session *s, const ycdl_task_options *o,
+static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 		struct url_parts *url, char **key_out)
 {
-	char *key = naming_task_key(o->file_id, url->bare);
+	ycdl_task_options full;
+	const ycdl_task_options *o = &full;
+	char *key;
 	struct task *t;
 	int rc;
 
-	if (!key)
+	task_options_complete(&full, given);
+	if (!(key = naming_task_key(o->file_id, url->bare)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	t = tasks_find(&s->tasks, key);
+	if (t && strcmp(t->url, url->bare) != 0) {
+		free(key);
+		return error_set(YCDL_E_EXISTS, "file id \"%s\" is already the task "
+				"of another URL, %s: adding it again does not change "
+				"its URL", t->key, t->url);
+	}
 	if (!t)
 		t = tasks_find_url(&s->tasks, url->bare);
 	if (t) {
@@ -353,7 +362,7 @@ YCDL_EXTERN int ycdl_task_pause(ycdl_session *s, const char *key)
 
 static void delete_partial(struct ycdl_session *s, struct task *t)
 {
-	if (unlink(t->part_path) != 0 && errno != ENOENT)
+	if (partfile_remove(t->part_path, &t->part) != 0)
 		return;
 	task_forget_progress(t);
 	task_persist(s, t);
@@ -400,7 +409,7 @@ static int do_remove(struct ycdl_session *s, void *arg)
 	if ((rc = store_remove(&s->store, t->key)) != 0)
 		return rc;      /* not forgotten on disk: keep it in memory too */
 	halt(s, t);
-	unlink(t->part_path);
+	(void)partfile_remove(t->part_path, &t->part);
 	if ((cmd->flags & YCDL_REMOVE_DELETE_FILE) && t->status == YCDL_STATUS_FINISHED)
 		unlink(t->dest_path);
 	emit_removed(s, t->key);
@@ -493,7 +502,7 @@ static int do_set_headers(struct ycdl_session *s, void *arg)
 	t->header_count = cmd->header_count;
 	t->had_credentials = false;
 	for (size_t i = 0; i < t->header_count; i++)
-		t->had_credentials |= task_header_is_secret(t->headers[i]);
+		t->had_credentials |= task_header_is_secret(t, t->headers[i]);
 	task_persist(s, t);
 	return 0;
 }

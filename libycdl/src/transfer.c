@@ -267,19 +267,6 @@ static void decide_response(struct ycdl_session *s, struct task *t,
 
 /* ------------------------------------------------------ curl callbacks */
 
-static void note_redirect(struct ycdl_session *s, struct transfer *x)
-{
-	const char *url = NULL;
-
-	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
-	if (!url)
-		return;
-	if (x->previous_url && x->previous_status >= 300 && x->previous_status < 400 &&
-	    strcmp(x->previous_url, url) != 0)
-		emit_redirected(s, x->task, x->previous_url, url, x->previous_status);
-	util_replace_string(&x->previous_url, url);
-}
-
 static void remember_header(struct transfer *x, const char *line, size_t len)
 {
 	static const struct {
@@ -316,17 +303,15 @@ static size_t on_header(char *buffer, size_t size, size_t nitems, void *userdata
 	unsigned int code = http_status_line_code(buffer, len);
 
 	if (code) {
-		note_redirect(x->session, x);
 		reset_response(x);
 		x->status = code;
 		return len;
 	}
 	if (len <= 2 && (buffer[0] == '\r' || buffer[0] == '\n')) {
-		x->previous_status = x->status;
 		if (x->status < 200)
 			return len;     /* 1xx: the real answer follows */
 		if (x->status >= 300 && x->status < 400 && x->location) {
-			x->mode = BODY_DISCARD;     /* curl follows it */
+			x->mode = BODY_DISCARD;     /* followed when it ends */
 			return len;
 		}
 		decide_response(x->session, x->task, x);
@@ -392,12 +377,18 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /* ------------------------------------------------------ the request */
 
-static int build_headers(struct transfer *x, const struct task *t)
+/* The task's headers (its secrets only at its own origin, see ycdl.h),
+ * and If-Range when continuing. */
+static int build_headers(struct transfer *x, const struct task *t, bool at_origin)
 {
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
 	for (size_t i = 0; i < t->header_count; i++) {
-		struct curl_slist *l = curl_slist_append(x->headers, t->headers[i]);
+		struct curl_slist *l;
 
-		if (!l)
+		if (!at_origin && task_header_is_secret(t, t->headers[i]))
+			continue;
+		if (!(l = curl_slist_append(x->headers, t->headers[i])))
 			return YCDL_E_NOMEM;
 		x->headers = l;
 	}
@@ -415,15 +406,33 @@ static int build_headers(struct transfer *x, const struct task *t)
 	return 0;
 }
 
+/* Points the request at x->url: the URL, its headers, and the URL's
+ * credentials, which like secret headers go to the task's origin only. */
+static int aim_request(struct transfer *x)
+{
+	struct task *t = x->task;
+	bool at_origin = url_same_origin(x->url, t->url);
+	int rc;
+
+	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->easy, CURLOPT_USERNAME,
+			at_origin ? t->url_creds.user : NULL);
+	curl_easy_setopt(x->easy, CURLOPT_PASSWORD,
+			at_origin ? t->url_creds.password : NULL);
+	if ((rc = build_headers(x, t, at_origin)) != 0)
+		return error_set(rc, "out of memory");
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	return 0;
+}
+
 static void set_transport_options(struct ycdl_session *s, struct transfer *x)
 {
 	const struct config *cfg = &s->cfg;
 	CURL *e = x->easy;
 
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)cfg->max_redirects);
+	/* Redirects are followed by hand (follow_redirect). */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
 	if (cfg->low_speed_time_s > 0) {
@@ -456,14 +465,8 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 
 	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
-	curl_easy_setopt(x->easy, CURLOPT_URL, t->url);
-	/* Credentials from the URL as it was added; curl sends them to that
-	 * host only, never after a redirect elsewhere. */
-	if (t->url_creds.user) {
-		curl_easy_setopt(x->easy, CURLOPT_USERNAME, t->url_creds.user);
-		if (t->url_creds.password)
-			curl_easy_setopt(x->easy, CURLOPT_PASSWORD, t->url_creds.password);
-	}
+	if (!(x->url = strdup(t->url)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);
 	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -471,9 +474,8 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	set_transport_options(s, x);
-	if ((rc = build_headers(x, t)) != 0)
-		return error_set(rc, "out of memory");
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	if ((rc = aim_request(x)) != 0)
+		return rc;
 	if (x->request_offset > 0) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", x->request_offset);
 		curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
@@ -481,15 +483,26 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	return 0;
 }
 
-/* Where to continue: the bytes we hold, unless the server cannot resume. */
-static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
+/* Why a part file could not be opened, in words and as a YCDL_E_* code. */
+static int part_open_error(const struct task *t, int rc)
 {
-	uint64_t keep = t->offset, size;
-	int rc;
+	if (rc == -EBUSY)
+		return error_set(YCDL_E_LOCKED, "another download (in another session "
+				"or process) is writing %s: a part file belongs to one "
+				"task", t->part_path);
+	if (rc == -EPERM)
+		return error_set(YCDL_E_IO, "%s belongs to another user: not writing "
+				"to it", t->part_path);
+	return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
+			t->part_path, strerror(-rc), rc == -ELOOP
+			? " (a symbolic link is not followed)" : "");
+}
 
-	if (keep > 0 && t->resumability != RESUMABLE_YES)
-		keep = 0;
-	rc = partfile_open(t->part_path, keep, &x->fd, &size, &x->part);
+static int open_part_file(struct task *t, uint64_t keep,
+		struct partfile_opened *part)
+{
+	int rc = partfile_open(t->part_path, keep, part);
+
 	if (rc == -ENOENT) {
 		/* The destination folder does not exist (yet, or any more). */
 		char *dir = util_dirname(t->part_path);
@@ -499,32 +512,42 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 		if (rc != 0)
 			return error_set(error_from_errno(-rc), "cannot create the folder "
 					"of %s: %s", t->part_path, strerror(-rc));
-		rc = partfile_open(t->part_path, keep, &x->fd, &size, &x->part);
+		rc = partfile_open(t->part_path, keep, part);
 	}
-	if (rc != 0)
-		return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
-				t->part_path, strerror(-rc), rc == -ELOOP
-				? " (a symbolic link is not followed)" : "");
-	if (keep < t->offset) {
-		uint64_t discarded = t->offset;
+	return rc != 0 ? part_open_error(t, rc) : 0;
+}
 
-		t->offset = 0;
-		emit_restarted(s, t, "the server does not support resuming", discarded);
-	} else if (size < keep) {
+/* Where to continue: the bytes we hold, unless the server cannot resume. */
+static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	uint64_t keep = t->offset;
+	struct partfile_opened part;
+	int rc;
+
+	if (keep > 0 && t->resumability != RESUMABLE_YES)
+		keep = 0;
+	if ((rc = open_part_file(t, keep, &part)) != 0)
+		return rc;
+	x->fd = part.fd;
+	x->part = t->part = part.id;
+	if (part.replaced && t->offset > 0) {
+		emit_restarted(s, t, "the partial file was a hard link to another "
+				"file, which was left alone", t->offset);
+	} else if (keep < t->offset) {
+		emit_restarted(s, t, "the server does not support resuming", t->offset);
+	} else if (part.size < keep) {
 		/* The part file lost bytes a snapshot claimed (deleted or cut
 		 * outside libycdl): what is left cannot be trusted either. */
-		uint64_t discarded = t->offset;
-
 		if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) < 0)
 			return error_set(error_from_errno(errno), "cannot truncate %s: %s",
 					t->part_path, strerror(errno));
-		size = 0;
+		part.size = 0;
 		emit_restarted(s, t, "the partial file holds less than was recorded",
-				discarded);
+				t->offset);
 	}
-	t->offset = size;
-	if (t->synced_offset > size) {
-		t->synced_offset = size;
+	t->offset = part.size;
+	if (t->synced_offset > part.size) {
+		t->synced_offset = part.size;
 		task_persist(s, t);
 	}
 	return 0;
@@ -611,7 +634,7 @@ void transfer_free(struct transfer *x)
 	if (x->fd >= 0)
 		close(x->fd);
 	reset_response(x);
-	util_free_string(x->previous_url);
+	free(x->url);
 	free(x);
 }
 
@@ -659,11 +682,66 @@ static bool delivered_everything(const struct transfer *x, CURLcode result)
 		(t->total < 0 || t->offset == (uint64_t)t->total);
 }
 
+static bool is_followed_redirect(unsigned int status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 ||
+		status == 308;
+}
+
+/* A redirect is followed by hand, as a new request of the same transfer
+ * (it keeps its slot), so that every hop gets the headers and credentials
+ * its own origin may see (aim_request): curl, following by itself, would
+ * send every custom header to any host a server names. True when the next
+ * request is on its way; false when x ends here (not a redirect, or one
+ * refused: x's local error says why). */
+static bool follow_redirect(struct ycdl_session *s, struct transfer *x)
+{
+	const char *next = NULL;
+	char *to;
+
+	if (!is_followed_redirect(x->status) || !x->location || x->local_error)
+		return false;
+	curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &next);
+	if (!next)
+		return false;   /* judged as the status it is */
+	if (x->redirects >= s->cfg.max_redirects) {
+		x->local_error = YCDL_E_TOO_MANY_REDIRECTS;
+		snprintf(x->local_message, sizeof(x->local_message),
+				"more than %u redirects (the last to %s)",
+				s->cfg.max_redirects, next);
+		return false;
+	}
+	if (!url_is_http(next)) {
+		x->local_error = YCDL_E_PROTOCOL;
+		snprintf(x->local_message, sizeof(x->local_message),
+				"redirect to a refused scheme: %s", next);
+		return false;
+	}
+	if (!(to = strdup(next))) {
+		set_local_error(x, YCDL_E_NOMEM, true, "%s", "out of memory");
+		return false;
+	}
+	emit_redirected(s, x->task, x->url, to, x->status);
+	multi_remove(&s->multi, x->easy);
+	free(x->url);
+	x->url = to;
+	x->redirects++;
+	reset_response(x);
+	x->status = 0;
+	if (aim_request(x) != 0 || multi_add(&s->multi, x->easy) != 0) {
+		set_local_error(x, YCDL_E_NOMEM, true, "%s", ycdl_last_error_message());
+		return false;
+	}
+	return true;
+}
+
 void transfer_on_done(struct transfer *x, CURLcode result)
 {
 	struct ycdl_session *s = x->session;
 	struct task *t = x->task;
 
+	if (result == CURLE_OK && follow_redirect(s, x))
+		return;
 	detach(s, t, x, !delivered_everything(x, result));
 	completion_handle(s, t, x, result);
 	transfer_free(x);

@@ -49,9 +49,9 @@ struct transfer {
 	size_t header_bytes;      /* of this response, against MAX_HEADER_BYTES */
 	enum body_mode mode;
 
-	/* redirect tracking */
-	char *previous_url;
-	unsigned int previous_status;
+	/* redirects, followed by hand (see follow_redirect) */
+	char *url;                /* of the request on its way */
+	unsigned int redirects;   /* followed so far */
 
 	/* set from inside callbacks, acted upon when curl is done */
 	enum after_transfer after;

@@ -4,6 +4,8 @@
 #ifndef YCDL_URL_H
 #define YCDL_URL_H
 
+#include <stdbool.h>
+
 /* Credentials found in a URL, decoded; allocated, NULL when absent. */
 struct url_credentials {
 	char *user;
@@ -22,6 +24,13 @@ struct url_parts {
  * YCDL_E_PROTOCOL, anything else unusable YCDL_E_INVALID (message set).
  * A URL without credentials comes back in out->bare byte for byte. */
 int url_parse(const char *url, struct url_parts *out);
+
+/* True when a and b (absolute URLs) have the same origin: scheme, host and
+ * port (the scheme's default when absent), as a browser compares them. */
+bool url_same_origin(const char *a, const char *b);
+
+/* True for an http or https URL (the schemes a redirect may go to). */
+bool url_is_http(const char *url);
 
 /* Frees and zeroes what url_parse filled. */
 void url_parts_clear(struct url_parts *parts);

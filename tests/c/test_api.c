@@ -66,10 +66,16 @@ TEST(options_init_checks_version)
 	CHECK_INT(so.compute_sha256, 77);
 	CHECK_FAILS(ycdl_task_options_init(NULL, YCDL_TASK_OPTIONS_VERSION), YCDL_E_INVALID);
 	CHECK_FAILS(ycdl_task_options_init(&to, 0), YCDL_E_INVALID);
-	CHECK_FAILS(ycdl_task_options_init(&to, 2), YCDL_E_INVALID);
+	CHECK_FAILS(ycdl_task_options_init(&to, YCDL_TASK_OPTIONS_VERSION + 1),
+			YCDL_E_INVALID);
 	CHECK_OK(ycdl_task_options_init(&to, YCDL_TASK_OPTIONS_VERSION));
 	CHECK_INT(to.expected_size, -1);
 	CHECK_INT(to.allow_cellular, 1);
+	/* A caller built against version 1 has no secret_headers. */
+	to.secret_header_count = 77;
+	CHECK_OK(ycdl_task_options_init(&to, 1));
+	CHECK_INT(to.version, 1);
+	CHECK_INT(to.secret_header_count, 77);
 }
 
 TEST(session_open_rejects_bad_identifiers_and_options)
