@@ -78,7 +78,8 @@ typedef enum ycdl_error {
 	YCDL_E_CANCELED = -22,          /* the caller cancelled the task */
 	YCDL_E_BAD_RESPONSE = -23,      /* the server's answer makes no sense */
 	YCDL_E_UNSUPPORTED = -24,       /* not available in this build */
-	YCDL_E_INTERNAL = -25           /* a bug in libycdl; please report */
+	YCDL_E_INTERNAL = -25,          /* a bug in libycdl; please report */
+	YCDL_E_FETCH_LIMIT = -26        /* fetched more than the task's budget */
 } ycdl_error;
 
 /* Static English text for a YCDL_E_* code; never NULL. */
@@ -137,9 +138,10 @@ typedef struct ycdl_session ycdl_session;
  * back into the session synchronously from another thread it waits on. */
 typedef void (*ycdl_event_cb)(const void *event, size_t len, void *payload);
 
-/* Version 2 added compute_sha256. A caller built against version 1 passes
- * version 1 and the library reads only the fields that version had. */
-#define YCDL_SESSION_OPTIONS_VERSION 2
+/* Version 2 added compute_sha256, version 3 fetch_budget_factor and
+ * fetch_budget_extra. A caller built against an older version passes its
+ * version and the library reads only the fields that version had. */
+#define YCDL_SESSION_OPTIONS_VERSION 3
 
 typedef struct ycdl_session_options {
 	unsigned int version;
@@ -156,7 +158,13 @@ typedef struct ycdl_session_options {
 	unsigned int progress_interval_ms;      /* progress coalescing; 250 */
 	unsigned int checkpoint_interval_ms;    /* per active task; 1000 */
 	uint64_t checkpoint_bytes;              /* per active task; 4 MiB */
-	unsigned int max_retries;               /* per task; default 5 */
+	/* Retries per task (default 5) of transient failures. An attempt that
+	 * gets no further than the best offset an earlier one reached counts
+	 * against them; one that gets further starts a fresh count. An attempt
+	 * that fails exactly as the one before it (the same malformed
+	 * response at the same byte) fails the task with
+	 * YCDL_E_BAD_RESPONSE: it can never succeed. */
+	unsigned int max_retries;
 	unsigned int retry_base_ms;             /* first backoff; 1000 */
 	unsigned int retry_max_ms;              /* backoff cap; 60000 */
 	unsigned int max_retry_after_s;         /* cap on Retry-After; 3600 */
@@ -178,11 +186,20 @@ typedef struct ycdl_session_options {
 	 * (about a second per 2 GB); tasks with a sha256: checksum to verify
 	 * are hashed anyway. */
 	int compute_sha256;
+	/* Version 3. The most bytes one task may fetch (every response body,
+	 * over every attempt since it was last started): fetch_budget_factor
+	 * times its size (or the furthest it got, when the size is unknown),
+	 * plus fetch_budget_extra. Over it the task fails with
+	 * YCDL_E_FETCH_LIMIT, so that a server which keeps sending data that
+	 * cannot complete the file never downloads forever (on a metered
+	 * link). Defaults 3 and 8 MiB; a factor of 0 removes the bound. */
+	unsigned int fetch_budget_factor;
+	uint64_t fetch_budget_extra;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
-	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1 }
+	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20 }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */

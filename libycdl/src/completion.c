@@ -203,15 +203,57 @@ static void fail_from_http(struct ycdl_session *s, struct task *t,
 			(long)retry_after);
 }
 
+/* A failed attempt's cause when it says something about the response
+ * itself (a malformed or cut-short body, more bytes than announced), else
+ * 0: timeouts, refused connections and error statuses are the network's
+ * or the server's passing trouble, which retries are for. */
+static int body_fault(const struct task *t, const struct transfer *x,
+		CURLcode result)
+{
+	if (x->after != AFTER_NOTHING || x->http_error)
+		return 0;
+	if (x->local_error)
+		return x->local_error == YCDL_E_BAD_RESPONSE ? 1 : 0;
+	switch (result) {
+	case CURLE_OK:
+		return t->total >= 0 && t->offset != (uint64_t)t->total ? 2 : 0;
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2_STREAM:
+		return 100 + (int)result;
+	default:
+		return 0;
+	}
+}
+
+/* The second identical failure: no retry can fix what the server does. */
+static void fail_repeated(struct ycdl_session *s, struct task *t,
+		struct transfer *x, CURLcode result)
+{
+	char message[512];
+	const char *what = x->local_error ? x->local_message
+		: result != CURLE_OK ? (x->curl_error[0] ? x->curl_error
+			: curl_easy_strerror(result))
+		: "the body ended before the length the server announced";
+
+	snprintf(message, sizeof(message), "the server's response failed the same "
+			"way twice, at byte %llu: %s", (unsigned long long)t->offset, what);
+	completion_fail(s, t, YCDL_E_BAD_RESPONSE, message, x->status, false, 0);
+}
+
 void completion_handle(struct ycdl_session *s, struct task *t,
 		struct transfer *x, CURLcode result)
 {
-	if (t->offset > x->started_offset)
-		t->retries = 0;     /* progress was made: a fresh streak */
+	bool repeated = retry_count_attempt(t, body_fault(t, x, result));
+
 	if (x->after != AFTER_RESTART)
 		t->restarts = 0;
 	if (x->after == AFTER_RESTART)
 		restart(s, t, x);
+	else if (repeated)
+		fail_repeated(s, t, x, result);
 	else if (x->local_error)
 		completion_fail(s, t, x->local_error, x->local_message, x->status,
 				x->local_retryable, 0);

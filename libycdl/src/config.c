@@ -17,6 +17,8 @@ static size_t options_size(unsigned int version)
 {
 	if (version == 1)
 		return offsetof(ycdl_session_options, compute_sha256);
+	if (version == 2)
+		return offsetof(ycdl_session_options, fetch_budget_factor);
 	return sizeof(ycdl_session_options);
 }
 
@@ -94,6 +96,8 @@ static int check_numbers(const ycdl_session_options *o)
 				"retry_base_ms must be > 0 and <= retry_max_ms");
 	if (o->max_redirects > 100)
 		return error_set(YCDL_E_INVALID, "max_redirects must be <= 100");
+	if (o->fetch_budget_factor > 1000)
+		return error_set(YCDL_E_INVALID, "fetch_budget_factor must be <= 1000");
 	return 0;
 }
 
@@ -136,6 +140,8 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->max_recv_speed = o->max_recv_speed;
 	cfg->max_file_size = o->max_file_size;
 	cfg->compute_sha256 = o->compute_sha256 != 0;
+	cfg->fetch_budget_factor = o->fetch_budget_factor;
+	cfg->fetch_budget_extra = o->fetch_budget_extra;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;

@@ -32,6 +32,8 @@ struct config {
 	unsigned int low_speed_time_s;
 	uint64_t max_recv_speed;
 	uint64_t max_file_size;
+	unsigned int fetch_budget_factor;   /* 0: no bound */
+	uint64_t fetch_budget_extra;
 	unsigned int file_mode;   /* finished files: 0666 minus the umask */
 	ycdl_event_cb event_cb;
 	void *event_cb_payload;

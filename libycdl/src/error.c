@@ -82,6 +82,7 @@ YCDL_EXTERN const char *ycdl_strerror(int code)
 	case YCDL_E_BAD_RESPONSE: return "malformed server response";
 	case YCDL_E_UNSUPPORTED: return "unsupported";
 	case YCDL_E_INTERNAL: return "internal error";
+	case YCDL_E_FETCH_LIMIT: return "fetched more than the task's budget";
 	default: return "unknown error";
 	}
 }

@@ -4,7 +4,11 @@
 #include "retry.h"
 
 #include "session.h"
+#include "task.h"
 #include "ycdl.h"
+
+#include <inttypes.h>
+#include <stdio.h>
 
 struct failure retry_classify_curl(CURLcode rc)
 {
@@ -82,4 +86,68 @@ unsigned int retry_delay_ms(struct ycdl_session *s, unsigned int attempt,
 	/* "Equal jitter": half fixed, half random, so clients spread out but
 	 * never retry at once. */
 	return (unsigned int)(delay / 2 + session_random(s) % (delay / 2 + 1));
+}
+
+/* What the budget is measured against: the size when known, else the
+ * furthest the task got. */
+static uint64_t budget_base(const struct task *t)
+{
+	uint64_t base = t->best_offset > t->offset ? t->best_offset : t->offset;
+
+	if (t->total > 0 && (uint64_t)t->total > base)
+		base = (uint64_t)t->total;
+	if (t->expected_size > 0 && (uint64_t)t->expected_size > base)
+		base = (uint64_t)t->expected_size;
+	return base;
+}
+
+static uint64_t budget_of(const struct config *cfg, const struct task *t)
+{
+	uint64_t base = budget_base(t);
+
+	if (base > (UINT64_MAX - cfg->fetch_budget_extra) / cfg->fetch_budget_factor)
+		return UINT64_MAX;
+	return base * cfg->fetch_budget_factor + cfg->fetch_budget_extra;
+}
+
+bool retry_over_budget(const struct config *cfg, const struct task *t)
+{
+	return cfg->fetch_budget_factor && t->fetched > budget_of(cfg, t);
+}
+
+const char *retry_budget_message(const struct config *cfg, const struct task *t)
+{
+	static _Thread_local char message[256];
+
+	snprintf(message, sizeof(message), "fetched %" PRIu64 " bytes for a file "
+			"of %" PRIu64 ", over its budget of %" PRIu64 " (%ux + %" PRIu64
+			"): the server keeps sending data that does not complete it",
+			t->fetched, budget_base(t), budget_of(cfg, t),
+			cfg->fetch_budget_factor, cfg->fetch_budget_extra);
+	return message;
+}
+
+void retry_new_run(struct task *t)
+{
+	t->retries = 0;
+	t->restarts = 0;
+	t->best_offset = t->offset;
+	t->fetched = 0;
+	t->last_cause = 0;
+	t->last_cause_at = 0;
+}
+
+bool retry_count_attempt(struct task *t, int cause)
+{
+	bool progressed = t->offset > t->best_offset;
+	bool repeated = !progressed && cause != 0 && cause == t->last_cause &&
+		t->offset == t->last_cause_at;
+
+	if (progressed) {
+		t->best_offset = t->offset;
+		t->retries = 0;     /* further than ever: a fresh streak */
+	}
+	t->last_cause = cause;
+	t->last_cause_at = t->offset;
+	return repeated;
 }

@@ -148,7 +148,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 	t->priority = s->priority;
 	t->expected_size = s->expected_size;
 	t->status = (int)s->status;
-	t->offset = t->synced_offset = s->offset;
+	t->offset = t->synced_offset = t->best_offset = s->offset;
 	t->total = s->total;
 	t->resumability = (int)s->resumability;
 	t->retries = s->retries;

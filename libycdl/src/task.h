@@ -82,6 +82,11 @@ struct task {
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;
 	unsigned int restarts;     /* restarts from zero in a row */
+	/* the budget of this run (since the task was last started; retry.h) */
+	uint64_t best_offset;      /* the furthest an attempt got */
+	uint64_t fetched;          /* body bytes received, every attempt */
+	int last_cause;            /* why the last attempt failed, 0: it did not */
+	uint64_t last_cause_at;    /* ... and at which offset */
 	struct task_queue *queue;  /* the scheduler's line it waits in, or NULL */
 	bool committing;           /* finished, waiting for its group commit */
 	bool finishing;            /* recorded finished; its file is being moved

@@ -6,6 +6,7 @@
 #include "events.h"
 #include "naming.h"
 #include "partfile.h"
+#include "retry.h"
 #include "scheduler.h"
 #include "session.h"
 #include "store.h"
@@ -307,8 +308,7 @@ static int do_start(struct ycdl_session *s, void *arg)
 		return error_set(YCDL_E_STATE, "task \"%s\" was added with credentials, "
 				"which are never stored: give them again with "
 				"ycdl_task_set_headers first", t->key);
-	t->retries = 0;
-	t->restarts = 0;
+	retry_new_run(t);
 	task_clear_error(t);
 	scheduler_enqueue(s, t);
 	return 0;

@@ -14,6 +14,7 @@
 #include "http_parse.h"
 #include "naming.h"
 #include "partfile.h"
+#include "retry.h"
 #include "scheduler.h"
 #include "session.h"
 #include "task.h"
@@ -31,6 +32,14 @@
  * differ between versions and come out as "out of memory" or "receive
  * error"), so that too much says what it is. */
 #define MAX_HEADER_BYTES (256u * 1024)
+
+/* A resume asks for this many bytes before the saved offset and compares
+ * them with the part file before it appends anything: validators cannot
+ * see a file replaced by another of the same size within the same second
+ * (nginx's ETag is the mtime in seconds and the size), its bytes can. A
+ * part file holding no more than this is fetched again from the start,
+ * which costs the same. */
+#define RESUME_OVERLAP (64u * 1024)
 
 /* ------------------------------------------------------------ helpers */
 
@@ -174,6 +183,7 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 			return;
 		}
 		x->request_offset = 0;
+		x->overlap = 0;
 	}
 	learn_validators(s, t, x);
 	t->total = len;
@@ -219,6 +229,7 @@ static void accept_partial_body(struct ycdl_session *s, struct task *t,
 	if (cr.total >= 0)
 		t->total = cr.total;
 	x->mode = BODY_APPEND;
+	x->verify_left = x->overlap;
 	emit_resumed(s, t);
 }
 
@@ -338,16 +349,57 @@ static bool checkpoint_due(struct ycdl_session *s, struct transfer *x)
 			(int64_t)cfg->checkpoint_interval_ms;
 }
 
+/* The first bytes of a resumed body repeat the end of the part file
+ * (RESUME_OVERLAP): they must be the bytes already there. */
+static bool overlap_matches(struct transfer *x, const char *ptr, size_t len)
+{
+	char disk[16384];
+	uint64_t at = x->task->offset - x->verify_left;
+
+	while (len > 0) {
+		size_t n = len < sizeof(disk) ? len : sizeof(disk);
+		ssize_t got = pread(x->fd, disk, n, (off_t)at);
+
+		if (got != (ssize_t)n || memcmp(disk, ptr, n) != 0)
+			return false;
+		ptr += n;
+		len -= n;
+		at += n;
+		x->verify_left -= n;
+	}
+	return true;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct transfer *x = userdata;
 	struct ycdl_session *s = x->session;
 	struct task *t = x->task;
-	size_t len = size * nmemb;
+	size_t len = size * nmemb, taken = len;
 	int rc;
 
+	t->fetched += len;
+	if (retry_over_budget(&s->cfg, t)) {
+		set_local_error(x, YCDL_E_FETCH_LIMIT, false, "%s",
+				retry_budget_message(&s->cfg, t));
+		return 0;
+	}
 	if (x->mode != BODY_APPEND)
-		return len;
+		return taken;
+	if (x->verify_left > 0) {
+		size_t n = len < x->verify_left ? len : (size_t)x->verify_left;
+
+		if (!overlap_matches(x, ptr, n)) {
+			ask_restart(x, "the bytes before the resume point differ from "
+					"those on disk: the file changed on the server "
+					"without a new validator");
+			return 0;
+		}
+		ptr += n;
+		len -= n;
+		if (len == 0)
+			return taken;
+	}
 	if (s->cfg.max_file_size && t->offset + len > s->cfg.max_file_size) {
 		set_local_error(x, YCDL_E_TOO_LARGE, false, "%s",
 				"the file exceeds the maximum file size");
@@ -372,7 +424,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 				ycdl_last_error_message());
 		return 0;
 	}
-	return len;
+	return taken;
 }
 
 /* ------------------------------------------------------ the request */
@@ -526,6 +578,8 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
+	if (keep > 0 && keep <= RESUME_OVERLAP)
+		keep = 0;
 	if ((rc = open_part_file(t, keep, &part)) != 0)
 		return rc;
 	x->fd = part.fd;
@@ -534,7 +588,10 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 		emit_restarted(s, t, "the partial file was a hard link to another "
 				"file, which was left alone", t->offset);
 	} else if (keep < t->offset) {
-		emit_restarted(s, t, "the server does not support resuming", t->offset);
+		emit_restarted(s, t, t->resumability != RESUMABLE_YES
+				? "the server does not support resuming"
+				: "a partial file this small is fetched again from the start",
+				t->offset);
 	} else if (part.size < keep) {
 		/* The part file lost bytes a snapshot claimed (deleted or cut
 		 * outside libycdl): what is left cannot be trusted either. */
@@ -566,8 +623,8 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->hashing = task_hashes(s, t);
 	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = hashing_start(s, x)) != 0))
 		goto fail;
-	x->request_offset = t->offset;
-	x->started_offset = t->offset;
+	x->overlap = t->offset > 0 ? RESUME_OVERLAP : 0;
+	x->request_offset = t->offset - x->overlap;
 	x->checkpoint_offset = t->offset;
 	x->started_ms = x->last_checkpoint_ms = util_monotonic_ms();
 	t->last_progress_ms = x->started_ms;

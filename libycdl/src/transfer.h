@@ -34,9 +34,10 @@ struct transfer {
 	struct curl_slist *headers;
 	int fd;                   /* the part file */
 	struct partfile_id part;  /* which file it is (for the group commit) */
-	uint64_t request_offset;
+	uint64_t request_offset;  /* the range asked for starts here */
+	uint64_t overlap;         /* ... this many bytes before task->offset */
+	uint64_t verify_left;     /* of those, still to compare with the disk */
 	int64_t started_ms;
-	uint64_t started_offset;
 
 	/* the response being received (reset at each status line) */
 	unsigned int status;

@@ -44,6 +44,11 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	__LINE__, "%s returned %d (%s): %s", #call, rc_, ycdl_strerror(rc_), \
 	ycdl_last_error_message()); } while (0)
 
+/* How many bytes before its offset a resume asks for, to compare them with
+ * the part file (transfer.c); a part file holding no more is fetched again
+ * from the start. */
+#define RESUME_OVERLAP 65536
+
 /* ---------------------------------------------------------- fixtures */
 
 struct test_env {

@@ -3,6 +3,7 @@
  * metadata; damaged journals are quarantined, never trusted. */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "fixtures.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -51,7 +52,7 @@ TEST(running_task_comes_back_paused_with_its_metadata)
 	snprintf(url, sizeof(url), "%s/reopen.bin?rate=500000", env.fault);
 	log_init(&log, s);
 	key = add_with_metadata(s, url, "ep1", 0);
-	log_wait(&log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
+	wait_progress(&log, key, 2 * RESUME_OVERLAP, 10000);  /* to resume, not restart */
 	log_free(&log);
 	CHECK_OK(ycdl_session_close(s));
 
@@ -106,7 +107,7 @@ TEST(auto_resume_continues_restored_downloads)
 	snprintf(url, sizeof(url), "%s/auto.bin?rate=500000", env.fault);
 	log_init(&log, s);
 	key = add_url(s, url, NULL);
-	log_wait(&log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
+	wait_progress(&log, key, 2 * RESUME_OVERLAP, 10000);
 	log_free(&log);
 	ycdl_session_close(s);
 

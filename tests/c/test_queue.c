@@ -2,6 +2,7 @@
  * network policy (the seed's cellular switch), and "all tasks finished". */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "fixtures.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -182,7 +183,7 @@ TEST(task_refusing_cellular_waits_then_continues_on_wifi)
 	snprintf(url, sizeof(url), "%s/taskcell.bin?rate=400000", env.fault);
 	t.url = url;
 	CHECK_OK(ycdl_task_add(&key, f.s, &t));
-	log_wait(&f.log, 0, YCDL__EVENT__KIND_PROGRESS, key, 10000);
+	wait_progress(&f.log, key, 2 * RESUME_OVERLAP, 10000);  /* then it resumes */
 	/* A running task that may not use cellular stops at once. */
 	CHECK_OK(ycdl_task_set_allow_cellular(f.s, key, 0));
 	CHECK_OK(ycdl_session_set_network(f.s, YCDL_NETWORK_CELLULAR));
