@@ -24,8 +24,29 @@ bool cli_common_option(struct common_options *c, int argc, char **argv, int *i);
 int cli_open_session(ycdl_session **out, const struct common_options *c,
 		ycdl_session_options *opts);
 
-/* "500K", "2M", "1G", "1000" -> bytes; false when malformed. */
+/* Every numeric option goes through these parsers, so that a malformed
+ * value is refused (exit 2) instead of silently becoming 0 or a default. */
+
+/* A plain decimal number from min to max: no sign, space, junk or
+ * overflow; false otherwise. */
+bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
+		unsigned long *out);
+
+/* Sizes go to curl as a curl_off_t. */
+#define CLI_SIZE_MAX ((uint64_t)INT64_MAX)
+
+/* "1000", "500K", "1.5M", "2G", "1T" -> bytes (binary units, case-insensitive,
+ * an optional trailing B; a fraction only with a unit, rounded down);
+ * false when malformed, above CLI_SIZE_MAX, or nonzero but below one byte. */
 bool cli_parse_size(const char *text, uint64_t *out);
+
+/* The same, but a refused value is explained on stderr, naming the option
+ * and what it accepts: "ycdl: option -j: 'abc' is not a whole number from
+ * 1 to 1000". */
+bool cli_uint_option(const char *option, const char *text, unsigned long min,
+		unsigned long max, unsigned long *out);
+bool cli_size_option(const char *option, const char *text, uint64_t *out);
+
 /* "12.3 MiB" into buf. */
 const char *cli_format_size(char *buf, size_t len, uint64_t bytes);
 

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,27 +39,117 @@ int cli_open_session(ycdl_session **out, const struct common_options *c,
 	return rc;
 }
 
-bool cli_parse_size(const char *text, uint64_t *out)
+bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
+		unsigned long *out)
 {
+	unsigned long value;
 	char *end;
-	double value;
-	uint64_t unit = 1;
 
+	/* strtoul skips spaces and takes a sign ("-1" is ULONG_MAX): a whole
+	 * number must start with its first digit. */
 	if (!text || !isdigit((unsigned char)*text))
 		return false;
-	value = strtod(text, &end);
-	switch (toupper((unsigned char)*end)) {
-	case 'K': unit = 1024; end++; break;
-	case 'M': unit = 1024 * 1024; end++; break;
-	case 'G': unit = 1024ull * 1024 * 1024; end++; break;
-	default: break;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end != '\0' || value < 0 || value * (double)unit > 1e18)
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno == ERANGE || *end != '\0' || value < min || value > max)
 		return false;
-	*out = (uint64_t)(value * (double)unit);
+	*out = value;
 	return true;
+}
+
+/* How far a K, M, G or T shifts (binary units, as curl's --limit-rate);
+ * 0 for anything else. */
+static unsigned int unit_shift(char c)
+{
+	switch (toupper((unsigned char)c)) {
+	case 'K': return 10;
+	case 'M': return 20;
+	case 'G': return 30;
+	case 'T': return 40;
+	default: return 0;
+	}
+}
+
+/* floor(0.DIGITS * unit) exactly, without floating point: from the last
+ * digit to the first, each division by 10 drops only what the final floor
+ * would drop anyway, and part stays below unit. */
+static uint64_t fraction_of(const char *first, const char *end, uint64_t unit)
+{
+	uint64_t part = 0;
+
+	while (end > first)
+		part = (part + (uint64_t)(*--end - '0') * unit) / 10;
+	return part;
+}
+
+bool cli_parse_size(const char *text, uint64_t *out)
+{
+	const char *p = text, *fraction = NULL, *fraction_end = NULL;
+	uint64_t whole = 0, bytes;
+	unsigned int shift;
+	bool nonzero = false;
+
+	if (!text || !isdigit((unsigned char)*p))
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned int digit = (unsigned int)(*p - '0');
+
+		if (whole > (CLI_SIZE_MAX - digit) / 10)
+			return false;
+		whole = whole * 10 + digit;
+		nonzero |= digit != 0;
+	}
+	if (*p == '.') {
+		for (fraction = ++p; isdigit((unsigned char)*p); p++)
+			nonzero |= *p != '0';
+		fraction_end = p;
+	}
+	shift = unit_shift(*p);
+	if (shift)
+		p++;
+	if (*p == 'B' || *p == 'b')
+		p++;
+	/* A fraction needs a unit to mean whole bytes: "1.5M" is, "0.4" is not. */
+	if (*p != '\0' || (fraction && (fraction == fraction_end || !shift)) ||
+	    whole > CLI_SIZE_MAX >> shift)
+		return false;
+	/* The fraction adds less than one unit, and CLI_SIZE_MAX's low bits are
+	 * all ones: no overflow past the check above. */
+	bytes = whole << shift;
+	if (fraction)
+		bytes += fraction_of(fraction, fraction_end, (uint64_t)1 << shift);
+	/* A nonzero size too small for one byte must not become 0, which
+	 * means "no limit" to whoever reads it. */
+	if (nonzero && bytes == 0)
+		return false;
+	*out = bytes;
+	return true;
+}
+
+/* The one wording of a refused option value. */
+static bool refuse(const char *option, const char *text, const char *expected)
+{
+	fprintf(stderr, "ycdl: option %s: '%s' is not %s\n", option, text, expected);
+	return false;
+}
+
+bool cli_uint_option(const char *option, const char *text, unsigned long min,
+		unsigned long max, unsigned long *out)
+{
+	char expected[80];
+
+	if (cli_parse_uint(text, min, max, out))
+		return true;
+	snprintf(expected, sizeof(expected), "a whole number from %lu to %lu", min, max);
+	return refuse(option, text, expected);
+}
+
+bool cli_size_option(const char *option, const char *text, uint64_t *out)
+{
+	if (cli_parse_size(text, out))
+		return true;
+	return refuse(option, text, "a size below 8 EiB such as 800, 500K or 1.5M "
+			"(whole bytes, or a fraction with K, M, G or T: 1K = 1024)");
 }
 
 const char *cli_format_size(char *buf, size_t len, uint64_t bytes)

@@ -4,12 +4,15 @@
 #include "cli.h"
 #include "strmap.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define MAX_HEADERS 64
+/* ycdl_session_set_max_concurrent refuses more; say so before opening. */
+#define MAX_JOBS 1000
 
 struct get_options {
 	struct common_options common;
@@ -17,9 +20,10 @@ struct get_options {
 	const char *dir;
 	const char *checksum;
 	const char *cacert;
-	unsigned int jobs;
+	unsigned int jobs;          /* 0: the library's default */
 	bool no_sha256;
-	long retries;
+	bool retries_given;
+	unsigned int retries;
 	uint64_t rate;
 	const char *headers[MAX_HEADERS];
 	size_t header_count;
@@ -32,7 +36,36 @@ static void usage_get(void)
 	fprintf(stderr,
 		"usage: ycdl get [-o FILE | -d DIR] [-j N] [--session ID] [--state-dir DIR]\n"
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
-		"                [-H 'Name: value']... [--cacert FILE] [--no-sha256] URL...\n");
+		"                [-H 'Name: value']... [--cacert FILE] [--no-sha256] URL...\n"
+		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
+		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n", MAX_JOBS);
+}
+
+static bool is_numeric_option(const char *a)
+{
+	return strcmp(a, "-j") == 0 || strcmp(a, "--retries") == 0 ||
+		strcmp(a, "--limit-rate") == 0;
+}
+
+/* Parses one of the numeric options; false when its value is refused
+ * (explained). */
+static bool parse_number(struct get_options *g, const char *option, const char *value)
+{
+	unsigned long n;
+
+	if (strcmp(option, "--limit-rate") == 0)
+		return cli_size_option(option, value, &g->rate);
+	if (strcmp(option, "-j") == 0) {
+		if (!cli_uint_option(option, value, 1, MAX_JOBS, &n))
+			return false;
+		g->jobs = (unsigned int)n;
+		return true;
+	}
+	if (!cli_uint_option(option, value, 0, UINT_MAX, &n))
+		return false;
+	g->retries = (unsigned int)n;
+	g->retries_given = true;
+	return true;
 }
 
 /* Returns 0, or 2 for a usage error (already explained). */
@@ -59,25 +92,21 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 			g->output = v;
 		else if (strcmp(a, "-d") == 0)
 			g->dir = v;
-		else if (strcmp(a, "-j") == 0)
-			g->jobs = (unsigned int)atoi(v);
-		else if (strcmp(a, "--checksum") == 0)
+		else if (is_numeric_option(a)) {
+			if (!parse_number(g, a, v))
+				return 2;
+		} else if (strcmp(a, "--checksum") == 0)
 			g->checksum = v;
 		else if (strcmp(a, "--cacert") == 0)
 			g->cacert = v;
-		else if (strcmp(a, "--retries") == 0)
-			g->retries = atol(v);
-		else if (strcmp(a, "--limit-rate") == 0) {
-			if (!cli_parse_size(v, &g->rate))
-				goto bad;
-		} else if (strcmp(a, "-H") == 0 && g->header_count < MAX_HEADERS)
+		else if (strcmp(a, "-H") == 0 && g->header_count < MAX_HEADERS)
 			g->headers[g->header_count++] = v;
 		else
 			goto bad;
 		i++;
 	}
 	if (g->url_count == 0 || (g->output && g->url_count > 1) ||
-	    (g->output && g->dir) || g->jobs > 1000 || g->retries < -1)
+	    (g->output && g->dir))
 		goto bad;
 	return 0;
 bad:
@@ -216,8 +245,8 @@ static void configure(ycdl_session_options *o, const struct get_options *g)
 {
 	if (g->jobs)
 		o->max_concurrent = g->jobs;
-	if (g->retries >= 0)
-		o->max_retries = (unsigned int)g->retries;
+	if (g->retries_given)
+		o->max_retries = g->retries;
 	o->max_recv_speed = g->rate;
 	o->ca_file = g->cacert;
 	o->compute_sha256 = !g->no_sha256;
@@ -225,7 +254,7 @@ static void configure(ycdl_session_options *o, const struct get_options *g)
 
 int cli_get(int argc, char **argv)
 {
-	struct get_options g = { .common = { CLI_DEFAULT_SESSION, NULL }, .retries = -1 };
+	struct get_options g = { .common = { CLI_DEFAULT_SESSION, NULL } };
 	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
 	ycdl_session *s;
 	struct progress *p;

@@ -141,6 +141,43 @@ class CliTest(unittest.TestCase):
             self.assertEqual(res.returncode, 2, (args, res.stdout, res.stderr))
             self.assertTrue(res.stderr, args)
 
+    def test_malformed_numbers_exit_2_naming_the_option_and_download_nothing(self):
+        make_file("cli-num.bin", 1000)
+        url = SERVERS["NGINX_URL"] + "/cli-num.bin"
+        malformed = {
+            "-j": ["abc", "12abc", "-1", "", "0", "1001", "1.5", " 4",
+                   "99999999999999999999"],
+            "--retries": ["lots", "12abc", "-1", "", "2.5", "4294967296",
+                          "99999999999999999999"],
+            "--limit-rate": ["abc", "12abc", "-1", "", "0.4", "1.5", "0.0001K", "1.5Q",
+                             "1e3", "0x10", "8388608T", "99999999999999999999"],
+        }
+        for option, values in malformed.items():
+            for value in values:
+                res = self.ycdl("get", "-d", self.out, option, value, url)
+                self.assertEqual(res.returncode, 2, (option, value, res.stderr))
+                self.assertIn("ycdl: option %s: '%s' is not " % (option, value), res.stderr)
+                self.assertEqual(res.stdout, "")
+                self.assertEqual(os.listdir(self.out), [])
+        # Refused before the session is opened: no state was written either.
+        self.assertFalse(os.path.exists(self.state))
+
+    def test_valid_numbers_are_accepted(self):
+        # libcurl averages a rate over seconds, so a loopback download of a
+        # few megabytes is not slowed measurably: finishing is the proof
+        # that the session took the values.
+        for i, args in enumerate((["-j", "4", "--retries", "0", "--limit-rate", "1.5M"],
+                                  ["-j", "1000", "--retries", "7", "--limit-rate", "500K"],
+                                  ["-j", "1", "--limit-rate", "1T"],
+                                  ["--limit-rate", "0"])):
+            name = "cli-valid-%d.bin" % i
+            digest = make_file(name, 300000)
+            dest = os.path.join(self.out, name)
+            res = self.ycdl("get", "-o", dest, *args, SERVERS["NGINX_URL"] + "/" + name)
+            self.assertEqual(res.returncode, 0, (args, res.stderr))
+            self.assertEqual(res.stderr, "")
+            self.assertEqual(sha256_of(dest), digest)
+
     # ------------------------------------------------- interruptions
 
     def test_ctrl_c_pauses_exit_130_and_rerun_continues(self):
