@@ -1,5 +1,6 @@
-"""test_asyncio.py - the asyncio API: several downloads awaited at once, and
-events taken by the loop through the session's event fd, never blocking it."""
+"""test_asyncio.py - the asyncio API: several downloads awaited at once,
+events taken by the loop through the session's event fd, never blocking it,
+and iterations that end when their iterator or the session is closed."""
 
 from __future__ import annotations
 
@@ -94,6 +95,60 @@ def test_closing_the_session_ends_async_iteration(servers, make_session):
         async for event in session.aevents():
             seen.append(event.kind)
         return seen
+
+    assert asyncio.run(main()) == [EventKind.SESSION_RESTORED]
+    assert session.closed
+
+
+async def _read_until_end(stream, read):
+    """The kinds of the events stream gives until it ends, by iteration or
+    by get(None)."""
+    seen = []
+    if read == "iterate":
+        async for event in stream:
+            seen.append(event.kind)
+    else:
+        while (event := await stream.get(None)) is not None:
+            seen.append(event.kind)
+    return seen
+
+
+@pytest.mark.parametrize("read", ["iterate", "get"])
+@pytest.mark.parametrize("closer", ["aclose-in-another-task", "close-on-another-thread"])
+def test_closing_an_async_iterator_ends_a_pending_read(make_session, read, closer):
+    session = make_session()
+
+    async def main():
+        stream = session.aevents()
+        reader = asyncio.create_task(_read_until_end(stream, read))
+        await asyncio.sleep(0.3)    # session_restored taken, the next read pending
+        assert not reader.done()
+        if closer == "aclose-in-another-task":
+            await stream.aclose()
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, stream.close)
+        seen = await asyncio.wait_for(reader, 2)
+        assert await stream.get(None) is None
+        # Only that iterator ended: a new one still sees new events.
+        async with session.aevents(timeout=10) as again:
+            task = session.add("http://127.0.0.1:9/async-after-close.bin", start_paused=True)
+            added = await again.__anext__()
+        assert (added.kind, added.key) == (EventKind.TASK_ADDED, task.key)
+        return seen
+
+    assert asyncio.run(main()) == [EventKind.SESSION_RESTORED]
+
+
+@pytest.mark.parametrize("read", ["iterate", "get"])
+def test_closing_the_session_on_another_thread_ends_a_pending_async_read(make_session, read):
+    session = make_session()
+
+    async def main():
+        reader = asyncio.create_task(_read_until_end(session.aevents(), read))
+        await asyncio.sleep(0.3)
+        assert not reader.done()
+        await asyncio.get_running_loop().run_in_executor(None, session.close)
+        return await asyncio.wait_for(reader, 2)
 
     assert asyncio.run(main()) == [EventKind.SESSION_RESTORED]
     assert session.closed

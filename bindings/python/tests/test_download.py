@@ -3,6 +3,9 @@ metadata and the errors a failed download raises."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 
 import ycdl
@@ -194,3 +197,25 @@ def test_remove_forgets_the_task(servers, make_session, record):
     assert raised.value.code == -4
     with pytest.raises(ycdl.TaskNotFoundError):
         task.wait(timeout=5)
+
+
+def test_a_wait_in_progress_ends_when_the_task_is_removed(make_session):
+    session = make_session()
+    task = session.add("http://127.0.0.1:9/removed-while-waited.bin", start_paused=True)
+    threading.Timer(0.3, task.remove).start()
+    with pytest.raises(ycdl.TaskNotFoundError) as raised:
+        task.wait(timeout=10)
+    assert raised.value.key == task.key
+
+
+def test_an_async_wait_in_progress_ends_when_the_task_is_removed(make_session):
+    session = make_session()
+    task = session.add("http://127.0.0.1:9/removed-while-awaited.bin", start_paused=True)
+
+    async def main():
+        asyncio.get_running_loop().call_later(0.3, task.remove)
+        await task.wait_async(timeout=10)
+
+    with pytest.raises(ycdl.TaskNotFoundError) as raised:
+        asyncio.run(main())
+    assert raised.value.key == task.key

@@ -1,10 +1,12 @@
 """test_threads.py - one session used from several threads: events taken on
-another thread than the one adding tasks, concurrent adds and waits, and a
-close from a third thread that ends everyone's wait cleanly."""
+another thread than the one adding tasks, concurrent adds and waits, a
+close from a third thread that ends everyone's wait cleanly, and an event
+iterator closed while another thread is blocked reading it."""
 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -105,3 +107,100 @@ def test_closing_while_other_threads_call_in_never_crashes(make_session):
     for thread in threads:
         thread.join(10)
     assert sorted(ended) == [0, 1, 2, 3]
+
+
+class BlockedReader:
+    """A thread reading an event iterator that has no timeout, by iteration
+    ("iterate") or by get(None) until it returns None ("get"). Records what
+    it saw and whatever it raised."""
+
+    def __init__(self, stream, read):
+        self.stream = stream
+        self.seen = []
+        self.raised = None
+        self.ended_at = None
+        self.started = threading.Event()
+        events = stream if read == "iterate" else iter(lambda: stream.get(None), None)
+        self.thread = threading.Thread(target=self._read, args=(events,))
+        self.thread.start()
+
+    def _read(self, events):
+        try:
+            for event in events:
+                self.seen.append(event)
+                self.started.set()
+        except BaseException as error:      # reported by join()
+            self.raised = error
+        self.ended_at = time.monotonic()
+
+    def blocked(self):
+        """Waits until the reader took the pending events and sits in its
+        next read, with nothing more to come."""
+        assert self.started.wait(10)
+        time.sleep(0.2)
+        assert self.thread.is_alive()
+
+    def join(self):
+        self.thread.join(5)
+        assert not self.thread.is_alive(), "the reader is still blocked"
+        assert self.raised is None
+
+
+@pytest.mark.parametrize("read", ["iterate", "get"])
+@pytest.mark.parametrize("other_waiter", [False, True], ids=["alone", "beside-a-wait"])
+def test_closing_an_iterator_ends_a_read_blocked_on_another_thread(make_session, read,
+                                                                    other_waiter):
+    session = make_session()
+    stream = session.events()
+    waits = []
+    if other_waiter:
+        # A wait on a paused task blocks in poll() first, so that the reader
+        # waits on the core's condition instead.
+        paused = session.add("http://127.0.0.1:9/blocked-beside.bin", start_paused=True)
+
+        def wait():
+            try:
+                paused.wait()
+            except ycdl.SessionClosedError as error:
+                waits.append(error)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        time.sleep(0.1)
+    reader = BlockedReader(stream, read)
+    reader.blocked()
+    closed_at = time.monotonic()
+    reader.stream.close()
+    reader.join()
+    assert reader.ended_at - closed_at < 1.0
+    expected = [EventKind.SESSION_RESTORED] + [EventKind.TASK_ADDED] * other_waiter
+    assert [e.kind for e in reader.seen] == expected
+    assert reader.stream.get(0) is None
+    # Only that iterator ended: the session still delivers to a new one.
+    with session.events(timeout=10) as fresh:
+        task = session.add("http://127.0.0.1:9/after-close.bin", start_paused=True)
+        added = next(fresh)
+    assert (added.kind, added.key) == (EventKind.TASK_ADDED, task.key)
+    if other_waiter:
+        assert waiter.is_alive()
+        session.close()
+        waiter.join(5)
+        assert [type(error) for error in waits] == [ycdl.SessionClosedError]
+
+
+@pytest.mark.parametrize("read", ["iterate", "get"])
+@pytest.mark.parametrize("close_iterator_first", [False, True],
+                         ids=["session-only", "iterator-then-session"])
+def test_closing_the_session_ends_a_read_blocked_on_another_thread(make_session, read,
+                                                                  close_iterator_first):
+    session = make_session()
+    reader = BlockedReader(session.events(), read)
+    reader.blocked()
+    if close_iterator_first:
+        closer = threading.Thread(target=reader.stream.close)
+        closer.start()
+        closer.join()
+    session.close()
+    reader.join()
+    assert [e.kind for e in reader.seen] == [EventKind.SESSION_RESTORED]
+    assert reader.stream.get(None) is None

@@ -2,8 +2,10 @@
 
 The core's events form a single stream. Whichever thread (or asyncio loop)
 is waiting takes them out and hands each one to every listener: open event
-iterators, asyncio iterators and tasks being waited for. What keeps the
-interpreter safe:
+iterators, asyncio iterators and tasks being waited for. Nothing else keeps
+events or per-task state: a listener is dropped when its iterator closes or
+its wait ends, so a long-lived session holds nothing of removed tasks. What
+keeps the interpreter safe:
 
 - C calls run outside the lock but are counted; close() waits for them
   before the handle is freed, and afterwards every call raises
@@ -26,7 +28,7 @@ import select
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Iterator, List, Optional
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, TypeVar
 
 from ._events import Event, EventKind, decode_event
 from ._native import ffi, lib
@@ -47,7 +49,11 @@ class Listener:
         raise NotImplementedError
 
     def end(self) -> None:
-        """The session is closing: no more events will come."""
+        """No more events will come: the session is closing, or the
+        listener's owner closed it (Core.close_listener)."""
+
+
+_L = TypeVar("_L", bound=Listener)
 
 
 class EventQueue(Listener):
@@ -62,6 +68,28 @@ class EventQueue(Listener):
 
     def end(self) -> None:
         self.ended = True
+
+
+class Outcome(Listener):
+    """The final event of one task's current run, for a blocking wait.
+
+    A run that starts again (task_added, or a status that is not final)
+    forgets the final event of the one before.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.event: Optional[Event] = None
+
+    def deliver(self, event: Event) -> None:
+        if event.key != self.key:
+            return
+        if event.is_final:
+            self.event = event
+        elif event.kind is EventKind.TASK_ADDED or (
+                event.kind is EventKind.STATUS_CHANGED and
+                event.data.new_status in _NOT_FINAL_ANY_MORE):
+            self.event = None
 
 
 class _OnLoop:
@@ -161,9 +189,6 @@ class Core:
         self._calls_in_flight = 0
         self._poller: Optional[int] = None      # thread blocked in poll()
         self._listeners: List[Listener] = []
-        # The final event (finished, failed, removed) of each task whose
-        # latest run has ended, as far as events have been taken.
-        self._outcomes: Dict[str, Event] = {}
         self._watchers: Dict[asyncio.AbstractEventLoop, int] = {}
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
@@ -206,6 +231,29 @@ class Core:
             with contextlib.suppress(ValueError):
                 self._listeners.remove(listener)
 
+    def close_listener(self, listener: Listener) -> None:
+        """Unsubscribes listener and ends it, as closing the session would:
+        a read blocked on it, on any thread or loop, returns at once."""
+        with self.lock:
+            self.unsubscribe(listener)
+            listener.end()
+            self._wake_waiters_locked()
+
+    @contextlib.contextmanager
+    def following(self, listener: _L) -> Iterator[_L]:
+        """listener, subscribed for the duration of the block to the events
+        that come from now on. What is pending is taken first, so that the
+        final event of a run that ended before never reaches it; ask the
+        core (task info) about those."""
+        with self.lock:
+            self._check_open()
+            self._drain_locked()
+            self._listeners.append(listener)
+        try:
+            yield listener
+        finally:
+            self.unsubscribe(listener)
+
     def drain(self) -> None:
         """Takes every pending event now, without blocking."""
         with self.lock:
@@ -229,19 +277,20 @@ class Core:
             self._dispatch_locked(self.decode(raw))
             taken = True
         if taken:
-            self.changed.notify_all()
-            if self._poller is not None and self._poller != threading.get_ident():
-                self._wake_poller()
+            self._wake_waiters_locked()
 
     def _dispatch_locked(self, event: Event) -> None:
-        if event.is_final:
-            self._outcomes[event.key] = event
-        elif event.kind is EventKind.TASK_ADDED or (
-                event.kind is EventKind.STATUS_CHANGED and
-                event.data.new_status in _NOT_FINAL_ANY_MORE):
-            self._outcomes.pop(event.key, None)
         for listener in tuple(self._listeners):
             listener.deliver(event)
+
+    def _wake_waiters_locked(self) -> None:
+        """Makes every thread in wait_for() look at its ready() again: those
+        waiting on the condition, and the one blocked in poll()."""
+        if self.closed:
+            return      # close() woke them; the wake-up pipe may be gone
+        self.changed.notify_all()
+        if self._poller is not None and self._poller != threading.get_ident():
+            self._wake_poller()
 
     def wait_for(self, ready: Callable[[], bool], timeout: Optional[float]) -> bool:
         """Takes events until ready() is true; False when timeout passed.
@@ -289,44 +338,30 @@ class Core:
             while os.read(self._wake_r, 512):
                 pass
 
-    def outcome(self, key: str) -> Optional[Event]:
-        """The final event of key's latest run, if taken already (lock held)."""
-        return self._outcomes.get(key)
-
-    def wait_outcome(self, key: str, timeout: Optional[float]) -> Optional[Event]:
-        """The final event of key's current run, or None after timeout."""
+    def wait_outcome(self, outcome: Outcome, timeout: Optional[float]) -> Optional[Event]:
+        """The final event outcome (subscribed with following()) receives,
+        or None after timeout."""
         found: List[Event] = []
 
         def ready() -> bool:
-            event = self._outcomes.get(key)
-            if event is not None:
-                found.append(event)
-            return event is not None
+            if outcome.event is not None:
+                found.append(outcome.event)
+            return bool(found)
 
         return found[0] if self.wait_for(ready, timeout) else None
 
-    async def wait_outcome_async(self, key: str, timeout: Optional[float],
+    async def wait_outcome_async(self, outcome: AsyncOutcome, timeout: Optional[float],
                                  owner: object) -> Optional[Event]:
-        """wait_outcome() for asyncio: the running loop watches the event fd."""
-        loop = asyncio.get_running_loop()
-        outcome = AsyncOutcome(key, loop)
-        with self.lock:
-            self._check_open()
-            self._drain_locked()
-            known = self._outcomes.get(key)
-            if known is not None:
-                return known
-            self._listeners.append(outcome)
+        """wait_outcome() for asyncio, on outcome's loop, which watches the
+        event fd meanwhile."""
+        loop = outcome.on_loop.loop
+        self.watch(loop, owner)
         try:
-            self.watch(loop, owner)
-            try:
-                return await asyncio.wait_for(outcome.future, timeout)
-            except asyncio.TimeoutError:
-                return None
-            finally:
-                self.unwatch(loop)
+            return await asyncio.wait_for(outcome.future, timeout)
+        except asyncio.TimeoutError:
+            return None
         finally:
-            self.unsubscribe(outcome)
+            self.unwatch(loop)
 
     # ---------------------------------------------------------- asyncio
 
@@ -369,7 +404,6 @@ class Core:
             for listener in self._listeners:
                 listener.end()
             self._listeners.clear()
-            self._outcomes.clear()
             self._wake_poller()
             self.changed.notify_all()
             while self._calls_in_flight or self._poller is not None:

@@ -375,8 +375,9 @@ class Session:
         while no iterator is open only settle waits; they are not kept.
 
         Iteration ends when timeout seconds pass without an event (None:
-        never), when the session closes, or on ``close()``; timeout=0 takes
-        what is pending and ends. :meth:`EventIterator.get` waits for one
+        never), when the session closes, or on ``close()``, which any thread
+        may call: a read blocked in another thread returns at once.
+        timeout=0 takes what is pending and ends. :meth:`EventIterator.get` waits for one
         event without ending. Any thread may iterate, also while others add
         tasks or wait for them. Close iterators you stop reading (or use
         them in a ``with`` block): an open one keeps every event.
@@ -392,7 +393,9 @@ class Session:
                 ...
 
         The loop watches the session's event fd with ``add_reader`` and takes
-        events on its own thread; no library thread runs Python.
+        events on its own thread; no library thread runs Python. ``close()``
+        (from any thread) or ``aclose()`` (from any task) ends an iteration
+        waiting for its next event.
         """
         if timeout is not None:
             convert.milliseconds(timeout, "timeout", high=2**62)

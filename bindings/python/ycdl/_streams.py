@@ -20,7 +20,8 @@ class EventIterator(Iterator[Event]):
     """The events of a session as they come; see :meth:`Session.events`.
 
     Ends when timeout seconds pass without an event, when the session
-    closes, or on :meth:`close`. Usable as a context manager.
+    closes, or on :meth:`close`, whichever thread calls it: a read blocked
+    in another thread returns then. Usable as a context manager.
     """
 
     def __init__(self, session: "Session", core: Core, timeout: Optional[float]) -> None:
@@ -50,13 +51,18 @@ class EventIterator(Iterator[Event]):
         if not self._open:
             return None
         self._core.wait_for(lambda: bool(queue.events) or queue.ended, timeout)
-        return queue.events.popleft() if queue.events else None
+        try:
+            return queue.events.popleft()
+        except IndexError:      # nothing came, or close() emptied the queue
+            return None
 
     def close(self) -> None:
-        """Stops receiving events; the iteration ends."""
+        """Stops receiving events; the iteration ends, also one blocked in
+        another thread."""
         if self._open:
             self._open = False
-            self._core.unsubscribe(self._queue)
+            self._core.close_listener(self._queue)
+            self._queue.events.clear()
 
     def __enter__(self) -> "EventIterator":
         return self
@@ -109,8 +115,10 @@ class AsyncEventIterator(AsyncIterator[Event]):
         deadline = None if timeout is None else self._loop.time() + timeout
         while self._open:
             self._core.drain()      # what is pending before the fd is seen
-            if queue.events:
+            try:
                 return queue.events.popleft()
+            except IndexError:      # nothing yet, or close() emptied the queue
+                pass
             remaining = None if deadline is None else deadline - self._loop.time()
             if queue.ended or (remaining is not None and remaining <= 0):
                 break
@@ -118,10 +126,13 @@ class AsyncEventIterator(AsyncIterator[Event]):
         return None
 
     def close(self) -> None:
-        """Stops receiving events and stops watching the event fd."""
+        """Stops receiving events and stops watching the event fd; the
+        iteration ends, also one pending in another task. Callable from any
+        thread."""
         if self._open:
             self._open = False
-            self._core.unsubscribe(self._queue)
+            self._core.close_listener(self._queue)
+            self._queue.events.clear()
             self._core.unwatch(self._loop)
 
     async def aclose(self) -> None:

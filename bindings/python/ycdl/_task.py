@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from . import _convert as convert
+from ._core import AsyncOutcome, Outcome
 from ._events import Event, EventKind
 from ._native import ffi, lib
 from ._types import Resumability, TaskStatus
@@ -229,10 +231,12 @@ class Task:
         Safe to call from any thread, also while other threads iterate over
         the session's events: each sees every event.
         """
-        settled = self._settled_from_info()
-        if settled is not None:
-            return settled
-        event = self._session._core.wait_outcome(self._key, timeout)
+        core = self._session._core
+        with core.following(Outcome(self._key)) as outcome:
+            settled = self._settled_from_info()
+            if settled is not None:
+                return settled
+            event = core.wait_outcome(outcome, timeout)
         if event is None:
             raise TimeoutError("task %s did not finish within %s s" % (self._key, timeout))
         return self._result_of(event)
@@ -243,18 +247,22 @@ class Task:
         The running loop watches the session's event fd (add_reader) while
         it waits; nothing blocks the loop.
         """
-        settled = self._settled_from_info()
-        if settled is not None:
-            return settled
-        event = await self._session._core.wait_outcome_async(self._key, timeout,
-                                                             self._session)
+        core = self._session._core
+        with core.following(AsyncOutcome(self._key, asyncio.get_running_loop())) as outcome:
+            settled = self._settled_from_info()
+            if settled is not None:
+                return settled
+            event = await core.wait_outcome_async(outcome, timeout, self._session)
         if event is None:
             raise TimeoutError("task %s did not finish within %s s" % (self._key, timeout))
         return self._result_of(event)
 
     def _settled_from_info(self) -> Optional[Path]:
         """The result when the task has ended already (also in an earlier
-        process, where no event of it will come any more)."""
+        process, where no event of it will come any more). Asked once the
+        wait listens: a run ending later reaches the listener, and a task
+        removed before raises TaskNotFoundError here; no event of it is kept
+        for late waiters."""
         info = self.info()
         if info.status is TaskStatus.FINISHED:
             return info.dest_path
