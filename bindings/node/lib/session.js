@@ -9,6 +9,10 @@ const native = require('./native.js');
 const { SESSION_OPTIONS, checkNames, invalid, taskOptions, withMetadata } = require('./options.js');
 const { Task, kCreate, kSettle, kSettleIfEnded, taskError } = require('./task.js');
 
+// Tests only: how many Task objects the session keeps, one per key it has
+// handed out and not yet seen removed.
+const kTrackedTasks = Symbol('ycdl.trackedTasks');
+
 function closedError() {
   const error = new Error('the session was closed before the task ended');
   error.code = 'YCDL_E_CLOSED';
@@ -123,6 +127,10 @@ class Session extends EventEmitter {
     }
   }
 
+  [kTrackedTasks]() {
+    return this.#tasks.size;
+  }
+
   #task(key) {
     let task = this.#tasks.get(key);
     if (!task) {
@@ -167,4 +175,4 @@ class Session extends EventEmitter {
   }
 }
 
-module.exports = { Session };
+module.exports = { Session, kTrackedTasks };

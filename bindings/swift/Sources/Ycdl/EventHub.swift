@@ -30,6 +30,12 @@ final class EventHub: Sendable {
         set { state.withLock { $0.onAllTasksFinished = newValue } }
     }
 
+    /// For tests: the observers (streams included) and the finished() waiters
+    /// held now. Neither may grow with the number of tasks a session has seen.
+    var counts: (observers: Int, waiters: Int) {
+        state.withLock { ($0.observers.count, $0.waiters.count) }
+    }
+
     // MARK: - Delivery (event queue only)
 
     func deliver(_ event: DownloadEvent) {
