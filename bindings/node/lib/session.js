@@ -1,16 +1,16 @@
 // session.js — the Session class: a libycdl session as an EventEmitter.
 // The addon reads the core's events on this thread and hands them over in
-// batches; each becomes one emit() under its type, and settles the done()
-// promises of its task.
+// batches; each becomes one emit() under its type, and a finished or failed
+// event settles the done() promises of its task.
 'use strict';
 
 const { EventEmitter } = require('node:events');
 const native = require('./native.js');
 const { SESSION_OPTIONS, checkNames, invalid, taskOptions, withMetadata } = require('./options.js');
-const { Task, kCreate, kSettle, kSettleIfEnded, taskError } = require('./task.js');
+const { Task, kCreate, kForget, kSettle, kSettleIfEnded, taskError } = require('./task.js');
 
 // Tests only: how many Task objects the session keeps, one per key it has
-// handed out and not yet seen removed.
+// handed out and not removed since.
 const kTrackedTasks = Symbol('ycdl.trackedTasks');
 
 function closedError() {
@@ -127,6 +127,22 @@ class Session extends EventEmitter {
     }
   }
 
+  /**
+   * After task.remove() succeeded: the core has forgotten the key, so done()
+   * rejects now, and the key is free at once. A task added again under it
+   * before the 'removed' event arrives is a new Task, which that event must
+   * not settle.
+   */
+  [kForget](task) {
+    const error = taskError(task.key, {
+      code: 'YCDL_E_NOT_FOUND', errno: -4, message: `task "${task.key}" was removed`, httpStatus: 0,
+    });
+    const tracked = this.#tasks.get(task.key);
+    this.#tasks.delete(task.key);
+    tracked?.[kSettle](error);
+    task[kSettle](error);
+  }
+
   [kTrackedTasks]() {
     return this.#tasks.size;
   }
@@ -164,11 +180,6 @@ class Session extends EventEmitter {
       task[kSettle](null, event.path);
     } else if (task && event.type === 'failed') {
       task[kSettle](taskError(event.key, event));
-    } else if (task && event.type === 'removed') {
-      task[kSettle](taskError(event.key, {
-        code: 'YCDL_E_NOT_FOUND', errno: -4, message: `task "${event.key}" was removed`, httpStatus: 0,
-      }));
-      this.#tasks.delete(event.key);
     }
     this.emit(event.type, event);
     this.emit('event', event);

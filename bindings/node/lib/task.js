@@ -1,6 +1,6 @@
 // task.js — one download, named by its key. A thin handle: every method is
 // one call into the session's core; done() settles from the session's
-// finished, failed and removed events.
+// finished and failed events, and at remove().
 'use strict';
 
 const { checkNames, headerList, invalid, withMetadata } = require('./options.js');
@@ -8,6 +8,7 @@ const { checkNames, headerList, invalid, withMetadata } = require('./options.js'
 const kCreate = Symbol('ycdl.createTask');
 const kSettle = Symbol('ycdl.settleTask');
 const kSettleIfEnded = Symbol('ycdl.settleTaskIfEnded');
+const kForget = Symbol('ycdl.forgetTask');
 
 /**
  * The Error a failed download rejects with: the core's code and message.
@@ -60,6 +61,7 @@ class Task {
   remove(options) {
     checkNames(options, new Set(['deleteFile']), 'task.remove() options');
     this.#native.remove(this.key, options?.deleteFile);
+    this.#session[kForget](this);
   }
 
   /** A snapshot of the task's state. */
@@ -116,4 +118,4 @@ class Task {
   }
 }
 
-module.exports = { Task, kCreate, kSettle, kSettleIfEnded, taskError };
+module.exports = { Task, kCreate, kForget, kSettle, kSettleIfEnded, taskError };

@@ -1,7 +1,8 @@
 // resume.test.js — pause and resume ("断点续传") through the binding: a
 // resumable server continues at the paused offset with one Range request; a
 // server without ranges is reported and restarts from zero; cancel and
-// remove settle done() with exact codes.
+// remove settle done() with exact codes, and a task added again after
+// remove is a new one.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -124,5 +125,29 @@ test('remove_rejects_done_and_forgets_the_task_and_its_data', async () => {
   assert.deepEqual(session.tasks(), []);
   assert.equal(fs.existsSync(`${dest}.part`), false);
   assert.throws(() => task.info(), { name: 'Error', code: 'YCDL_E_NOT_FOUND' });
+  session.close();
+});
+
+test('a_task_added_again_right_after_remove_is_a_new_task_that_its_removal_leaves_alone', async () => {
+  const sha = h.makeFile('readd.bin', 300000);
+  const dir = h.tempDir('readd');
+  const session = new Session(h.sessionOptions('readd', dir));
+  const url = `${FAULT_URL}/readd.bin?rate=1000000`;
+  const first = session.add({ url });
+  const firstError = first.done().then(() => assert.fail('resolved'), (e) => e);
+  await h.waitFor(session, 'progress', (e) => e.key === first.key && e.bytesWritten > 0);
+  const removed = h.waitFor(session, 'removed');
+
+  // In one turn: the 'removed' event of the first comes after the second is added.
+  first.remove();
+  const second = session.add({ url });
+  const secondDone = second.done();
+  await removed;
+
+  assert.notEqual(second, first);
+  assert.equal(second.key, first.key);
+  assert.equal((await firstError).code, 'YCDL_E_NOT_FOUND');
+  assert.equal(session.task(second.key), second);
+  assert.equal(h.sha256File(await secondDone), sha);
   session.close();
 });

@@ -46,6 +46,10 @@ public struct DownloadTask: Sendable, Hashable {
     public func remove(deletingFile: Bool = false) throws {
         let flags = deletingFile ? UInt32(YCDL_REMOVE_DELETE_FILE) : 0
         try session.core.call { ycdl_task_remove($0, key, flags) }
+        // Now rather than at the removed event, which comes later: a task
+        // started again under this key meanwhile must not be ended by it.
+        session.hub.resolveWaiters(key: key, with: .failure(DownloadError(code: .canceled,
+                                                                          message: "the task was removed")))
     }
 
     /// Whether this task may use a cellular network (besides the session's switch).

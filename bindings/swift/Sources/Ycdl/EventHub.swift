@@ -124,22 +124,25 @@ final class EventHub: Sendable {
         waiter?.continuation.resume(with: result)
     }
 
+    /// Resumes every waiter of the task `key`.
+    func resolveWaiters(key: String, with result: Result<URL, any Error>) {
+        let waiters = state.withLock { state -> [Waiter] in
+            let ids = state.waiters.filter { $0.value.key == key }.map(\.key)
+            return ids.compactMap { state.waiters.removeValue(forKey: $0) }
+        }
+        waiters.forEach { $0.continuation.resume(with: result) }
+    }
+
+    /// The removed event ends no waiter: `DownloadTask.remove` did, and a task
+    /// started again under the same key may be waited for by then.
     private func resolveWaiters(for event: DownloadEvent) {
-        let outcome: (key: String, result: Result<URL, any Error>)
         switch event {
         case .finished(let key, let fileURL, _, _, _, _, _):
-            outcome = (key, .success(fileURL))
+            resolveWaiters(key: key, with: .success(fileURL))
         case .failed(let key, let error):
-            outcome = (key, .failure(error))
-        case .removed(let key):
-            outcome = (key, .failure(DownloadError(code: .canceled, message: "the task was removed")))
+            resolveWaiters(key: key, with: .failure(error))
         default:
             return
         }
-        let waiters = state.withLock { state -> [Waiter] in
-            let ids = state.waiters.filter { $0.value.key == outcome.key }.map(\.key)
-            return ids.compactMap { state.waiters.removeValue(forKey: $0) }
-        }
-        waiters.forEach { $0.continuation.resume(with: outcome.result) }
     }
 }

@@ -122,6 +122,42 @@ import Testing
         #expect(await outcome?.code == .canceled)
         #expect(try task.info().status == .failed)
     }
+
+    @Test func taskStartedAgainBeforeItsRemovalIsDeliveredIsNotEndedByIt() async throws {
+        let sha = try servers.makeFile("swift-readd.bin", size: 300_000)
+        let session = try openSession("readd", in: freshDirectory("readd"))
+        defer { session.close() }
+        let url = servers.faultURL("swift-readd.bin?rate=1000000")
+        let first = try session.startDownload(url: url, fileID: "readd")
+
+        // Holds the event queue at the first progress report: the removed
+        // event comes only after the second task has its waiter.
+        let (held, hold) = AsyncStream.makeStream(of: Void.self)
+        let release = DispatchSemaphore(value: 0)
+        let holding = Locked(true)
+        session.hub.observe { event in
+            let first = event.isProgress("readd") && holding.withLock { holding in
+                defer { holding = false }
+                return holding
+            }
+            guard first else { return }
+            hold.yield()
+            release.wait()
+        }
+        var heldIterator = held.makeAsyncIterator()
+        _ = await heldIterator.next()
+        async let firstOutcome = downloadError { _ = try await first.finished() }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        try first.remove()
+        let second = try session.startDownload(url: url, fileID: "readd")
+        async let file = second.finished()
+        // Give the waiter time to be in place before the removal is delivered.
+        try await Task.sleep(nanoseconds: 50_000_000)
+        release.signal()
+
+        #expect(await firstOutcome?.code == .canceled)
+        #expect(try sha256(of: await file) == sha)
+    }
 }
 
 extension DownloadEvent {
