@@ -27,6 +27,9 @@ struct get_options {
 	uint64_t rate;
 	const char *headers[MAX_HEADERS];
 	size_t header_count;
+	const char *secret_headers[MAX_HEADERS];   /* sent to the URL's origin
+						      only, never stored */
+	size_t secret_header_count;
 	char **urls;
 	int url_count;
 };
@@ -36,7 +39,8 @@ static void usage_get(void)
 	fprintf(stderr,
 		"usage: ycdl get [-o FILE | -d DIR] [-j N] [--session ID] [--state-dir DIR]\n"
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
-		"                [-H 'Name: value']... [--cacert FILE] [--no-sha256] URL...\n"
+		"                [-H 'Name: value']... [--secret-header 'Name: value']...\n"
+		"                [--cacert FILE] [--no-sha256] URL...\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n", MAX_JOBS);
 }
@@ -101,6 +105,9 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 			g->cacert = v;
 		else if (strcmp(a, "-H") == 0 && g->header_count < MAX_HEADERS)
 			g->headers[g->header_count++] = v;
+		else if (strcmp(a, "--secret-header") == 0 &&
+			 g->secret_header_count < MAX_HEADERS)
+			g->secret_headers[g->secret_header_count++] = v;
 		else
 			goto bad;
 		i++;
@@ -123,6 +130,8 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->checksum = g->checksum;
 	t->headers = g->headers;
 	t->header_count = g->header_count;
+	t->secret_headers = g->secret_headers;
+	t->secret_header_count = g->secret_header_count;
 }
 
 static int start_one(ycdl_session *s, const struct get_options *g, const char *url,

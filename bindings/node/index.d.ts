@@ -45,6 +45,7 @@ export type ErrorCode =
   | 'YCDL_E_BAD_RESPONSE'
   | 'YCDL_E_UNSUPPORTED'
   | 'YCDL_E_INTERNAL'
+  | 'YCDL_E_FETCH_LIMIT'
   | 'YCDL_E_UNKNOWN';
 
 /**

@@ -143,8 +143,8 @@ static void release_slot(struct ycdl_session *s, struct task *t)
 }
 
 /* A task taken out of its commit keeps what it holds: its bytes are synced
- * and claimed, as a checkpoint would (the next start then gets 416 and
- * finishes without fetching them again). Through the descriptor the
+ * and claimed, as a checkpoint would (the next start fetches only the
+ * overlap a resume compares, which ends the file). Through the descriptor the
  * transfer left while the path still names its file, else the file opened
  * again; the entry's descriptor is closed. */
 static void claim_delivered(struct commit_entry *e)

@@ -246,7 +246,10 @@ static void fail_repeated(struct ycdl_session *s, struct task *t,
 void completion_handle(struct ycdl_session *s, struct task *t,
 		struct transfer *x, CURLcode result)
 {
-	bool repeated = retry_count_attempt(t, body_fault(t, x, result));
+	/* A restart is the server contradicting itself, which restarts are
+	 * counted for (MAX_RESTARTS_IN_A_ROW); it does not end an attempt. */
+	bool repeated = x->after != AFTER_RESTART &&
+		retry_count_attempt(t, body_fault(t, x, result));
 
 	if (x->after != AFTER_RESTART)
 		t->restarts = 0;
@@ -259,8 +262,6 @@ void completion_handle(struct ycdl_session *s, struct task *t,
 				x->local_retryable, 0);
 	else if (result != CURLE_OK)
 		fail_from_curl(s, t, x, result);
-	else if (x->after == AFTER_COMPLETE)
-		finalize(s, t, x);
 	else if (x->http_error)
 		fail_from_http(s, t, x);
 	else if (t->total >= 0 && t->offset != (uint64_t)t->total)

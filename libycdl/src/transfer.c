@@ -33,12 +33,11 @@
  * error"), so that too much says what it is. */
 #define MAX_HEADER_BYTES (256u * 1024)
 
-/* A resume asks for this many bytes before the saved offset and compares
- * them with the part file before it appends anything: validators cannot
- * see a file replaced by another of the same size within the same second
- * (nginx's ETag is the mtime in seconds and the size), its bytes can. A
- * part file holding no more than this is fetched again from the start,
- * which costs the same. */
+/* A resume asks for this many bytes before the saved offset (all of them
+ * when it holds fewer) and compares them with the part file before it
+ * appends anything: validators cannot see a file replaced by another of
+ * the same size within the same second (nginx's ETag is the mtime in
+ * seconds and the size), its bytes can. */
 #define RESUME_OVERLAP (64u * 1024)
 
 /* ------------------------------------------------------------ helpers */
@@ -172,7 +171,7 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 		ask_restart(x, "the server sent part of the file as the whole file");
 		return;
 	}
-	if (x->request_offset > 0) {
+	if (x->resuming) {
 		const char *reason = validator_changed(t, x)
 			? "the resource changed since the partial download"
 			: "the server ignored the range request";
@@ -182,6 +181,7 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 					t->part_path);
 			return;
 		}
+		x->resuming = false;
 		x->request_offset = 0;
 		x->overlap = 0;
 	}
@@ -204,7 +204,7 @@ static void accept_partial_body(struct ycdl_session *s, struct task *t,
 {
 	struct content_range cr;
 
-	if (x->request_offset == 0) {
+	if (!x->resuming) {
 		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
 				"206 answer to a request without a range");
 		return;
@@ -233,22 +233,14 @@ static void accept_partial_body(struct ycdl_session *s, struct task *t,
 	emit_resumed(s, t);
 }
 
-/* 416: fine if we already hold every byte, else start over. */
-static void judge_unsatisfiable(struct task *t, struct transfer *x)
+/* 416 to a resume: the file is now shorter than what the overlap asks
+ * for, so what we hold is not a prefix of it. */
+static void judge_unsatisfiable(struct transfer *x)
 {
-	struct content_range cr;
-
 	x->mode = BODY_DISCARD;
-	if (x->request_offset > 0 && x->content_range &&
-	    http_parse_content_range(x->content_range, &cr) && cr.unsatisfied &&
-	    cr.total >= 0 && (uint64_t)cr.total == x->request_offset &&
-	    (t->total < 0 || t->total == cr.total) && !validator_changed(t, x)) {
-		t->total = cr.total;
-		x->after = AFTER_COMPLETE;
-		return;
-	}
-	if (x->request_offset > 0)
-		ask_restart(x, "the server cannot satisfy the range (416)");
+	if (x->resuming)
+		ask_restart(x, "the server cannot satisfy the range (416): the file "
+				"is shorter than the partial download");
 	else
 		x->http_error = 416;
 }
@@ -266,7 +258,7 @@ static void decide_response(struct ycdl_session *s, struct task *t,
 	else if (x->status == 206)
 		accept_partial_body(s, t, x);
 	else if (x->status == 416)
-		judge_unsatisfiable(t, x);
+		judge_unsatisfiable(x);
 	else if (x->status >= 300 || x->status < 200)
 		x->http_error = x->status;
 	else
@@ -444,7 +436,7 @@ static int build_headers(struct transfer *x, const struct task *t, bool at_origi
 			return YCDL_E_NOMEM;
 		x->headers = l;
 	}
-	if (x->request_offset > 0) {
+	if (x->resuming) {
 		const char *validator = http_etag_is_strong(t->etag) ? t->etag
 			: t->last_modified;
 		char *line = util_printf("If-Range: %s", validator);
@@ -528,7 +520,7 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	set_transport_options(s, x);
 	if ((rc = aim_request(x)) != 0)
 		return rc;
-	if (x->request_offset > 0) {
+	if (x->resuming) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", x->request_offset);
 		curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
 	}
@@ -578,8 +570,6 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
-	if (keep > 0 && keep <= RESUME_OVERLAP)
-		keep = 0;
 	if ((rc = open_part_file(t, keep, &part)) != 0)
 		return rc;
 	x->fd = part.fd;
@@ -588,10 +578,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 		emit_restarted(s, t, "the partial file was a hard link to another "
 				"file, which was left alone", t->offset);
 	} else if (keep < t->offset) {
-		emit_restarted(s, t, t->resumability != RESUMABLE_YES
-				? "the server does not support resuming"
-				: "a partial file this small is fetched again from the start",
-				t->offset);
+		emit_restarted(s, t, "the server does not support resuming", t->offset);
 	} else if (part.size < keep) {
 		/* The part file lost bytes a snapshot claimed (deleted or cut
 		 * outside libycdl): what is left cannot be trusted either. */
@@ -623,7 +610,8 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->hashing = task_hashes(s, t);
 	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = hashing_start(s, x)) != 0))
 		goto fail;
-	x->overlap = t->offset > 0 ? RESUME_OVERLAP : 0;
+	x->resuming = t->offset > 0;
+	x->overlap = t->offset < RESUME_OVERLAP ? t->offset : RESUME_OVERLAP;
 	x->request_offset = t->offset - x->overlap;
 	x->checkpoint_offset = t->offset;
 	x->started_ms = x->last_checkpoint_ms = util_monotonic_ms();

@@ -23,8 +23,7 @@ enum body_mode {
 
 enum after_transfer {
 	AFTER_NOTHING,    /* judge by curl's result and the HTTP status */
-	AFTER_RESTART,    /* the partial data cannot be continued */
-	AFTER_COMPLETE    /* 416 confirmed we already have every byte */
+	AFTER_RESTART     /* the partial data cannot be continued */
 };
 
 struct transfer {
@@ -34,6 +33,7 @@ struct transfer {
 	struct curl_slist *headers;
 	int fd;                   /* the part file */
 	struct partfile_id part;  /* which file it is (for the group commit) */
+	bool resuming;            /* a range request, continuing a part file */
 	uint64_t request_offset;  /* the range asked for starts here */
 	uint64_t overlap;         /* ... this many bytes before task->offset */
 	uint64_t verify_left;     /* of those, still to compare with the disk */

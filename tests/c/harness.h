@@ -45,8 +45,7 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	ycdl_last_error_message()); } while (0)
 
 /* How many bytes before its offset a resume asks for, to compare them with
- * the part file (transfer.c); a part file holding no more is fetched again
- * from the start. */
+ * the part file (transfer.c); all of them when it holds fewer. */
 #define RESUME_OVERLAP 65536
 
 /* ---------------------------------------------------------- fixtures */

@@ -327,6 +327,39 @@ TEST(task_calls_reject_bad_keys_and_flags)
 	free(dir);
 }
 
+/* A file id names one task of one URL: adding it again with another URL
+ * says so and changes nothing (it used to answer with the old key and keep
+ * the old URL silently); the same URL again still answers with its key. */
+TEST(file_id_added_again_with_another_url_is_refused)
+{
+	char *dir;
+	ycdl_session *s = open_scratch("readd", &dir);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	ycdl_task_info *info;
+	char *key = SENTINEL, *again;
+
+	t.url = "http://127.0.0.1:9/first.bin";
+	t.file_id = "episode-1";
+	t.start_paused = 1;
+	CHECK_OK(ycdl_task_add(&again, s, &t));
+	CHECK_STR(again, "episode-1");
+	ycdl_free(again);
+	t.url = "http://127.0.0.1:9/second.bin";
+	CHECK_FAILS(ycdl_task_add(&key, s, &t), YCDL_E_EXISTS);
+	CHECK(key == SENTINEL);
+	CHECK(strstr(ycdl_last_error_message(), "episode-1") != NULL);
+	CHECK(strstr(ycdl_last_error_message(), "http://127.0.0.1:9/first.bin") != NULL);
+	CHECK_OK(ycdl_task_get_info(&info, s, "episode-1"));
+	CHECK_STR(info->url, "http://127.0.0.1:9/first.bin");
+	ycdl_task_info_free(info);
+	t.url = "http://127.0.0.1:9/first.bin";
+	CHECK_OK(ycdl_task_add(&again, s, &t));
+	CHECK_STR(again, "episode-1");
+	ycdl_free(again);
+	ycdl_session_close(s);
+	free(dir);
+}
+
 TEST(finished_task_refuses_pause_start_and_cancel)
 {
 	char *dir;
@@ -424,6 +457,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(session_calls_reject_null_and_out_of_range),
 		TEST_ENTRY(task_add_rejects_each_bad_option),
 		TEST_ENTRY(task_calls_reject_bad_keys_and_flags),
+		TEST_ENTRY(file_id_added_again_with_another_url_is_refused),
 		TEST_ENTRY(finished_task_refuses_pause_start_and_cancel),
 		TEST_ENTRY(event_callback_runs_on_loop_and_may_query_but_not_close),
 	};

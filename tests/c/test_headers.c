@@ -181,6 +181,54 @@ TEST(restored_task_waits_for_its_credentials)
 	free(dir);
 }
 
+/* A header the caller marks secret (an API token) is treated as
+ * Authorization is: sent, never stored, asked for again after a restart;
+ * ycdl_task_set_headers keeps its name secret. */
+TEST(header_marked_secret_never_reaches_the_journal_and_is_asked_for_again)
+{
+	static const char *const plain[] = { "X-Trace: trace-7" };
+	static const char *const secret[] = { "X-Api-Token: SECRET-API-TOKEN-5" };
+	static const char *const again[] = { "X-Trace: trace-7",
+		"x-api-token: SECRET-API-TOKEN-6" };
+	char *dir = test_dir("secretmark");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("secretmark", &o);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	char url[512], sha[65], journal[2048], *key;
+
+	make_file("secretmark.bin", 3000, sha);
+	snprintf(url, sizeof(url), "%s/secretmark.bin?id=secretmark", env.fault);
+	t.url = url;
+	t.headers = plain;
+	t.header_count = 1;
+	t.secret_headers = secret;
+	t.secret_header_count = 1;
+	t.start_paused = 1;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	ycdl_session_close(s);
+	snprintf(journal, sizeof(journal), "%s/secretmark/tasks.journal", dir);
+	CHECK(file_contains(journal, "trace-7"));
+	CHECK(file_contains(journal, "x-api-token"));     /* the name only */
+	CHECK(!file_contains(journal, "SECRET-API-TOKEN"));
+
+	s = open_session("secretmark", &o);
+	log_init(&log, s);
+	CHECK_INT(ycdl_task_start(s, key), YCDL_E_STATE);
+	CHECK_OK(ycdl_task_set_headers(s, key, again, 2));
+	CHECK_OK(ycdl_task_start(s, key));
+	CHECK_STR(log_wait(&log, 0, YCDL__EVENT__KIND_FINISHED, key, 10000)->finished->sha256_hex,
+			sha);
+	check_header("secretmark", "X-Api-Token", "SECRET-API-TOKEN-6");
+	check_header("secretmark", "X-Trace", "trace-7");
+	ycdl_session_close(s);
+	/* Given again through set_headers, it is still a secret. */
+	CHECK(!file_contains(journal, "SECRET-API-TOKEN"));
+	ycdl_free(key);
+	log_free(&log);
+	free(dir);
+}
+
 /* "http://alice:s3cr%3At@127.0.0.1:PORT/path": the fault server's URL with
  * credentials, the password holding an encoded ':'. */
 static void url_with_credentials(char *out, size_t cap, const char *path)
@@ -287,6 +335,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(credentials_follow_same_host_redirects_only),
 		TEST_ENTRY(credentials_never_reach_the_journal),
 		TEST_ENTRY(restored_task_waits_for_its_credentials),
+		TEST_ENTRY(header_marked_secret_never_reaches_the_journal_and_is_asked_for_again),
 		TEST_ENTRY(url_credentials_are_sent_but_never_stored),
 		TEST_ENTRY(url_credentials_come_back_by_adding_the_url_again),
 		TEST_ENTRY(url_credentials_stay_behind_on_a_redirect_to_another_host),

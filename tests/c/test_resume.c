@@ -5,6 +5,7 @@
 #include "fixtures.h"
 #include "harness.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -167,6 +168,49 @@ TEST(resource_changed_between_pause_and_resume_restarts_from_zero)
 	check_restarts("changed", "change_after=1", "changed", true);
 }
 
+/* The validators cannot see this change (as nginx's cannot for a file
+ * replaced by one of the same size within the same second): the bytes the
+ * resume asks for before its offset can, and nothing is spliced. */
+TEST(content_changed_under_the_same_validators_restarts_by_its_bytes)
+{
+	check_restarts("same-validators", "change_after=1&keep_validators=1",
+			"differ from those on disk", true);
+}
+
+/* The issue's real case on real nginx: the file is replaced by another of
+ * the same size and the same modification second between pause and resume.
+ * ETag and Last-Modified stay the same; the result must be the new file,
+ * whole, never old bytes followed by new ones. */
+TEST(nginx_file_replaced_within_the_same_second_is_not_spliced)
+{
+	char sha_new[65], old_path[2048], new_path[2048];
+	struct stat st;
+	struct timespec times[2];
+	struct run r;
+	Ycdl__Event *e, *restarted;
+	char *url;
+
+	make_file("same-second.bin", SIZE, NULL);
+	make_file("same-second-next.bin", SIZE, sha_new);
+	snprintf(old_path, sizeof(old_path), "%s/same-second.bin", env.www);
+	snprintf(new_path, sizeof(new_path), "%s/same-second-next.bin", env.www);
+	CHECK(stat(old_path, &st) == 0);
+	url = test_url(env.nginx, "same-second.bin?rate=800000");
+	start(&r, "same-second", url);
+	pause_after(&r, 300000);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	CHECK(utimensat(AT_FDCWD, new_path, times, 0) == 0);
+	CHECK(rename(new_path, old_path) == 0);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha_new);
+	restarted = log_find(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key);
+	CHECK(restarted && strstr(restarted->restarted->reason, "differ"));
+	finish(&r);
+	free(url);
+}
+
 TEST(if_range_ignored_but_etag_changed_restarts)
 {
 	check_restarts("ifrange-ignored", "change_after=1&ignore_if_range=1", "changed", true);
@@ -321,6 +365,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(pause_then_resume_continues_with_range_and_if_range),
 		TEST_ENTRY(nginx_pause_resume_is_byte_identical),
 		TEST_ENTRY(resource_changed_between_pause_and_resume_restarts_from_zero),
+		TEST_ENTRY(content_changed_under_the_same_validators_restarts_by_its_bytes),
+		TEST_ENTRY(nginx_file_replaced_within_the_same_second_is_not_spliced),
 		TEST_ENTRY(if_range_ignored_but_etag_changed_restarts),
 		TEST_ENTRY(content_range_start_mismatch_restarts_never_appends),
 		TEST_ENTRY(content_range_total_mismatch_restarts_never_appends),

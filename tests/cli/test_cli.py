@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 import urllib.request
 
 
@@ -66,6 +67,15 @@ def wait_for(predicate, seconds=20.0):
 def part_size(directory):
     parts = [f for f in os.listdir(directory) if f.endswith(".part")]
     return os.path.getsize(os.path.join(directory, parts[0])) if parts else 0
+
+
+def fault_headers(ident):
+    with urllib.request.urlopen("%s/_headers?id=%s" % (SERVERS["FAULT_URL"], ident)) as r:
+        return r.read().decode()
+
+
+def fault_reset(ident):
+    urllib.request.urlopen("%s/_reset?id=%s" % (SERVERS["FAULT_URL"], ident)).read()
 
 
 class CliTest(unittest.TestCase):
@@ -219,6 +229,51 @@ class CliTest(unittest.TestCase):
         self.assertIn("resuming", res.stdout)
         final = [f for f in os.listdir(self.out) if not f.endswith(".part")]
         self.assertEqual(sha256_of(os.path.join(self.out, final[0])), digest)
+
+    def test_two_sessions_given_one_output_file_never_splice(self):
+        size = 2 * 1024 * 1024
+        digest_a = make_file("cli-claim-a.bin", size)
+        make_file("cli-claim-b.bin", size)
+        dest = os.path.join(self.out, "same.bin")
+        first = self.start("get", "-o", dest, SERVERS["FAULT_URL"] + "/cli-claim-a.bin?rate=1500000",
+                           session="claim-a")
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 100000))
+        second = self.ycdl("get", "-o", dest, SERVERS["NGINX_URL"] + "/cli-claim-b.bin",
+                           session="claim-b")
+        self.assertNotEqual(second.returncode, 0, second.stdout)
+        self.assertIn("another download", second.stderr)
+        out, err = first.communicate(timeout=60)
+        self.assertEqual(first.returncode, 0, err)
+        self.assertEqual(sha256_of(dest), digest_a)
+
+    def test_get_gives_up_on_a_server_whose_answers_never_complete(self):
+        make_file("cli-lie.bin", 300000)
+        fault_reset("cli-lie")
+        started = time.monotonic()
+        res = self.ycdl("get", "--retries", "1", "-d", self.out,
+                        SERVERS["FAULT_URL"] + "/cli-lie.bin?lie_length=100000&norange=1&id=cli-lie")
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("twice", res.stderr)
+        self.assertEqual(fault_stat("cli-lie", "requests"), 2)
+        self.assertLess(time.monotonic() - started, 60)
+
+    def test_secret_header_goes_to_its_origin_only_and_is_never_stored(self):
+        make_file("cli-secret.bin", 3000)
+        for ident in ("cli-secret", "cli-secret-hop"):
+            fault_reset(ident)
+        target = "%s/cli-secret.bin?id=cli-secret" % SERVERS["FAULT_URL2"]
+        url = "%s/redirect-to?id=cli-secret-hop&url=%s" % (
+            SERVERS["FAULT_URL"], urllib.parse.quote(target, safe=""))
+        res = self.ycdl("get", "-d", self.out, "--secret-header", "X-Api-Token: CLI-SECRET-1",
+                        "-H", "X-Trace: cli-trace", url)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("X-Api-Token: CLI-SECRET-1", fault_headers("cli-secret-hop"))
+        self.assertNotIn("CLI-SECRET-1", fault_headers("cli-secret"))
+        self.assertIn("X-Trace: cli-trace", fault_headers("cli-secret"))
+        for root, _, files in os.walk(self.state):
+            for name in files:
+                with open(os.path.join(root, name), "rb") as f:
+                    self.assertNotIn(b"CLI-SECRET-1", f.read(), name)
 
     # ------------------------------------------- managing a session
 

@@ -52,10 +52,22 @@ parameters (all optional, combinable):
   big_headers=BYTES  about BYTES of extra header lines (1000 bytes each)
                      before the body
   big_header=BYTES   one extra header line with a value of BYTES bytes
+  cut=N              every request: full Content-Length, N bytes, then close
+                     (cut_step=K: the id's n-th request cuts at N+(n-1)*K)
+  lie_length=K       every request: Content-Length K bytes more than the
+                     body it sends, then close
+  bad_chunk=KIND     chunked, every request: the data up to bad_chunk_after
+                     (default 65536), then a chunk size line that is
+                     "overflow" (17 hex digits), "negative" (-1) or "nonhex"
+                     (zz)
+  keep_validators=1  with change_after: the changed content keeps the
+                     original ETag and Last-Modified (a file replaced by one
+                     of the same size within the same second, as nginx sees
+                     it)
 
-Listeners: --port (FAULT_URL); --port2-file adds a second plain HTTP port
-and --tls-port-file (with --tls-cert/--tls-key) an HTTPS port, both sharing
-every counter with the first, so that a test can redirect to another port or
+Listeners: --port (FAULT_URL); --port2-file adds a second plain HTTP port,
+--port6-file one on [::1], and --tls-port-file (with --tls-cert/--tls-key)
+an HTTPS port, all sharing every counter with the first, so that a test can redirect to another port or
 scheme of the same host and still read what arrived there.
 
 Special paths:
@@ -152,14 +164,16 @@ class Stats:
 class Resource:
     """One file as this request sees it: original or changed content."""
 
-    def __init__(self, path, changed, resize=0):
+    def __init__(self, path, changed, resize=0, keep_validators=False):
         st = os.stat(path)
         self.path = path
         self.stored_size = st.st_size
         self.size = max(0, st.st_size + resize) if changed else st.st_size
         self.changed = changed
-        mtime = int(st.st_mtime) + (1000 if changed else 0)
-        tag = "%x-%x%s" % (self.size, st.st_mtime_ns, "-changed" if changed else "")
+        shows_change = changed and not keep_validators
+        mtime = int(st.st_mtime) + (1000 if shows_change else 0)
+        tag = "%x-%x%s" % (st.st_size if keep_validators else self.size,
+                           st.st_mtime_ns, "-changed" if shows_change else "")
         self.etag = '"%s"' % hashlib.sha1(tag.encode()).hexdigest()[:20]
         self.last_modified = email.utils.formatdate(mtime, usegmt=True)
 
@@ -306,7 +320,10 @@ class Handler(BaseHTTPRequestHandler):
         if not local.startswith(self.server.www + os.sep) or not os.path.isfile(local):
             return self.send_simple(404, b"not found\n")
         changed = 0 < self.int_param("change_after", 0) < self.nth
-        res = Resource(local, changed, self.int_param("resize", 0))
+        res = Resource(local, changed, self.int_param("resize", 0),
+                       bool(self.param("keep_validators")))
+        if self.param("bad_chunk"):
+            return self.send_bad_chunks(res)
         if self.param("chunked") and not self.headers.get("Range"):
             return self.send_chunked(res)
         status, first, last, content_range = self.choose_range(res)
@@ -324,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_raw_header("Content-Disposition", self.param("cd"))
         self.send_filler_headers()
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(last - first + 1))
+        self.send_header("Content-Length", str(last - first + 1 + self.int_param("lie_length", 0)))
         self.end_headers()
         if self.command != "HEAD":
             self.send_body(res.chunks(first, last), first=first)
@@ -392,6 +409,25 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(framed(), count=False)
         self.server.stats.add_bytes(self.ident, res.size)
 
+    def send_bad_chunks(self, res):
+        """bad_chunk=KIND: good chunks, then a chunk size no parser may take."""
+        self.send_response(200)
+        self.send_validators(res)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        good = min(self.int_param("bad_chunk_after", 65536), res.size)
+        bad = {"overflow": b"1" * 17, "negative": b"-1", "nonhex": b"zz"}.get(
+            self.param("bad_chunk"), b"zz")
+
+        def framed():
+            for data in res.chunks(0, good - 1) if good > 0 else ():
+                yield b"%x\r\n" % len(data) + data + b"\r\n"
+            yield bad + b"\r\n" + b"x" * 64 + b"\r\n0\r\n\r\n"
+        self.send_body(framed(), count=False)
+        self.server.stats.add_bytes(self.ident, good)
+        self.close_connection = True
+
     def send_body(self, pieces, count=True, first=None):
         """Writes the body at the asked rate, with this request's faults;
         with first (the body's offset in the file) it is recorded for
@@ -413,6 +449,10 @@ class Handler(BaseHTTPRequestHandler):
         short = self.int_param("short", -1) if first_request else -1
         stalling = self.nth <= self.int_param("stall_requests", 1)
         stall_after = self.int_param("stall_after", -1) if stalling else -1
+        if self.param("cut") is not None:
+            short = max(0, self.int_param("cut", 0) +
+                        (self.nth - 1) * self.int_param("cut_step", 0))
+        lie = self.int_param("lie_length", 0) > 0
         sent = 0
         started = time.monotonic()
         try:
@@ -441,6 +481,11 @@ class Handler(BaseHTTPRequestHandler):
                         ahead = sent / rate - (time.monotonic() - started)
                         if ahead > 0:
                             time.sleep(ahead)
+            if lie:
+                # The body ends short of its Content-Length: the client
+                # must not wait for bytes that never come.
+                self.wfile.flush()
+                self.close_connection = True
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
 
@@ -456,6 +501,10 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
+
+
+class Server6(Server):
+    address_family = socket.AF_INET6
 
 
 class TlsServer(Server):
@@ -494,6 +543,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the chosen port here once listening")
     ap.add_argument("--port2-file", help="also listen on a second port; write it here")
+    ap.add_argument("--port6-file", help="also listen on [::1]; write the port here")
     ap.add_argument("--tls-port-file", help="also listen for HTTPS; write the port here")
     ap.add_argument("--tls-cert", help="the HTTPS listener's certificate (PEM)")
     ap.add_argument("--tls-key", help="the HTTPS listener's key (PEM)")
@@ -504,6 +554,8 @@ def main():
     servers = [Server(("127.0.0.1", args.port), Handler)]
     if args.port2_file:
         servers.append(Server(("127.0.0.1", 0), Handler))
+    if args.port6_file:
+        servers.append(Server6(("::1", 0), Handler))
     if args.tls_port_file:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)
@@ -514,6 +566,7 @@ def main():
         server.verbose = args.verbose
     # The extra ports first: the main port file is what starters wait for.
     extra = [args.port2_file] if args.port2_file else []
+    extra += [args.port6_file] if args.port6_file else []
     extra += [args.tls_port_file] if args.tls_port_file else []
     for path, server in zip(extra, servers[1:]):
         write_port(path, server)

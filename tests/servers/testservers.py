@@ -10,7 +10,8 @@ servers.env holds shell-style lines the tests read:
   NGINX_URL, NGINX_TLS_URL, FAULT_URL, WWW_DIR, CA_FILE, NGINX_ACCESS_LOG,
   PROXY_URL (nginx as a forward proxy for http://), PROXY_LOG, PINNED_KEY
   (curl's sha256// pin of the HTTPS certificate's public key),
-  FAULT_URL2 (the fault server on a second port) and FAULT_TLS_URL (the
+  FAULT_URL2 (the fault server on a second port), FAULT_URL6 (on [::1]) and
+  FAULT_TLS_URL (the
   fault server over HTTPS, certificate from CA_FILE), both sharing the fault
   server's counters; and HTTPS listeners of nginx with bad certificates:
   NGINX_EXPIRED_URL (signed by CA_FILE, expired in 2020),
@@ -228,13 +229,16 @@ def answers(url, ca_file=None):
 
 
 def start_fault_server(d, www):
-    """Starts the fault server; returns its ports: plain, second, HTTPS."""
+    """Starts the fault server; returns its ports: plain, second, [::1],
+    HTTPS."""
     port_file = os.path.join(d, "fault.port")
     port2_file, tls_port_file = os.path.join(d, "fault2.port"), os.path.join(d, "fault-tls.port")
+    port6_file = os.path.join(d, "fault6.port")
     log = open(os.path.join(d, "fault.log"), "w")
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faultserver.py"),
                              "--www", www, "--port-file", port_file,
-                             "--port2-file", port2_file, "--tls-port-file", tls_port_file,
+                             "--port2-file", port2_file, "--port6-file", port6_file,
+                             "--tls-port-file", tls_port_file,
                              "--tls-cert", os.path.join(d, "tls", "server.crt"),
                              "--tls-key", os.path.join(d, "tls", "server.key")],
                             stdout=log, stderr=log, stdin=subprocess.DEVNULL,
@@ -245,7 +249,7 @@ def start_fault_server(d, www):
     if proc.poll() is not None:
         raise SystemExit("testservers: the fault server exited; see %s/fault.log" % d)
     ports = []
-    for path in (port_file, port2_file, tls_port_file):
+    for path in (port_file, port2_file, port6_file, tls_port_file):
         with open(path) as f:
             ports.append(int(f.read()))
     return ports
@@ -282,7 +286,7 @@ def start(d):
     os.makedirs(www, exist_ok=True)
     ca_file = make_certificates(os.path.join(d, "tls"))
     self_signed = make_bad_certificates(os.path.join(d, "tls"))
-    fault_port, fault_port2, fault_tls_port = start_fault_server(d, www)
+    fault_port, fault_port2, fault_port6, fault_tls_port = start_fault_server(d, www)
     ports = start_nginx(d, www)
     env = {
         "NGINX_URL": "http://127.0.0.1:%d" % ports["port"],
@@ -295,6 +299,7 @@ def start(d):
         "PROXY_LOG": os.path.join(d, "nginx", "proxy.log"),
         "PINNED_KEY": pinned_key(os.path.join(d, "tls", "server.crt")),
         "FAULT_URL2": "http://127.0.0.1:%d" % fault_port2,
+        "FAULT_URL6": "http://[::1]:%d" % fault_port6,
         "FAULT_TLS_URL": "https://127.0.0.1:%d" % fault_tls_port,
         "NGINX_EXPIRED_URL": "https://127.0.0.1:%d" % ports["expired_port"],
         "NGINX_WRONG_HOST_URL": "https://127.0.0.1:%d" % ports["wrong_host_port"],
@@ -305,6 +310,7 @@ def start(d):
     wait_until(lambda: answers(env["NGINX_TLS_URL"] + "/.probe", ca_file), "nginx (TLS)")
     wait_until(lambda: answers(env["FAULT_URL"] + "/_stats"), "the fault server")
     wait_until(lambda: answers(env["FAULT_URL2"] + "/_stats"), "the fault server (2nd port)")
+    wait_until(lambda: answers(env["FAULT_URL6"] + "/_stats"), "the fault server ([::1])")
     wait_until(lambda: answers(env["FAULT_TLS_URL"] + "/_stats", ca_file), "the fault server (TLS)")
     with open(os.path.join(d, "servers.env"), "w") as f:
         for name, value in env.items():

@@ -32,6 +32,7 @@ static const char *const names[] = {
 	"YCDL_E_BAD_RESPONSE",
 	"YCDL_E_UNSUPPORTED",
 	"YCDL_E_INTERNAL",
+	"YCDL_E_FETCH_LIMIT",
 };
 
 const char *error_name(int code)

@@ -139,6 +139,23 @@ test('state_errors_carry_the_core_codes', async () => {
   session.close();
 });
 
+test('a_file_id_added_again_with_another_url_is_refused', () => {
+  const session = openSession('readd');
+  const first = session.add({ url: 'http://127.0.0.1:9/first.bin', fileId: 'ep-1', startPaused: true });
+  assert.equal(first.key, 'ep-1');
+  assert.throws(() => session.add({ url: 'http://127.0.0.1:9/second.bin', fileId: 'ep-1', startPaused: true }),
+    (error) => {
+      assert.equal(error.code, 'YCDL_E_EXISTS');
+      assert.equal(error.errno, -5);
+      assert.match(error.message, /ep-1/);
+      assert.match(error.message, /first\.bin/);
+      return true;
+    });
+  assert.equal(first.info().url, 'http://127.0.0.1:9/first.bin');
+  assert.equal(session.add({ url: 'http://127.0.0.1:9/first.bin', fileId: 'ep-1' }).key, 'ep-1');
+  session.close();
+});
+
 test('native_methods_refuse_foreign_this_and_missing_callbacks', () => {
   const proto = native.Session.prototype;
   for (const name of Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor')) {

@@ -25,7 +25,7 @@ __all__ = [
     "NetworkTimeoutError", "TLSError", "HTTPError", "TooManyRedirectsError",
     "ProtocolNotAllowedError", "ChecksumMismatchError", "SizeMismatchError",
     "FileTooLargeError", "DownloadCanceledError", "BadResponseError",
-    "UnsupportedError", "InternalError", "error_class", "error_for",
+    "UnsupportedError", "InternalError", "FetchLimitError", "error_class", "error_for",
     "download_error_for",
 ]
 
@@ -212,6 +212,13 @@ class BadResponseError(DownloadError):
     code = lib.YCDL_E_BAD_RESPONSE
 
 
+class FetchLimitError(DownloadError):
+    """The task fetched more than its budget (the session's
+    fetch_budget_factor x its size + fetch_budget_extra): the server keeps
+    sending data that does not complete the file (YCDL_E_FETCH_LIMIT)."""
+    code = lib.YCDL_E_FETCH_LIMIT
+
+
 _BY_CODE: Dict[int, Type[Error]] = {
     cls.code: cls for cls in (
         InvalidArgumentError, OutOfMemoryError, SessionLockedError, TaskNotFoundError,
@@ -220,7 +227,7 @@ _BY_CODE: Dict[int, Type[Error]] = {
         NetworkTimeoutError, TLSError, HTTPError, TooManyRedirectsError,
         ProtocolNotAllowedError, ChecksumMismatchError, SizeMismatchError,
         FileTooLargeError, DownloadCanceledError, BadResponseError, UnsupportedError,
-        InternalError)
+        InternalError, FetchLimitError)
 }
 
 

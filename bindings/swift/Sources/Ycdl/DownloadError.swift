@@ -45,6 +45,9 @@ public struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let badResponse = Code(YCDL_E_BAD_RESPONSE)
         public static let unsupported = Code(YCDL_E_UNSUPPORTED)
         public static let `internal` = Code(YCDL_E_INTERNAL)
+        /// The task fetched more than its budget: the server keeps sending
+        /// data that does not complete the file.
+        public static let fetchLimit = Code(YCDL_E_FETCH_LIMIT)
 
         /// The core's English text for the code.
         public var description: String {
