@@ -109,8 +109,11 @@ test('file_id_names_the_file_and_headers_and_metadata_travel_with_the_task', asy
   assert.equal(info.displayName, 'Episode 42');
   assert.equal(info.thumbnailUrl, 'https://example.com/42.jpg');
   assert.equal(info.fileId, 'episode-42');
-  // The same file id again is the same task, not a second download.
-  assert.equal(session.add({ url: `${FAULT_URL}/other.mp4`, fileId: 'episode-42' }), task);
+  // The same file id and URL again is the same task, not a second download;
+  // the same file id with another URL is refused, never a silent no-op.
+  assert.equal(session.add({ url: `${FAULT_URL}/episode.mp4?id=named`, fileId: 'episode-42' }), task);
+  assert.throws(() => session.add({ url: `${FAULT_URL}/other.mp4`, fileId: 'episode-42' }),
+    { code: 'YCDL_E_EXISTS' });
   session.close();
 });
 
