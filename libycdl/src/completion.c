@@ -7,7 +7,7 @@
 #include "digest.h"
 #include "error.h"
 #include "events.h"
-#include "hashing.h"
+#include "download_hash.h"
 #include "partfile.h"
 #include "retry.h"
 #include "scheduler.h"
@@ -79,7 +79,7 @@ static bool file_matches(const char *path, const char *algo, const char *hex,
 static void discard_part(struct ycdl_session *s, struct task *t)
 {
 	(void)partfile_remove(t->part_path, &t->part);
-	task_forget_progress(t);
+	transfer_forget_progress(s, t);
 	task_persist(s, t);
 }
 
@@ -100,9 +100,8 @@ static bool verify(struct ycdl_session *s, struct task *t)
 	}
 	if (task_hashed_by_commit(s, t))
 		return true;
-	if (task_hashes(s, t) && (rc = hashing_finish(s, t)) != 0) {
-		completion_fail(s, t, error_from_errno(-rc),
-				"cannot hash the downloaded file", 0, false, 0);
+	if (task_hashes(s, t) && (rc = download_hash_finish(s, t)) != 0) {
+		completion_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return false;
 	}
 	if (util_is_empty(t->expected_checksum))
@@ -159,12 +158,11 @@ static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 		return;
 	}
 	if ((rc = partfile_open(t->part_path, 0, &part)) != 0) {
-		completion_fail(s, t, rc == -EBUSY ? YCDL_E_LOCKED : error_from_errno(-rc),
-				"cannot truncate the part file", 0, false, 0);
+		completion_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return;
 	}
 	close(part.fd);
-	task_forget_progress(t);
+	transfer_forget_progress(s, t);
 	task_persist(s, t);
 	emit_restarted(s, t, x->reason, discarded);
 	scheduler_start_now(s, t);

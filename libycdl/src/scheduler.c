@@ -29,41 +29,28 @@ static bool runs_before(const struct task *a, const struct task *b)
 }
 
 /* Most tasks arrive last in line, so the walk starts at the tail. */
-static void queue_insert(struct task_queue *q, struct task *t)
+static void line_insert(struct task_line *line, struct task *t)
 {
-	struct task *after = q->tail;
+	struct queue *q;
 
-	while (after && runs_before(t, after))
-		after = after->wait_prev;
-	t->wait_prev = after;
-	t->wait_next = after ? after->wait_next : q->head;
-	if (t->wait_next)
-		t->wait_next->wait_prev = t;
-	else
-		q->tail = t;
-	if (after)
-		after->wait_next = t;
-	else
-		q->head = t;
-	t->queue = q;
+	for (q = line->tasks.prev; q != &line->tasks; q = q->prev)
+		if (!runs_before(t, QUEUE_DATA(q, struct task, wait)))
+			break;
+	queue_insert_after(q, &t->wait);
+	t->line = line;
 }
 
-static void queue_remove(struct task *t)
+static void line_remove(struct task *t)
 {
-	struct task_queue *q = t->queue;
+	queue_remove(&t->wait);
+	t->line = NULL;
+}
 
-	if (!q)
-		return;
-	if (t->wait_prev)
-		t->wait_prev->wait_next = t->wait_next;
-	else
-		q->head = t->wait_next;
-	if (t->wait_next)
-		t->wait_next->wait_prev = t->wait_prev;
-	else
-		q->tail = t->wait_prev;
-	t->wait_prev = t->wait_next = NULL;
-	t->queue = NULL;
+static struct task *line_first(const struct task_line *line)
+{
+	struct queue *q = queue_first(&line->tasks);
+
+	return q ? QUEUE_DATA(q, struct task, wait) : NULL;
 }
 
 static void cancel_retry(struct task *t)
@@ -79,11 +66,11 @@ static void cancel_retry(struct task *t)
 static void line_up(struct ycdl_session *s, struct task *t)
 {
 	bool allowed = task_is_allowed_on_network(s, t);
-	struct task_queue *q = allowed ? &s->sched.ready : &s->sched.blocked;
+	struct task_line *line = allowed ? &s->sched.ready : &s->sched.blocked;
 
-	if (t->queue != q) {
-		queue_remove(t);
-		queue_insert(q, t);
+	if (t->line != line) {
+		line_remove(t);
+		line_insert(line, t);
 	}
 	task_set_status(s, t, allowed ? YCDL_STATUS_WAITING
 			: YCDL_STATUS_WAITING_FOR_NETWORK);
@@ -100,7 +87,7 @@ void scheduler_enqueue(struct ycdl_session *s, struct task *t)
 void scheduler_dequeue(struct ycdl_session *s, struct task *t)
 {
 	(void)s;
-	queue_remove(t);
+	line_remove(t);
 	cancel_retry(t);
 }
 
@@ -131,30 +118,22 @@ void scheduler_retry_later(struct ycdl_session *s, struct task *t,
 
 static void running_add(struct scheduler *sc, struct transfer *x)
 {
-	x->prev = NULL;
-	x->next = sc->running_head;
-	if (x->next)
-		x->next->prev = x;
-	sc->running_head = x;
-	sc->running++;
+	queue_insert_tail(&sc->running, &x->running);
+	sc->running_count++;
 }
 
 static void running_remove(struct scheduler *sc, struct transfer *x)
 {
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		sc->running_head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	x->prev = x->next = NULL;
-	sc->running--;
+	queue_remove(&x->running);
+	sc->running_count--;
 }
 
 void scheduler_speed_changed(struct ycdl_session *s)
 {
-	for (struct transfer *x = s->sched.running_head; x; x = x->next)
-		transfer_apply_speed_limit(s, x->task);
+	struct queue *q;
+
+	QUEUE_FOREACH(q, &s->sched.running)
+		transfer_apply_speed_limit(s, QUEUE_DATA(q, struct transfer, running)->task);
 }
 
 /* Progress is coalesced per task as bytes arrive; when they stop
@@ -173,12 +152,13 @@ static void arm_progress_tick(struct ycdl_session *s)
 static void on_progress_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ycdl_session *s = arg;
+	struct queue *q;
 
 	(void)fd;
 	(void)what;
-	for (struct transfer *x = s->sched.running_head; x; x = x->next)
-		emit_progress(s, x->task, false);
-	if (s->sched.running > 0)
+	QUEUE_FOREACH(q, &s->sched.running)
+		emit_progress(s, QUEUE_DATA(q, struct transfer, running)->task, false);
+	if (s->sched.running_count > 0)
 		arm_progress_tick(s);
 }
 
@@ -227,11 +207,11 @@ static void pump(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	sc->pump_requested = false;
-	while (sc->ready.head && sc->running + sc->committing < sc->max_concurrent &&
-	       !s->closing) {
-		struct task *t = sc->ready.head;
+	while (line_first(&sc->ready) &&
+	       sc->running_count + sc->committing < sc->max_concurrent && !s->closing) {
+		struct task *t = line_first(&sc->ready);
 
-		queue_remove(t);
+		line_remove(t);
 		scheduler_start_now(s, t);
 	}
 	signal_all_finished(s);
@@ -255,33 +235,27 @@ void scheduler_pump_if_requested(struct ycdl_session *s)
 	pump(-1, 0, s);
 }
 
-/* Re-checks every task of q against the network (each moves at most
+/* Re-checks every task of line against the network (each moves at most
  * once). */
-static void move_between_lines(struct ycdl_session *s, struct task_queue *q)
+static void move_between_lines(struct ycdl_session *s, struct task_line *line)
 {
-	struct task *t = q->head;
+	struct queue *q, *spare;
 
-	while (t) {
-		struct task *next = t->wait_next;
-
-		line_up(s, t);
-		t = next;
-	}
+	QUEUE_FOREACH_SAFE(q, spare, &line->tasks)
+		line_up(s, QUEUE_DATA(q, struct task, wait));
 }
 
 void scheduler_policy_changed(struct ycdl_session *s)
 {
-	struct transfer *x = s->sched.running_head;
+	struct queue *q, *spare;
 
-	while (x) {
-		struct transfer *next = x->next;
-		struct task *t = x->task;
+	QUEUE_FOREACH_SAFE(q, spare, &s->sched.running) {
+		struct task *t = QUEUE_DATA(q, struct transfer, running)->task;
 
 		if (!task_is_allowed_on_network(s, t)) {
 			transfer_stop(s, t);
 			scheduler_enqueue(s, t);
 		}
-		x = next;
 	}
 	move_between_lines(s, &s->sched.ready);
 	move_between_lines(s, &s->sched.blocked);
@@ -290,15 +264,20 @@ void scheduler_policy_changed(struct ycdl_session *s)
 
 void scheduler_stop_all(struct ycdl_session *s)
 {
-	while (s->sched.running_head)
-		transfer_stop(s, s->sched.running_head->task);
-	for (struct task *t = s->tasks.first; t; t = t->all_next)
+	struct queue *q;
+
+	while ((q = queue_first(&s->sched.running)) != NULL)
+		transfer_stop(s, QUEUE_DATA(q, struct transfer, running)->task);
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
 		cancel_retry(t);
 }
 
 int scheduler_init(struct scheduler *sc, struct ycdl_session *s)
 {
 	memset(sc, 0, sizeof(*sc));
+	queue_init(&sc->ready.tasks);
+	queue_init(&sc->blocked.tasks);
+	queue_init(&sc->running);
 	sc->max_concurrent = s->cfg.max_concurrent;
 	sc->allow_cellular = s->cfg.allow_cellular;
 	sc->max_recv_speed = s->cfg.max_recv_speed;

@@ -11,16 +11,18 @@ struct task;
 struct transfer;
 struct event;
 
-/* Tasks in line, by priority then FIFO. */
-struct task_queue {
-	struct task *head, *tail;
+#include "queue.h"
+
+/* Tasks in line (task->wait), by priority then FIFO. */
+struct task_line {
+	struct queue tasks;
 };
 
 struct scheduler {
-	struct task_queue ready;              /* waiting: may run on this network */
-	struct task_queue blocked;            /* waiting for another network */
-	struct transfer *running_head;
-	unsigned int running;
+	struct task_line ready;               /* waiting: may run on this network */
+	struct task_line blocked;             /* waiting for another network */
+	struct queue running;                 /* transfers (transfer->running) */
+	unsigned int running_count;
 	unsigned int committing;              /* finished, in the group commit:
 						 they keep their slots */
 	unsigned int max_concurrent;

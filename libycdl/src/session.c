@@ -5,7 +5,7 @@
 
 #include "completion.h"
 #include "error.h"
-#include "hashing.h"
+#include "download_hash.h"
 #include "lock.h"
 #include "snapshot.h"
 #include "transfer.h"
@@ -97,7 +97,7 @@ static void hold_for_credentials(struct ycdl_session *s, struct task *t)
  * auto-resume; finished files interrupted mid-placement are placed. */
 static void settle_restored(struct ycdl_session *s)
 {
-	for (struct task *t = s->tasks.first; t; t = t->all_next) {
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (t->status == YCDL_STATUS_FINISHED)
 			completion_recover_finished(s, t);
 		else if (task_status_is_pending(t->status) && task_lacks_credentials(t))
@@ -112,6 +112,7 @@ static void settle_restored(struct ycdl_session *s)
 /* ------------------------------------------------------- compaction */
 
 struct compaction {
+	const struct tasks *tasks;
 	struct task *next;
 	struct snapshot_view view;
 	bool holding;
@@ -128,7 +129,7 @@ static int next_snapshot(void *ctx, const Ycdl__TaskSnapshot **out)
 	*out = NULL;
 	if (!t)
 		return 0;
-	c->next = t->all_next;
+	c->next = tasks_next(c->tasks, t);
 	if (snapshot_view_of(&c->view, t) != 0)
 		return error_set(YCDL_E_NOMEM, "out of memory while compacting");
 	c->holding = true;
@@ -138,7 +139,8 @@ static int next_snapshot(void *ctx, const Ycdl__TaskSnapshot **out)
 
 int session_compact(struct ycdl_session *s)
 {
-	struct compaction c = { s->tasks.first, { YCDL__TASK_SNAPSHOT__INIT, NULL }, false };
+	struct compaction c = { &s->tasks, tasks_first(&s->tasks),
+		{ YCDL__TASK_SNAPSHOT__INIT, NULL }, false };
 	int rc;
 
 	task_write_snapshots(s);    /* the rewrite supersedes them; keep order simple */
@@ -158,8 +160,10 @@ static void session_destroy(struct ycdl_session *s)
 	scheduler_free(&s->sched);
 	if (s->store.path)
 		store_close(&s->store);
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
+		download_hash_forget(s, t);     /* jobs still out free themselves */
 	tasks_free(&s->tasks);
-	hasher_free(&s->hasher);    /* after the tasks: they abandon their jobs */
+	worker_free(&s->worker);
 	multi_free(&s->multi);
 	event_queue_free(&s->events);
 	loop_free(&s->loop);
@@ -198,7 +202,7 @@ static int open_state(struct ycdl_session *s)
 	    (rc = event_queue_init(&s->events, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
 	    (rc = commit_init(&s->commit, s)) != 0 ||
-	    (rc = hasher_init(&s->hasher, s->loop.base, hashing_job_done, s)) != 0)
+	    (rc = worker_init(&s->worker, s->loop.base)) != 0)
 		return rc;
 	multi_keep_connections(&s->multi, s->cfg.max_concurrent);
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);

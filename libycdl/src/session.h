@@ -4,7 +4,6 @@
 #define YCDL_SESSION_H
 
 #include "commit.h"
-#include "hasher.h"
 #include "config.h"
 #include "events.h"
 #include "loop.h"
@@ -12,6 +11,7 @@
 #include "scheduler.h"
 #include "store.h"
 #include "tasks.h"
+#include "worker.h"
 
 #include <stdint.h>
 
@@ -27,7 +27,7 @@ struct ycdl_session {
 	struct tasks tasks;
 	struct scheduler sched;
 	struct commit commit;
-	struct hasher hasher;
+	struct worker worker;      /* off-loop file work */
 	uint64_t rng_state;        /* for retry jitter */
 	bool closing;
 };

@@ -137,7 +137,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 
 	if ((rc = check(s)) != 0)
 		return rc;
-	if (!(t = calloc(1, sizeof(*t))))
+	if (!(t = task_alloc()))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	if (copy_strings(t, s) != 0) {
 		task_free(t);

@@ -4,6 +4,7 @@
 #define YCDL_TASK_H
 
 #include "partfile.h"
+#include "queue.h"
 #include "url.h"
 #include "ycdl.h"
 
@@ -17,7 +18,7 @@ struct event;
 struct digest;
 struct hash_job;
 struct commit_member;
-struct task_queue;
+struct task_line;
 
 enum resumability {
 	RESUMABLE_UNKNOWN = 0,
@@ -74,9 +75,9 @@ struct task {
 	struct event *retry_timer; /* while backing off before a retry */
 	struct digest *sha256;     /* running hash of bytes [0, hashed) */
 	uint64_t hashed;
-	struct hash_job *hash_job; /* out on the hashing thread (hashing.c) */
+	struct hash_job *hash_job; /* out on the worker (download_hash.c) */
 	bool hash_by_finish;       /* the thread failed: leave the rest to
-				      hashing_finish */
+				      download_hash_finish */
 	struct commit_member *in_commit;  /* its group's file work is out */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
@@ -87,14 +88,14 @@ struct task {
 	uint64_t fetched;          /* body bytes received, every attempt */
 	int last_cause;            /* why the last attempt failed, 0: it did not */
 	uint64_t last_cause_at;    /* ... and at which offset */
-	struct task_queue *queue;  /* the scheduler's line it waits in, or NULL */
+	struct task_line *line;    /* the scheduler's line it waits in, or NULL */
 	bool committing;           /* finished, waiting for its group commit */
 	bool finishing;            /* recorded finished; its file is being moved
 				      into place, its status follows (commit.c) */
-	bool dirty;                /* its snapshot waits for the end of the turn */
-	struct task *dirty_next;
-	struct task *all_prev, *all_next;     /* every task, in order */
-	struct task *wait_prev, *wait_next;   /* waiting tasks, by priority */
+	struct queue wait;         /* its place in that line */
+	struct queue dirty;        /* in the table's snapshots to write (at the
+				      end of the turn), or in none */
+	struct queue all;          /* in the table's list of every task */
 };
 
 /* Checks the caller's add options (all but the URL, which url_parse
@@ -113,6 +114,9 @@ void task_options_complete(ycdl_task_options *full,
 
 /* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
 int task_check_headers(const char *const *headers, size_t count);
+
+/* A zeroed task, in no list; NULL when out of memory. */
+struct task *task_alloc(void);
 
 /* Builds the task named key from validated add options and their parsed
  * URL (see url_parse); the URL's credentials are moved into the task. The
@@ -139,9 +143,9 @@ bool task_status_is_pending(int status);
 bool task_is_allowed_on_network(const struct ycdl_session *s,
 		const struct task *t);
 
-/* Forgets the task's partial data in memory (offsets, total, running hash)
- * so that its next request starts from byte zero; the caller empties the
- * part file. */
+/* Forgets the task's partial data in memory (offsets, total) so that its
+ * next request starts from byte zero; the caller empties the part file and
+ * drops the running hash (transfer_forget_progress does all three). */
 void task_forget_progress(struct task *t);
 
 /* Marks the task's snapshot to be written at the end of this turn of the

@@ -2,6 +2,7 @@
  * caller's thread, then the work on the loop thread. */
 #define _GNU_SOURCE
 #include "commit.h"
+#include "download_hash.h"
 #include "error.h"
 #include "events.h"
 #include "naming.h"
@@ -364,7 +365,7 @@ static void delete_partial(struct ycdl_session *s, struct task *t)
 {
 	if (partfile_remove(t->part_path, &t->part) != 0)
 		return;
-	task_forget_progress(t);
+	transfer_forget_progress(s, t);
 	task_persist(s, t);
 }
 
@@ -414,6 +415,7 @@ static int do_remove(struct ycdl_session *s, void *arg)
 		unlink(t->dest_path);
 	emit_removed(s, t->key);
 	tasks_unlink(&s->tasks, t);
+	download_hash_forget(s, t);     /* a job still out frees itself */
 	task_free(t);
 	scheduler_request_pump(s);
 	return 0;
@@ -461,7 +463,7 @@ static int do_set_priority(struct ycdl_session *s, void *arg)
 		return rc;
 	t->priority = cmd->value;
 	task_persist(s, t);
-	if (t->queue) {         /* take its new place in line */
+	if (t->line) {          /* take its new place in line */
 		scheduler_dequeue(s, t);
 		scheduler_enqueue(s, t);
 	}

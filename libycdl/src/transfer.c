@@ -10,7 +10,7 @@
 #include "digest.h"
 #include "error.h"
 #include "events.h"
-#include "hashing.h"
+#include "download_hash.h"
 #include "http_parse.h"
 #include "naming.h"
 #include "partfile.h"
@@ -80,8 +80,9 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 	bool claimed = t->synced_offset != 0;
 
 	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return error_from_errno(errno);
-	task_forget_progress(t);
+		return error_set(error_from_errno(errno), "cannot truncate %s: %s",
+				t->part_path, strerror(errno));
+	transfer_forget_progress(s, t);
 	if (claimed)
 		task_persist(s, t);
 	if (discarded > 0 || reason)
@@ -408,7 +409,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	}
 	if (x->hashing)
-		hashing_wrote(x, len);
+		download_hash_wrote(x, len);
 	t->offset += len;
 	emit_progress(s, t, false);
 	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {
@@ -527,40 +528,6 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	return 0;
 }
 
-/* Why a part file could not be opened, in words and as a YCDL_E_* code. */
-static int part_open_error(const struct task *t, int rc)
-{
-	if (rc == -EBUSY)
-		return error_set(YCDL_E_LOCKED, "another download (in another session "
-				"or process) is writing %s: a part file belongs to one "
-				"task", t->part_path);
-	if (rc == -EPERM)
-		return error_set(YCDL_E_IO, "%s belongs to another user: not writing "
-				"to it", t->part_path);
-	return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
-			t->part_path, strerror(-rc), rc == -ELOOP
-			? " (a symbolic link is not followed)" : "");
-}
-
-static int open_part_file(struct task *t, uint64_t keep,
-		struct partfile_opened *part)
-{
-	int rc = partfile_open(t->part_path, keep, part);
-
-	if (rc == -ENOENT) {
-		/* The destination folder does not exist (yet, or any more). */
-		char *dir = util_dirname(t->part_path);
-
-		rc = dir ? util_mkdir_p(dir) : -ENOMEM;
-		free(dir);
-		if (rc != 0)
-			return error_set(error_from_errno(-rc), "cannot create the folder "
-					"of %s: %s", t->part_path, strerror(-rc));
-		rc = partfile_open(t->part_path, keep, part);
-	}
-	return rc != 0 ? part_open_error(t, rc) : 0;
-}
-
 /* Where to continue: the bytes we hold, unless the server cannot resume. */
 static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
@@ -570,7 +537,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
-	if ((rc = open_part_file(t, keep, &part)) != 0)
+	if ((rc = partfile_open(t->part_path, keep, &part)) != 0)
 		return rc;
 	x->fd = part.fd;
 	x->part = t->part = part.id;
@@ -608,7 +575,7 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->task = t;
 	x->fd = -1;
 	x->hashing = task_hashes(s, t);
-	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = hashing_start(s, x)) != 0))
+	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = download_hash_start(s, x)) != 0))
 		goto fail;
 	x->resuming = t->offset > 0;
 	x->overlap = t->offset < RESUME_OVERLAP ? t->offset : RESUME_OVERLAP;
@@ -651,6 +618,12 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 	return task_write_snapshots(s);
 }
 
+void transfer_forget_progress(struct ycdl_session *s, struct task *t)
+{
+	task_forget_progress(t);
+	download_hash_forget(s, t);
+}
+
 void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t)
 {
 	uint64_t limit = t->max_recv_speed;
@@ -658,8 +631,8 @@ void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t)
 
 	if (!t->transfer)
 		return;
-	if (s->sched.max_recv_speed && s->sched.running > 0) {
-		share = s->sched.max_recv_speed / s->sched.running;
+	if (s->sched.max_recv_speed && s->sched.running_count > 0) {
+		share = s->sched.max_recv_speed / s->sched.running_count;
 		if (share == 0)
 			share = 1;
 		if (!limit || share < limit)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "partfile.h"
+#include "queue.h"
 
 #include <sys/types.h>
 
@@ -66,7 +67,7 @@ struct transfer {
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
 	char curl_error[CURL_ERROR_SIZE];
-	struct transfer *prev, *next;   /* the scheduler's running list */
+	struct queue running;     /* in the scheduler's running list */
 };
 
 /* Opens the part file, builds the request (Range/If-Range when resuming)
@@ -82,6 +83,10 @@ void transfer_on_done(struct transfer *x, CURLcode result);
 
 /* Syncs the part file and persists the task with the synced offset. */
 int transfer_checkpoint(struct ycdl_session *s, struct task *t);
+
+/* Forgets t's partial data in memory: its offsets and its running hash
+ * (the caller empties or deletes the part file). */
+void transfer_forget_progress(struct ycdl_session *s, struct task *t);
 
 /* Frees the transfer (the easy handle must be out of the multi). */
 void transfer_free(struct transfer *x);
