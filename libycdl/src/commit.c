@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "commit.h"
 
-#include "completion.h"
+#include "outcome.h"
+#include "persist.h"
+#include "status.h"
 #include "digest.h"
 #include "error.h"
 #include "events.h"
@@ -113,7 +115,7 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 		if (!entries) {
 			/* No room to wait: this one commits alone, now. */
 			t->committing = true;
-			s->sched.committing++;
+			c->held++;
 			start_group(s, &entry, 1);
 			return;
 		}
@@ -127,20 +129,21 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 	 * sense while other transfers may join, and never once every slot is
 	 * waiting. A group starts once half the slots wait in it: its work
 	 * then runs on the worker while the other half download. */
-	s->sched.committing++;
-	if (c->count >= MAX_GROUP || s->sched.running_count == 0 ||
-	    2 * c->count >= s->sched.max_concurrent ||
-	    s->sched.committing >= s->sched.max_concurrent)
+	c->held++;
+	if (c->count >= MAX_GROUP || scheduler_running_count(s) == 0 ||
+	    2 * c->count >= scheduler_max_concurrent(s) ||
+	    c->held >= scheduler_max_concurrent(s))
 		commit_flush(s);
 	else if (!evtimer_pending(c->timer, NULL))
 		evtimer_add(c->timer, &tv);
 }
 
+/* The task leaves the commit, and its download slot is free. */
 static void release_slot(struct ycdl_session *s, struct task *t)
 {
 	t->committing = false;
-	s->sched.committing--;
-	scheduler_request_pump(s);
+	s->commit.held--;
+	scheduler_give_back_slot(s);
 }
 
 /* A task taken out of its commit keeps what it holds: its bytes are synced
@@ -359,7 +362,7 @@ static void leave_group(struct ycdl_session *s, struct commit_member *m)
 	release_part(m);
 	release_slot(s, t);
 	if (m->rc != 0)
-		completion_fail(s, t, m->rc, m->message ? m->message
+		outcome_fail(s, t, m->rc, m->message ? m->message
 				: ycdl_strerror(m->rc), 0, false, 0);
 }
 
@@ -424,12 +427,12 @@ static bool record_finished(struct ycdl_session *s, struct commit_group *g)
 		task_clear_error(t);
 		t->synced_offset = t->offset;
 		t->finishing = true;
-		task_persist(s, t);
+		persist_mark(s, t);
 		left++;
 	}
 	if (left == 0)
 		return false;
-	if ((g->journal_rc = task_write_snapshots(s)) == 0)
+	if ((g->journal_rc = persist_write_marked(s)) == 0)
 		g->journal_rc = store_ticket_take(&s->store, &g->journal);
 	return true;
 }
@@ -447,7 +450,7 @@ static void fail_unrecorded(struct ycdl_session *s, struct commit_group *g)
 		if (!t)
 			continue;
 		leave_group(s, &g->m[i]);
-		completion_fail(s, t, g->journal_rc, message, 0, false, 0);
+		outcome_fail(s, t, g->journal_rc, message, 0, false, 0);
 	}
 }
 
@@ -485,7 +488,7 @@ static void on_moves_done(struct worker_job *work)
 			continue;
 		leave_group(s, m);
 		if (m->rc == 0) {
-			task_show_status(s, t, YCDL_STATUS_FINISHED);
+			status_show(s, t, YCDL_STATUS_FINISHED);
 			emit_finished(s, t);
 		}
 	}
@@ -536,7 +539,7 @@ static void fail_entries(struct ycdl_session *s, struct commit_entry *entries,
 		release_slot(s, entries[i].task);
 		if (entries[i].fd >= 0)
 			close(entries[i].fd);
-		completion_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
+		outcome_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
 				0, true, 0);
 	}
 }

@@ -44,6 +44,8 @@ struct commit_entry {
 struct commit {
 	struct commit_entry *entries;  /* verified, waiting for their group */
 	size_t count, cap;
+	unsigned int held;             /* tasks here (waiting or out), each
+					  holding its download slot */
 	struct event *timer;
 	struct queue out;              /* groups out on the worker */
 };

@@ -28,14 +28,9 @@ struct ycdl_session {
 	struct scheduler sched;
 	struct commit commit;
 	struct worker worker;      /* off-loop file work */
-	uint64_t rng_state;        /* for retry jitter */
+	uint64_t rng_state;        /* for retry jitter (util_random) */
 	bool closing;
 };
 
-/* Rewrites the journal with one snapshot per task. */
-int session_compact(struct ycdl_session *s);
-
-/* A pseudo-random number for jitter (not for secrets). */
-uint64_t session_random(struct ycdl_session *s);
 
 #endif

@@ -1,15 +1,13 @@
-/* task.c — creating tasks from the caller's options, freeing them, and the
- * one place where a task's status changes. */
+/* task.c — the task model: creating tasks from the caller's options,
+ * freeing them, and what can be said of one task alone. It calls nothing
+ * above itself (status.c changes statuses, persist.c writes snapshots). */
 #define _GNU_SOURCE
 #include "task.h"
 
 #include "digest.h"
 #include "error.h"
-#include "events.h"
 #include "naming.h"
-#include "scheduler.h"
 #include "session.h"
-#include "snapshot.h"
 #include "url.h"
 #include "util.h"
 
@@ -92,71 +90,6 @@ bool task_status_is_pending(int status)
 {
 	return status == YCDL_STATUS_WAITING || status == YCDL_STATUS_DOWNLOADING ||
 		status == YCDL_STATUS_WAITING_FOR_NETWORK;
-}
-
-bool task_is_allowed_on_network(const struct ycdl_session *s, const struct task *t)
-{
-	switch (s->sched.network) {
-	case YCDL_NETWORK_OFFLINE:
-		return false;
-	case YCDL_NETWORK_CELLULAR:
-		return s->sched.allow_cellular && t->allow_cellular;
-	default:
-		return true;
-	}
-}
-
-void task_persist(struct ycdl_session *s, struct task *t)
-{
-	/* In the order marked, so the journal keeps the order of events. */
-	if (queue_empty(&t->dirty))
-		queue_insert_tail(&s->tasks.dirty, &t->dirty);
-}
-
-int task_write_snapshots(struct ycdl_session *s)
-{
-	struct queue *q;
-	int rc = 0, end;
-
-	if (queue_empty(&s->tasks.dirty))
-		return 0;
-	store_begin_batch(&s->store);
-	while ((q = queue_pop(&s->tasks.dirty)) != NULL) {
-		struct task *t = QUEUE_DATA(q, struct task, dirty);
-		struct snapshot_view view;
-
-		if (snapshot_view_of(&view, t) != 0) {
-			rc = rc ? rc : error_set(YCDL_E_NOMEM, "out of memory");
-		} else {
-			int put = store_put(&s->store, &view.snap);
-
-			rc = rc ? rc : put;
-			snapshot_view_release(&view);
-		}
-	}
-	end = store_end_batch(&s->store);
-	return rc ? rc : end;
-}
-
-void task_show_status(struct ycdl_session *s, struct task *t, int new_status)
-{
-	int old = t->status;
-
-	if (old == new_status)
-		return;
-	s->tasks.status_count[old]--;
-	s->tasks.status_count[new_status]++;
-	t->status = new_status;
-	emit_status_changed(s, t, old, new_status);
-	scheduler_request_pump(s);
-}
-
-void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
-{
-	if (t->status == new_status)
-		return;
-	task_show_status(s, t, new_status);
-	task_persist(s, t);
 }
 
 void task_forget_progress(struct task *t)

@@ -1,5 +1,5 @@
-/* task.h — one download: its persistent fields, its runtime state, and the
- * status transitions every other part goes through. */
+/* task.h — one download: its persistent fields and its runtime state (the
+ * task model; status.c changes its status, persist.c writes it down). */
 #ifndef YCDL_TASK_H
 #define YCDL_TASK_H
 
@@ -126,12 +126,6 @@ int task_new(struct task **out, struct ycdl_session *s,
 		struct url_parts *url);
 void task_free(struct task *t);
 
-/* Moves t to status new_status: counts, the event, the snapshot and the
- * all-finished signal all follow from here. */
-void task_set_status(struct ycdl_session *s, struct task *t, int new_status);
-/* The same but for the snapshot, for a status the journal holds already
- * (a finished file once it is in place, commit.c). */
-void task_show_status(struct ycdl_session *s, struct task *t, int new_status);
 
 /* Records the error a task failed or paused with (message copied). */
 void task_set_error(struct task *t, int code, const char *message,
@@ -140,25 +134,11 @@ void task_clear_error(struct task *t);
 
 /* Waiting, downloading and waiting-for-network count as pending. */
 bool task_status_is_pending(int status);
-bool task_is_allowed_on_network(const struct ycdl_session *s,
-		const struct task *t);
 
 /* Forgets the task's partial data in memory (offsets, total) so that its
  * next request starts from byte zero; the caller empties the part file and
  * drops the running hash (transfer_forget_progress does all three). */
 void task_forget_progress(struct task *t);
-
-/* Marks the task's snapshot to be written at the end of this turn of the
- * loop (task_write_snapshots), so that a task changed several times in one
- * turn, and many tasks changed in one turn, cost one journal write. */
-void task_persist(struct ycdl_session *s, struct task *t);
-
-/* Writes every snapshot marked since the last call, in one batch. Runs at
- * the end of every turn and after every API call (so a call that returns
- * has reached the kernel), at every checkpoint, and before anything that
- * syncs the journal to vouch for them. Returns 0 or the store's error (the
- * snapshots in force are then the earlier ones, which claim less). */
-int task_write_snapshots(struct ycdl_session *s);
 
 /* Whether t's bytes are hashed with SHA-256 as they arrive: the session
  * says so, or the task has a sha256: checksum to verify. */

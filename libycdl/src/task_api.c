@@ -7,9 +7,11 @@
 #include "events.h"
 #include "naming.h"
 #include "partfile.h"
+#include "persist.h"
 #include "retry.h"
 #include "scheduler.h"
 #include "session.h"
+#include "status.h"
 #include "store.h"
 #include "task.h"
 #include "transfer.h"
@@ -133,7 +135,7 @@ static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	emit_task_added(s, t);
-	task_persist(s, t);
+	persist_mark(s, t);
 	if (!o->start_paused)
 		scheduler_enqueue(s, t);
 	return 0;
@@ -330,8 +332,7 @@ YCDL_EXTERN int ycdl_task_resume(ycdl_session *s, const char *key)
 /* Stops whatever t is doing, keeping its data. */
 static void halt(struct ycdl_session *s, struct task *t)
 {
-	transfer_stop(s, t);
-	scheduler_dequeue(s, t);
+	scheduler_stop_task(s, t);
 	commit_cancel(s, t);
 }
 
@@ -350,7 +351,7 @@ static int do_pause(struct ycdl_session *s, void *arg)
 		return error_set(YCDL_E_STATE, "task \"%s\" is %s, not running", t->key,
 				ycdl_status_name(t->status));
 	halt(s, t);
-	task_set_status(s, t, YCDL_STATUS_PAUSED);
+	status_set(s, t, YCDL_STATUS_PAUSED);
 	return 0;
 }
 
@@ -366,7 +367,7 @@ static void delete_partial(struct ycdl_session *s, struct task *t)
 	if (partfile_remove(t->part_path, &t->part) != 0)
 		return;
 	transfer_forget_progress(s, t);
-	task_persist(s, t);
+	persist_mark(s, t);
 }
 
 static int do_cancel(struct ycdl_session *s, void *arg)
@@ -384,7 +385,7 @@ static int do_cancel(struct ycdl_session *s, void *arg)
 	if (cmd->flags & YCDL_CANCEL_DELETE_DATA)
 		delete_partial(s, t);
 	task_set_error(t, YCDL_E_CANCELED, "cancelled by the application", 0);
-	task_set_status(s, t, YCDL_STATUS_FAILED);
+	status_set(s, t, YCDL_STATUS_FAILED);
 	emit_failed(s, t, false);
 	return 0;
 }
@@ -417,7 +418,6 @@ static int do_remove(struct ycdl_session *s, void *arg)
 	tasks_unlink(&s->tasks, t);
 	download_hash_forget(s, t);     /* a job still out frees itself */
 	task_free(t);
-	scheduler_request_pump(s);
 	return 0;
 }
 
@@ -441,7 +441,7 @@ static int do_set_cellular(struct ycdl_session *s, void *arg)
 	if (rc != 0)
 		return rc;
 	t->allow_cellular = cmd->value != 0;
-	task_persist(s, t);
+	persist_mark(s, t);
 	scheduler_policy_changed(s);
 	return 0;
 }
@@ -462,11 +462,8 @@ static int do_set_priority(struct ycdl_session *s, void *arg)
 	if (rc != 0)
 		return rc;
 	t->priority = cmd->value;
-	task_persist(s, t);
-	if (t->line) {          /* take its new place in line */
-		scheduler_dequeue(s, t);
-		scheduler_enqueue(s, t);
-	}
+	persist_mark(s, t);
+	scheduler_priority_changed(s, t);     /* its new place in line */
 	return 0;
 }
 
@@ -505,7 +502,7 @@ static int do_set_headers(struct ycdl_session *s, void *arg)
 	t->had_credentials = false;
 	for (size_t i = 0; i < t->header_count; i++)
 		t->had_credentials |= task_header_is_secret(t, t->headers[i]);
-	task_persist(s, t);
+	persist_mark(s, t);
 	return 0;
 }
 

@@ -78,6 +78,10 @@ bool tasks_insert(struct tasks *tasks, struct task *t)
 	if (!index_task(tasks, t))
 		return false;
 	link_ordered(tasks, t);
+	/* A new task that is pending makes "all finished" due, even when
+	 * it fails in the turn it was added in (status.h). */
+	if (task_status_is_pending(t->status))
+		tasks->was_busy = true;
 	return true;
 }
 

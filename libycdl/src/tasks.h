@@ -16,7 +16,9 @@ struct tasks {
 	size_t count;
 	size_t status_count[YCDL_STATUS_FAILED + 1];
 	uint64_t next_order;
-	struct queue dirty;          /* snapshots to write (task_persist) */
+	struct queue dirty;          /* snapshots to write (persist.h) */
+	bool was_busy;               /* something was pending since the last
+					"all tasks finished" (status.h) */
 	struct queue restored;       /* read back, not yet in order (see below) */
 };
 

@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include "transfer.h"
 
-#include "completion.h"
 #include "digest.h"
 #include "error.h"
 #include "events.h"
@@ -14,8 +13,8 @@
 #include "http_parse.h"
 #include "naming.h"
 #include "partfile.h"
+#include "persist.h"
 #include "retry.h"
-#include "scheduler.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
@@ -84,7 +83,7 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 				t->part_path, strerror(errno));
 	transfer_forget_progress(s, t);
 	if (claimed)
-		task_persist(s, t);
+		persist_mark(s, t);
 	if (discarded > 0 || reason)
 		emit_restarted(s, t, reason, discarded);
 	return 0;
@@ -194,7 +193,7 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 		return;
 	}
 	adopt_content_disposition(s, t, x);
-	task_persist(s, t);
+	persist_mark(s, t);
 	x->mode = BODY_APPEND;
 }
 
@@ -559,7 +558,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	t->offset = part.size;
 	if (t->synced_offset > part.size) {
 		t->synced_offset = part.size;
-		task_persist(s, t);
+		persist_mark(s, t);
 	}
 	return 0;
 }
@@ -588,7 +587,7 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	if ((rc = build_request(s, x)) != 0)
 		goto fail;
 	t->transfer = x;
-	transfer_apply_speed_limit(s, t);
+	transfer_set_speed_limit(x, t->max_recv_speed);
 	if ((rc = multi_add(&s->multi, x->easy)) != 0) {
 		t->transfer = NULL;
 		goto fail;
@@ -612,10 +611,10 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 		x->checkpoint_offset = t->offset;
 	}
 	t->synced_offset = t->offset;
-	task_persist(s, t);
+	persist_mark(s, t);
 	/* A claim waits for no loop turn (one turn of a fast download can run
 	 * many megabytes of callbacks): a kill now loses one checkpoint. */
-	return task_write_snapshots(s);
+	return persist_write_marked(s);
 }
 
 void transfer_forget_progress(struct ycdl_session *s, struct task *t)
@@ -624,23 +623,10 @@ void transfer_forget_progress(struct ycdl_session *s, struct task *t)
 	download_hash_forget(s, t);
 }
 
-void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t)
+void transfer_set_speed_limit(struct transfer *x, uint64_t bytes_per_s)
 {
-	uint64_t limit = t->max_recv_speed;
-	uint64_t share;
-
-	if (!t->transfer)
-		return;
-	if (s->sched.max_recv_speed && s->sched.running_count > 0) {
-		share = s->sched.max_recv_speed / s->sched.running_count;
-		if (share == 0)
-			share = 1;
-		if (!limit || share < limit)
-			limit = share;
-	}
 	/* curl reads the limit as it goes, so a running transfer adapts. */
-	curl_easy_setopt(t->transfer->easy, CURLOPT_MAX_RECV_SPEED_LARGE,
-			(curl_off_t)limit);
+	curl_easy_setopt(x->easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)bytes_per_s);
 }
 
 void transfer_free(struct transfer *x)
@@ -656,7 +642,7 @@ void transfer_free(struct transfer *x)
 	free(x);
 }
 
-/* Takes x out of curl and out of the running list, after syncing what it
+/* Takes x out of curl, after syncing what it
  * wrote so that a snapshot claims every byte — unless the body is complete:
  * then the group commit syncs it (checkpoint false), through x->fd, which
  * stays open for it (transfer_free closes it if the commit does not take
@@ -676,7 +662,6 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 		close(x->fd);
 		x->fd = -1;
 	}
-	scheduler_transfer_detached(s, x);
 }
 
 void transfer_stop(struct ycdl_session *s, struct task *t)
@@ -689,9 +674,7 @@ void transfer_stop(struct ycdl_session *s, struct task *t)
 	transfer_free(x);
 }
 
-/* A request that delivered its whole body: its data is synced with the
- * group commit of finished files (commit.c), not one file at a time. */
-static bool delivered_everything(const struct transfer *x, CURLcode result)
+bool transfer_delivered_everything(const struct transfer *x, CURLcode result)
 {
 	const struct task *t = x->task;
 
@@ -753,14 +736,10 @@ static bool follow_redirect(struct ycdl_session *s, struct transfer *x)
 	return true;
 }
 
-void transfer_on_done(struct transfer *x, CURLcode result)
+bool transfer_end(struct transfer *x, CURLcode result)
 {
-	struct ycdl_session *s = x->session;
-	struct task *t = x->task;
-
-	if (result == CURLE_OK && follow_redirect(s, x))
-		return;
-	detach(s, t, x, !delivered_everything(x, result));
-	completion_handle(s, t, x, result);
-	transfer_free(x);
+	if (result == CURLE_OK && follow_redirect(x->session, x))
+		return false;
+	detach(x->session, x->task, x, !transfer_delivered_everything(x, result));
+	return true;
 }
