@@ -9,7 +9,7 @@
 #include "error.h"
 #include "events.h"
 #include "download_hash.h"
-#include "tasks.h"
+#include "task_table.h"
 #include "partfile.h"
 #include "scheduler.h"
 #include "session.h"
@@ -114,7 +114,7 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 
 		if (!entries) {
 			/* No room to wait: this one commits alone, now. */
-			t->committing = true;
+			t->commit_stage = COMMIT_WAITING;
 			c->held++;
 			start_group(s, &entry, 1);
 			return;
@@ -123,7 +123,7 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 		c->cap = cap;
 	}
 	c->entries[c->count++] = entry;
-	t->committing = true;
+	t->commit_stage = COMMIT_WAITING;
 	/* The task keeps its download slot until committed: "at most N at
 	 * once" stays true of what the statuses say. So waiting only makes
 	 * sense while other transfers may join, and never once every slot is
@@ -141,7 +141,8 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 /* The task leaves the commit, and its download slot is free. */
 static void release_slot(struct ycdl_session *s, struct task *t)
 {
-	t->committing = false;
+	t->commit_stage = COMMIT_NONE;
+	t->in_commit = NULL;
 	s->commit.held--;
 	scheduler_give_back_slot(s);
 }
@@ -172,7 +173,7 @@ static void claim_delivered(struct commit_entry *e)
 
 void commit_settle(struct ycdl_session *s, struct task *t)
 {
-	if (t->in_commit && t->in_commit->group->moving)
+	if (t->commit_stage == COMMIT_RECORDED)
 		worker_finish(&s->worker, &t->in_commit->group->work);
 }
 
@@ -181,17 +182,16 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 	struct commit *c = &s->commit;
 
 	commit_settle(s, t);    /* callers settle first, to see its status */
-	if (t->in_commit) {
+	if (t->commit_stage == COMMIT_OUT) {
 		/* Its group's file work is out: the group goes on without it (its
 		 * data is synced all the same), and its digest goes with the
 		 * group. */
 		partfile_release_claim(t->in_commit->fd);   /* a resume may claim it */
 		t->in_commit->task = NULL;
-		t->in_commit = NULL;
 		release_slot(s, t);
 		return;
 	}
-	if (!t->committing)
+	if (t->commit_stage != COMMIT_WAITING)
 		return;
 	for (size_t i = 0; i < c->count; i++)
 		if (c->entries[i].task == t) {
@@ -357,8 +357,6 @@ static void leave_group(struct ycdl_session *s, struct commit_member *m)
 	struct task *t = m->task;
 
 	m->task = NULL;
-	t->in_commit = NULL;
-	t->finishing = false;
 	release_part(m);
 	release_slot(s, t);
 	if (m->rc != 0)
@@ -426,7 +424,7 @@ static bool record_finished(struct ycdl_session *s, struct commit_group *g)
 			continue;
 		task_clear_error(t);
 		t->synced_offset = t->offset;
-		t->finishing = true;
+		t->commit_stage = COMMIT_RECORDED;
 		persist_mark(s, t);
 		left++;
 	}
@@ -524,6 +522,7 @@ static void hand_over_digests(struct ycdl_session *s, struct commit_member *m,
 		struct task *t = m[i].task;
 
 		t->in_commit = &m[i];
+		t->commit_stage = COMMIT_OUT;
 		if (m[i].rc != 0 || !task_hashed_by_commit(s, t))
 			continue;
 		m[i].hashes = true;

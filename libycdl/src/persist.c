@@ -7,7 +7,7 @@
 #include "snapshot.h"
 #include "store.h"
 #include "task.h"
-#include "tasks.h"
+#include "task_table.h"
 
 void persist_mark(struct ycdl_session *s, struct task *t)
 {

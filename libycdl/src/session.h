@@ -10,7 +10,7 @@
 #include "multi.h"
 #include "scheduler.h"
 #include "store.h"
-#include "tasks.h"
+#include "task_table.h"
 #include "worker.h"
 
 #include <stdint.h>

@@ -48,7 +48,8 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->priority = t->priority;
 	snap->expected_size = t->expected_size;
 	snap->expected_checksum = S(t->expected_checksum);
-	snap->status = (Ycdl__TaskStatus)(t->finishing ? YCDL_STATUS_FINISHED : t->status);
+	snap->status = (Ycdl__TaskStatus)(t->commit_stage == COMMIT_RECORDED
+			? YCDL_STATUS_FINISHED : t->status);
 	snap->offset = t->synced_offset;
 	snap->total = t->total;
 	snap->etag = S(t->etag);

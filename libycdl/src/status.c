@@ -5,7 +5,7 @@
 #include "persist.h"
 #include "session.h"
 #include "task.h"
-#include "tasks.h"
+#include "task_table.h"
 
 void status_show(struct ycdl_session *s, struct task *t, int new_status)
 {

@@ -20,6 +20,15 @@ struct hash_job;
 struct commit_member;
 struct task_line;
 
+/* Where a task whose bytes are all in is, in the group commit (commit.h). */
+enum commit_stage {
+	COMMIT_NONE,
+	COMMIT_WAITING,    /* verified, waiting for its group to start */
+	COMMIT_OUT,        /* its group's file work is out on the worker */
+	COMMIT_RECORDED    /* "finished" is in the journal; its file is being
+			      moved into place, its status follows */
+};
+
 enum resumability {
 	RESUMABLE_UNKNOWN = 0,
 	RESUMABLE_YES = 1,
@@ -78,7 +87,6 @@ struct task {
 	struct hash_job *hash_job; /* out on the worker (download_hash.c) */
 	bool hash_by_finish;       /* the thread failed: leave the rest to
 				      download_hash_finish */
-	struct commit_member *in_commit;  /* its group's file work is out */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;
@@ -89,10 +97,10 @@ struct task {
 	int last_cause;            /* why the last attempt failed, 0: it did not */
 	uint64_t last_cause_at;    /* ... and at which offset */
 	struct task_line *line;    /* the scheduler's line it waits in, or NULL */
-	bool committing;           /* finished, waiting for its group commit */
-	bool finishing;            /* recorded finished; its file is being moved
-				      into place, its status follows (commit.c) */
 	struct queue wait;         /* its place in that line */
+	enum commit_stage commit_stage;   /* where it is in the group commit */
+	struct commit_member *in_commit;  /* its place in the group out, from
+					     COMMIT_OUT on */
 	struct queue dirty;        /* in the table's snapshots to write (at the
 				      end of the turn), or in none */
 	struct queue all;          /* in the table's list of every task */

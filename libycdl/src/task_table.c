@@ -1,6 +1,7 @@
-/* tasks.c — the task table: three indexes and one ordered list. */
+/* task_table.c — the session's table of tasks: three indexes, one ordered
+ * list, and the counts by status. */
 #define _POSIX_C_SOURCE 200809L
-#include "tasks.h"
+#include "task_table.h"
 
 #include "util.h"
 

@@ -1,7 +1,7 @@
-/* tasks.h — the session's table of tasks: lookups by key, by original URL and
+/* task_table.h — the session's table of tasks: lookups by key, by original URL and
  * by destination, and the list of all tasks in their queue order. */
-#ifndef YCDL_TASKS_H
-#define YCDL_TASKS_H
+#ifndef YCDL_TASK_TABLE_H
+#define YCDL_TASK_TABLE_H
 
 #include "strmap.h"
 #include "task.h"

@@ -1,5 +1,6 @@
-/* task_info.c — the query side of the API: one task's info and lists of
- * keys, copied out of the loop thread into memory the caller owns. */
+/* api_query.c — the query side of the API: one task's info and lists of
+ * keys or infos, copied out of the loop thread into memory the caller
+ * owns. */
 #define _GNU_SOURCE
 #include "error.h"
 #include "naming.h"
