@@ -2,18 +2,20 @@
 #define _GNU_SOURCE
 #include "commit.h"
 
-#include "completion.h"
+#include "outcome.h"
+#include "persist.h"
+#include "status.h"
 #include "digest.h"
 #include "error.h"
 #include "events.h"
-#include "hasher.h"
-#include "hashing.h"
-#include "tasks.h"
+#include "download_hash.h"
+#include "task_table.h"
 #include "partfile.h"
 #include "scheduler.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -33,15 +35,15 @@
 #define SYNCFS_FROM 4
 
 /* One finished file of a group, from its sync to its event. What the
- * hashing thread reads is copied here: the task is the loop's. */
+ * worker reads is copied here: the task is the loop's. */
 struct commit_member {
 	struct task *task;  /* loop thread only; NULL once taken out */
 	struct commit_group *group;
 	int fd;             /* the part file, claimed (partfile.h) until the
 			       file is in place or the task leaves */
 	struct partfile_id part;  /* dev: its file system, for syncfs */
-	int rc;             /* 0, or the -errno that failed it */
-	const char *failed; /* what failed, when rc says so */
+	int rc;             /* 0, or the YCDL_E_* that failed it */
+	char *message;      /* what failed, when rc says so (NULL: no memory) */
 	char *part_path;          /* the task's part file */
 	char *want_dest;          /* the task's destination, to be checked */
 	int conflict;             /* what to do when it is taken */
@@ -51,14 +53,14 @@ struct commit_member {
 	uint64_t from, to;        /* the range the thread hashes */
 };
 
-/* A group out on the session's hashing thread, in two stages, so that the
+/* A group out on the session's worker, in two stages, so that the
  * loop goes on downloading meanwhile: first its file work (each file
  * checked and named, what is left of each SHA-256, one data sync), then,
  * once the loop has written "finished" for its files into the journal,
  * its moves (the journal sync, the renames, the folder syncs). Back on the
  * loop after each stage: the records, then the finished events. */
 struct commit_group {
-	struct hasher_work work;    /* first: the work is the group */
+	struct worker_job work;     /* first: the job is the group */
 	struct ycdl_session *session;
 	struct commit_member *m;
 	size_t count;
@@ -66,8 +68,8 @@ struct commit_group {
 	bool moving;                /* in the second stage */
 	struct store_ticket journal;  /* what the second stage syncs */
 	int journal_rc;             /* YCDL_E_*: "finished" is not recorded */
-	int journal_errno;          /* why the journal's sync failed */
-	struct commit_group *prev, *next;   /* the groups out */
+	char *journal_message;      /* why, when the worker's sync failed */
+	struct queue out;           /* in the commit's groups out */
 };
 
 static void start_group(struct ycdl_session *s, struct commit_entry *entries,
@@ -83,6 +85,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 int commit_init(struct commit *c, struct ycdl_session *s)
 {
 	memset(c, 0, sizeof(*c));
+	queue_init(&c->out);
 	c->timer = evtimer_new(s->loop.base, on_timer, s);
 	return c->timer ? 0 : error_set(YCDL_E_NOMEM, "out of memory");
 }
@@ -111,8 +114,8 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 
 		if (!entries) {
 			/* No room to wait: this one commits alone, now. */
-			t->committing = true;
-			s->sched.committing++;
+			t->commit_stage = COMMIT_WAITING;
+			c->held++;
 			start_group(s, &entry, 1);
 			return;
 		}
@@ -120,26 +123,28 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 		c->cap = cap;
 	}
 	c->entries[c->count++] = entry;
-	t->committing = true;
+	t->commit_stage = COMMIT_WAITING;
 	/* The task keeps its download slot until committed: "at most N at
 	 * once" stays true of what the statuses say. So waiting only makes
 	 * sense while other transfers may join, and never once every slot is
 	 * waiting. A group starts once half the slots wait in it: its work
-	 * then runs on the hashing thread while the other half download. */
-	s->sched.committing++;
-	if (c->count >= MAX_GROUP || s->sched.running == 0 ||
-	    2 * c->count >= s->sched.max_concurrent ||
-	    s->sched.committing >= s->sched.max_concurrent)
+	 * then runs on the worker while the other half download. */
+	c->held++;
+	if (c->count >= MAX_GROUP || scheduler_running_count(s) == 0 ||
+	    2 * c->count >= scheduler_max_concurrent(s) ||
+	    c->held >= scheduler_max_concurrent(s))
 		commit_flush(s);
 	else if (!evtimer_pending(c->timer, NULL))
 		evtimer_add(c->timer, &tv);
 }
 
+/* The task leaves the commit, and its download slot is free. */
 static void release_slot(struct ycdl_session *s, struct task *t)
 {
-	t->committing = false;
-	s->sched.committing--;
-	scheduler_request_pump(s);
+	t->commit_stage = COMMIT_NONE;
+	t->in_commit = NULL;
+	s->commit.held--;
+	scheduler_give_back_slot(s);
 }
 
 /* A task taken out of its commit keeps what it holds: its bytes are synced
@@ -168,8 +173,8 @@ static void claim_delivered(struct commit_entry *e)
 
 void commit_settle(struct ycdl_session *s, struct task *t)
 {
-	if (t->in_commit && t->in_commit->group->moving)
-		hasher_finish_work(&s->hasher, &t->in_commit->group->work);
+	if (t->commit_stage == COMMIT_RECORDED)
+		worker_finish(&s->worker, &t->in_commit->group->work);
 }
 
 void commit_cancel(struct ycdl_session *s, struct task *t)
@@ -177,17 +182,16 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 	struct commit *c = &s->commit;
 
 	commit_settle(s, t);    /* callers settle first, to see its status */
-	if (t->in_commit) {
+	if (t->commit_stage == COMMIT_OUT) {
 		/* Its group's file work is out: the group goes on without it (its
 		 * data is synced all the same), and its digest goes with the
 		 * group. */
 		partfile_release_claim(t->in_commit->fd);   /* a resume may claim it */
 		t->in_commit->task = NULL;
-		t->in_commit = NULL;
 		release_slot(s, t);
 		return;
 	}
-	if (!t->committing)
+	if (t->commit_stage != COMMIT_WAITING)
 		return;
 	for (size_t i = 0; i < c->count; i++)
 		if (c->entries[i].task == t) {
@@ -200,7 +204,16 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 	release_slot(s, t);
 }
 
-/* ------------------------------------------------ on the hashing thread */
+/* ------------------------------------------------------ on the worker */
+
+/* Records why m failed: the code, and the message the failing call left
+ * on this thread (the loop cannot read it). */
+static void member_failed(struct commit_member *m, int rc)
+{
+	m->rc = rc;
+	free(m->message);
+	m->message = strdup(ycdl_last_error_message());
+}
 
 /* Each part file is given its final mode and synced through one
  * descriptor: the transfer's, else one opened here. The path that will be
@@ -213,16 +226,21 @@ static void check_members(struct commit_group *g)
 	for (size_t i = 0; i < g->count; i++) {
 		if (m[i].rc != 0)
 			continue;
-		if (m[i].fd >= 0)
-			m[i].rc = partfile_still_at(m[i].part_path, &m[i].part);
+		int rc = m[i].fd >= 0 ? partfile_still_at(m[i].part_path, &m[i].part)
+			: partfile_open_finished(m[i].part_path, &m[i].fd, &m[i].part.dev);
+
+		if (rc != 0)
+			member_failed(&m[i], rc);
 		else
-			m[i].rc = partfile_open_finished(m[i].part_path, &m[i].fd,
-					&m[i].part.dev);
-		if (m[i].rc == -EBUSY)
-			m[i].failed = "another download holds the part file";
-		if (m[i].rc == 0)
 			(void)fchmod(m[i].fd, (mode_t)g->file_mode);
 	}
+}
+
+/* A failed sync of m's data (errno set) as the library's error. */
+static int sync_error(const struct commit_member *m)
+{
+	return error_set(error_from_errno(errno), "cannot sync the downloaded "
+			"file %s: %s", m->part_path, strerror(errno));
 }
 
 /* Makes the group's data durable: one syncfs per file system for a big
@@ -240,36 +258,38 @@ static void sync_members(struct commit_member *m, size_t count)
 				if (m[k].rc == 0 && m[k].part.dev == m[i].part.dev)
 					done = true;       /* its file system is synced */
 			if (!done && syncfs(m[i].fd) != 0)
-				m[i].rc = -errno;
+				member_failed(&m[i], sync_error(&m[i]));
 			done = true;
 		}
 #endif
 		if (!done && util_sync_data(m[i].fd) != 0)
-			m[i].rc = -errno;
+			member_failed(&m[i], sync_error(&m[i]));
 	}
 }
 
 /* Stage one: each file checked and named, what is left of each SHA-256,
  * then the data. */
-static void run_file_work(struct hasher_work *work)
+static bool run_file_work(struct worker_job *work)
 {
 	struct commit_group *g = (struct commit_group *)work;
+	int rc;
 
 	check_members(g);
 	for (size_t i = 0; i < g->count; i++) {
 		struct commit_member *m = &g->m[i];
 
-		if (m->rc == 0 && (m->rc = partfile_choose_dest(m->want_dest, m->conflict,
+		if (m->rc == 0 && (rc = partfile_choose_dest(m->want_dest, m->conflict,
 				&m->dest)) != 0)
-			m->failed = m->rc == -EEXIST ? "the destination file already exists"
-				: "cannot name the downloaded file";
+			member_failed(m, rc);
 		if (m->rc != 0 || !m->hashes || !m->digest || m->to <= m->from)
 			continue;
-		if ((m->rc = digest_update_from_fd(m->digest, m->fd, m->from,
+		if ((rc = digest_update_from_fd(m->digest, m->fd, m->from,
 				m->to - m->from)) != 0)
-			m->failed = "cannot hash the downloaded file";
+			member_failed(m, error_set(rc, "cannot hash the downloaded file %s",
+					m->part_path));
 	}
 	sync_members(g->m, g->count);
+	return false;
 }
 
 static bool same_folder(const char *a, const char *b)
@@ -297,35 +317,29 @@ static void sync_folders(struct commit_member *m, size_t count)
 /* Stage two: "finished" durable in the journal, then every file moved. A
  * journal that cannot say so gets no file moved: the next process would
  * not know the file is ours. */
-static void run_moves(struct hasher_work *work)
+static bool run_moves(struct worker_job *work)
 {
 	struct commit_group *g = (struct commit_group *)work;
+	int rc;
 
 	if (g->journal_rc)
-		return;
-	if ((g->journal_errno = -store_ticket_sync(&g->journal)) != 0) {
-		g->journal_rc = YCDL_E_STORE;
-		return;
+		return false;
+	if ((g->journal_rc = store_ticket_sync(&g->journal)) != 0) {
+		g->journal_message = strdup(ycdl_last_error_message());
+		return false;
 	}
 	for (size_t i = 0; i < g->count; i++) {
 		struct commit_member *m = &g->m[i];
 
-		if (m->rc == 0 && (m->rc = partfile_place(m->part_path, m->dest,
+		if (m->rc == 0 && (rc = partfile_place(m->part_path, m->dest,
 				m->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
-			m->failed = "cannot move the file into place";
+			member_failed(m, rc);
 	}
 	sync_folders(g->m, g->count);
+	return false;
 }
 
 /* ------------------------------------------------------ back on the loop */
-
-static void fail_io(struct ycdl_session *s, struct task *t, const char *what, int rc)
-{
-	char message[512];
-
-	snprintf(message, sizeof(message), "%s: %s", what, strerror(-rc));
-	completion_fail(s, t, error_from_errno(-rc), message, 0, false, 0);
-}
 
 /* Lets go of the member's part file, and so of its claim. */
 static void release_part(struct commit_member *m)
@@ -343,14 +357,11 @@ static void leave_group(struct ycdl_session *s, struct commit_member *m)
 	struct task *t = m->task;
 
 	m->task = NULL;
-	t->in_commit = NULL;
-	t->finishing = false;
 	release_part(m);
 	release_slot(s, t);
-	if (m->rc == -EEXIST && !m->group->moving)
-		completion_fail(s, t, YCDL_E_EXISTS, m->failed, 0, false, 0);
-	else if (m->rc != 0)
-		fail_io(s, t, m->failed, m->rc);
+	if (m->rc != 0)
+		outcome_fail(s, t, m->rc, m->message ? m->message
+				: ycdl_strerror(m->rc), 0, false, 0);
 }
 
 static void free_names(struct commit_member *m)
@@ -358,6 +369,7 @@ static void free_names(struct commit_member *m)
 	free(m->part_path);
 	free(m->want_dest);
 	free(m->dest);
+	free(m->message);
 }
 
 /* Gives each task its digest back and its hex SHA-256 set, and its chosen
@@ -378,16 +390,16 @@ static void collect_members(struct ycdl_session *s, struct commit_group *g)
 			continue;
 		}
 		if (m[i].rc == 0 && strcmp(m[i].dest, t->dest_path) != 0 &&
-		    !tasks_set_dest(&s->tasks, t, m[i].dest)) {
-			m[i].rc = -ENOMEM;
-			m[i].failed = "out of memory";
-		}
+		    !tasks_set_dest(&s->tasks, t, m[i].dest))
+			member_failed(&m[i], error_set(YCDL_E_NOMEM, "out of memory"));
 		if (m[i].hashes) {
-			hashing_take_back(t, m[i].rc == 0 ? m[i].digest : NULL, m[i].to);
+			int rc;
+
+			download_hash_take_back(t, m[i].rc == 0 ? m[i].digest : NULL, m[i].to);
 			if (m[i].rc != 0)
 				digest_free(m[i].digest);
-			else if ((m[i].rc = hashing_finish(s, t)) != 0)
-				m[i].failed = "cannot hash the downloaded file";
+			else if ((rc = download_hash_finish(s, t)) != 0)
+				member_failed(&m[i], rc);
 		}
 		m[kept] = m[i];
 		t->in_commit = &m[kept];
@@ -412,13 +424,13 @@ static bool record_finished(struct ycdl_session *s, struct commit_group *g)
 			continue;
 		task_clear_error(t);
 		t->synced_offset = t->offset;
-		t->finishing = true;
-		task_persist(s, t);
+		t->commit_stage = COMMIT_RECORDED;
+		persist_mark(s, t);
 		left++;
 	}
 	if (left == 0)
 		return false;
-	if ((g->journal_rc = task_write_snapshots(s)) == 0)
+	if ((g->journal_rc = persist_write_marked(s)) == 0)
 		g->journal_rc = store_ticket_take(&s->store, &g->journal);
 	return true;
 }
@@ -428,45 +440,34 @@ static void fail_unrecorded(struct ycdl_session *s, struct commit_group *g)
 {
 	char message[1100];
 
-	if (g->journal_errno)
-		snprintf(message, sizeof(message), "cannot record the finished file: "
-				"cannot sync the journal %s: %s", s->store.path,
-				strerror(g->journal_errno));
-	else
-		snprintf(message, sizeof(message), "cannot record the finished file: %s",
-				ycdl_last_error_message());
+	snprintf(message, sizeof(message), "cannot record the finished file: %s",
+			g->journal_message ? g->journal_message : ycdl_last_error_message());
 	for (size_t i = 0; i < g->count; i++) {
 		struct task *t = g->m[i].task;
 
 		if (!t)
 			continue;
 		leave_group(s, &g->m[i]);
-		completion_fail(s, t, g->journal_rc, message, 0, false, 0);
+		outcome_fail(s, t, g->journal_rc, message, 0, false, 0);
 	}
 }
 
 static void end_group(struct commit_group *g)
 {
-	struct commit *c = &g->session->commit;
-
-	if (g->prev)
-		g->prev->next = g->next;
-	else
-		c->out = g->next;
-	if (g->next)
-		g->next->prev = g->prev;
+	queue_remove(&g->out);
 	for (size_t i = 0; i < g->count; i++) {
 		release_part(&g->m[i]);
 		free_names(&g->m[i]);
 	}
 	if (g->journal.fd >= 0)
 		close(g->journal.fd);
+	free(g->journal_message);
 	free(g->m);
 	free(g);
 }
 
 /* Stage two is back: each file is in place and finished, or failed. */
-static void on_moves_done(struct hasher_work *work)
+static void on_moves_done(struct worker_job *work)
 {
 	struct commit_group *g = (struct commit_group *)work;
 	struct ycdl_session *s = g->session;
@@ -485,7 +486,7 @@ static void on_moves_done(struct hasher_work *work)
 			continue;
 		leave_group(s, m);
 		if (m->rc == 0) {
-			task_show_status(s, t, YCDL_STATUS_FINISHED);
+			status_show(s, t, YCDL_STATUS_FINISHED);
 			emit_finished(s, t);
 		}
 	}
@@ -494,7 +495,7 @@ static void on_moves_done(struct hasher_work *work)
 
 /* Stage one is back: the group's files are recorded finished, then sent
  * to be moved. */
-static void on_file_work_done(struct hasher_work *work)
+static void on_file_work_done(struct worker_job *work)
 {
 	struct commit_group *g = (struct commit_group *)work;
 	struct ycdl_session *s = g->session;
@@ -507,7 +508,7 @@ static void on_file_work_done(struct hasher_work *work)
 	g->moving = true;
 	g->work.run = run_moves;
 	g->work.done = on_moves_done;
-	if (g->journal_rc || hasher_post_work(&s->hasher, &g->work) != 0) {
+	if (g->journal_rc || worker_post(&s->worker, &g->work) != 0) {
 		run_moves(&g->work);
 		on_moves_done(&g->work);
 	}
@@ -521,10 +522,11 @@ static void hand_over_digests(struct ycdl_session *s, struct commit_member *m,
 		struct task *t = m[i].task;
 
 		t->in_commit = &m[i];
+		t->commit_stage = COMMIT_OUT;
 		if (m[i].rc != 0 || !task_hashed_by_commit(s, t))
 			continue;
 		m[i].hashes = true;
-		hashing_hand_over(s, t, &m[i].digest, &m[i].from);
+		download_hash_hand_over(s, t, &m[i].digest, &m[i].from);
 		m[i].to = t->offset;
 	}
 }
@@ -536,12 +538,12 @@ static void fail_entries(struct ycdl_session *s, struct commit_entry *entries,
 		release_slot(s, entries[i].task);
 		if (entries[i].fd >= 0)
 			close(entries[i].fd);
-		completion_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
+		outcome_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
 				0, true, 0);
 	}
 }
 
-/* Sends a group of files to the hashing thread for its file work (or does
+/* Sends a group of files to the worker for its file work (or does
  * it here when the thread cannot start). With nothing to hash the thread
  * still does it: a handover costs ~30 us, a sync on a real disk
  * milliseconds that every download would wait for on the loop. */
@@ -566,12 +568,9 @@ static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 		m[i].fd = entries[i].fd;
 		m[i].part = entries[i].part;
 		m[i].conflict = t->conflict;
-		m[i].failed = "cannot sync the downloaded file";
 		if (!(m[i].want_dest = strdup(t->dest_path)) ||
-		    !(m[i].part_path = strdup(t->part_path))) {
-			m[i].rc = -ENOMEM;
-			m[i].failed = "out of memory";
-		}
+		    !(m[i].part_path = strdup(t->part_path)))
+			member_failed(&m[i], error_set(YCDL_E_NOMEM, "out of memory"));
 	}
 	hand_over_digests(s, m, count);
 	g->work.run = run_file_work;
@@ -581,11 +580,8 @@ static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 	g->count = count;
 	g->file_mode = s->cfg.file_mode;
 	g->journal.fd = -1;
-	g->next = c->out;
-	if (c->out)
-		c->out->prev = g;
-	c->out = g;
-	if (hasher_post_work(&s->hasher, &g->work) != 0) {
+	queue_insert_tail(&c->out, &g->out);
+	if (worker_post(&s->worker, &g->work) != 0) {
 		run_file_work(&g->work);
 		on_file_work_done(&g->work);
 	}
@@ -610,6 +606,8 @@ void commit_flush(struct ycdl_session *s)
 void commit_finish_all(struct ycdl_session *s)
 {
 	commit_flush(s);
-	while (s->commit.out)
-		hasher_finish_work(&s->hasher, &s->commit.out->work);
+	struct queue *q;
+
+	while ((q = queue_first(&s->commit.out)) != NULL)
+		worker_finish(&s->worker, &QUEUE_DATA(q, struct commit_group, out)->work);
 }

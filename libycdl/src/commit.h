@@ -8,7 +8,7 @@
  * committed together instead: one sync of their data (syncfs on Linux), one
  * journal sync, then the moves and the finished events.
  *
- * A group goes to the session's hashing thread twice while the loop goes on
+ * A group goes to the session's worker twice while the loop goes on
  * with the other downloads: for its file work (the checks, the names, the
  * rest of each SHA-256, the data sync; with many small files the hashing
  * alone was a sixth of the loop's time), and, once the loop has written
@@ -24,6 +24,7 @@
 #define YCDL_COMMIT_H
 
 #include "partfile.h"
+#include "queue.h"
 
 #include <stddef.h>
 
@@ -43,8 +44,10 @@ struct commit_entry {
 struct commit {
 	struct commit_entry *entries;  /* verified, waiting for their group */
 	size_t count, cap;
+	unsigned int held;             /* tasks here (waiting or out), each
+					  holding its download slot */
 	struct event *timer;
-	struct commit_group *out;      /* groups whose file work is out */
+	struct queue out;              /* groups out on the worker */
 };
 
 int commit_init(struct commit *c, struct ycdl_session *s);

@@ -1,5 +1,7 @@
-/* completion.c — ending a request: verification and placement of finished
- * files, restarts, retries and failures. */
+/* completion.c — a task's requests from start to end: starting one in the
+ * slot the scheduler gave, and judging its end: finish (verify and hand the
+ * file to the group commit), restart from zero in the same slot, retry
+ * later, or fail (outcome.c). */
 #define _GNU_SOURCE
 #include "completion.h"
 
@@ -7,11 +9,14 @@
 #include "digest.h"
 #include "error.h"
 #include "events.h"
-#include "hashing.h"
+#include "outcome.h"
+#include "persist.h"
+#include "download_hash.h"
 #include "partfile.h"
 #include "retry.h"
 #include "scheduler.h"
 #include "session.h"
+#include "status.h"
 #include "task.h"
 #include "transfer.h"
 #include "util.h"
@@ -26,30 +31,6 @@
 
 /* A server that keeps contradicting itself must not loop forever. */
 #define MAX_RESTARTS_IN_A_ROW 3
-
-void completion_fail(struct ycdl_session *s, struct task *t, int code,
-		const char *message, unsigned int http_status, bool retryable,
-		long retry_after_s)
-{
-	unsigned int delay;
-
-	task_set_error(t, code, message, http_status);
-	if (retryable && s->sched.network == YCDL_NETWORK_OFFLINE) {
-		scheduler_enqueue(s, t);
-		return;
-	}
-	if (retryable && t->retries < s->cfg.max_retries) {
-		t->retries++;
-		delay = retry_delay_ms(s, t->retries, retry_after_s);
-		emit_retrying(s, t, t->retries, delay);
-		scheduler_retry_later(s, t, delay);
-		return;
-	}
-	if (t->offset == 0)
-		partfile_remove_if_empty(t->part_path, &t->part);
-	task_set_status(s, t, YCDL_STATUS_FAILED);
-	emit_failed(s, t, retryable);
-}
 
 /* Hashes the part file with algo and compares with the expected hex. */
 static bool file_matches(const char *path, const char *algo, const char *hex,
@@ -79,8 +60,8 @@ static bool file_matches(const char *path, const char *algo, const char *hex,
 static void discard_part(struct ycdl_session *s, struct task *t)
 {
 	(void)partfile_remove(t->part_path, &t->part);
-	task_forget_progress(t);
-	task_persist(s, t);
+	transfer_forget_progress(s, t);
+	persist_mark(s, t);
 }
 
 /* Size, then checksums; on a mismatch the task fails permanently. A task
@@ -93,16 +74,15 @@ static bool verify(struct ycdl_session *s, struct task *t)
 	int rc;
 
 	if (t->expected_size >= 0 && t->offset != (uint64_t)t->expected_size) {
-		completion_fail(s, t, YCDL_E_SIZE_MISMATCH,
+		outcome_fail(s, t, YCDL_E_SIZE_MISMATCH,
 				"the downloaded size differs from the expected size", 0,
 				false, 0);
 		return false;
 	}
 	if (task_hashed_by_commit(s, t))
 		return true;
-	if (task_hashes(s, t) && (rc = hashing_finish(s, t)) != 0) {
-		completion_fail(s, t, error_from_errno(-rc),
-				"cannot hash the downloaded file", 0, false, 0);
+	if (task_hashes(s, t) && (rc = download_hash_finish(s, t)) != 0) {
+		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return false;
 	}
 	if (util_is_empty(t->expected_checksum))
@@ -113,7 +93,7 @@ static bool verify(struct ycdl_session *s, struct task *t)
 	if (file_matches(t->part_path, algo, colon + 1, t->sha256_hex))
 		return true;
 	discard_part(s, t);
-	completion_fail(s, t, YCDL_E_CHECKSUM,
+	outcome_fail(s, t, YCDL_E_CHECKSUM,
 			"the downloaded file does not match the expected checksum", 0,
 			false, 0);
 	return false;
@@ -124,14 +104,36 @@ static bool verify(struct ycdl_session *s, struct task *t)
  * dest" durable before the file moves, so a crash in between is completed
  * on the next open, never redone. The transfer's descriptor of the part
  * file goes along: the commit syncs through it. */
-static void finalize(struct ycdl_session *s, struct task *t, struct transfer *x)
+static bool finalize(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
 	if (t->total < 0)
 		t->total = (int64_t)t->offset;
 	if (!verify(s, t))
-		return;
-	commit_enqueue(s, t, x->fd, &x->part);
+		return false;
+	commit_enqueue(s, t, x->fd, &x->part);    /* it holds the slot now */
 	x->fd = -1;
+	return true;
+}
+
+/* Starts t's next request in the slot it holds; false (t failed or waits
+ * for a retry) when it cannot start. */
+static bool start_in_slot(struct ycdl_session *s, struct task *t)
+{
+	int rc = transfer_start(s, t);
+
+	if (rc != 0) {
+		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
+		return false;
+	}
+	scheduler_add_running(s, t->transfer);
+	status_set(s, t, YCDL_STATUS_DOWNLOADING);
+	return true;
+}
+
+void completion_start(struct ycdl_session *s, struct task *t)
+{
+	if (!start_in_slot(s, t))
+		scheduler_give_back_slot(s);
 }
 
 void completion_recover_finished(struct ycdl_session *s, struct task *t)
@@ -148,26 +150,25 @@ void completion_recover_finished(struct ycdl_session *s, struct task *t)
 		(void)util_fsync_parent_dir(t->dest_path);
 }
 
-static void restart(struct ycdl_session *s, struct task *t, struct transfer *x)
+static bool restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
 	struct partfile_opened part;
 	uint64_t discarded = t->offset;
 	int rc;
 
 	if (++t->restarts >= MAX_RESTARTS_IN_A_ROW) {
-		completion_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
-		return;
+		outcome_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
+		return false;
 	}
 	if ((rc = partfile_open(t->part_path, 0, &part)) != 0) {
-		completion_fail(s, t, rc == -EBUSY ? YCDL_E_LOCKED : error_from_errno(-rc),
-				"cannot truncate the part file", 0, false, 0);
-		return;
+		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
+		return false;
 	}
 	close(part.fd);
-	task_forget_progress(t);
-	task_persist(s, t);
+	transfer_forget_progress(s, t);
+	persist_mark(s, t);
 	emit_restarted(s, t, x->reason, discarded);
-	scheduler_start_now(s, t);
+	return start_in_slot(s, t);
 }
 
 static void fail_from_curl(struct ycdl_session *s, struct task *t,
@@ -178,7 +179,7 @@ static void fail_from_curl(struct ycdl_session *s, struct task *t,
 
 	/* curl 7.x refuses one header line over 100 KiB as "out of memory". */
 	if (result == CURLE_OUT_OF_MEMORY && x->status && x->mode == BODY_UNDECIDED) {
-		completion_fail(s, t, YCDL_E_BAD_RESPONSE,
+		outcome_fail(s, t, YCDL_E_BAD_RESPONSE,
 				"the server's response headers are too large", x->status,
 				true, 0);
 		return;
@@ -186,7 +187,7 @@ static void fail_from_curl(struct ycdl_session *s, struct task *t,
 
 	snprintf(message, sizeof(message), "%s", x->curl_error[0] ? x->curl_error
 			: curl_easy_strerror(result));
-	completion_fail(s, t, f.code, message, x->status, f.retryable, 0);
+	outcome_fail(s, t, f.code, message, x->status, f.retryable, 0);
 }
 
 static void fail_from_http(struct ycdl_session *s, struct task *t,
@@ -199,7 +200,7 @@ static void fail_from_http(struct ycdl_session *s, struct task *t,
 	curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &retry_after);
 	snprintf(message, sizeof(message), "the server answered HTTP %u",
 			x->http_error);
-	completion_fail(s, t, f.code, message, x->http_error, f.retryable,
+	outcome_fail(s, t, f.code, message, x->http_error, f.retryable,
 			(long)retry_after);
 }
 
@@ -240,11 +241,13 @@ static void fail_repeated(struct ycdl_session *s, struct task *t,
 
 	snprintf(message, sizeof(message), "the server's response failed the same "
 			"way twice, at byte %llu: %s", (unsigned long long)t->offset, what);
-	completion_fail(s, t, YCDL_E_BAD_RESPONSE, message, x->status, false, 0);
+	outcome_fail(s, t, YCDL_E_BAD_RESPONSE, message, x->status, false, 0);
 }
 
-void completion_handle(struct ycdl_session *s, struct task *t,
-		struct transfer *x, CURLcode result)
+/* Judges the end of x's request; true when t keeps its slot (restarting
+ * in it, or waiting in the group commit). */
+static bool judge(struct ycdl_session *s, struct task *t, struct transfer *x,
+		CURLcode result)
 {
 	/* A restart is the server contradicting itself, which restarts are
 	 * counted for (MAX_RESTARTS_IN_A_ROW); it does not end an attempt. */
@@ -254,20 +257,34 @@ void completion_handle(struct ycdl_session *s, struct task *t,
 	if (x->after != AFTER_RESTART)
 		t->restarts = 0;
 	if (x->after == AFTER_RESTART)
-		restart(s, t, x);
-	else if (repeated)
+		return restart(s, t, x);
+	if (repeated)
 		fail_repeated(s, t, x, result);
 	else if (x->local_error)
-		completion_fail(s, t, x->local_error, x->local_message, x->status,
+		outcome_fail(s, t, x->local_error, x->local_message, x->status,
 				x->local_retryable, 0);
 	else if (result != CURLE_OK)
 		fail_from_curl(s, t, x, result);
 	else if (x->http_error)
 		fail_from_http(s, t, x);
 	else if (t->total >= 0 && t->offset != (uint64_t)t->total)
-		completion_fail(s, t, YCDL_E_NETWORK,
+		outcome_fail(s, t, YCDL_E_NETWORK,
 				"the connection ended before every byte arrived", x->status,
 				true, 0);
 	else
-		finalize(s, t, x);
+		return finalize(s, t, x);
+	return false;
+}
+
+void completion_request_done(struct ycdl_session *s, struct transfer *x,
+		CURLcode result)
+{
+	struct task *t = x->task;
+
+	if (!transfer_end(x, result))
+		return;         /* a redirect: its next request is on its way */
+	scheduler_remove_running(s, x);
+	if (!judge(s, t, x, result))
+		scheduler_give_back_slot(s);
+	transfer_free(x);
 }

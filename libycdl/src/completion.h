@@ -1,5 +1,7 @@
-/* completion.h — what a finished request means for its task: finish
- * (verify and place the file), restart from zero, retry later, or fail. */
+/* completion.h — a task's requests from start to end: starting one in the
+ * slot the scheduler gave it, and what its end means for the task: finish
+ * (verify, then the group commit places the file), restart from zero,
+ * retry later, or fail. */
 #ifndef YCDL_COMPLETION_H
 #define YCDL_COMPLETION_H
 
@@ -10,15 +12,15 @@ struct ycdl_session;
 struct task;
 struct transfer;
 
-void completion_handle(struct ycdl_session *s, struct task *t,
-		struct transfer *x, CURLcode result);
+/* Starts t, which holds a slot (scheduler_take_next): its status turns
+ * downloading, or it fails (or waits for a retry) and gives the slot back. */
+void completion_start(struct ycdl_session *s, struct task *t);
 
-/* Fails t, or schedules another attempt when the failure is transient and
- * retries remain. Offline, transient failures wait for the network without
- * spending a retry. */
-void completion_fail(struct ycdl_session *s, struct task *t, int code,
-		const char *message, unsigned int http_status, bool retryable,
-		long retry_after_s);
+/* curl finished x's request (the multi's done function): a redirect goes
+ * on; otherwise the end is judged, the slot given back or kept, and x
+ * freed. */
+void completion_request_done(struct ycdl_session *s, struct transfer *x,
+		CURLcode result);
 
 /* Re-does the placement of a finished file interrupted by a crash. */
 void completion_recover_finished(struct ycdl_session *s, struct task *t);

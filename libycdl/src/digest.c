@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "digest.h"
 
+#include "error.h"
 #include "util.h"
 
 #include <errno.h>
@@ -67,12 +68,12 @@ void digest_free(struct digest *d)
 
 int digest_update(struct digest *d, const void *data, size_t len)
 {
-	return EVP_DigestUpdate(d->ctx, data, len) == 1 ? 0 : -1;
+	return EVP_DigestUpdate(d->ctx, data, len) == 1 ? 0 : YCDL_E_INTERNAL;
 }
 
 int digest_reset(struct digest *d)
 {
-	return EVP_DigestInit_ex(d->ctx, d->md, NULL) == 1 ? 0 : -1;
+	return EVP_DigestInit_ex(d->ctx, d->md, NULL) == 1 ? 0 : YCDL_E_INTERNAL;
 }
 
 int digest_final_hex(struct digest *d, char *out)
@@ -81,7 +82,7 @@ int digest_final_hex(struct digest *d, char *out)
 	unsigned int len = 0;
 
 	if (EVP_DigestFinal_ex(d->ctx, bin, &len) != 1)
-		return -1;
+		return YCDL_E_INTERNAL;
 	util_hex(out, bin, len);
 	return digest_reset(d);
 }
@@ -93,21 +94,19 @@ int digest_update_from_fd(struct digest *d, int fd, uint64_t from, uint64_t len)
 	int rc = 0;
 
 	if (!buf)
-		return -ENOMEM;
+		return YCDL_E_NOMEM;
 	while (len > 0) {
 		size_t want = len < CHUNK ? (size_t)len : CHUNK;
 		ssize_t n = pread(fd, buf, want, (off_t)from);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			rc = n < 0 ? -errno : -EIO;
+		if (n <= 0) {   /* an error, or the file is shorter than said */
+			rc = n < 0 ? error_from_errno(errno) : YCDL_E_IO;
 			break;
 		}
-		if (digest_update(d, buf, (size_t)n) != 0) {
-			rc = -EIO;
+		if ((rc = digest_update(d, buf, (size_t)n)) != 0)
 			break;
-		}
 		from += (uint64_t)n;
 		len -= (uint64_t)n;
 	}
@@ -121,7 +120,7 @@ int digest_md5_string_hex(char out[33], const char *s)
 	unsigned int len = 0;
 
 	if (EVP_Digest(s, strlen(s), bin, &len, md5_md(), NULL) != 1 || len != 16)
-		return -1;
+		return YCDL_E_INTERNAL;
 	util_hex(out, bin, len);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* digest.h — MD5 and SHA-256 through OpenSSL's libcrypto: running hashes of
- * downloads, whole-file hashes, and the MD5 that names tasks. */
+ * downloads, whole-file hashes, and the MD5 that names tasks. Functions
+ * return 0 or a YCDL_E_* code (no message: they run on the worker too). */
 #ifndef YCDL_DIGEST_H
 #define YCDL_DIGEST_H
 

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 struct queued_event {
-	struct queued_event *next;
+	struct queue link;
 	size_t len;
 	unsigned char data[];
 };
@@ -62,6 +62,7 @@ int event_queue_init(struct event_queue *q, struct ycdl_session *s)
 	int fds[2];
 
 	memset(q, 0, sizeof(*q));
+	queue_init(&q->pending);
 	q->pipe_read = q->pipe_write = -1;
 	q->next_seq = 1;
 	pthread_mutex_init(&q->mutex, NULL);
@@ -81,16 +82,12 @@ int event_queue_init(struct event_queue *q, struct ycdl_session *s)
 
 void event_queue_free(struct event_queue *q)
 {
-	struct queued_event *e = q->head;
+	struct queue *link;
 
 	if (!q->ready)
 		return;
-	while (e) {
-		struct queued_event *next = e->next;
-
-		free(e);
-		e = next;
-	}
+	while ((link = queue_pop(&q->pending)) != NULL)
+		free(QUEUE_DATA(link, struct queued_event, link));
 	if (q->deliver)
 		event_free(q->deliver);
 	if (q->pipe_read >= 0)
@@ -115,7 +112,7 @@ static void signal_pending(struct event_queue *q)
 void event_queue_signal(struct event_queue *q)
 {
 	pthread_mutex_lock(&q->mutex);
-	if (q->head)
+	if (!queue_empty(&q->pending))
 		signal_pending(q);
 	pthread_mutex_unlock(&q->mutex);
 }
@@ -123,11 +120,7 @@ void event_queue_signal(struct event_queue *q)
 static void push(struct event_queue *q, struct queued_event *e)
 {
 	pthread_mutex_lock(&q->mutex);
-	if (q->tail)
-		q->tail->next = e;
-	else
-		q->head = e;
-	q->tail = e;
+	queue_insert_tail(&q->pending, &e->link);
 	pthread_mutex_unlock(&q->mutex);
 	if (q->deliver)
 		event_active(q->deliver, 0, 0);
@@ -136,19 +129,18 @@ static void push(struct event_queue *q, struct queued_event *e)
 int event_queue_pop(struct event_queue *q, void **data, size_t *len)
 {
 	struct queued_event *e;
+	struct queue *link;
 	void *copy;
 
 	pthread_mutex_lock(&q->mutex);
-	e = q->head;
-	if (!e) {
+	if (!(link = queue_pop(&q->pending))) {
 		pthread_mutex_unlock(&q->mutex);
 		return YCDL_E_AGAIN;
 	}
-	q->head = e->next;
-	if (!q->head) {
+	e = QUEUE_DATA(link, struct queued_event, link);
+	if (queue_empty(&q->pending)) {
 		char byte;
 
-		q->tail = NULL;
 		while (read(q->pipe_read, &byte, 1) == 1)
 			;
 		q->signalled = false;
@@ -160,10 +152,7 @@ int event_queue_pop(struct event_queue *q, void **data, size_t *len)
 		/* Put it back rather than lose it, and make the fd readable
 		 * again: the event is still pending. */
 		pthread_mutex_lock(&q->mutex);
-		e->next = q->head;
-		q->head = e;
-		if (!q->tail)
-			q->tail = e;
+		queue_insert_head(&q->pending, &e->link);
 		signal_pending(q);
 		pthread_mutex_unlock(&q->mutex);
 		return error_set(YCDL_E_NOMEM, "out of memory");
@@ -190,7 +179,6 @@ static void emit(struct ycdl_session *s, const char *key, Ycdl__Event *ev)
 		s->events.lost++;
 		return;
 	}
-	e->next = NULL;
 	e->len = ycdl__event__pack(ev, e->data);
 	push(&s->events, e);
 }

@@ -4,6 +4,8 @@
 #ifndef YCDL_EVENTS_H
 #define YCDL_EVENTS_H
 
+#include "queue.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +19,7 @@ struct queued_event;
 
 struct event_queue {
 	pthread_mutex_t mutex;
-	struct queued_event *head, *tail;
+	struct queue pending;         /* queued_event, under the mutex */
 	int pipe_read, pipe_write;    /* readable iff the queue is non-empty */
 	bool signalled;
 	struct event *deliver;        /* drains to the callback, if any */

@@ -6,6 +6,8 @@
 #ifndef YCDL_LOOP_H
 #define YCDL_LOOP_H
 
+#include "queue.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -25,7 +27,7 @@ struct loop {
 	bool accepting;              /* commands are still taken */
 	pthread_mutex_t mutex;
 	pthread_cond_t answered;
-	struct loop_command *head, *tail;
+	struct queue commands;       /* loop_command, under the mutex */
 	struct ycdl_session *session;
 	loop_turn_fn turn_done;      /* after each turn of the loop, if set */
 	bool spin;                   /* a second CPU: hand-offs spin a moment */

@@ -5,8 +5,6 @@
 #include "multi.h"
 
 #include "error.h"
-#include "session.h"
-#include "transfer.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -25,13 +23,8 @@ static void drain_finished(struct multi *m)
 	int left;
 
 	while ((msg = curl_multi_info_read(m->handle, &left))) {
-		struct transfer *x = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-		if (x)
-			transfer_on_done(x, msg->data.result);
+		if (msg->msg == CURLMSG_DONE)
+			m->done(msg->easy_handle, msg->data.result, m->done_arg);
 	}
 }
 
@@ -87,14 +80,14 @@ static int socket_changed(CURL *easy, curl_socket_t fd, int what, void *userp,
 	if (!w) {
 		if (!(w = calloc(1, sizeof(*w))))
 			return -1;
-		if (!(w->ev = event_new(m->session->loop.base, fd, kind, on_socket, m))) {
+		if (!(w->ev = event_new(m->base, fd, kind, on_socket, m))) {
 			free(w);
 			return -1;
 		}
 		curl_multi_assign(m->handle, fd, w);
 	} else if (w->kind != kind) {
 		event_del(w->ev);
-		if (event_assign(w->ev, m->session->loop.base, fd, kind, on_socket, m) != 0)
+		if (event_assign(w->ev, m->base, fd, kind, on_socket, m) != 0)
 			return -1;
 	} else {
 		return 0;
@@ -117,12 +110,15 @@ static int timer_changed(CURLM *multi, long timeout_ms, void *userp)
 	return evtimer_add(m->timer, &tv);
 }
 
-int multi_init(struct multi *m, struct ycdl_session *s)
+int multi_init(struct multi *m, struct event_base *base, multi_done_fn done,
+		void *done_arg)
 {
 	memset(m, 0, sizeof(*m));
-	m->session = s;
+	m->base = base;
+	m->done = done;
+	m->done_arg = done_arg;
 	m->handle = curl_multi_init();
-	m->timer = evtimer_new(s->loop.base, on_timeout, m);
+	m->timer = evtimer_new(base, on_timeout, m);
 	if (!m->handle || !m->timer)
 		return error_set(YCDL_E_NOMEM, "cannot create the transfer multiplexer");
 	curl_multi_setopt(m->handle, CURLMOPT_SOCKETFUNCTION, socket_changed);

@@ -6,19 +6,27 @@
 
 #include <curl/curl.h>
 
-struct ycdl_session;
 struct event;
+struct event_base;
+
+/* Called for each easy handle whose request curl finished, with its
+ * result; the handle is still in the multi (take it out with
+ * multi_remove). Never inside a curl callback. */
+typedef void (*multi_done_fn)(CURL *easy, CURLcode result, void *arg);
 
 struct multi {
 	CURLM *handle;
 	struct event *timer;
-	struct ycdl_session *session;
+	struct event_base *base;
+	multi_done_fn done;
+	void *done_arg;
 	int running;
 	CURL **idle;            /* finished easy handles, reset, for reuse */
 	size_t idle_count, idle_room, idle_max;
 };
 
-int multi_init(struct multi *m, struct ycdl_session *s);
+int multi_init(struct multi *m, struct event_base *base, multi_done_fn done,
+		void *done_arg);
 void multi_free(struct multi *m);
 
 /* Keeps up to 4 idle connections per download slot. curl's own default is

@@ -1,7 +1,11 @@
-/* partfile.c — opening part files safely and placing finished files. */
+/* partfile.c — opening part files safely, claiming them, and placing
+ * finished files. Every function here returns 0 or a YCDL_E_* code and
+ * leaves a message naming the file: this is where the system calls are,
+ * so this is where errno becomes the library's error. */
 #define _GNU_SOURCE
 #include "partfile.h"
 
+#include "error.h"
 #include "util.h"
 #include "ycdl.h"
 
@@ -14,39 +18,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A failed system call on path, as the library's error. */
+static int os_error(const char *what, const char *path, int err)
+{
+	return error_set(error_from_errno(err), "cannot %s %s: %s%s", what, path,
+			strerror(err), err == ELOOP
+			? " (a symbolic link is not followed)" : "");
+}
+
 /* Opens path without following a symlink and checks that it is a regular
- * file; *st describes it. 0 or a negative errno (nothing left open). */
+ * file; *st describes it. Nothing is left open on failure. */
 static int open_regular(const char *path, int flags, int *out_fd, struct stat *st)
 {
 	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int err;
 
-	/* Set on every path: gcc -O2 cannot tell that -errno is never 0, and
-	 * warns that callers may read an unset descriptor. */
+	/* Set on every path: gcc -O2 cannot tell that a failure always
+	 * returns non-zero, and warns that callers may read it unset. */
 	*out_fd = -1;
 	if (fd < 0)
-		return -errno;
+		return os_error("open", path, errno);
 	if (fstat(fd, st) != 0) {
 		err = errno;
 		close(fd);
-		return -err;
+		return os_error("inspect", path, err);
 	}
 	if (!S_ISREG(st->st_mode)) {
 		close(fd);
-		return -EINVAL;
+		return error_set(YCDL_E_IO, "%s is not a regular file", path);
 	}
 	*out_fd = fd;
 	return 0;
 }
 
-/* Takes the exclusive claim on an open part file: -EBUSY when another
- * download (any session, any process) holds it. */
-static int claim(int fd)
+/* Takes the exclusive claim on an open part file. */
+static int claim(int fd, const char *path)
 {
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EINTR)
 			continue;
-		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (errno == EWOULDBLOCK)
+			return error_set(YCDL_E_LOCKED, "another download (in another "
+					"session or process) is writing %s: a part file "
+					"belongs to one task", path);
+		return os_error("lock", path, errno);
 	}
 	return 0;
 }
@@ -57,14 +72,15 @@ void partfile_release_claim(int fd)
 		(void)flock(fd, LOCK_UN);
 }
 
-/* Opens and claims path as a regular file that is ours alone; closes it
- * again on any failure. */
+/* Opens and claims path as a regular file of ours; closes it again on any
+ * failure. */
 static int open_claimed(const char *path, int flags, int *out_fd, struct stat *st)
 {
 	int rc = open_regular(path, flags, out_fd, st);
 
-	if (rc == 0 && (rc = claim(*out_fd)) == 0 && st->st_uid != geteuid())
-		rc = -EPERM;
+	if (rc == 0 && (rc = claim(*out_fd, path)) == 0 && st->st_uid != geteuid())
+		rc = error_set(YCDL_E_IO, "%s belongs to another user: not writing "
+				"to it", path);
 	if (rc != 0 && *out_fd >= 0) {
 		close(*out_fd);
 		*out_fd = -1;
@@ -80,20 +96,42 @@ static int replace_linked(const char *path, int *fd, struct stat *st)
 	close(*fd);
 	*fd = -1;
 	if (unlink(path) != 0 && errno != ENOENT)
-		return -errno;
+		return os_error("replace", path, errno);
 	return open_claimed(path, O_RDWR | O_CREAT | O_EXCL, fd, st);
 }
 
-static int cut_to(int fd, uint64_t keep, uint64_t *size)
+static int cut_to(int fd, const char *path, uint64_t keep, uint64_t *size)
 {
 	if (*size > keep) {
 		if (ftruncate(fd, (off_t)keep) != 0)
-			return -errno;
+			return os_error("truncate", path, errno);
 		*size = keep;
 	}
 	if (*size > 0 && lseek(fd, (off_t)*size, SEEK_SET) < 0)
-		return -errno;
+		return os_error("seek in", path, errno);
 	return 0;
+}
+
+/* Opens path for writing, creating its folder when it does not exist (yet,
+ * or any more). */
+static int open_or_make_folder(const char *path, int *fd, struct stat *st)
+{
+	int rc = open_claimed(path, O_RDWR | O_CREAT, fd, st);
+	char *dir;
+	struct stat dst;
+
+	if (rc == 0 || !(dir = util_dirname(path)))
+		return rc;
+	if (stat(dir, &dst) == 0 || errno != ENOENT) {
+		free(dir);
+		return rc;      /* the folder is there: the open's error stands */
+	}
+	rc = util_mkdir_p(dir);
+	free(dir);
+	if (rc != 0)
+		return error_set(error_from_errno(-rc), "cannot create the folder of "
+				"%s: %s", path, strerror(-rc));
+	return open_claimed(path, O_RDWR | O_CREAT, fd, st);
 }
 
 int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out)
@@ -103,7 +141,7 @@ int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out)
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
-	if ((rc = open_claimed(path, O_RDWR | O_CREAT, &fd, &st)) != 0)
+	if ((rc = open_or_make_folder(path, &fd, &st)) != 0)
 		return rc;
 	if (st.st_nlink > 1) {
 		if ((rc = replace_linked(path, &fd, &st)) != 0)
@@ -111,7 +149,7 @@ int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out)
 		out->replaced = true;
 	}
 	out->size = (uint64_t)st.st_size;
-	if ((rc = cut_to(fd, keep, &out->size)) != 0) {
+	if ((rc = cut_to(fd, path, keep, &out->size)) != 0) {
 		close(fd);
 		return rc;
 	}
@@ -126,26 +164,29 @@ int partfile_still_at(const char *path, const struct partfile_id *id)
 	struct stat st;
 
 	if (lstat(path, &st) != 0)
-		return -errno;
+		return os_error("find", path, errno);
 	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
+		return error_set(YCDL_E_IO, "%s was replaced by a symbolic link: not "
+				"followed", path);
 	if (!S_ISREG(st.st_mode) || st.st_dev != id->dev || st.st_ino != id->ino)
-		return -ESTALE;
+		return error_set(YCDL_E_IO, "%s was replaced by another file while it "
+				"downloaded", path);
 	return 0;
 }
 
 int partfile_open_reader(const char *path, const struct partfile_id *id)
 {
 	struct stat st;
-	int fd, rc = open_regular(path, O_RDONLY, &fd, &st);
+	int fd;
 
-	if (rc == 0 && (st.st_dev != id->dev || st.st_ino != id->ino)) {
+	if (open_regular(path, O_RDONLY, &fd, &st) != 0)
+		return -1;
+	if (st.st_dev != id->dev || st.st_ino != id->ino) {
 		close(fd);
-		rc = -ESTALE;
+		errno = ESTALE;
+		return -1;
 	}
-	if (rc != 0)
-		errno = -rc;
-	return rc == 0 ? fd : -1;
+	return fd;
 }
 
 int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
@@ -156,7 +197,7 @@ int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
 	if (rc == 0 && st.st_nlink > 1) {
 		close(*out_fd);
 		*out_fd = -1;
-		rc = -EMLINK;
+		rc = error_set(YCDL_E_IO, "%s has other links: not published", path);
 	}
 	if (rc == 0)
 		*dev = st.st_dev;
@@ -171,9 +212,9 @@ int partfile_publish_mode(const char *path, unsigned int mode)
 	if (rc != 0)
 		return rc;
 	if (st.st_nlink > 1)
-		rc = -EMLINK;
+		rc = error_set(YCDL_E_IO, "%s has other links: not published", path);
 	else if (fchmod(fd, (mode_t)mode) != 0)
-		rc = -errno;
+		rc = os_error("change the mode of", path, errno);
 	close(fd);
 	return rc;
 }
@@ -188,6 +229,11 @@ static bool is_ours(const char *path, const struct partfile_id *ours)
 		st.st_dev == ours->dev && st.st_ino == ours->ino;
 }
 
+static int unlink_name(const char *path)
+{
+	return unlink(path) == 0 || errno == ENOENT ? 0 : os_error("delete", path, errno);
+}
+
 /* Unlinks path while holding its claim, so that a file another download
  * is writing keeps its name. */
 static int unlink_claimed(const char *path, const struct partfile_id *ours,
@@ -196,21 +242,19 @@ static int unlink_claimed(const char *path, const struct partfile_id *ours,
 	struct stat st;
 	int fd, rc;
 
-	if (is_ours(path, ours)) {
-		if (only_if_empty && (lstat(path, &st) != 0 || st.st_size != 0))
-			return 0;
-		return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
-	}
-	rc = open_claimed(path, O_RDONLY, &fd, &st);
-	if (rc == -EPERM || rc == -EINVAL || rc == -ELOOP) {
-		/* Not a part file of ours (another user's, a symlink, not a
-		 * regular file): the name still goes, as unlink would do. */
-		return only_if_empty ? rc : (unlink(path) == 0 ? 0 : -errno);
-	}
-	if (rc != 0)
-		return rc == -ENOENT ? 0 : rc;
+	if (is_ours(path, ours))
+		return only_if_empty && (lstat(path, &st) != 0 || st.st_size != 0)
+			? 0 : unlink_name(path);
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : os_error("find", path, errno);
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		/* Not a part file of ours (a symlink, another user's file):
+		 * the name still goes, as unlink would do; its target stays. */
+		return only_if_empty ? 0 : unlink_name(path);
+	if ((rc = open_claimed(path, O_RDONLY, &fd, &st)) != 0)
+		return rc;
 	if (!only_if_empty || st.st_size == 0)
-		rc = unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
+		rc = unlink_name(path);
 	close(fd);
 	return rc;
 }
@@ -225,7 +269,7 @@ int partfile_remove(const char *path, const struct partfile_id *ours)
 	return unlink_claimed(path, ours, false);
 }
 
-int partfile_exists(const char *path)
+bool partfile_exists(const char *path)
 {
 	struct stat st;
 
@@ -249,25 +293,25 @@ int partfile_choose_dest(const char *dest, int conflict, char **out)
 {
 	if (conflict == YCDL_CONFLICT_OVERWRITE || !partfile_exists(dest)) {
 		*out = strdup(dest);
-		return *out ? 0 : -ENOMEM;
+		return *out ? 0 : error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	if (conflict != YCDL_CONFLICT_RENAME)
-		return -EEXIST;
+		return error_set(YCDL_E_EXISTS, "the destination file already exists");
 	for (unsigned int n = 1; n < 10000; n++) {
 		char *candidate = numbered_name(dest, n);
 
 		if (!candidate)
-			return -ENOMEM;
+			return error_set(YCDL_E_NOMEM, "out of memory");
 		if (!partfile_exists(candidate)) {
 			*out = candidate;
 			return 0;
 		}
 		free(candidate);
 	}
-	return -EEXIST;
+	return error_set(YCDL_E_EXISTS, "no free name beside %s", dest);
 }
 
-int partfile_same_file(const char *a, const char *b)
+bool partfile_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
@@ -275,13 +319,19 @@ int partfile_same_file(const char *a, const char *b)
 		sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+static int taken(const char *dest)
+{
+	return error_set(YCDL_E_EXISTS, "cannot move the file into place: %s "
+			"already exists", dest);
+}
+
 /* File systems without hard links: check, then rename (a small race that
  * link() would have closed). */
 static int place_without_link(const char *part, const char *dest)
 {
 	if (partfile_exists(dest))
-		return -EEXIST;
-	return rename(part, dest) == 0 ? 0 : -errno;
+		return taken(dest);
+	return rename(part, dest) == 0 ? 0 : os_error("move into place", part, errno);
 }
 
 /* The portable no-clobber move: link (fails on an existing name,
@@ -296,24 +346,25 @@ static int link_then_unlink(const char *part, const char *dest)
 		else if (err == EPERM || err == ENOTSUP || err == EOPNOTSUPP ||
 				err == EMLINK)
 			return place_without_link(part, dest);
+		else if (err == EEXIST)
+			return taken(dest);
 		else
-			return -err;
+			return os_error("move into place", part, err);
 	}
-	if (unlink(part) != 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	return unlink_name(part);
 }
 
 int partfile_place(const char *part, const char *dest, int overwrite)
 {
 	if (overwrite)
-		return rename(part, dest) == 0 ? 0 : -errno;
+		return rename(part, dest) == 0 ? 0
+			: os_error("move into place", part, errno);
 #ifdef RENAME_NOREPLACE
 	/* One system call where the kernel and file system have it. */
 	if (renameat2(AT_FDCWD, part, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS && errno != EEXIST)
-		return -errno;
+		return os_error("move into place", part, errno);
 	/* EEXIST may be our own earlier link (a crash between link and
 	 * unlink); the portable path tells. */
 #endif

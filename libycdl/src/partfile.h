@@ -33,15 +33,15 @@ struct partfile_opened {
 				     elsewhere: a fresh file took its place */
 };
 
-/* Opens (creating) path for writing, claims it (flock, held as long as
- * out->fd is open) and cuts it to at most keep bytes. Returns 0, -EBUSY
- * when another download holds the file, -EPERM when it belongs to another
- * user, or another negative errno. */
+/* Opens (creating it, and its folder) path for writing, claims it (flock,
+ * held as long as out->fd is open) and cuts it to at most keep bytes.
+ * Returns 0, YCDL_E_LOCKED when another download holds the file, or
+ * another YCDL_E_* code (a file of another user, a symlink, the disk). */
 int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out);
 
-/* 0 when path (not followed if a symlink) is still the regular file id;
- * -ELOOP for a symlink, -ESTALE for another file, or another -errno. One
- * lstat instead of opening the file again. */
+/* 0 when path (not followed if a symlink) is still the regular file id,
+ * else YCDL_E_IO saying what is there now. One lstat instead of opening
+ * the file again. */
 int partfile_still_at(const char *path, const struct partfile_id *id);
 
 /* Gives up the claim held through fd, which stays open (for a thread still
@@ -55,27 +55,27 @@ int partfile_open_reader(const char *path, const struct partfile_id *id);
 /* Gives a finished part file the mode a file the user created would have
  * (part files are private, 0600, while they fill). Does not follow a
  * symlink, never changes a file with other links or held by another
- * download. Returns 0 or a negative errno. */
+ * download. Returns 0 or a YCDL_E_* code. */
 int partfile_publish_mode(const char *path, unsigned int mode);
 
 /* Opens and claims a finished part file to be synced and published
  * (read-only, not through a symlink, a regular file of ours alone); *dev
- * receives its file system. 0, -EBUSY (another download holds it), or
- * -errno. */
+ * receives its file system. 0, YCDL_E_LOCKED (another download holds it)
+ * or another YCDL_E_* code. */
 int partfile_open_finished(const char *path, int *out_fd, dev_t *dev);
 
 /* Picks the name a finished file will get under conflict policy
  * (ycdl_conflict): dest itself, or "name (N).ext" for the first free N.
- * Returns 0 with *out allocated, -EEXIST when dest is taken and the policy
- * is fail, or another negative errno. */
+ * Returns 0 with *out allocated, YCDL_E_EXISTS when dest is taken and the
+ * policy is fail, or YCDL_E_NOMEM. */
 int partfile_choose_dest(const char *dest, int conflict, char **out);
 
 /* Moves part to dest without clobbering (renameat2 RENAME_NOREPLACE, else
  * link+unlink), or with rename when overwrite. Idempotent: when dest is
  * already part's own inode, only unlinks part. The move is durable once
  * the folder is synced (util_fsync_parent_dir): the caller does that, once
- * per folder for a group of files. Returns 0, -EEXIST when dest belongs to
- * somebody else, or -errno. */
+ * per folder for a group of files. Returns 0, YCDL_E_EXISTS when dest
+ * belongs to somebody else, or another YCDL_E_* code. */
 int partfile_place(const char *part, const char *dest, int overwrite);
 
 /* Deletes path when it is an empty regular file (a download that failed
@@ -84,14 +84,14 @@ int partfile_place(const char *part, const char *dest, int overwrite);
 void partfile_remove_if_empty(const char *path, const struct partfile_id *ours);
 
 /* Deletes the part file at path when it is ours (as above). Returns 0
- * (also when there was none), -EBUSY when another download holds it, or
- * another -errno. */
+ * (also when there was none), YCDL_E_LOCKED when another download holds
+ * it, or another YCDL_E_* code. */
 int partfile_remove(const char *path, const struct partfile_id *ours);
 
 /* True when a and b name the same file (neither followed if a symlink). */
-int partfile_same_file(const char *a, const char *b);
+bool partfile_same_file(const char *a, const char *b);
 
 /* True when path exists (without following a final symlink). */
-int partfile_exists(const char *path);
+bool partfile_exists(const char *path);
 
 #endif

@@ -3,8 +3,9 @@
  * (most 4xx, TLS trust, local disk, checksums). */
 #include "retry.h"
 
-#include "session.h"
+#include "config.h"
 #include "task.h"
+#include "util.h"
 #include "ycdl.h"
 
 #include <inttypes.h>
@@ -67,10 +68,9 @@ struct failure retry_classify_http(unsigned int status)
 	return (struct failure){ YCDL_E_HTTP, transient };
 }
 
-unsigned int retry_delay_ms(struct ycdl_session *s, unsigned int attempt,
-		long retry_after_s)
+unsigned int retry_delay_ms(const struct config *cfg, uint64_t *rng_state,
+		unsigned int attempt, long retry_after_s)
 {
-	const struct config *cfg = &s->cfg;
 	uint64_t delay = cfg->retry_base_ms;
 
 	if (retry_after_s > 0) {
@@ -85,7 +85,7 @@ unsigned int retry_delay_ms(struct ycdl_session *s, unsigned int attempt,
 		delay = cfg->retry_max_ms;
 	/* "Equal jitter": half fixed, half random, so clients spread out but
 	 * never retry at once. */
-	return (unsigned int)(delay / 2 + session_random(s) % (delay / 2 + 1));
+	return (unsigned int)(delay / 2 + util_random(rng_state) % (delay / 2 + 1));
 }
 
 /* What the budget is measured against: the size when known, else the

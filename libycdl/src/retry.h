@@ -4,8 +4,8 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stdint.h>
 
-struct ycdl_session;
 struct config;
 struct task;
 
@@ -38,8 +38,9 @@ void retry_new_run(struct task *t);
 bool retry_count_attempt(struct task *t, int cause);
 
 /* Exponential backoff with jitter for the given attempt (1-based), or the
- * server's Retry-After (seconds, capped) when it gave one. */
-unsigned int retry_delay_ms(struct ycdl_session *s, unsigned int attempt,
-		long retry_after_s);
+ * server's Retry-After (seconds, capped) when it gave one. The jitter comes
+ * from the caller's random state (util_random). */
+unsigned int retry_delay_ms(const struct config *cfg, uint64_t *rng_state,
+		unsigned int attempt, long retry_after_s);
 
 #endif

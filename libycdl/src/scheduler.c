@@ -1,14 +1,11 @@
-/* scheduler.c — the wait queue, slots, network policy and retry timers.
- *
- * Starting transfers is always deferred to the "pump" event so that it never
- * happens inside a curl callback and so that a burst of changes (a hundred
- * tasks added at once) is settled in one pass. */
+/* scheduler.c — see scheduler.h. */
 #include "scheduler.h"
 
-#include "completion.h"
 #include "error.h"
 #include "events.h"
+#include "multi.h"
 #include "session.h"
+#include "status.h"
 #include "task.h"
 #include "transfer.h"
 
@@ -29,41 +26,40 @@ static bool runs_before(const struct task *a, const struct task *b)
 }
 
 /* Most tasks arrive last in line, so the walk starts at the tail. */
-static void queue_insert(struct task_queue *q, struct task *t)
+static void line_insert(struct task_line *line, struct task *t)
 {
-	struct task *after = q->tail;
+	struct queue *q;
 
-	while (after && runs_before(t, after))
-		after = after->wait_prev;
-	t->wait_prev = after;
-	t->wait_next = after ? after->wait_next : q->head;
-	if (t->wait_next)
-		t->wait_next->wait_prev = t;
-	else
-		q->tail = t;
-	if (after)
-		after->wait_next = t;
-	else
-		q->head = t;
-	t->queue = q;
+	for (q = line->tasks.prev; q != &line->tasks; q = q->prev)
+		if (!runs_before(t, QUEUE_DATA(q, struct task, wait)))
+			break;
+	queue_insert_after(q, &t->wait);
+	t->line = line;
 }
 
-static void queue_remove(struct task *t)
+static void line_remove(struct task *t)
 {
-	struct task_queue *q = t->queue;
+	queue_remove(&t->wait);
+	t->line = NULL;
+}
 
-	if (!q)
-		return;
-	if (t->wait_prev)
-		t->wait_prev->wait_next = t->wait_next;
-	else
-		q->head = t->wait_next;
-	if (t->wait_next)
-		t->wait_next->wait_prev = t->wait_prev;
-	else
-		q->tail = t->wait_prev;
-	t->wait_prev = t->wait_next = NULL;
-	t->queue = NULL;
+static struct task *line_first(const struct task_line *line)
+{
+	struct queue *q = queue_first(&line->tasks);
+
+	return q ? QUEUE_DATA(q, struct task, wait) : NULL;
+}
+
+static bool allowed_on_network(const struct scheduler *sc, const struct task *t)
+{
+	switch (sc->network) {
+	case YCDL_NETWORK_OFFLINE:
+		return false;
+	case YCDL_NETWORK_CELLULAR:
+		return sc->allow_cellular && t->allow_cellular;
+	default:
+		return true;
+	}
 }
 
 static void cancel_retry(struct task *t)
@@ -78,21 +74,20 @@ static void cancel_retry(struct task *t)
  * goes with it. */
 static void line_up(struct ycdl_session *s, struct task *t)
 {
-	bool allowed = task_is_allowed_on_network(s, t);
-	struct task_queue *q = allowed ? &s->sched.ready : &s->sched.blocked;
+	bool allowed = allowed_on_network(&s->sched, t);
+	struct task_line *line = allowed ? &s->sched.ready : &s->sched.blocked;
 
-	if (t->queue != q) {
-		queue_remove(t);
-		queue_insert(q, t);
+	if (t->line != line) {
+		line_remove(t);
+		line_insert(line, t);
 	}
-	task_set_status(s, t, allowed ? YCDL_STATUS_WAITING
+	status_set(s, t, allowed ? YCDL_STATUS_WAITING
 			: YCDL_STATUS_WAITING_FOR_NETWORK);
 }
 
 void scheduler_enqueue(struct ycdl_session *s, struct task *t)
 {
 	cancel_retry(t);
-	s->sched.was_busy = true;   /* all-finished follows, even if it fails at once */
 	line_up(s, t);
 	scheduler_request_pump(s);
 }
@@ -100,8 +95,19 @@ void scheduler_enqueue(struct ycdl_session *s, struct task *t)
 void scheduler_dequeue(struct ycdl_session *s, struct task *t)
 {
 	(void)s;
-	queue_remove(t);
+	line_remove(t);
 	cancel_retry(t);
+}
+
+void scheduler_priority_changed(struct ycdl_session *s, struct task *t)
+{
+	struct task_line *line = t->line;
+
+	if (!line)
+		return;
+	line_remove(t);
+	line_insert(line, t);
+	scheduler_request_pump(s);
 }
 
 static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
@@ -119,7 +125,7 @@ void scheduler_retry_later(struct ycdl_session *s, struct task *t,
 	struct timeval tv = { (time_t)(delay_ms / 1000), (long)(delay_ms % 1000) * 1000 };
 
 	scheduler_dequeue(s, t);
-	task_set_status(s, t, YCDL_STATUS_WAITING);
+	status_set(s, t, YCDL_STATUS_WAITING);
 	t->retry_timer = evtimer_new(s->loop.base, on_retry_timer, t);
 	if (!t->retry_timer || evtimer_add(t->retry_timer, &tv) != 0) {
 		cancel_retry(t);
@@ -127,34 +133,56 @@ void scheduler_retry_later(struct ycdl_session *s, struct task *t,
 	}
 }
 
-/* ---------------------------------------------------------- running */
+/* ---------------------------------------------------------- slots */
 
-static void running_add(struct scheduler *sc, struct transfer *x)
+void scheduler_request_pump(struct ycdl_session *s)
 {
-	x->prev = NULL;
-	x->next = sc->running_head;
-	if (x->next)
-		x->next->prev = x;
-	sc->running_head = x;
-	sc->running++;
+	s->sched.pump_requested = true;
 }
 
-static void running_remove(struct scheduler *sc, struct transfer *x)
+struct task *scheduler_take_next(struct ycdl_session *s)
 {
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		sc->running_head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	x->prev = x->next = NULL;
-	sc->running--;
+	struct scheduler *sc = &s->sched;
+	struct task *t;
+
+	if (!sc->pump_requested)
+		return NULL;
+	if (sc->slots_used >= sc->max_concurrent || !(t = line_first(&sc->ready))) {
+		sc->pump_requested = false;
+		return NULL;
+	}
+	line_remove(t);
+	sc->slots_used++;
+	return t;
 }
 
-void scheduler_speed_changed(struct ycdl_session *s)
+void scheduler_give_back_slot(struct ycdl_session *s)
 {
-	for (struct transfer *x = s->sched.running_head; x; x = x->next)
-		transfer_apply_speed_limit(s, x->task);
+	s->sched.slots_used--;
+	scheduler_request_pump(s);
+}
+
+/* Each running transfer's speed limit: its task's own, or its share of the
+ * session's when that is lower. */
+static void share_speed(struct ycdl_session *s)
+{
+	struct scheduler *sc = &s->sched;
+	struct queue *q;
+
+	QUEUE_FOREACH(q, &sc->running) {
+		struct transfer *x = QUEUE_DATA(q, struct transfer, running);
+		uint64_t limit = x->task->max_recv_speed;
+
+		if (sc->max_recv_speed) {
+			uint64_t share = sc->max_recv_speed / sc->running_count;
+
+			if (share == 0)
+				share = 1;
+			if (!limit || share < limit)
+				limit = share;
+		}
+		transfer_set_speed_limit(x, limit);
+	}
 }
 
 /* Progress is coalesced per task as bytes arrive; when they stop
@@ -173,147 +201,144 @@ static void arm_progress_tick(struct ycdl_session *s)
 static void on_progress_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct ycdl_session *s = arg;
+	struct queue *q;
 
 	(void)fd;
 	(void)what;
-	for (struct transfer *x = s->sched.running_head; x; x = x->next)
-		emit_progress(s, x->task, false);
-	if (s->sched.running > 0)
+	QUEUE_FOREACH(q, &s->sched.running)
+		emit_progress(s, QUEUE_DATA(q, struct transfer, running)->task, false);
+	if (s->sched.running_count > 0)
 		arm_progress_tick(s);
 }
 
-void scheduler_start_now(struct ycdl_session *s, struct task *t)
+void scheduler_add_running(struct ycdl_session *s, struct transfer *x)
 {
-	int rc = transfer_start(s, t);
-
-	if (rc != 0) {
-		completion_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
-		return;
-	}
-	running_add(&s->sched, t->transfer);
+	queue_insert_tail(&s->sched.running, &x->running);
+	s->sched.running_count++;
 	arm_progress_tick(s);
-	task_set_status(s, t, YCDL_STATUS_DOWNLOADING);
+	share_speed(s);
+}
+
+void scheduler_remove_running(struct ycdl_session *s, struct transfer *x)
+{
+	queue_remove(&x->running);
+	s->sched.running_count--;
 	if (s->sched.max_recv_speed)
-		scheduler_speed_changed(s);
+		share_speed(s);
 }
 
-void scheduler_transfer_detached(struct ycdl_session *s, struct transfer *x)
+unsigned int scheduler_running_count(const struct ycdl_session *s)
 {
-	running_remove(&s->sched, x);
-	if (s->sched.max_recv_speed)
-		scheduler_speed_changed(s);
-	scheduler_request_pump(s);
+	return s->sched.running_count;
 }
 
-/* ------------------------------------------------------------- pump */
-
-static void signal_all_finished(struct ycdl_session *s)
+unsigned int scheduler_max_concurrent(const struct ycdl_session *s)
 {
-	struct scheduler *sc = &s->sched;
+	return s->sched.max_concurrent;
+}
 
-	if (tasks_pending(&s->tasks) > 0) {
-		sc->was_busy = true;
-	} else if (sc->was_busy) {
-		sc->was_busy = false;
-		emit_all_finished(s);
+/* ---------------------------------------------------------- stopping */
+
+void scheduler_stop_task(struct ycdl_session *s, struct task *t)
+{
+	if (t->transfer) {
+		struct transfer *x = t->transfer;
+
+		scheduler_remove_running(s, x);
+		transfer_stop(s, t);
+		scheduler_give_back_slot(s);
 	}
+	scheduler_dequeue(s, t);
 }
 
-static void pump(evutil_socket_t fd, short what, void *arg)
+void scheduler_stop_all(struct ycdl_session *s)
 {
-	struct ycdl_session *s = arg;
-	struct scheduler *sc = &s->sched;
+	struct queue *q;
 
-	(void)fd;
-	(void)what;
-	sc->pump_requested = false;
-	while (sc->ready.head && sc->running + sc->committing < sc->max_concurrent &&
-	       !s->closing) {
-		struct task *t = sc->ready.head;
-
-		queue_remove(t);
-		scheduler_start_now(s, t);
-	}
-	signal_all_finished(s);
-	if (store_needs_compaction(&s->store, s->tasks.count))
-		(void)session_compact(s);
+	while ((q = queue_first(&s->sched.running)) != NULL)
+		scheduler_stop_task(s, QUEUE_DATA(q, struct transfer, running)->task);
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
+		cancel_retry(t);
 }
 
-void scheduler_request_pump(struct ycdl_session *s)
-{
-	if (s->sched.pump) {
-		s->sched.pump_requested = true;
-		event_active(s->sched.pump, 0, 0);
-	}
-}
+/* ---------------------------------------------------------- policy */
 
-void scheduler_pump_if_requested(struct ycdl_session *s)
-{
-	if (!s->sched.pump_requested)
-		return;
-	event_del(s->sched.pump);       /* also takes back its activation */
-	pump(-1, 0, s);
-}
-
-/* Re-checks every task of q against the network (each moves at most
+/* Re-checks every task of line against the network (each moves at most
  * once). */
-static void move_between_lines(struct ycdl_session *s, struct task_queue *q)
+static void move_between_lines(struct ycdl_session *s, struct task_line *line)
 {
-	struct task *t = q->head;
+	struct queue *q, *spare;
 
-	while (t) {
-		struct task *next = t->wait_next;
-
-		line_up(s, t);
-		t = next;
-	}
+	QUEUE_FOREACH_SAFE(q, spare, &line->tasks)
+		line_up(s, QUEUE_DATA(q, struct task, wait));
 }
 
 void scheduler_policy_changed(struct ycdl_session *s)
 {
-	struct transfer *x = s->sched.running_head;
+	struct queue *q, *spare;
 
-	while (x) {
-		struct transfer *next = x->next;
-		struct task *t = x->task;
+	QUEUE_FOREACH_SAFE(q, spare, &s->sched.running) {
+		struct task *t = QUEUE_DATA(q, struct transfer, running)->task;
 
-		if (!task_is_allowed_on_network(s, t)) {
-			transfer_stop(s, t);
+		if (!allowed_on_network(&s->sched, t)) {
+			scheduler_stop_task(s, t);
 			scheduler_enqueue(s, t);
 		}
-		x = next;
 	}
 	move_between_lines(s, &s->sched.ready);
 	move_between_lines(s, &s->sched.blocked);
 	scheduler_request_pump(s);
 }
 
-void scheduler_stop_all(struct ycdl_session *s)
+bool scheduler_is_offline(const struct ycdl_session *s)
 {
-	while (s->sched.running_head)
-		transfer_stop(s, s->sched.running_head->task);
-	for (struct task *t = s->tasks.first; t; t = t->all_next)
-		cancel_retry(t);
+	return s->sched.network == YCDL_NETWORK_OFFLINE;
+}
+
+void scheduler_set_max_concurrent(struct ycdl_session *s, unsigned int n)
+{
+	s->sched.max_concurrent = n;
+	multi_keep_connections(&s->multi, n);
+	scheduler_request_pump(s);
+}
+
+void scheduler_set_network(struct ycdl_session *s, int network)
+{
+	s->sched.network = network;
+	scheduler_policy_changed(s);
+}
+
+void scheduler_set_allow_cellular(struct ycdl_session *s, bool allow)
+{
+	s->sched.allow_cellular = allow;
+	scheduler_policy_changed(s);
+}
+
+void scheduler_set_max_recv_speed(struct ycdl_session *s, uint64_t bytes_per_s)
+{
+	s->sched.max_recv_speed = bytes_per_s;
+	share_speed(s);
 }
 
 int scheduler_init(struct scheduler *sc, struct ycdl_session *s)
 {
 	memset(sc, 0, sizeof(*sc));
+	queue_init(&sc->ready.tasks);
+	queue_init(&sc->blocked.tasks);
+	queue_init(&sc->running);
 	sc->max_concurrent = s->cfg.max_concurrent;
 	sc->allow_cellular = s->cfg.allow_cellular;
 	sc->max_recv_speed = s->cfg.max_recv_speed;
 	sc->network = YCDL_NETWORK_UNKNOWN;
-	sc->pump = event_new(s->loop.base, -1, 0, pump, s);
 	sc->progress_tick = evtimer_new(s->loop.base, on_progress_tick, s);
-	if (!sc->pump || !sc->progress_tick)
+	if (!sc->progress_tick)
 		return error_set(YCDL_E_NOMEM, "out of memory");
+	multi_keep_connections(&s->multi, sc->max_concurrent);
 	return 0;
 }
 
 void scheduler_free(struct scheduler *sc)
 {
-	if (sc->pump)
-		event_free(sc->pump);
 	if (sc->progress_tick)
 		event_free(sc->progress_tick);
 	memset(sc, 0, sizeof(*sc));

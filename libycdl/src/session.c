@@ -5,9 +5,11 @@
 
 #include "completion.h"
 #include "error.h"
-#include "hashing.h"
+#include "download_hash.h"
 #include "lock.h"
+#include "persist.h"
 #include "snapshot.h"
+#include "status.h"
 #include "transfer.h"
 #include "util.h"
 
@@ -50,18 +52,6 @@ YCDL_EXTERN const char *ycdl_status_name(int status)
 	}
 }
 
-uint64_t session_random(struct ycdl_session *s)
-{
-	/* xorshift64*: plenty for spreading retries, never used for secrets. */
-	uint64_t x = s->rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	s->rng_state = x;
-	return x * 2685821657736338717ull;
-}
-
 /* ------------------------------------------------------------ restore */
 
 static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
@@ -90,14 +80,14 @@ static void hold_for_credentials(struct ycdl_session *s, struct task *t)
 {
 	task_set_error(t, YCDL_E_STATE, "the task's credentials are not stored; "
 			"give them again with ycdl_task_set_headers", t->http_status);
-	task_set_status(s, t, YCDL_STATUS_PAUSED);
+	status_set(s, t, YCDL_STATUS_PAUSED);
 }
 
 /* Running tasks come back paused (the seed's behaviour), or queued with
  * auto-resume; finished files interrupted mid-placement are placed. */
 static void settle_restored(struct ycdl_session *s)
 {
-	for (struct task *t = s->tasks.first; t; t = t->all_next) {
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (t->status == YCDL_STATUS_FINISHED)
 			completion_recover_finished(s, t);
 		else if (task_status_is_pending(t->status) && task_lacks_credentials(t))
@@ -105,48 +95,8 @@ static void settle_restored(struct ycdl_session *s)
 		else if (task_status_is_pending(t->status) && s->cfg.auto_resume)
 			scheduler_enqueue(s, t);
 		else if (task_status_is_pending(t->status))
-			task_set_status(s, t, YCDL_STATUS_PAUSED);
+			status_set(s, t, YCDL_STATUS_PAUSED);
 	}
-}
-
-/* ------------------------------------------------------- compaction */
-
-struct compaction {
-	struct task *next;
-	struct snapshot_view view;
-	bool holding;
-};
-
-static int next_snapshot(void *ctx, const Ycdl__TaskSnapshot **out)
-{
-	struct compaction *c = ctx;
-	struct task *t = c->next;
-
-	if (c->holding)
-		snapshot_view_release(&c->view);
-	c->holding = false;
-	*out = NULL;
-	if (!t)
-		return 0;
-	c->next = t->all_next;
-	if (snapshot_view_of(&c->view, t) != 0)
-		return error_set(YCDL_E_NOMEM, "out of memory while compacting");
-	c->holding = true;
-	*out = &c->view.snap;
-	return 0;
-}
-
-int session_compact(struct ycdl_session *s)
-{
-	struct compaction c = { s->tasks.first, { YCDL__TASK_SNAPSHOT__INIT, NULL }, false };
-	int rc;
-
-	task_write_snapshots(s);    /* the rewrite supersedes them; keep order simple */
-	rc = store_rewrite(&s->store, next_snapshot, &c);
-
-	if (c.holding)
-		snapshot_view_release(&c.view);
-	return rc;
 }
 
 /* ------------------------------------------------------- open / close */
@@ -158,8 +108,10 @@ static void session_destroy(struct ycdl_session *s)
 	scheduler_free(&s->sched);
 	if (s->store.path)
 		store_close(&s->store);
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
+		download_hash_forget(s, t);     /* jobs still out free themselves */
 	tasks_free(&s->tasks);
-	hasher_free(&s->hasher);    /* after the tasks: they abandon their jobs */
+	worker_free(&s->worker);
 	multi_free(&s->multi);
 	event_queue_free(&s->events);
 	loop_free(&s->loop);
@@ -170,14 +122,32 @@ static void session_destroy(struct ycdl_session *s)
 	free(s);
 }
 
-/* The end of a turn of the loop (or of an API call): transfers it made
- * room for start, snapshots changed in it are written, and the event
+/* The end of a turn of the loop (or of an API call), like Redis's
+ * beforesleep: what the turn made room for starts, "all tasks finished"
+ * is sent when it became true, the journal is compacted when it has grown
+ * too long, snapshots changed in the turn are written, and the event
  * consumer is woken once for its events. */
 static void end_of_turn(struct ycdl_session *s)
 {
-	scheduler_pump_if_requested(s);
-	task_write_snapshots(s);
+	struct task *t;
+
+	while (!s->closing && (t = scheduler_take_next(s)) != NULL)
+		completion_start(s, t);
+	status_check_all_finished(s);
+	if (store_needs_compaction(&s->store, s->tasks.count))
+		(void)persist_compact(s);
+	persist_write_marked(s);
 	event_queue_signal(&s->events);
+}
+
+/* The multi's done function: curl finished one of our requests. */
+static void on_request_done(CURL *easy, CURLcode result, void *arg)
+{
+	struct transfer *x = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+	if (x)
+		completion_request_done(arg, x, result);
 }
 
 static int open_state(struct ycdl_session *s)
@@ -194,13 +164,12 @@ static int open_state(struct ycdl_session *s)
 	if ((rc = loop_init(&s->loop, s)) != 0)
 		return rc;
 	loop_on_turn_done(&s->loop, end_of_turn);
-	if ((rc = multi_init(&s->multi, s)) != 0 ||
+	if ((rc = multi_init(&s->multi, s->loop.base, on_request_done, s)) != 0 ||
 	    (rc = event_queue_init(&s->events, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
 	    (rc = commit_init(&s->commit, s)) != 0 ||
-	    (rc = hasher_init(&s->hasher, s->loop.base, hashing_job_done, s)) != 0)
+	    (rc = worker_init(&s->worker, s->loop.base)) != 0)
 		return rc;
-	multi_keep_connections(&s->multi, s->cfg.max_concurrent);
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
 	tasks_order_restored(&s->tasks);
 	if (rc == 0) {
@@ -258,7 +227,7 @@ static int shutdown_on_loop(struct ycdl_session *s, void *arg)
 	s->closing = true;
 	commit_finish_all(s);   /* finished files are placed, not left waiting */
 	scheduler_stop_all(s);
-	task_write_snapshots(s);
+	persist_write_marked(s);
 	(void)store_sync(&s->store);
 	loop_request_exit(&s->loop);
 	return 0;
@@ -326,30 +295,25 @@ struct setting {
 
 static int set_max_concurrent(struct ycdl_session *s, void *arg)
 {
-	s->sched.max_concurrent = (unsigned int)((struct setting *)arg)->value;
-	multi_keep_connections(&s->multi, s->sched.max_concurrent);
-	scheduler_request_pump(s);
+	scheduler_set_max_concurrent(s, (unsigned int)((struct setting *)arg)->value);
 	return 0;
 }
 
 static int set_network(struct ycdl_session *s, void *arg)
 {
-	s->sched.network = (int)((struct setting *)arg)->value;
-	scheduler_policy_changed(s);
+	scheduler_set_network(s, (int)((struct setting *)arg)->value);
 	return 0;
 }
 
 static int set_allow_cellular(struct ycdl_session *s, void *arg)
 {
-	s->sched.allow_cellular = ((struct setting *)arg)->value != 0;
-	scheduler_policy_changed(s);
+	scheduler_set_allow_cellular(s, ((struct setting *)arg)->value != 0);
 	return 0;
 }
 
 static int set_speed(struct ycdl_session *s, void *arg)
 {
-	s->sched.max_recv_speed = ((struct setting *)arg)->value;
-	scheduler_speed_changed(s);
+	scheduler_set_max_recv_speed(s, ((struct setting *)arg)->value);
 	return 0;
 }
 

@@ -4,14 +4,14 @@
 #define YCDL_SESSION_H
 
 #include "commit.h"
-#include "hasher.h"
 #include "config.h"
 #include "events.h"
 #include "loop.h"
 #include "multi.h"
 #include "scheduler.h"
 #include "store.h"
-#include "tasks.h"
+#include "task_table.h"
+#include "worker.h"
 
 #include <stdint.h>
 
@@ -27,15 +27,10 @@ struct ycdl_session {
 	struct tasks tasks;
 	struct scheduler sched;
 	struct commit commit;
-	struct hasher hasher;
-	uint64_t rng_state;        /* for retry jitter */
+	struct worker worker;      /* off-loop file work */
+	uint64_t rng_state;        /* for retry jitter (util_random) */
 	bool closing;
 };
 
-/* Rewrites the journal with one snapshot per task. */
-int session_compact(struct ycdl_session *s);
-
-/* A pseudo-random number for jitter (not for secrets). */
-uint64_t session_random(struct ycdl_session *s);
 
 #endif

@@ -48,7 +48,8 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->priority = t->priority;
 	snap->expected_size = t->expected_size;
 	snap->expected_checksum = S(t->expected_checksum);
-	snap->status = (Ycdl__TaskStatus)(t->finishing ? YCDL_STATUS_FINISHED : t->status);
+	snap->status = (Ycdl__TaskStatus)(t->commit_stage == COMMIT_RECORDED
+			? YCDL_STATUS_FINISHED : t->status);
 	snap->offset = t->synced_offset;
 	snap->total = t->total;
 	snap->etag = S(t->etag);
@@ -137,7 +138,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 
 	if ((rc = check(s)) != 0)
 		return rc;
-	if (!(t = calloc(1, sizeof(*t))))
+	if (!(t = task_alloc()))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	if (copy_strings(t, s) != 0) {
 		task_free(t);

@@ -370,6 +370,7 @@ int store_ticket_take(struct store *st, struct store_ticket *ticket)
 {
 	ticket->size = st->size;
 	ticket->generation = st->generation;
+	ticket->path = st->path;
 	ticket->fd = st->fd >= 0 ? fcntl(st->fd, F_DUPFD_CLOEXEC, 0) : -1;
 	if (ticket->fd < 0)
 		return error_set(YCDL_E_STORE, "cannot sync the journal %s: %s",
@@ -379,8 +380,11 @@ int store_ticket_take(struct store *st, struct store_ticket *ticket)
 
 int store_ticket_sync(struct store_ticket *ticket)
 {
-	int rc = util_sync_data(ticket->fd) != 0 ? -errno : 0;
+	int rc = 0;
 
+	if (util_sync_data(ticket->fd) != 0)
+		rc = error_set(YCDL_E_STORE, "cannot sync the journal %s: %s",
+				ticket->path, strerror(errno));
 	close(ticket->fd);
 	ticket->fd = -1;
 	return rc;

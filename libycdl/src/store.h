@@ -48,6 +48,7 @@ struct store_ticket {
 	int fd;
 	uint64_t size;
 	unsigned long generation;
+	const char *path;           /* the store's, for messages */
 };
 
 struct store_load_result {
@@ -80,7 +81,7 @@ int store_sync(struct store *st);
  * ticket->fd = -1. */
 int store_ticket_take(struct store *st, struct store_ticket *ticket);
 /* Syncs what the ticket covers and closes its descriptor: from any thread.
- * Returns 0 or a negative errno. */
+ * Returns 0 or YCDL_E_STORE (message set on the calling thread). */
 int store_ticket_sync(struct store_ticket *ticket);
 /* Back on the store's thread after a successful store_ticket_sync: the
  * journal needs no sync of its own if nothing was written since. */

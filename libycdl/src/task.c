@@ -1,16 +1,13 @@
-/* task.c — creating tasks from the caller's options, freeing them, and the
- * one place where a task's status changes. */
+/* task.c — the task model: creating tasks from the caller's options,
+ * freeing them, and what can be said of one task alone. It calls nothing
+ * above itself (status.c changes statuses, persist.c writes snapshots). */
 #define _GNU_SOURCE
 #include "task.h"
 
 #include "digest.h"
-#include "hashing.h"
 #include "error.h"
-#include "events.h"
 #include "naming.h"
-#include "scheduler.h"
 #include "session.h"
-#include "snapshot.h"
 #include "url.h"
 #include "util.h"
 
@@ -95,92 +92,10 @@ bool task_status_is_pending(int status)
 		status == YCDL_STATUS_WAITING_FOR_NETWORK;
 }
 
-bool task_is_allowed_on_network(const struct ycdl_session *s, const struct task *t)
-{
-	switch (s->sched.network) {
-	case YCDL_NETWORK_OFFLINE:
-		return false;
-	case YCDL_NETWORK_CELLULAR:
-		return s->sched.allow_cellular && t->allow_cellular;
-	default:
-		return true;
-	}
-}
-
-void task_persist(struct ycdl_session *s, struct task *t)
-{
-	struct tasks *tasks = &s->tasks;
-
-	if (t->dirty)
-		return;
-	/* In the order marked, so the journal keeps the order of events. */
-	t->dirty = true;
-	t->dirty_next = NULL;
-	if (!tasks->dirty_head)
-		tasks->dirty_tail = &tasks->dirty_head;
-	*tasks->dirty_tail = t;
-	tasks->dirty_tail = &t->dirty_next;
-}
-
-int task_write_snapshots(struct ycdl_session *s)
-{
-	struct task *t = s->tasks.dirty_head;
-	int rc = 0;
-
-	if (!t)
-		return 0;
-	s->tasks.dirty_head = NULL;
-	s->tasks.dirty_tail = &s->tasks.dirty_head;
-	store_begin_batch(&s->store);
-	while (t) {
-		struct task *next = t->dirty_next;
-		struct snapshot_view view;
-
-		t->dirty = false;
-		t->dirty_next = NULL;
-		if (snapshot_view_of(&view, t) != 0) {
-			rc = rc ? rc : error_set(YCDL_E_NOMEM, "out of memory");
-		} else {
-			int put = store_put(&s->store, &view.snap);
-
-			rc = rc ? rc : put;
-			snapshot_view_release(&view);
-		}
-		t = next;
-	}
-	{
-		int end = store_end_batch(&s->store);
-
-		return rc ? rc : end;
-	}
-}
-
-void task_show_status(struct ycdl_session *s, struct task *t, int new_status)
-{
-	int old = t->status;
-
-	if (old == new_status)
-		return;
-	s->tasks.status_count[old]--;
-	s->tasks.status_count[new_status]++;
-	t->status = new_status;
-	emit_status_changed(s, t, old, new_status);
-	scheduler_request_pump(s);
-}
-
-void task_set_status(struct ycdl_session *s, struct task *t, int new_status)
-{
-	if (t->status == new_status)
-		return;
-	task_show_status(s, t, new_status);
-	task_persist(s, t);
-}
-
 void task_forget_progress(struct task *t)
 {
 	t->offset = t->synced_offset = 0;
 	t->total = -1;
-	hashing_forget(t);
 }
 
 void task_set_error(struct task *t, int code, const char *message,
@@ -223,8 +138,7 @@ void task_free(struct task *t)
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
-	hashing_forget(t);      /* a job still out frees itself */
-	digest_free(t->sha256);
+	digest_free(t->sha256);     /* its owner abandoned a job still out */
 	free(t);
 }
 
@@ -357,10 +271,22 @@ static int copy_headers(struct task *t, const ycdl_task_options *o)
 	return 0;
 }
 
+struct task *task_alloc(void)
+{
+	struct task *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		queue_init(&t->wait);
+		queue_init(&t->dirty);
+		queue_init(&t->all);
+	}
+	return t;
+}
+
 int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o,
 		const char *key, struct url_parts *url)
 {
-	struct task *t = calloc(1, sizeof(*t));
+	struct task *t = task_alloc();
 
 	if (!t)
 		return error_set(YCDL_E_NOMEM, "out of memory");

@@ -1,9 +1,10 @@
-/* task.h — one download: its persistent fields, its runtime state, and the
- * status transitions every other part goes through. */
+/* task.h — one download: its persistent fields and its runtime state (the
+ * task model; status.c changes its status, persist.c writes it down). */
 #ifndef YCDL_TASK_H
 #define YCDL_TASK_H
 
 #include "partfile.h"
+#include "queue.h"
 #include "url.h"
 #include "ycdl.h"
 
@@ -17,7 +18,16 @@ struct event;
 struct digest;
 struct hash_job;
 struct commit_member;
-struct task_queue;
+struct task_line;
+
+/* Where a task whose bytes are all in is, in the group commit (commit.h). */
+enum commit_stage {
+	COMMIT_NONE,
+	COMMIT_WAITING,    /* verified, waiting for its group to start */
+	COMMIT_OUT,        /* its group's file work is out on the worker */
+	COMMIT_RECORDED    /* "finished" is in the journal; its file is being
+			      moved into place, its status follows */
+};
 
 enum resumability {
 	RESUMABLE_UNKNOWN = 0,
@@ -74,10 +84,9 @@ struct task {
 	struct event *retry_timer; /* while backing off before a retry */
 	struct digest *sha256;     /* running hash of bytes [0, hashed) */
 	uint64_t hashed;
-	struct hash_job *hash_job; /* out on the hashing thread (hashing.c) */
+	struct hash_job *hash_job; /* out on the worker (download_hash.c) */
 	bool hash_by_finish;       /* the thread failed: leave the rest to
-				      hashing_finish */
-	struct commit_member *in_commit;  /* its group's file work is out */
+				      download_hash_finish */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;
@@ -87,14 +96,14 @@ struct task {
 	uint64_t fetched;          /* body bytes received, every attempt */
 	int last_cause;            /* why the last attempt failed, 0: it did not */
 	uint64_t last_cause_at;    /* ... and at which offset */
-	struct task_queue *queue;  /* the scheduler's line it waits in, or NULL */
-	bool committing;           /* finished, waiting for its group commit */
-	bool finishing;            /* recorded finished; its file is being moved
-				      into place, its status follows (commit.c) */
-	bool dirty;                /* its snapshot waits for the end of the turn */
-	struct task *dirty_next;
-	struct task *all_prev, *all_next;     /* every task, in order */
-	struct task *wait_prev, *wait_next;   /* waiting tasks, by priority */
+	struct task_line *line;    /* the scheduler's line it waits in, or NULL */
+	struct queue wait;         /* its place in that line */
+	enum commit_stage commit_stage;   /* where it is in the group commit */
+	struct commit_member *in_commit;  /* its place in the group out, from
+					     COMMIT_OUT on */
+	struct queue dirty;        /* in the table's snapshots to write (at the
+				      end of the turn), or in none */
+	struct queue all;          /* in the table's list of every task */
 };
 
 /* Checks the caller's add options (all but the URL, which url_parse
@@ -114,6 +123,9 @@ void task_options_complete(ycdl_task_options *full,
 /* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
 int task_check_headers(const char *const *headers, size_t count);
 
+/* A zeroed task, in no list; NULL when out of memory. */
+struct task *task_alloc(void);
+
 /* Builds the task named key from validated add options and their parsed
  * URL (see url_parse); the URL's credentials are moved into the task. The
  * caller assigns the order. */
@@ -122,12 +134,6 @@ int task_new(struct task **out, struct ycdl_session *s,
 		struct url_parts *url);
 void task_free(struct task *t);
 
-/* Moves t to status new_status: counts, the event, the snapshot and the
- * all-finished signal all follow from here. */
-void task_set_status(struct ycdl_session *s, struct task *t, int new_status);
-/* The same but for the snapshot, for a status the journal holds already
- * (a finished file once it is in place, commit.c). */
-void task_show_status(struct ycdl_session *s, struct task *t, int new_status);
 
 /* Records the error a task failed or paused with (message copied). */
 void task_set_error(struct task *t, int code, const char *message,
@@ -136,25 +142,11 @@ void task_clear_error(struct task *t);
 
 /* Waiting, downloading and waiting-for-network count as pending. */
 bool task_status_is_pending(int status);
-bool task_is_allowed_on_network(const struct ycdl_session *s,
-		const struct task *t);
 
-/* Forgets the task's partial data in memory (offsets, total, running hash)
- * so that its next request starts from byte zero; the caller empties the
- * part file. */
+/* Forgets the task's partial data in memory (offsets, total) so that its
+ * next request starts from byte zero; the caller empties the part file and
+ * drops the running hash (transfer_forget_progress does all three). */
 void task_forget_progress(struct task *t);
-
-/* Marks the task's snapshot to be written at the end of this turn of the
- * loop (task_write_snapshots), so that a task changed several times in one
- * turn, and many tasks changed in one turn, cost one journal write. */
-void task_persist(struct ycdl_session *s, struct task *t);
-
-/* Writes every snapshot marked since the last call, in one batch. Runs at
- * the end of every turn and after every API call (so a call that returns
- * has reached the kernel), at every checkpoint, and before anything that
- * syncs the journal to vouch for them. Returns 0 or the store's error (the
- * snapshots in force are then the earlier ones, which claim less). */
-int task_write_snapshots(struct ycdl_session *s);
 
 /* Whether t's bytes are hashed with SHA-256 as they arrive: the session
  * says so, or the task has a sha256: checksum to verify. */

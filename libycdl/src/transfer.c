@@ -6,16 +6,15 @@
 #define _GNU_SOURCE
 #include "transfer.h"
 
-#include "completion.h"
 #include "digest.h"
 #include "error.h"
 #include "events.h"
-#include "hashing.h"
+#include "download_hash.h"
 #include "http_parse.h"
 #include "naming.h"
 #include "partfile.h"
+#include "persist.h"
 #include "retry.h"
-#include "scheduler.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
@@ -80,10 +79,11 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 	bool claimed = t->synced_offset != 0;
 
 	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return error_from_errno(errno);
-	task_forget_progress(t);
+		return error_set(error_from_errno(errno), "cannot truncate %s: %s",
+				t->part_path, strerror(errno));
+	transfer_forget_progress(s, t);
 	if (claimed)
-		task_persist(s, t);
+		persist_mark(s, t);
 	if (discarded > 0 || reason)
 		emit_restarted(s, t, reason, discarded);
 	return 0;
@@ -193,7 +193,7 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 		return;
 	}
 	adopt_content_disposition(s, t, x);
-	task_persist(s, t);
+	persist_mark(s, t);
 	x->mode = BODY_APPEND;
 }
 
@@ -408,7 +408,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		return 0;
 	}
 	if (x->hashing)
-		hashing_wrote(x, len);
+		download_hash_wrote(x, len);
 	t->offset += len;
 	emit_progress(s, t, false);
 	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {
@@ -527,40 +527,6 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	return 0;
 }
 
-/* Why a part file could not be opened, in words and as a YCDL_E_* code. */
-static int part_open_error(const struct task *t, int rc)
-{
-	if (rc == -EBUSY)
-		return error_set(YCDL_E_LOCKED, "another download (in another session "
-				"or process) is writing %s: a part file belongs to one "
-				"task", t->part_path);
-	if (rc == -EPERM)
-		return error_set(YCDL_E_IO, "%s belongs to another user: not writing "
-				"to it", t->part_path);
-	return error_set(error_from_errno(-rc), "cannot open %s: %s%s",
-			t->part_path, strerror(-rc), rc == -ELOOP
-			? " (a symbolic link is not followed)" : "");
-}
-
-static int open_part_file(struct task *t, uint64_t keep,
-		struct partfile_opened *part)
-{
-	int rc = partfile_open(t->part_path, keep, part);
-
-	if (rc == -ENOENT) {
-		/* The destination folder does not exist (yet, or any more). */
-		char *dir = util_dirname(t->part_path);
-
-		rc = dir ? util_mkdir_p(dir) : -ENOMEM;
-		free(dir);
-		if (rc != 0)
-			return error_set(error_from_errno(-rc), "cannot create the folder "
-					"of %s: %s", t->part_path, strerror(-rc));
-		rc = partfile_open(t->part_path, keep, part);
-	}
-	return rc != 0 ? part_open_error(t, rc) : 0;
-}
-
 /* Where to continue: the bytes we hold, unless the server cannot resume. */
 static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
@@ -570,7 +536,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
-	if ((rc = open_part_file(t, keep, &part)) != 0)
+	if ((rc = partfile_open(t->part_path, keep, &part)) != 0)
 		return rc;
 	x->fd = part.fd;
 	x->part = t->part = part.id;
@@ -592,7 +558,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	t->offset = part.size;
 	if (t->synced_offset > part.size) {
 		t->synced_offset = part.size;
-		task_persist(s, t);
+		persist_mark(s, t);
 	}
 	return 0;
 }
@@ -608,7 +574,7 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->task = t;
 	x->fd = -1;
 	x->hashing = task_hashes(s, t);
-	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = hashing_start(s, x)) != 0))
+	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = download_hash_start(s, x)) != 0))
 		goto fail;
 	x->resuming = t->offset > 0;
 	x->overlap = t->offset < RESUME_OVERLAP ? t->offset : RESUME_OVERLAP;
@@ -621,7 +587,7 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	if ((rc = build_request(s, x)) != 0)
 		goto fail;
 	t->transfer = x;
-	transfer_apply_speed_limit(s, t);
+	transfer_set_speed_limit(x, t->max_recv_speed);
 	if ((rc = multi_add(&s->multi, x->easy)) != 0) {
 		t->transfer = NULL;
 		goto fail;
@@ -645,29 +611,22 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 		x->checkpoint_offset = t->offset;
 	}
 	t->synced_offset = t->offset;
-	task_persist(s, t);
+	persist_mark(s, t);
 	/* A claim waits for no loop turn (one turn of a fast download can run
 	 * many megabytes of callbacks): a kill now loses one checkpoint. */
-	return task_write_snapshots(s);
+	return persist_write_marked(s);
 }
 
-void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t)
+void transfer_forget_progress(struct ycdl_session *s, struct task *t)
 {
-	uint64_t limit = t->max_recv_speed;
-	uint64_t share;
+	task_forget_progress(t);
+	download_hash_forget(s, t);
+}
 
-	if (!t->transfer)
-		return;
-	if (s->sched.max_recv_speed && s->sched.running > 0) {
-		share = s->sched.max_recv_speed / s->sched.running;
-		if (share == 0)
-			share = 1;
-		if (!limit || share < limit)
-			limit = share;
-	}
+void transfer_set_speed_limit(struct transfer *x, uint64_t bytes_per_s)
+{
 	/* curl reads the limit as it goes, so a running transfer adapts. */
-	curl_easy_setopt(t->transfer->easy, CURLOPT_MAX_RECV_SPEED_LARGE,
-			(curl_off_t)limit);
+	curl_easy_setopt(x->easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)bytes_per_s);
 }
 
 void transfer_free(struct transfer *x)
@@ -683,7 +642,7 @@ void transfer_free(struct transfer *x)
 	free(x);
 }
 
-/* Takes x out of curl and out of the running list, after syncing what it
+/* Takes x out of curl, after syncing what it
  * wrote so that a snapshot claims every byte — unless the body is complete:
  * then the group commit syncs it (checkpoint false), through x->fd, which
  * stays open for it (transfer_free closes it if the commit does not take
@@ -703,7 +662,6 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 		close(x->fd);
 		x->fd = -1;
 	}
-	scheduler_transfer_detached(s, x);
 }
 
 void transfer_stop(struct ycdl_session *s, struct task *t)
@@ -716,9 +674,7 @@ void transfer_stop(struct ycdl_session *s, struct task *t)
 	transfer_free(x);
 }
 
-/* A request that delivered its whole body: its data is synced with the
- * group commit of finished files (commit.c), not one file at a time. */
-static bool delivered_everything(const struct transfer *x, CURLcode result)
+bool transfer_delivered_everything(const struct transfer *x, CURLcode result)
 {
 	const struct task *t = x->task;
 
@@ -780,14 +736,10 @@ static bool follow_redirect(struct ycdl_session *s, struct transfer *x)
 	return true;
 }
 
-void transfer_on_done(struct transfer *x, CURLcode result)
+bool transfer_end(struct transfer *x, CURLcode result)
 {
-	struct ycdl_session *s = x->session;
-	struct task *t = x->task;
-
-	if (result == CURLE_OK && follow_redirect(s, x))
-		return;
-	detach(s, t, x, !delivered_everything(x, result));
-	completion_handle(s, t, x, result);
-	transfer_free(x);
+	if (result == CURLE_OK && follow_redirect(x->session, x))
+		return false;
+	detach(x->session, x->task, x, !transfer_delivered_everything(x, result));
+	return true;
 }

@@ -1,6 +1,7 @@
 /* transfer.h — one HTTP request for one task: the curl easy handle, the
  * checks a response must pass before its body touches the part file, the
- * write path and checkpoints. What happens when it ends is completion.c. */
+ * write path, checkpoints, and redirects followed by hand. Who starts it
+ * and what its end means is completion.c; its slot is the scheduler's. */
 #ifndef YCDL_TRANSFER_H
 #define YCDL_TRANSFER_H
 
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "partfile.h"
+#include "queue.h"
 
 #include <sys/types.h>
 
@@ -66,7 +68,7 @@ struct transfer {
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
 	char curl_error[CURL_ERROR_SIZE];
-	struct transfer *prev, *next;   /* the scheduler's running list */
+	struct queue running;     /* in the scheduler's running list */
 };
 
 /* Opens the part file, builds the request (Range/If-Range when resuming)
@@ -77,16 +79,28 @@ int transfer_start(struct ycdl_session *s, struct task *t);
  * snapshot). Not from inside a curl callback. */
 void transfer_stop(struct ycdl_session *s, struct task *t);
 
-/* Called by multi.c when curl finished the request. */
-void transfer_on_done(struct transfer *x, CURLcode result);
+/* curl finished x's request with result (multi.h). A redirect to follow
+ * starts the next request of x and returns false; otherwise x leaves curl,
+ * its bytes synced and claimed unless it delivered everything (the group
+ * commit syncs those), and true is returned: the caller judges the end
+ * (completion.c) and frees x. */
+bool transfer_end(struct transfer *x, CURLcode result);
+
+/* Whether x's request delivered its whole body: its data is synced with
+ * the group commit of finished files (commit.c), not one file at a time. */
+bool transfer_delivered_everything(const struct transfer *x, CURLcode result);
 
 /* Syncs the part file and persists the task with the synced offset. */
 int transfer_checkpoint(struct ycdl_session *s, struct task *t);
 
+/* Forgets t's partial data in memory: its offsets and its running hash
+ * (the caller empties or deletes the part file). */
+void transfer_forget_progress(struct ycdl_session *s, struct task *t);
+
 /* Frees the transfer (the easy handle must be out of the multi). */
 void transfer_free(struct transfer *x);
 
-/* Applies the current speed limit for t's transfer. */
-void transfer_apply_speed_limit(struct ycdl_session *s, struct task *t);
+/* The most bytes per second x may receive; 0: no limit. */
+void transfer_set_speed_limit(struct transfer *x, uint64_t bytes_per_s);
 
 #endif

@@ -199,6 +199,17 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+uint64_t util_random(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 2685821657736338717ull;
+}
+
 void util_hex(char *out, const unsigned char *bin, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -54,6 +54,10 @@ int util_write_all(int fd, const void *buf, size_t len);
  * system allows (Linux: /proc/self/status). */
 unsigned int util_process_umask(void);
 
+/* The next number of a pseudo-random sequence (xorshift64*) kept in
+ * *state (never 0): for spreading retries, never for secrets. */
+uint64_t util_random(uint64_t *state);
+
 /* Lowercase hex of bin into out (2*len+1 bytes). */
 void util_hex(char *out, const unsigned char *bin, size_t len);
 

@@ -1,6 +1,7 @@
-/* tasks.c — the task table: three indexes and one ordered list. */
+/* task_table.c — the session's table of tasks: three indexes, one ordered
+ * list, and the counts by status. */
 #define _POSIX_C_SOURCE 200809L
-#include "tasks.h"
+#include "task_table.h"
 
 #include "util.h"
 
@@ -14,24 +15,26 @@ void tasks_init(struct tasks *tasks)
 	strmap_init(&tasks->by_key);
 	strmap_init(&tasks->by_url);
 	strmap_init(&tasks->by_dest);
+	queue_init(&tasks->all);
+	queue_init(&tasks->dirty);
+	queue_init(&tasks->restored);
 	tasks->next_order = 1;
-	tasks->dirty_tail = &tasks->dirty_head;
 }
 
-static void free_chain(struct task *t)
+static void free_list(struct queue *list)
 {
-	while (t) {
-		struct task *next = t->all_next;
+	struct queue *q;
 
-		task_free(t);
-		t = next;
-	}
+	while ((q = queue_pop(list)) != NULL)
+		task_free(QUEUE_DATA(q, struct task, all));
 }
 
 void tasks_free(struct tasks *tasks)
 {
-	free_chain(tasks->first);
-	free_chain(tasks->restored);
+	if (!tasks->all.next)
+		return;     /* never initialised */
+	free_list(&tasks->all);
+	free_list(&tasks->restored);
 	strmap_free(&tasks->by_key);
 	strmap_free(&tasks->by_url);
 	strmap_free(&tasks->by_dest);
@@ -42,20 +45,12 @@ void tasks_free(struct tasks *tasks)
  * short; new tasks always go last. */
 static void link_ordered(struct tasks *tasks, struct task *t)
 {
-	struct task *after = tasks->last;
+	struct queue *q;
 
-	while (after && after->order > t->order)
-		after = after->all_prev;
-	t->all_prev = after;
-	t->all_next = after ? after->all_next : tasks->first;
-	if (t->all_next)
-		t->all_next->all_prev = t;
-	else
-		tasks->last = t;
-	if (after)
-		after->all_next = t;
-	else
-		tasks->first = t;
+	for (q = tasks->all.prev; q != &tasks->all; q = q->prev)
+		if (QUEUE_DATA(q, struct task, all)->order <= t->order)
+			break;
+	queue_insert_after(q, &t->all);
 }
 
 /* The three indexes and the counts; false on ENOMEM (nothing changed). */
@@ -84,6 +79,10 @@ bool tasks_insert(struct tasks *tasks, struct task *t)
 	if (!index_task(tasks, t))
 		return false;
 	link_ordered(tasks, t);
+	/* A new task that is pending makes "all finished" due, even when
+	 * it fails in the turn it was added in (status.h). */
+	if (task_status_is_pending(t->status))
+		tasks->was_busy = true;
 	return true;
 }
 
@@ -91,8 +90,7 @@ bool tasks_insert_restored(struct tasks *tasks, struct task *t)
 {
 	if (!index_task(tasks, t))
 		return false;
-	t->all_next = tasks->restored;
-	tasks->restored = t;
+	queue_insert_tail(&tasks->restored, &t->all);
 	return true;
 }
 
@@ -107,60 +105,35 @@ static int by_order(const void *a, const void *b)
 void tasks_order_restored(struct tasks *tasks)
 {
 	size_t n = 0, i = 0;
-	struct task **sorted, *t;
+	struct task **sorted;
+	struct queue *q;
 
-	for (t = tasks->restored; t; t = t->all_next)
+	QUEUE_FOREACH(q, &tasks->restored)
 		n++;
-	sorted = malloc((n ? n : 1) * sizeof(*sorted));
-	for (t = tasks->restored; t && sorted; t = t->all_next)
-		sorted[i++] = t;
-	if (sorted)
-		qsort(sorted, n, sizeof(*sorted), by_order);
-	/* Without memory to sort, each finds its place the slow way. */
-	for (i = 0, t = tasks->restored; i < n; i++) {
-		struct task *next = sorted ? NULL : t->all_next;
-
-		link_ordered(tasks, sorted ? sorted[i] : t);
-		t = next;
-	}
-	free(sorted);
-	tasks->restored = NULL;
-}
-
-/* A task going away must not stay in the list of snapshots to write. */
-static void forget_dirty(struct tasks *tasks, struct task *t)
-{
-	struct task **link = &tasks->dirty_head;
-
-	if (!t->dirty)
+	if (!(sorted = malloc((n ? n : 1) * sizeof(*sorted)))) {
+		/* Without memory to sort, each finds its place the slow way. */
+		while ((q = queue_pop(&tasks->restored)) != NULL)
+			link_ordered(tasks, QUEUE_DATA(q, struct task, all));
 		return;
-	while (*link && *link != t)
-		link = &(*link)->dirty_next;
-	if (*link)
-		*link = t->dirty_next;
-	if (tasks->dirty_tail == &t->dirty_next)
-		tasks->dirty_tail = link;
-	t->dirty = false;
-	t->dirty_next = NULL;
+	}
+	while ((q = queue_pop(&tasks->restored)) != NULL)
+		sorted[i++] = QUEUE_DATA(q, struct task, all);
+	qsort(sorted, n, sizeof(*sorted), by_order);
+	for (i = 0; i < n; i++)
+		link_ordered(tasks, sorted[i]);
+	free(sorted);
 }
 
 void tasks_unlink(struct tasks *tasks, struct task *t)
 {
-	forget_dirty(tasks, t);
+	/* A task going away must not stay in the list of snapshots to write. */
+	queue_remove(&t->dirty);
 	strmap_remove(&tasks->by_key, t->key);
 	if (strmap_get(&tasks->by_url, t->url) == t)
 		strmap_remove(&tasks->by_url, t->url);
 	if (strmap_get(&tasks->by_dest, t->dest_path) == t)
 		strmap_remove(&tasks->by_dest, t->dest_path);
-	if (t->all_prev)
-		t->all_prev->all_next = t->all_next;
-	else
-		tasks->first = t->all_next;
-	if (t->all_next)
-		t->all_next->all_prev = t->all_prev;
-	else
-		tasks->last = t->all_prev;
-	t->all_prev = t->all_next = NULL;
+	queue_remove(&t->all);
 	tasks->count--;
 	tasks->status_count[t->status]--;
 }

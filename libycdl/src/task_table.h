@@ -1,7 +1,7 @@
-/* tasks.h — the session's table of tasks: lookups by key, by original URL and
+/* task_table.h — the session's table of tasks: lookups by key, by original URL and
  * by destination, and the list of all tasks in their queue order. */
-#ifndef YCDL_TASKS_H
-#define YCDL_TASKS_H
+#ifndef YCDL_TASK_TABLE_H
+#define YCDL_TASK_TABLE_H
 
 #include "strmap.h"
 #include "task.h"
@@ -12,13 +12,14 @@ struct tasks {
 	struct strmap by_key;
 	struct strmap by_url;
 	struct strmap by_dest;
-	struct task *first, *last;   /* ordered by task->order */
+	struct queue all;            /* every task, ordered by task->order */
 	size_t count;
 	size_t status_count[YCDL_STATUS_FAILED + 1];
 	uint64_t next_order;
-	struct task *dirty_head;     /* snapshots to write (task_persist) */
-	struct task **dirty_tail;
-	struct task *restored;       /* read back, not yet in order (see below) */
+	struct queue dirty;          /* snapshots to write (persist.h) */
+	bool was_busy;               /* something was pending since the last
+					"all tasks finished" (status.h) */
+	struct queue restored;       /* read back, not yet in order (see below) */
 };
 
 void tasks_init(struct tasks *tasks);
@@ -39,6 +40,21 @@ struct task *tasks_find_url(const struct tasks *tasks, const char *url);
 struct task *tasks_find_dest(const struct tasks *tasks, const char *dest);
 /* Changes t->dest_path, keeping the destination index right. */
 bool tasks_set_dest(struct tasks *tasks, struct task *t, const char *dest);
+/* The first task in order, and the one after t; NULL past the last. */
+static inline struct task *tasks_first(const struct tasks *tasks)
+{
+	struct queue *q = queue_first(&tasks->all);
+
+	return q ? QUEUE_DATA(q, struct task, all) : NULL;
+}
+
+static inline struct task *tasks_next(const struct tasks *tasks,
+		const struct task *t)
+{
+	return t->all.next == &tasks->all ? NULL
+		: QUEUE_DATA(t->all.next, struct task, all);
+}
+
 /* Tasks counted as pending by the all-finished signal. */
 size_t tasks_pending(const struct tasks *tasks);
 

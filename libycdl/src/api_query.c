@@ -1,5 +1,6 @@
-/* task_info.c — the query side of the API: one task's info and lists of
- * keys, copied out of the loop thread into memory the caller owns. */
+/* api_query.c — the query side of the API: one task's info and lists of
+ * keys or infos, copied out of the loop thread into memory the caller
+ * owns. */
 #define _GNU_SOURCE
 #include "error.h"
 #include "naming.h"
@@ -138,7 +139,7 @@ static int do_list(struct ycdl_session *s, void *arg)
 	cmd->keys = calloc(s->tasks.count ? s->tasks.count : 1, sizeof(char *));
 	if (!cmd->keys)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	for (struct task *t = s->tasks.first; t; t = t->all_next) {
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (!(cmd->mask & YCDL_STATUS_BIT(t->status)))
 			continue;
 		if (!(cmd->keys[n] = strdup(t->key))) {
@@ -186,7 +187,7 @@ static int do_list_info(struct ycdl_session *s, void *arg)
 	cmd->infos = calloc(s->tasks.count ? s->tasks.count : 1, sizeof(*cmd->infos));
 	if (!cmd->infos)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	for (struct task *t = s->tasks.first; t; t = t->all_next) {
+	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (!(cmd->mask & YCDL_STATUS_BIT(t->status)))
 			continue;
 		if (!(cmd->infos[n] = build_info(t))) {
