@@ -128,6 +128,10 @@ static void end_calls(struct client *c, int result)
 	QUEUE_FOREACH(q, &c->calls) {
 		struct client_call *call = QUEUE_DATA(q, struct client_call, link);
 
+		/* An answered call keeps its answer: the owner may go between
+		 * answering and the caller's thread waking up. */
+		if (call->done)
+			continue;
 		call->done = true;
 		call->result = result;
 	}

@@ -161,6 +161,9 @@ static void say_last_goodbye(struct client_conn *cc, const char *reason)
 	msg.goodbye = &bye;
 	if (!cc->leaving)
 		(void)wire_write(out, &msg.base);
+	/* A socket bufferevent keeps the front of its output frozen for its
+	 * own writes; it will write no more, so this last write drains it. */
+	(void)evbuffer_unfreeze(out, 1);
 	(void)evbuffer_write(out, bufferevent_getfd(cc->bev));
 	close_client(cc);
 }

@@ -212,6 +212,7 @@ TEST(a_state_path_longer_than_a_socket_address_is_served)
 
 /* ------------------------------------------------------ other processes */
 
+
 static pid_t spawn(const char *mode, const char *dir, const char *id,
 		const char *arg, const char *out)
 {
@@ -321,6 +322,70 @@ static int child_own(const char *dir, const char *id, const char *urls)
 	}
 	for (;;)
 		pause();
+}
+
+/* Child: owns the session and closes it the moment a stop is requested
+ * (the event callback wakes the main thread through a pipe). */
+static int stop_pipe[2];
+
+static void on_stop_event(const void *event, size_t len, void *payload)
+{
+	Ycdl__Event *e = ycdl__event__unpack(NULL, len, event);
+
+	(void)payload;
+	if (e && e->kind_case == YCDL__EVENT__KIND_STOP_REQUESTED)
+		CHECK(write(stop_pipe[1], "x", 1) == 1);
+	ycdl__event__free_unpacked(e, NULL);
+}
+
+static int child_own_until_stop(const char *dir, const char *id)
+{
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+	char c;
+
+	CHECK(pipe(stop_pipe) == 0);
+	o.open_mode = YCDL_OPEN_OWN;
+	o.event_cb = on_stop_event;
+	if (ycdl_session_open(&s, id, &o) != 0)
+		return 3;
+	if (read(stop_pipe[0], &c, 1) != 1)
+		return 4;
+	ycdl_session_close(s);
+	return 0;
+}
+
+/* The owner answers "stop" and closes at once: the answer and the end of
+ * the connection arrive together, and the call must still see the answer,
+ * not "the owner went away". */
+TEST(a_stop_answered_just_before_the_owner_goes_succeeds)
+{
+	char *dir = test_dir("shared-stop");
+
+	for (int round = 0; round < 20; round++) {
+		pid_t pid = spawn("own-until-stop", dir, "shared-stop", "-", "-");
+		ycdl_session *client = NULL;
+		int rc = YCDL_E_NOT_FOUND;
+		char **keys;
+		size_t n;
+
+		for (int waited = 0; rc == YCDL_E_NOT_FOUND && waited < 10000; waited += 10) {
+			ycdl_session_options o = test_session_options(dir);
+
+			o.open_mode = YCDL_OPEN_ATTACH;
+			o.takeover = 0;
+			if ((rc = ycdl_session_open(&client, "shared-stop", &o)) != 0)
+				sleep_ms(10);
+		}
+		CHECK_OK(rc);
+		CHECK_OK(ycdl_session_request_stop(client));
+		CHECK_INT(reap(pid), 0);
+		/* The owner's goodbye came through: calls say why it went. */
+		CHECK_INT(ycdl_session_list(&keys, &n, client, 0), YCDL_E_CLOSED);
+		CHECK(strstr(ycdl_last_error_message(), "the owner closed the session"));
+		ycdl_session_close(client);
+	}
+	free(dir);
 }
 
 /* Child: attaches (takeover allowed) and stays until every task of the
@@ -732,6 +797,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(open_modes_say_what_they_do_when_the_session_is_held_or_free),
 		TEST_ENTRY(a_state_path_longer_than_a_socket_address_is_served),
 		TEST_ENTRY(client_process_adds_a_thousand_tasks_and_gets_every_event),
+		TEST_ENTRY(a_stop_answered_just_before_the_owner_goes_succeeds),
 		TEST_ENTRY(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact),
 		TEST_ENTRY(hostile_clients_are_disconnected_and_the_owner_goes_on),
 		TEST_ENTRY(a_client_that_does_not_read_is_bounded_coalesced_then_let_go),
@@ -747,6 +813,8 @@ int main(int argc, char **argv)
 			return child_add_many(dir, id, argv[5], atol(argv[6]));
 		if (strcmp(mode, "own") == 0)
 			return child_own(dir, id, argv[5]);
+		if (strcmp(mode, "own-until-stop") == 0)
+			return child_own_until_stop(dir, id);
 		if (strcmp(mode, "attach-until-done") == 0)
 			return child_attach_until_done(dir, id, argv[6]);
 		return 2;
