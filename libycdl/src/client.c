@@ -265,10 +265,9 @@ static bool on_message(struct client *c, const uint8_t *data, size_t len)
 
 static void owner_lost(struct client *c);
 
-static void on_read(struct bufferevent *bev, void *arg)
+/* Every whole frame read so far; false when the connection must go. */
+static bool take_frames(struct client *c, struct evbuffer *in)
 {
-	struct client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	uint8_t *data;
 	size_t len;
 	int rc;
@@ -277,18 +276,38 @@ static void on_read(struct bufferevent *bev, void *arg)
 		bool ok = on_message(c, data, len);
 
 		free(data);
-		if (!ok) {
-			owner_lost(c);
-			return;
-		}
+		if (!ok)
+			return false;
 	}
-	if (rc < 0)
-		owner_lost(c);
+	return rc >= 0;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	if (!take_frames(arg, bufferevent_get_input(bev)))
+		owner_lost(arg);
+}
+
+/* A write can fail (the owner closed) before its last words were read:
+ * they are still in the socket, and say why it went. The bufferevent
+ * freezes its input's end for its own reads; it will read no more. */
+static void take_last_words(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	int fd = bufferevent_getfd(c->bev);
+
+	(void)evbuffer_unfreeze(in, 0);
+	while (evbuffer_get_length(in) < WIRE_MAX_SERVER_FRAME + 4 &&
+	       evbuffer_read(in, fd, 64 * 1024) > 0)
+		;
+	(void)take_frames(c, in);
 }
 
 static void on_connection_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
+	if (what & BEV_EVENT_ERROR)
+		take_last_words(arg);
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
 		owner_lost(arg);
 }

@@ -273,6 +273,11 @@ static int child_add_many(const char *dir, const char *id, const char *prefix,
 	ycdl_keys_free(keys, (size_t)count);
 	log_free(&log);
 	ycdl_session_close(s);
+	for (long i = 0; i < count; i++)
+		free(urls[i]);
+	free(urls);
+	free(items);
+	free(opts);
 	return finished == count ? 0 : 7;
 }
 
@@ -395,6 +400,7 @@ static int child_attach_until_done(const char *dir, const char *id, const char *
 	ycdl_session_options o = test_session_options(dir);
 	struct event_log log;
 	ycdl_session *s;
+	char *go, *tmp;
 	FILE *f;
 
 	o.open_mode = YCDL_OPEN_ATTACH;
@@ -416,13 +422,23 @@ static int child_attach_until_done(const char *dir, const char *id, const char *
 		sleep_ms(50);
 	}
 	log_drain(&log);
-	if (!(f = fopen(out, "w")))
+	if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "w")))
 		return 5;
 	for (size_t i = 0; i < log.count; i++)
 		if (log.events[i]->kind_case == YCDL__EVENT__KIND_ROLE_CHANGED)
 			fprintf(f, "role %d\n", (int)log.events[i]->role_changed->role);
 	fprintf(f, "final %d\n", ycdl_session_role(s));
 	fclose(f);
+	if (rename(tmp, out) != 0)      /* the parent sees it whole */
+		return 7;
+	free(tmp);
+	/* Stays until the parent has counted the owners: closing an owning
+	 * handle would make the parent's handle take over in turn. */
+	if (asprintf(&go, "%s.done", out) < 0)
+		return 6;
+	for (int waited = 0; access(go, F_OK) != 0 && waited < 60000; waited += 50)
+		sleep_ms(50);
+	free(go);
 	log_free(&log);
 	ycdl_session_close(s);
 	return 0;
@@ -444,6 +460,7 @@ static int count_lines(const char *path, const char *line)
 TEST(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact)
 {
 	char *dir = test_dir("shared-takeover"), shas[3][65], urls[2048], *other;
+	char done[1100];
 	ycdl_session *client;
 	struct event_log log;
 	pid_t owner, second;
@@ -505,11 +522,15 @@ TEST(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact)
 		CHECK_STR(sha, shas[i]);
 		free(u);
 	}
-	CHECK_INT(reap(second), 0);
+	for (int waited = 0; access(other, F_OK) != 0 && waited < 30000; waited += 50)
+		sleep_ms(50);
 	log_drain(&log);
 	owners += count_lines(other, "final 1\n");
 	owners += ycdl_session_role(client) == YCDL_ROLE_OWNER;
 	CHECK_INT(owners, 1);
+	snprintf(done, sizeof(done), "%s.done", other);
+	fclose(fopen(done, "w"));
+	CHECK_INT(reap(second), 0);
 	CHECK(log_find(&log, YCDL__EVENT__KIND_ROLE_CHANGED, NULL) != NULL);
 	log_free(&log);
 	ycdl_session_close(client);
