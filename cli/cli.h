@@ -51,6 +51,13 @@ bool cli_size_option(const char *option, const char *text, uint64_t *out);
 const char *cli_format_size(char *buf, size_t len, uint64_t bytes);
 
 int cli_get(int argc, char **argv);
+int cli_add(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+int cli_stop(int argc, char **argv);
+int cli_watch(int argc, char **argv);
+
+/* This program's own path (for starting `ycdl serve` in the background). */
+const char *cli_self_path(void);
 int cli_list(int argc, char **argv);
 int cli_act(const char *verb, int argc, char **argv);
 /* The last path component (borrowed). */
@@ -62,8 +69,14 @@ struct progress;
 
 /* Routes SIGINT and SIGTERM into foreground_run; 0 or -1. */
 int foreground_install_signals(void);
+/* Drops the events an open left (the restore's pauses): what follows is
+ * about what this command does. */
+void foreground_skip_past_events(ycdl_session *s);
+/* Readable once SIGINT or SIGTERM came (after foreground_install_signals). */
+int foreground_signal_fd(void);
 /* Shows events until every tracked task has finished or failed, or a signal
- * arrives; on a signal every running task is paused (its data kept) and the
+ * arrives; on a signal every running task is paused (its data kept) — or,
+ * attached to another process's session, left running there — and the
  * signal number is returned, else 0. */
 int foreground_run(ycdl_session *s, struct progress *p);
 
@@ -77,6 +90,9 @@ void progress_free(struct progress *p);
  * reported with its URL. */
 void progress_track(struct progress *p, const char *key, const char *label,
 		const char *url);
+/* Also tracks the tasks that task_added events announce; with keep_open,
+ * progress_unfinished never says 0 (the display runs until a signal). */
+void progress_follow_new_tasks(struct progress *p, bool keep_open);
 /* Feeds one event; prints whatever it means for the user. */
 void progress_event(struct progress *p, const Ycdl__Event *e);
 /* Prints a message line without breaking the bars. */
@@ -84,6 +100,9 @@ void progress_message(struct progress *p, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Tracked tasks that are neither finished nor failed. */
 size_t progress_unfinished(const struct progress *p);
+/* Tracked tasks that failed, or that another process paused. */
 size_t progress_failed(const struct progress *p);
+/* Ctrl-C: the pauses that follow are ours, not another process's. */
+void progress_stopping(struct progress *p);
 
 #endif

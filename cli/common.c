@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool cli_common_option(struct common_options *c, int argc, char **argv, int *i)
 {
@@ -31,8 +32,8 @@ int cli_open_session(ycdl_session **out, const struct common_options *c,
 	opts->state_dir = c->state_dir;
 	rc = ycdl_session_open(out, c->session, opts);
 	if (rc == YCDL_E_LOCKED)
-		fprintf(stderr, "ycdl: session \"%s\" is in use by another ycdl process; "
-				"wait for it or use --session\n", c->session);
+		fprintf(stderr, "ycdl: session \"%s\" is served by another process\n",
+				c->session);
 	else if (rc != 0)
 		fprintf(stderr, "ycdl: cannot open session \"%s\": %s\n", c->session,
 				ycdl_last_error_message());
@@ -171,4 +172,15 @@ const char *cli_base_name(const char *path)
 	const char *slash = strrchr(path, '/');
 
 	return slash ? slash + 1 : path;
+}
+
+const char *cli_self_path(void)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return "ycdl";      /* found on PATH, like any command */
+	path[n] = '\0';
+	return path;
 }

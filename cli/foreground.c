@@ -44,6 +44,20 @@ int foreground_install_signals(void)
 	return 0;
 }
 
+void foreground_skip_past_events(ycdl_session *s)
+{
+	void *data;
+	size_t len;
+
+	while (ycdl_session_next_event(&data, &len, s) == 0)
+		ycdl_free(data);
+}
+
+int foreground_signal_fd(void)
+{
+	return signal_pipe[0];
+}
+
 static void drain_events(ycdl_session *s, struct progress *p)
 {
 	void *data;
@@ -91,6 +105,7 @@ static void pause_all(ycdl_session *s, struct progress *p)
 	char **keys;
 	size_t n;
 
+	progress_stopping(p);
 	if (ycdl_session_list(&keys, &n, s, YCDL_STATUS_BIT(YCDL_STATUS_WAITING) |
 			YCDL_STATUS_BIT(YCDL_STATUS_DOWNLOADING) |
 			YCDL_STATUS_BIT(YCDL_STATUS_WAITING_FOR_NETWORK)) != 0)
@@ -102,11 +117,28 @@ static void pause_all(ycdl_session *s, struct progress *p)
 	progress_message(p, true, "ycdl: paused; run the same command again to continue");
 }
 
+/* Ctrl-C on a handle attached to another process's session: the
+ * downloads are that process's, and go on there. */
+static void detach_from_owner(ycdl_session *s, struct progress *p)
+{
+	ycdl_session_info *info;
+	int pid = 0;
+
+	if (ycdl_session_get_info(&info, s) == 0) {
+		pid = info->owner_pid;
+		ycdl_free(info);
+	}
+	progress_message(p, true, "ycdl: detached; the downloads go on in process "
+			"%d (ycdl watch shows them)", pid);
+}
+
 int foreground_run(ycdl_session *s, struct progress *p)
 {
 	int sig = wait_for_downloads(s, p);
 
-	if (sig)
+	if (sig && ycdl_session_role(s) == YCDL_ROLE_CLIENT)
+		detach_from_owner(s, p);
+	else if (sig)
 		pause_all(s, p);
 	return sig;
 }

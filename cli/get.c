@@ -275,6 +275,7 @@ int cli_get(int argc, char **argv)
 	if (foreground_install_signals() != 0 || cli_open_session(&s, &g.common, &o) != 0)
 		return 1;
 	p = progress_new(isatty(STDOUT_FILENO));
+	foreground_skip_past_events(s);
 	errors += start_all(s, &g, p);
 	sig = foreground_run(s, p);
 	errors += (int)progress_failed(p);
@@ -283,4 +284,76 @@ int cli_get(int argc, char **argv)
 	if (sig)
 		return 128 + sig;
 	return errors ? 1 : 0;
+}
+
+/* `ycdl add`: the URLs go to whoever owns the session — a running `ycdl
+ * get`, `ycdl serve` or application — or, when nobody does, to a host
+ * started in the background for them (`ycdl serve --exit-when-idle`),
+ * so they download with no terminal open. Prints each task's key. */
+int cli_add(int argc, char **argv)
+{
+	struct get_options g = { .common = { CLI_DEFAULT_SESSION, NULL } };
+	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
+	const char *host[12];
+	size_t n, h = 0;
+	ycdl_task_options *opts;
+	const ycdl_task_options **items;
+	int *errors;
+	char **keys = NULL, jobs[16];
+	ycdl_session *s;
+	int rc, failed = 0;
+
+	if ((rc = parse_get(&g, argc, argv)) != 0)
+		return rc;
+	configure(&o, &g);
+	host[h++] = cli_self_path();
+	host[h++] = "serve";
+	host[h++] = "--session";
+	host[h++] = g.common.session;
+	if (g.common.state_dir) {
+		host[h++] = "--state-dir";
+		host[h++] = g.common.state_dir;
+	}
+	if (g.jobs) {
+		snprintf(jobs, sizeof(jobs), "%u", g.jobs);
+		host[h++] = "-j";
+		host[h++] = jobs;
+	}
+	host[h++] = "--exit-when-idle";
+	host[h] = NULL;
+	o.background = 1;
+	o.takeover = 0;
+	o.host_command = host;
+	if (cli_open_session(&s, &g.common, &o) != 0)
+		return 1;
+	n = (size_t)g.url_count;
+	opts = calloc(n, sizeof(*opts));
+	items = calloc(n, sizeof(*items));
+	errors = calloc(n, sizeof(*errors));
+	if (!opts || !items || !errors) {
+		fprintf(stderr, "ycdl add: out of memory\n");
+		failed = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		options_for(&opts[i], &g, g.urls[i]);
+		items[i] = &opts[i];
+	}
+	(void)ycdl_task_add_many(&keys, errors, s, items, n);
+	for (size_t i = 0; i < n; i++) {
+		if (keys && keys[i] && !errors[i]) {
+			printf("%s\n", keys[i]);
+		} else {
+			fprintf(stderr, "ycdl add: %s: %s\n", g.urls[i],
+					ycdl_strerror(errors[i] ? errors[i] : YCDL_E_NOMEM));
+			failed = 1;
+		}
+	}
+out:
+	ycdl_keys_free(keys, n);
+	free(errors);
+	free(items);
+	free(opts);
+	ycdl_session_close(s);
+	return failed;
 }

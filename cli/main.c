@@ -9,9 +9,16 @@ static void usage(FILE *out)
 	fprintf(out,
 		"ycdl %s — a download manager that survives restarts\n\n"
 		"  ycdl get [options] URL...      download; Ctrl-C pauses, run again to continue\n"
+		"  ycdl add [get's options] URL...  queue downloads in the background (a host\n"
+		"                                 keeps them going with no terminal open)\n"
 		"  ycdl list                      the session's downloads\n"
 		"  ycdl pause|cancel|remove KEY...|--all\n"
-		"  ycdl resume KEY...|--all       continue downloads here, like get\n\n"
+		"  ycdl resume KEY...|--all       continue downloads, like get\n"
+		"  ycdl watch [--exit-when-done]  a running session's progress and events\n"
+		"  ycdl serve [--exit-when-idle] [--detach]  host the session headless\n"
+		"  ycdl stop                      ask the session's host to close\n\n"
+		"Every command works while another process owns the session (a `ycdl get`,\n"
+		"`ycdl serve`, or an application): it attaches to it.\n"
 		"Every command takes --session ID (default %s) and --state-dir DIR\n"
 		"(default $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl).\n"
 		"Run `ycdl get` without URLs for its options.\n",
@@ -24,6 +31,14 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "get") == 0)
 		return cli_get(argc - 1, argv + 1);
+	if (strcmp(cmd, "add") == 0)
+		return cli_add(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "stop") == 0)
+		return cli_stop(argc - 1, argv + 1);
+	if (strcmp(cmd, "watch") == 0)
+		return cli_watch(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return cli_list(argc - 1, argv + 1);
 	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 ||

@@ -1,5 +1,5 @@
 /* manage.c — `ycdl list` and `ycdl pause|resume|cancel|remove`: acting on a
- * session that no other process holds. */
+ * session, attached to the process that owns it if one does. */
 #define _GNU_SOURCE
 #include "cli.h"
 
@@ -28,6 +28,10 @@ static int open_for(const char *verb, struct common_options *c, int argc, char *
 		break;
 	}
 	*first_arg = i;
+	/* A short call on someone else's session: if that owner goes away
+	 * meanwhile, this command does not take the session over. resume
+	 * stays to see its downloads through, and does. */
+	o.takeover = strcmp(verb, "resume") == 0;
 	return cli_open_session(s, c, &o) ? 1 : 0;
 }
 
@@ -109,8 +113,8 @@ static int status_of(ycdl_session *s, const char *key)
 	return status;
 }
 
-/* Resumed downloads run here, in the foreground, like `ycdl get`: a
- * session serves one process at a time, so nobody else could run them. */
+/* Resumed downloads are shown until they end, like `ycdl get`'s (they run
+ * here, or in the process that owns the session). */
 static void track_for_resume(ycdl_session *s, struct progress *p, const char *key)
 {
 	ycdl_task_info *info;
@@ -136,6 +140,8 @@ int cli_act(const char *verb, int argc, char **argv)
 
 	if (rc)
 		return rc;
+	if (resume)
+		foreground_skip_past_events(s);
 	if (all && ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL) != 0)
 		n = 0;
 	if (!all && first >= argc) {

@@ -30,7 +30,10 @@ struct progress {
 	struct tracked **items;       /* in the order tracked */
 	size_t count, cap;
 	struct strmap by_key;         /* key -> item: ten thousand URLs stay fast */
-	size_t unfinished, failed;
+	size_t unfinished, failed, paused;
+	bool stopping;                /* our own Ctrl-C pauses everything */
+	bool follow_new;              /* track tasks others add (watch) */
+	bool keep_open;               /* unfinished never reaches 0 (watch) */
 	int lines_drawn;
 	int64_t last_draw_ms;
 };
@@ -209,12 +212,32 @@ static void on_failed(struct progress *p, struct tracked *t, const Ycdl__Failed 
 				ycdl_strerror(f->error_code));
 }
 
+void progress_follow_new_tasks(struct progress *p, bool keep_open)
+{
+	p->follow_new = true;
+	p->keep_open = keep_open;
+}
+
+/* A role change of the session handle (its owner went away): said once. */
+static void role_changed(struct progress *p, const Ycdl__RoleChanged *r)
+{
+	progress_message(p, r->role == YCDL__ROLE__ROLE_UNSPECIFIED, "ycdl: %s",
+			r->reason);
+}
+
 void progress_event(struct progress *p, const Ycdl__Event *e)
 {
-	struct tracked *t = find(p, e->key);
+	struct tracked *t;
 	char a[32], b[32];
 
-	if (!t)
+	if (e->kind_case == YCDL__EVENT__KIND_ROLE_CHANGED) {
+		role_changed(p, e->role_changed);
+		return;
+	}
+	if (p->follow_new && e->kind_case == YCDL__EVENT__KIND_TASK_ADDED)
+		progress_track(p, e->key, cli_base_name(e->task_added->dest_path),
+				e->task_added->url);
+	if (!(t = find(p, e->key)))
 		return;
 	switch (e->kind_case) {
 	case YCDL__EVENT__KIND_PROGRESS:
@@ -226,6 +249,14 @@ void progress_event(struct progress *p, const Ycdl__Event *e)
 		t->status = (int)e->status_changed->new_status;
 		if (t->status == YCDL_STATUS_FAILED || t->status == YCDL_STATUS_FINISHED)
 			return;   /* the finished/failed event says more */
+		if (t->status == YCDL_STATUS_PAUSED && !p->stopping) {
+			/* Paused by another process (ycdl pause, an application
+			 * attached to the session): nothing more will come. */
+			progress_message(p, true, "%s: paused by another process (ycdl "
+					"resume %s continues it)", t->label, t->key);
+			end_item(p, t, false);
+			p->paused++;
+		}
 		break;
 	case YCDL__EVENT__KIND_RESUMED:
 		t->written = e->resumed->offset;
@@ -265,10 +296,15 @@ void progress_event(struct progress *p, const Ycdl__Event *e)
 
 size_t progress_unfinished(const struct progress *p)
 {
-	return p->unfinished;
+	return p->keep_open ? p->unfinished + 1 : p->unfinished;
 }
 
 size_t progress_failed(const struct progress *p)
 {
-	return p->failed;
+	return p->failed + p->paused;
+}
+
+void progress_stopping(struct progress *p)
+{
+	p->stopping = true;
 }

@@ -40,6 +40,10 @@ typedef enum ycdl_conflict {
     YCDL_CONFLICT_FAIL, YCDL_CONFLICT_OVERWRITE, YCDL_CONFLICT_RENAME, ...
 } ycdl_conflict;
 
+typedef enum ycdl_open_mode {
+    YCDL_OPEN_OWN_OR_ATTACH, YCDL_OPEN_OWN, YCDL_OPEN_ATTACH, ...
+} ycdl_open_mode;
+
 #define YCDL_STATUS_ALL ...
 #define YCDL_SESSION_OPTIONS_VERSION ...
 #define YCDL_TASK_OPTIONS_VERSION ...
@@ -80,6 +84,7 @@ typedef struct ycdl_session_options {
     const char *user_agent;
     int verify_tls;
     int compute_sha256;
+    int open_mode;
     ...;
 } ycdl_session_options;
 

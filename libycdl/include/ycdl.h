@@ -138,10 +138,28 @@ typedef struct ycdl_session ycdl_session;
  * back into the session synchronously from another thread it waits on. */
 typedef void (*ycdl_event_cb)(const void *event, size_t len, void *payload);
 
+/* How ycdl_session_open treats a session another handle holds. */
+typedef enum ycdl_open_mode {
+	/* Own the session when it is free, else attach to its owner. */
+	YCDL_OPEN_OWN_OR_ATTACH = 0,
+	/* Own it, or fail with YCDL_E_LOCKED (the only mode before version 4;
+	 * callers of an older options version get it). */
+	YCDL_OPEN_OWN = 1,
+	/* Attach to a running owner, or fail with YCDL_E_NOT_FOUND. */
+	YCDL_OPEN_ATTACH = 2
+} ycdl_open_mode;
+
+/* What a session handle is (ycdl_session_role). */
+typedef enum ycdl_role {
+	YCDL_ROLE_OWNER = 1,            /* runs the downloads in this process */
+	YCDL_ROLE_CLIENT = 2            /* attached to the owner's process */
+} ycdl_role;
+
 /* Version 2 added compute_sha256, version 3 fetch_budget_factor and
- * fetch_budget_extra. A caller built against an older version passes its
+ * fetch_budget_extra, version 4 open_mode, takeover, background and
+ * host_command. A caller built against an older version passes its
  * version and the library reads only the fields that version had. */
-#define YCDL_SESSION_OPTIONS_VERSION 3
+#define YCDL_SESSION_OPTIONS_VERSION 4
 
 typedef struct ycdl_session_options {
 	unsigned int version;
@@ -195,11 +213,36 @@ typedef struct ycdl_session_options {
 	 * link). Defaults 3 and 8 MiB; a factor of 0 removes the bound. */
 	unsigned int fetch_budget_factor;
 	uint64_t fetch_budget_extra;
+	/* Version 4. A session is owned by one process, which runs its
+	 * downloads and serves it on a Unix socket in its state folder; any
+	 * other handle of the same session (another process, or this one)
+	 * attaches to it and works through this same API: its calls go to the
+	 * owner, its events come from the owner (first an attached event
+	 * with the tasks as they are), and closing it never stops the owner's
+	 * downloads. open_mode (ycdl_open_mode) chooses; default own or
+	 * attach. The settings above that govern downloads are the owner's;
+	 * an attached handle's download_dir still applies to what it adds. */
+	int open_mode;
+	/* An attached handle takes the session over when its owner exits,
+	 * crashes or is killed (default 1): one such handle becomes the owner
+	 * (a role_changed event says so, then its session_restored), the
+	 * others attach to it. With 0 a handle whose owner is gone fails its
+	 * calls with YCDL_E_CLOSED. */
+	int takeover;
+	/* When no owner runs, start one in the background (a host process
+	 * that keeps downloading after this one exits) and attach to it:
+	 * iOS's background session, on the desktop. The host is
+	 * host_command (argv, NULL-terminated; NULL: "ycdl serve --session
+	 * ID --state-dir DIR --exit-when-idle", with ycdl found on PATH or in
+	 * $YCDL_HOST_PROGRAM). */
+	int background;
+	const char *const *host_command;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
-	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20 }
+	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20, \
+	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */
@@ -208,19 +251,23 @@ YCDL_EXTERN int ycdl_session_options_init(ycdl_session_options *opts,
 
 /* Opens (creating if needed) the session named identifier — letters,
  * digits, '.', '_' and '-', at most 200 characters, e.g. an app's bundle id
- * plus a suffix. Restores every persisted task: tasks that were running
- * come back paused, or waiting if opts->auto_resume is set. A session
- * restored event is the first event of every session.
+ * plus a suffix. As its owner (the session was free): restores every
+ * persisted task — tasks that were running come back paused, or waiting if
+ * opts->auto_resume is set — and a session restored event is the first
+ * event. As a client (another handle owns it; see open_mode): attached to
+ * the owner, and an attached event is the first event.
  *
  * out:  receives the session; close it with ycdl_session_close().
  * opts: NULL for the defaults.
- * Returns YCDL_E_LOCKED at once when another process (or another open
- * session in this process) holds the identifier. */
+ * Returns YCDL_E_LOCKED at once in YCDL_OPEN_OWN mode when another process
+ * (or another open session in this process) holds the identifier. */
 YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
 		const ycdl_session_options *opts);
 
-/* Pauses every running download (keeping its data), writes every snapshot
- * durably, stops the loop thread and frees the session. Events not yet
+/* Owner: pauses every running download (keeping its data), writes every
+ * snapshot durably, stops serving (attached clients are told, and one of
+ * them may take the session over), stops the loop thread and frees the
+ * session. Client: detaches; the owner's downloads go on. Events not yet
  * taken are discarded. NULL is ignored. Do not call it from the event
  * callback. */
 YCDL_EXTERN int ycdl_session_close(ycdl_session *session);
@@ -240,6 +287,27 @@ YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
 /* Waits up to timeout_ms (-1: forever) for an event to be pending. Returns
  * 0 when one is, YCDL_E_AGAIN on timeout. A convenience for C programs. */
 YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *session, int timeout_ms);
+
+/* What this handle is now: YCDL_ROLE_OWNER or YCDL_ROLE_CLIENT (a client
+ * may become the owner by taking over; a role_changed event says when). */
+YCDL_EXTERN int ycdl_session_role(ycdl_session *session);
+
+/* The session as its owner sees it. Free with ycdl_free. */
+typedef struct ycdl_session_info {
+	int role;                         /* this handle's ycdl_role */
+	int owner_pid;                    /* the owner's process */
+	unsigned int clients;             /* handles attached to the owner */
+	size_t tasks;
+	size_t pending;                   /* waiting, downloading, for network */
+} ycdl_session_info;
+
+YCDL_EXTERN int ycdl_session_get_info(ycdl_session_info **out,
+		ycdl_session *session);
+
+/* Asks the owner to close the session: its handle gets a stop_requested
+ * event (a host, `ycdl serve`, closes on it; an application decides). From
+ * any handle. */
+YCDL_EXTERN int ycdl_session_request_stop(ycdl_session *session);
 
 YCDL_EXTERN int ycdl_session_set_max_concurrent(ycdl_session *session,
 		unsigned int max_concurrent);

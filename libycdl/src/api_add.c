@@ -2,6 +2,8 @@
  * finding them by URL: options checked and URLs parsed on the caller's
  * thread, the task created on the loop thread. */
 #define _GNU_SOURCE
+#include "api_add.h"
+#include "api_remote.h"
 #include "error.h"
 #include "events.h"
 #include "naming.h"
@@ -126,7 +128,11 @@ YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 		return error_set(YCDL_E_INVALID, "session is NULL");
 	/* Checked and parsed here, on the caller's thread: the loop thread
 	 * has downloads to drive. */
-	if ((rc = task_check_options(opts)) != 0 || (rc = url_parse(opts->url, &url)) != 0)
+	if ((rc = task_check_options(opts)) != 0)
+		return rc;
+	if (remote_add_one(&rc, s, out_key, opts))
+		return rc;
+	if ((rc = url_parse(opts->url, &url)) != 0)
 		return rc;
 	rc = loop_call(&s->loop, do_add, &call);
 	url_parts_clear(&url);
@@ -190,10 +196,35 @@ static void free_many(struct many_cmd *cmd)
 	ycdl_keys_free(cmd->keys, cmd->count);
 }
 
+/* Checks each item and takes its URL apart (where the caller runs: the
+ * caller's thread, or the loop for a client's request). */
+static void prepare_many(struct many_cmd *cmd)
+{
+	for (size_t i = 0; i < cmd->count; i++) {
+		int rc;
+
+		if ((rc = task_check_options(cmd->opts[i])) != 0 ||
+		    (rc = url_parse(cmd->opts[i]->url, &cmd->urls[i])) != 0)
+			note_failure(cmd, i, rc);
+	}
+}
+
+static int alloc_many(struct many_cmd *cmd, size_t count)
+{
+	cmd->count = count;
+	cmd->urls = calloc(count ? count : 1, sizeof(*cmd->urls));
+	cmd->errors = calloc(count ? count : 1, sizeof(*cmd->errors));
+	cmd->keys = calloc(count ? count : 1, sizeof(*cmd->keys));
+	if (cmd->urls && cmd->errors && cmd->keys)
+		return 0;
+	free_many(cmd);
+	return error_set(YCDL_E_NOMEM, "out of memory");
+}
+
 YCDL_EXTERN int ycdl_task_add_many(char ***out_keys, int *out_errors, ycdl_session *s,
 		const ycdl_task_options *const *opts, size_t count)
 {
-	struct many_cmd cmd = { .opts = opts, .count = count };
+	struct many_cmd cmd = { .opts = opts };
 	int rc;
 
 	error_clear();
@@ -201,17 +232,11 @@ YCDL_EXTERN int ycdl_task_add_many(char ***out_keys, int *out_errors, ycdl_sessi
 		return error_set(YCDL_E_INVALID, "session and opts are required");
 	if (count > 10000000)
 		return error_set(YCDL_E_INVALID, "at most 10,000,000 tasks at once");
-	cmd.urls = calloc(count ? count : 1, sizeof(*cmd.urls));
-	cmd.errors = calloc(count ? count : 1, sizeof(*cmd.errors));
-	cmd.keys = calloc(count ? count : 1, sizeof(*cmd.keys));
-	if (!cmd.urls || !cmd.errors || !cmd.keys) {
-		free_many(&cmd);
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < count; i++)
-		if ((rc = task_check_options(opts[i])) != 0 ||
-		    (rc = url_parse(opts[i]->url, &cmd.urls[i])) != 0)
-			note_failure(&cmd, i, rc);
+	if (remote_add_many(&rc, s, out_keys, out_errors, opts, count))
+		return rc;
+	if ((rc = alloc_many(&cmd, count)) != 0)
+		return rc;
+	prepare_many(&cmd);
 	if ((rc = loop_call(&s->loop, do_add_many, &cmd)) != 0) {
 		free_many(&cmd);
 		return rc;
@@ -222,6 +247,25 @@ YCDL_EXTERN int ycdl_task_add_many(char ***out_keys, int *out_errors, ycdl_sessi
 		*out_keys = cmd.keys;
 		cmd.keys = NULL;
 	}
+	free_many(&cmd);
+	if (cmd.first_error)
+		error_set_message(cmd.first_message);
+	return cmd.first_error;
+}
+
+int api_add_run(struct ycdl_session *s, const ycdl_task_options *const *opts,
+		size_t count, char **keys, int *errors)
+{
+	struct many_cmd cmd = { .opts = opts };
+	int rc;
+
+	if ((rc = alloc_many(&cmd, count)) != 0)
+		return rc;
+	prepare_many(&cmd);
+	(void)do_add_many(s, &cmd);
+	memcpy(errors, cmd.errors, count * sizeof(*errors));
+	memcpy(keys, cmd.keys, count * sizeof(*keys));
+	memset(cmd.keys, 0, count * sizeof(*keys));
 	free_many(&cmd);
 	if (cmd.first_error)
 		error_set_message(cmd.first_message);
@@ -248,12 +292,31 @@ YCDL_EXTERN int ycdl_task_find_by_url(char **out_key, ycdl_session *s, const cha
 	error_clear();
 	if (!out_key || !s || util_is_empty(url))
 		return error_set(YCDL_E_INVALID, "out_key, session and url are required");
+	if (remote_find_by_url(&rc, s, out_key, url))
+		return rc;
 	/* Tasks are known by their URL without credentials; a URL that no task
 	 * could have is simply not found. */
 	if ((rc = url_parse(url, &parts)) != 0)
 		return rc == YCDL_E_NOMEM ? rc : error_set(YCDL_E_NOT_FOUND,
 				"no task for URL %s", url);
 	if ((rc = loop_call(&s->loop, do_find_by_url, &call)) == 0)
+		*out_key = call.key_out;
+	url_parts_clear(&parts);
+	return rc;
+}
+
+int api_add_find(struct ycdl_session *s, const char *url, char **out_key)
+{
+	struct url_parts parts;
+	struct add_call call = { .url = &parts };
+	int rc;
+
+	if (util_is_empty(url))
+		return error_set(YCDL_E_INVALID, "url is required");
+	if ((rc = url_parse(url, &parts)) != 0)
+		return rc == YCDL_E_NOMEM ? rc : error_set(YCDL_E_NOT_FOUND,
+				"no task for URL %s", url);
+	if ((rc = do_find_by_url(s, &call)) == 0)
 		*out_key = call.key_out;
 	url_parts_clear(&parts);
 	return rc;

@@ -2,7 +2,10 @@
  * keys or infos, copied out of the loop thread into memory the caller
  * owns. */
 #define _GNU_SOURCE
+#include "api_query.h"
+#include "api_remote.h"
 #include "error.h"
+#include "info_block.h"
 #include "naming.h"
 #include "session.h"
 #include "task.h"
@@ -11,47 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct info_cmd {
-	const char *key;
-	unsigned int mask;
-	ycdl_task_info *info;
-	char **keys;
-	ycdl_task_info **infos;
-	size_t count;
-};
-
-/* Info and its strings live in one block, so ycdl_task_info_free is one
- * free(). */
-struct packer {
-	char *cursor;
-};
-
-static const char *pack(struct packer *p, const char *s, size_t len)
-{
-	char *at = p->cursor;
-
-	memcpy(at, s, len);
-	at[len] = '\0';
-	p->cursor += len + 1;
-	return at;
-}
-
-static const char *pack_str(struct packer *p, const char *s)
-{
-	return pack(p, s ? s : "", s ? strlen(s) : 0);
-}
-
-static size_t packed_size(const struct task *t)
-{
-	const char *strings[] = { t->key, t->url, t->final_url, t->dest_path,
-		t->file_id, t->display_name, t->thumbnail_url, t->error_message,
-		t->sha256_hex };
-	size_t size = sizeof(ycdl_task_info) + t->user_data_len + 1;
-
-	for (size_t i = 0; i < YCDL_ARRAY_SIZE(strings); i++)
-		size += (strings[i] ? strlen(strings[i]) : 0) + 1;
-	return size;
-}
 
 static int64_t eta_seconds(const struct task *t)
 {
@@ -61,50 +23,36 @@ static int64_t eta_seconds(const struct task *t)
 	return (int64_t)(((uint64_t)t->total - t->offset) / t->speed_bps);
 }
 
-static ycdl_task_info *build_info(const struct task *t)
+ycdl_task_info *api_query_info_of(const struct task *t)
 {
-	ycdl_task_info *info = calloc(1, packed_size(t));
-	struct packer p;
+	ycdl_task_info f = {
+		.key = t->key, .url = t->url, .final_url = t->final_url,
+		.dest_path = t->dest_path, .file_id = t->file_id,
+		.display_name = t->display_name, .thumbnail_url = t->thumbnail_url,
+		.user_data = t->user_data, .user_data_len = t->user_data_len,
+		.status = t->status, .bytes_written = t->offset,
+		.bytes_expected = t->total,
+		.speed_bps = t->status == YCDL_STATUS_DOWNLOADING ? t->speed_bps : 0,
+		.eta_seconds = eta_seconds(t),
+		.resumable = t->resumability == RESUMABLE_YES ? 1
+			: t->resumability == RESUMABLE_NO ? 0 : -1,
+		.priority = t->priority, .allow_cellular = t->allow_cellular,
+		.error_code = t->error_code, .error_message = t->error_message,
+		.http_status = t->http_status, .retries = t->retries,
+		.sha256_hex = t->status == YCDL_STATUS_FINISHED ? t->sha256_hex : "",
+	};
 
-	if (!info)
-		return NULL;
-	p.cursor = (char *)(info + 1);
-	info->key = pack_str(&p, t->key);
-	info->url = pack_str(&p, t->url);
-	info->final_url = pack_str(&p, t->final_url);
-	info->dest_path = pack_str(&p, t->dest_path);
-	info->file_id = pack_str(&p, t->file_id);
-	info->display_name = pack_str(&p, t->display_name);
-	info->thumbnail_url = pack_str(&p, t->thumbnail_url);
-	info->error_message = pack_str(&p, t->error_message);
-	info->sha256_hex = pack_str(&p, t->status == YCDL_STATUS_FINISHED
-			? t->sha256_hex : "");
-	info->user_data = t->user_data_len
-		? pack(&p, (const char *)t->user_data, t->user_data_len) : NULL;
-	info->user_data_len = t->user_data_len;
-	info->status = t->status;
-	info->bytes_written = t->offset;
-	info->bytes_expected = t->total;
-	info->speed_bps = t->status == YCDL_STATUS_DOWNLOADING ? t->speed_bps : 0;
-	info->eta_seconds = eta_seconds(t);
-	info->resumable = t->resumability == RESUMABLE_YES ? 1
-		: t->resumability == RESUMABLE_NO ? 0 : -1;
-	info->priority = t->priority;
-	info->allow_cellular = t->allow_cellular;
-	info->error_code = t->error_code;
-	info->http_status = t->http_status;
-	info->retries = t->retries;
-	return info;
+	return info_block_copy(&f);
 }
 
-static int do_get_info(struct ycdl_session *s, void *arg)
+int api_query_get_info(struct ycdl_session *s, void *arg)
 {
-	struct info_cmd *cmd = arg;
+	struct query *cmd = arg;
 	struct task *t = tasks_find(&s->tasks, cmd->key);
 
 	if (!t)
 		return error_set(YCDL_E_NOT_FOUND, "no task with key \"%s\"", cmd->key);
-	if (!(cmd->info = build_info(t)))
+	if (!(cmd->info = api_query_info_of(t)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -112,7 +60,7 @@ static int do_get_info(struct ycdl_session *s, void *arg)
 YCDL_EXTERN int ycdl_task_get_info(ycdl_task_info **out, ycdl_session *s,
 		const char *key)
 {
-	struct info_cmd cmd = { .key = key };
+	struct query cmd = { .key = key };
 	int rc;
 
 	error_clear();
@@ -121,19 +69,16 @@ YCDL_EXTERN int ycdl_task_get_info(ycdl_task_info **out, ycdl_session *s,
 	if (!naming_key_is_valid(key))
 		return error_set(YCDL_E_INVALID, "key must be 1..200 bytes without "
 				"control characters");
-	if ((rc = loop_call(&s->loop, do_get_info, &cmd)) == 0)
+	if (remote_get_info(&rc, s, out, key))
+		return rc;
+	if ((rc = loop_call(&s->loop, api_query_get_info, &cmd)) == 0)
 		*out = cmd.info;
 	return rc;
 }
 
-YCDL_EXTERN void ycdl_task_info_free(ycdl_task_info *info)
+int api_query_list(struct ycdl_session *s, void *arg)
 {
-	free(info);
-}
-
-static int do_list(struct ycdl_session *s, void *arg)
-{
-	struct info_cmd *cmd = arg;
+	struct query *cmd = arg;
 	size_t n = 0;
 
 	cmd->keys = calloc(s->tasks.count ? s->tasks.count : 1, sizeof(char *));
@@ -156,32 +101,25 @@ static int do_list(struct ycdl_session *s, void *arg)
 YCDL_EXTERN int ycdl_session_list(char ***out_keys, size_t *out_count,
 		ycdl_session *s, unsigned int status_mask)
 {
-	struct info_cmd cmd = { .mask = status_mask };
+	struct query cmd = { .mask = status_mask };
 	int rc;
 
 	error_clear();
 	if (!out_keys || !out_count || !s)
 		return error_set(YCDL_E_INVALID, "out_keys, out_count and session are "
 				"required");
-	if ((rc = loop_call(&s->loop, do_list, &cmd)) == 0) {
+	if (remote_list(&rc, s, out_keys, out_count, status_mask))
+		return rc;
+	if ((rc = loop_call(&s->loop, api_query_list, &cmd)) == 0) {
 		*out_keys = cmd.keys;
 		*out_count = cmd.count;
 	}
 	return rc;
 }
 
-YCDL_EXTERN void ycdl_keys_free(char **keys, size_t count)
+int api_query_list_info(struct ycdl_session *s, void *arg)
 {
-	if (!keys)
-		return;
-	for (size_t i = 0; i < count; i++)
-		free(keys[i]);
-	free(keys);
-}
-
-static int do_list_info(struct ycdl_session *s, void *arg)
-{
-	struct info_cmd *cmd = arg;
+	struct query *cmd = arg;
 	size_t n = 0;
 
 	cmd->infos = calloc(s->tasks.count ? s->tasks.count : 1, sizeof(*cmd->infos));
@@ -190,7 +128,7 @@ static int do_list_info(struct ycdl_session *s, void *arg)
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (!(cmd->mask & YCDL_STATUS_BIT(t->status)))
 			continue;
-		if (!(cmd->infos[n] = build_info(t))) {
+		if (!(cmd->infos[n] = api_query_info_of(t))) {
 			ycdl_task_info_list_free(cmd->infos, n);
 			cmd->infos = NULL;
 			return error_set(YCDL_E_NOMEM, "out of memory");
@@ -204,25 +142,19 @@ static int do_list_info(struct ycdl_session *s, void *arg)
 YCDL_EXTERN int ycdl_session_list_info(ycdl_task_info ***out_infos, size_t *out_count,
 		ycdl_session *s, unsigned int status_mask)
 {
-	struct info_cmd cmd = { .mask = status_mask };
+	struct query cmd = { .mask = status_mask };
 	int rc;
 
 	error_clear();
 	if (!out_infos || !out_count || !s)
 		return error_set(YCDL_E_INVALID, "out_infos, out_count and session are "
 				"required");
-	if ((rc = loop_call(&s->loop, do_list_info, &cmd)) == 0) {
+	if (remote_list_info(&rc, s, out_infos, out_count, status_mask))
+		return rc;
+	if ((rc = loop_call(&s->loop, api_query_list_info, &cmd)) == 0) {
 		*out_infos = cmd.infos;
 		*out_count = cmd.count;
 	}
 	return rc;
 }
 
-YCDL_EXTERN void ycdl_task_info_list_free(ycdl_task_info **infos, size_t count)
-{
-	if (!infos)
-		return;
-	for (size_t i = 0; i < count; i++)
-		free(infos[i]);
-	free(infos);
-}

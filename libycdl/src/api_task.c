@@ -2,6 +2,8 @@
  * remove, its settings): the key checked on the caller's thread, then the
  * task found and the work done on the loop thread, through one helper. */
 #define _GNU_SOURCE
+#include "api_remote.h"
+#include "api_task.h"
 #include "commit.h"
 #include "download_hash.h"
 #include "error.h"
@@ -44,16 +46,30 @@ static int run_task_call(struct ycdl_session *s, void *arg)
 	return call->fn(s, t, call->arg);
 }
 
-static int call_on_task(ycdl_session *s, const char *key, task_fn fn, const void *arg)
+static int check_key(const char *key)
+{
+	if (!naming_key_is_valid(key))
+		return error_set(YCDL_E_INVALID, "key must be 1..200 bytes without "
+				"control characters");
+	return 0;
+}
+
+/* The public calls' one way in: checks the key, then runs fn on the loop
+ * thread of the owner — through its socket when this handle is attached
+ * (api_remote.c; op and args say the same to the owner). */
+static int call_on_task(ycdl_session *s, const char *key, task_fn fn, const void *arg,
+		enum task_op op, const struct task_op_args *args)
 {
 	struct task_call call = { key, fn, arg };
+	int rc;
 
 	error_clear();
 	if (!s)
 		return error_set(YCDL_E_INVALID, "session is NULL");
-	if (!naming_key_is_valid(key))
-		return error_set(YCDL_E_INVALID, "key must be 1..200 bytes without "
-				"control characters");
+	if ((rc = check_key(key)) != 0)
+		return rc;
+	if (remote_task(&rc, s, op, key, args))
+		return rc;
 	return loop_call(&s->loop, run_task_call, &call);
 }
 
@@ -78,7 +94,9 @@ static int start(struct ycdl_session *s, struct task *t, const void *arg)
 
 YCDL_EXTERN int ycdl_task_start(ycdl_session *s, const char *key)
 {
-	return call_on_task(s, key, start, NULL);
+	struct task_op_args args = { 0 };
+
+	return call_on_task(s, key, start, NULL, TASK_OP_START, &args);
 }
 
 YCDL_EXTERN int ycdl_task_resume(ycdl_session *s, const char *key)
@@ -108,7 +126,9 @@ static int pause_task(struct ycdl_session *s, struct task *t, const void *arg)
 
 YCDL_EXTERN int ycdl_task_pause(ycdl_session *s, const char *key)
 {
-	return call_on_task(s, key, pause_task, NULL);
+	struct task_op_args args = { 0 };
+
+	return call_on_task(s, key, pause_task, NULL, TASK_OP_PAUSE, &args);
 }
 
 static void delete_partial(struct ycdl_session *s, struct task *t)
@@ -136,9 +156,11 @@ static int cancel(struct ycdl_session *s, struct task *t, const void *arg)
 
 YCDL_EXTERN int ycdl_task_cancel(ycdl_session *s, const char *key, unsigned int flags)
 {
+	struct task_op_args args = { .flags = flags };
+
 	if (flags & ~YCDL_CANCEL_DELETE_DATA)
 		return error_set(YCDL_E_INVALID, "unknown cancel flags 0x%x", flags);
-	return call_on_task(s, key, cancel, &flags);
+	return call_on_task(s, key, cancel, &flags, TASK_OP_CANCEL, &args);
 }
 
 static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
@@ -161,9 +183,11 @@ static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
 
 YCDL_EXTERN int ycdl_task_remove(ycdl_session *s, const char *key, unsigned int flags)
 {
+	struct task_op_args args = { .flags = flags };
+
 	if (flags & ~YCDL_REMOVE_DELETE_FILE)
 		return error_set(YCDL_E_INVALID, "unknown remove flags 0x%x", flags);
-	return call_on_task(s, key, remove_task, &flags);
+	return call_on_task(s, key, remove_task, &flags, TASK_OP_REMOVE, &args);
 }
 
 /* ----------------------------------------------------------- settings */
@@ -178,7 +202,10 @@ static int set_cellular(struct ycdl_session *s, struct task *t, const void *arg)
 
 YCDL_EXTERN int ycdl_task_set_allow_cellular(ycdl_session *s, const char *key, int allow)
 {
-	return call_on_task(s, key, set_cellular, &allow);
+	struct task_op_args args = { .value = allow };
+
+	return call_on_task(s, key, set_cellular, &allow, TASK_OP_SET_ALLOW_CELLULAR,
+			&args);
 }
 
 static int set_priority(struct ycdl_session *s, struct task *t, const void *arg)
@@ -191,7 +218,10 @@ static int set_priority(struct ycdl_session *s, struct task *t, const void *arg)
 
 YCDL_EXTERN int ycdl_task_set_priority(ycdl_session *s, const char *key, int priority)
 {
-	return call_on_task(s, key, set_priority, &priority);
+	struct task_op_args args = { .value = priority };
+
+	return call_on_task(s, key, set_priority, &priority, TASK_OP_SET_PRIORITY,
+			&args);
 }
 
 struct header_list {
@@ -230,10 +260,54 @@ YCDL_EXTERN int ycdl_task_set_headers(ycdl_session *s, const char *key,
 		const char *const *headers, size_t header_count)
 {
 	struct header_list h = { headers, header_count };
+	struct task_op_args args = { .headers = headers, .header_count = header_count };
 	int rc;
 
 	error_clear();
 	if ((rc = task_check_headers(headers, header_count)) != 0)
 		return rc;
-	return call_on_task(s, key, set_headers, &h);
+	return call_on_task(s, key, set_headers, &h, TASK_OP_SET_HEADERS, &args);
+}
+
+/* ------------------------------------------------------ for the server */
+
+int api_task_run(struct ycdl_session *s, enum task_op op, const char *key,
+		const struct task_op_args *args)
+{
+	struct header_list h = { args->headers, args->header_count };
+	struct task_call call = { key, NULL, NULL };
+	int rc;
+
+	if ((rc = check_key(key)) != 0)
+		return rc;
+	switch (op) {
+	case TASK_OP_START:
+		call.fn = start;
+		break;
+	case TASK_OP_PAUSE:
+		call.fn = pause_task;
+		break;
+	case TASK_OP_CANCEL:
+	case TASK_OP_REMOVE:
+		if (args->flags & ~(op == TASK_OP_CANCEL ? YCDL_CANCEL_DELETE_DATA
+				: YCDL_REMOVE_DELETE_FILE))
+			return error_set(YCDL_E_INVALID, "unknown flags 0x%x", args->flags);
+		call.fn = op == TASK_OP_CANCEL ? cancel : remove_task;
+		call.arg = &args->flags;
+		break;
+	case TASK_OP_SET_ALLOW_CELLULAR:
+	case TASK_OP_SET_PRIORITY:
+		call.fn = op == TASK_OP_SET_PRIORITY ? set_priority : set_cellular;
+		call.arg = &args->value;
+		break;
+	case TASK_OP_SET_HEADERS:
+		if ((rc = task_check_headers(args->headers, args->header_count)) != 0)
+			return rc;
+		call.fn = set_headers;
+		call.arg = &h;
+		break;
+	default:
+		return error_set(YCDL_E_INVALID, "unknown task call %d", (int)op);
+	}
+	return run_task_call(s, &call);
 }

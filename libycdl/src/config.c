@@ -19,6 +19,8 @@ static size_t options_size(unsigned int version)
 		return offsetof(ycdl_session_options, compute_sha256);
 	if (version == 2)
 		return offsetof(ycdl_session_options, fetch_budget_factor);
+	if (version == 3)
+		return offsetof(ycdl_session_options, open_mode);
 	return sizeof(ycdl_session_options);
 }
 
@@ -62,6 +64,24 @@ static char *default_state_dir(void)
 	return NULL;
 }
 
+/* A NULL-terminated copy of argv (NULL stays NULL); false on ENOMEM. */
+static bool copy_argv(char ***out, const char *const *argv)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	if (!argv)
+		return true;
+	while (argv[n])
+		n++;
+	if (!(*out = calloc(n + 1, sizeof(char *))))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((*out)[i] = strdup(argv[i])))
+			return false;
+	return true;
+}
+
 static int copy_paths(struct config *cfg, const ycdl_session_options *o)
 {
 	cfg->state_dir = o->state_dir ? util_absolute_path(o->state_dir)
@@ -79,7 +99,7 @@ static int copy_paths(struct config *cfg, const ycdl_session_options *o)
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	cfg->user_agent = o->user_agent ? strdup(o->user_agent)
 		: strdup("libycdl/" YCDL_VERSION_STRING);
-	if (!cfg->user_agent)
+	if (!cfg->user_agent || !copy_argv(&cfg->host_command, o->host_command))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -98,6 +118,8 @@ static int check_numbers(const ycdl_session_options *o)
 		return error_set(YCDL_E_INVALID, "max_redirects must be <= 100");
 	if (o->fetch_budget_factor > 1000)
 		return error_set(YCDL_E_INVALID, "fetch_budget_factor must be <= 1000");
+	if (o->open_mode < YCDL_OPEN_OWN_OR_ATTACH || o->open_mode > YCDL_OPEN_ATTACH)
+		return error_set(YCDL_E_INVALID, "open_mode must be a ycdl_open_mode");
 	return 0;
 }
 
@@ -116,6 +138,10 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 				"YCDL_SESSION_OPTIONS_INIT)", opts->version);
 	if (opts)
 		memcpy(&full, opts, options_size(opts->version));
+	/* A caller built before sessions could be shared gets what it knew:
+	 * a session held elsewhere is locked. */
+	if (opts && opts->version < 4)
+		full.open_mode = YCDL_OPEN_OWN;
 	if ((rc = check_numbers(o)) != 0)
 		return rc;
 	if ((rc = copy_paths(cfg, o)) != 0) {
@@ -142,6 +168,9 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->compute_sha256 = o->compute_sha256 != 0;
 	cfg->fetch_budget_factor = o->fetch_budget_factor;
 	cfg->fetch_budget_extra = o->fetch_budget_extra;
+	cfg->open_mode = o->open_mode;
+	cfg->takeover = o->takeover != 0;
+	cfg->background = o->background != 0;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;
@@ -156,5 +185,8 @@ void config_free(struct config *cfg)
 	free(cfg->pinned_public_key);
 	free(cfg->proxy);
 	free(cfg->user_agent);
+	for (size_t i = 0; cfg->host_command && cfg->host_command[i]; i++)
+		free(cfg->host_command[i]);
+	free(cfg->host_command);
 	memset(cfg, 0, sizeof(*cfg));
 }

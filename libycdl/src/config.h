@@ -1,4 +1,6 @@
-/* config.h — a session's settings, copied from ycdl_session_options. */
+/* config.h — a session's settings, copied from ycdl_session_options, as the
+ * session was opened (the scheduler holds the live network policy and
+ * limits). */
 #ifndef YCDL_CONFIG_H
 #define YCDL_CONFIG_H
 
@@ -35,6 +37,10 @@ struct config {
 	unsigned int fetch_budget_factor;   /* 0: no bound */
 	uint64_t fetch_budget_extra;
 	unsigned int file_mode;   /* finished files: 0666 minus the umask */
+	int open_mode;            /* ycdl_open_mode */
+	bool takeover;
+	bool background;
+	char **host_command;      /* NULL-terminated, or NULL */
 	ycdl_event_cb event_cb;
 	void *event_cb_payload;
 };

@@ -180,7 +180,22 @@ static void emit(struct ycdl_session *s, const char *key, Ycdl__Event *ev)
 		return;
 	}
 	e->len = ycdl__event__pack(ev, e->data);
+	/* Before the push: a consumer may take and free e at once. */
+	if (s->events.tap)
+		s->events.tap(s->events.tap_arg, ev, e->data, e->len);
 	push(&s->events, e);
+}
+
+int event_queue_push_encoded(struct event_queue *q, const void *data, size_t len)
+{
+	struct queued_event *e = malloc(sizeof(*e) + len);
+
+	if (!e)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	e->len = len;
+	memcpy(e->data, data, len);
+	push(q, e);
+	return 0;
 }
 
 #define STR(s) ((char *)((s) ? (s) : ""))
@@ -394,4 +409,43 @@ void emit_retrying(struct ycdl_session *s, const struct task *t,
 	ev.kind_case = YCDL__EVENT__KIND_RETRYING;
 	ev.retrying = &m;
 	emit(s, t->key, &ev);
+}
+
+void emit_role_changed(struct ycdl_session *s, int role, const char *reason)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__RoleChanged m = YCDL__ROLE_CHANGED__INIT;
+
+	m.role = (Ycdl__Role)role;
+	m.reason = STR(reason);
+	ev.kind_case = YCDL__EVENT__KIND_ROLE_CHANGED;
+	ev.role_changed = &m;
+	emit(s, NULL, &ev);
+}
+
+void emit_stop_requested(struct ycdl_session *s, const char *by)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__StopRequested m = YCDL__STOP_REQUESTED__INIT;
+
+	m.by = STR(by);
+	ev.kind_case = YCDL__EVENT__KIND_STOP_REQUESTED;
+	ev.stop_requested = &m;
+	emit(s, NULL, &ev);
+}
+
+void emit_clients_changed(struct ycdl_session *s, unsigned int attached)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__ClientsChanged m = YCDL__CLIENTS_CHANGED__INIT;
+
+	m.attached = attached;
+	ev.kind_case = YCDL__EVENT__KIND_CLIENTS_CHANGED;
+	ev.clients_changed = &m;
+	emit(s, NULL, &ev);
+}
+
+uint64_t events_last_seq(const struct ycdl_session *s)
+{
+	return s->events.next_seq - 1;
 }

@@ -17,6 +17,13 @@ struct event;
 struct event_base;
 struct queued_event;
 
+struct Ycdl__Event;
+
+/* Sees every event the session emits, encoded, after it is queued: the
+ * session's server sends them on to attached clients (server.c). */
+typedef void (*event_tap_fn)(void *arg, const struct Ycdl__Event *ev,
+		const void *data, size_t len);
+
 struct event_queue {
 	pthread_mutex_t mutex;
 	struct queue pending;         /* queued_event, under the mutex */
@@ -26,6 +33,8 @@ struct event_queue {
 	uint64_t next_seq;            /* loop thread only */
 	uint64_t lost;                /* events that could not be allocated */
 	bool ready;                   /* initialised: safe to free */
+	event_tap_fn tap;             /* loop thread only */
+	void *tap_arg;
 };
 
 int event_queue_init(struct event_queue *q, struct ycdl_session *s);
@@ -33,6 +42,10 @@ void event_queue_free(struct event_queue *q);
 /* Makes the event fd readable if events wait and it is not yet: called once
  * per turn of the loop, so a burst of events wakes the consumer once. */
 void event_queue_signal(struct event_queue *q);
+/* Queues an event encoded elsewhere (an attached handle's, from its
+ * owner), as it is. YCDL_E_NOMEM when it cannot. */
+int event_queue_push_encoded(struct event_queue *q, const void *data, size_t len);
+
 /* Takes the next encoded event (malloc'ed) or returns YCDL_E_AGAIN. */
 int event_queue_pop(struct event_queue *q, void **data, size_t *len);
 
@@ -59,5 +72,11 @@ void emit_resumability(struct ycdl_session *s, const struct task *t,
 		const char *reason);
 void emit_retrying(struct ycdl_session *s, const struct task *t,
 		unsigned int attempt, unsigned int delay_ms);
+void emit_role_changed(struct ycdl_session *s, int role, const char *reason);
+void emit_stop_requested(struct ycdl_session *s, const char *by);
+void emit_clients_changed(struct ycdl_session *s, unsigned int attached);
+
+/* The seq of the last event emitted (0 before the first). */
+uint64_t events_last_seq(const struct ycdl_session *s);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -177,10 +178,20 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* The loop thread takes none of the application's signals, and with
+ * SIGPIPE blocked a write to an attached process that went away fails with
+ * EPIPE instead of killing the application. */
 int loop_start(struct loop *loop)
 {
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	loop->accepting = true;
-	if (pthread_create(&loop->thread, NULL, thread_main, loop) != 0) {
+	rc = pthread_create(&loop->thread, NULL, thread_main, loop);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		loop->accepting = false;
 		return error_set(YCDL_E_NOMEM, "cannot start the loop thread");
 	}

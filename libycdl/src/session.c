@@ -1,13 +1,17 @@
-/* session.c — opening a session (lock, restore, loop thread), closing it,
- * and the session-wide settings. */
+/* session.c — opening a session handle — its owner (lock, restore, serve),
+ * or a client attached to the owner — and closing it; the events calls; a
+ * takeover when an attached handle's owner goes away. */
 #define _GNU_SOURCE
 #include "session.h"
 
+#include "client.h"
 #include "completion.h"
 #include "error.h"
 #include "download_hash.h"
+#include "host.h"
 #include "lock.h"
 #include "persist.h"
+#include "server.h"
 #include "snapshot.h"
 #include "status.h"
 #include "transfer.h"
@@ -18,6 +22,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,29 +32,6 @@ static CURLcode curl_status = CURLE_FAILED_INIT;
 static void init_curl(void)
 {
 	curl_status = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-YCDL_EXTERN const char *ycdl_version(void)
-{
-	return YCDL_VERSION_STRING;
-}
-
-YCDL_EXTERN void ycdl_free(void *ptr)
-{
-	free(ptr);
-}
-
-YCDL_EXTERN const char *ycdl_status_name(int status)
-{
-	switch (status) {
-	case YCDL_STATUS_WAITING: return "waiting";
-	case YCDL_STATUS_DOWNLOADING: return "downloading";
-	case YCDL_STATUS_PAUSED: return "paused";
-	case YCDL_STATUS_WAITING_FOR_NETWORK: return "waiting-for-network";
-	case YCDL_STATUS_FINISHED: return "finished";
-	case YCDL_STATUS_FAILED: return "failed";
-	default: return "unknown";
-	}
 }
 
 /* ------------------------------------------------------------ restore */
@@ -84,15 +66,16 @@ static void hold_for_credentials(struct ycdl_session *s, struct task *t)
 }
 
 /* Running tasks come back paused (the seed's behaviour), or queued with
- * auto-resume; finished files interrupted mid-placement are placed. */
-static void settle_restored(struct ycdl_session *s)
+ * auto-resume (and after a takeover: the owner was running them);
+ * finished files interrupted mid-placement are placed. */
+static void settle_restored(struct ycdl_session *s, bool resume)
 {
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (t->status == YCDL_STATUS_FINISHED)
 			completion_recover_finished(s, t);
 		else if (task_status_is_pending(t->status) && task_lacks_credentials(t))
 			hold_for_credentials(s, t);
-		else if (task_status_is_pending(t->status) && s->cfg.auto_resume)
+		else if (task_status_is_pending(t->status) && resume)
 			scheduler_enqueue(s, t);
 		else if (task_status_is_pending(t->status))
 			status_set(s, t, YCDL_STATUS_PAUSED);
@@ -104,6 +87,8 @@ static void settle_restored(struct ycdl_session *s)
 static void session_destroy(struct ycdl_session *s)
 {
 	loop_join(&s->loop);
+	client_free(s);
+	server_free(s);
 	commit_free(&s->commit);
 	scheduler_free(&s->sched);
 	if (s->store.path)
@@ -126,17 +111,20 @@ static void session_destroy(struct ycdl_session *s)
  * beforesleep: what the turn made room for starts, "all tasks finished"
  * is sent when it became true, the journal is compacted when it has grown
  * too long, snapshots changed in the turn are written, and the event
- * consumer is woken once for its events. */
+ * consumer is woken once for its events. An attached handle only has
+ * events to hand on. */
 static void end_of_turn(struct ycdl_session *s)
 {
 	struct task *t;
 
-	while (!s->closing && (t = scheduler_take_next(s)) != NULL)
-		completion_start(s, t);
-	status_check_all_finished(s);
-	if (store_needs_compaction(&s->store, s->tasks.count))
-		(void)persist_compact(s);
-	persist_write_marked(s);
+	if (session_role(s) == YCDL_ROLE_OWNER) {
+		while (!s->closing && (t = scheduler_take_next(s)) != NULL)
+			completion_start(s, t);
+		status_check_all_finished(s);
+		if (store_needs_compaction(&s->store, s->tasks.count))
+			(void)persist_compact(s);
+		persist_write_marked(s);
+	}
 	event_queue_signal(&s->events);
 }
 
@@ -150,22 +138,17 @@ static void on_request_done(CURL *easy, CURLcode result, void *arg)
 		completion_request_done(arg, x, result);
 }
 
-static int open_state(struct ycdl_session *s)
+/* What an owner has beyond what every handle has (the loop, the events):
+ * the transfers, the scheduler, the group commit, the worker, the journal
+ * and its tasks, and the socket that serves the session to other handles.
+ * With the lock held: at open (before the loop runs), or when an attached
+ * handle takes the session over (on the loop thread). */
+static int become_owner(struct ycdl_session *s, bool resume)
 {
 	struct store_load_result res;
 	int rc;
 
-	if (!(s->dir = util_printf("%s/%s", s->cfg.state_dir, s->identifier)))
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	if ((rc = util_mkdir_p(s->dir)) != 0)
-		return error_set(YCDL_E_IO, "cannot create %s: %s", s->dir, strerror(-rc));
-	if ((rc = lock_acquire(s->dir, &s->lock_fd)) != 0)
-		return rc;
-	if ((rc = loop_init(&s->loop, s)) != 0)
-		return rc;
-	loop_on_turn_done(&s->loop, end_of_turn);
 	if ((rc = multi_init(&s->multi, s->loop.base, on_request_done, s)) != 0 ||
-	    (rc = event_queue_init(&s->events, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
 	    (rc = commit_init(&s->commit, s)) != 0 ||
 	    (rc = worker_init(&s->worker, s->loop.base)) != 0)
@@ -173,11 +156,114 @@ static int open_state(struct ycdl_session *s)
 	rc = store_open(&s->store, s->dir, s->loop.base, restore_one, s, &res);
 	tasks_order_restored(&s->tasks);
 	if (rc == 0) {
+		__atomic_store_n(&s->role, YCDL_ROLE_OWNER, __ATOMIC_RELEASE);
 		emit_session_restored(s, res.found, res.quarantined, res.quarantine_path);
-		settle_restored(s);
+		settle_restored(s, resume);
+		rc = server_start(s);
 	}
 	free(res.quarantine_path);
 	return rc;
+}
+
+/* client.h's takeover: the owner went away and this handle got the lock. */
+static int take_over(struct ycdl_session *s)
+{
+	emit_role_changed(s, YCDL_ROLE_OWNER, "the owner went away: this handle "
+			"took the session over");
+	return become_owner(s, true);
+}
+
+/* "ycdl serve --session ID --state-dir DIR --exit-when-idle", with ycdl
+ * from $YCDL_HOST_PROGRAM or PATH, unless the caller gave its own. */
+static int start_host(struct ycdl_session *s)
+{
+	const char *program = getenv("YCDL_HOST_PROGRAM");
+	char *const fallback[] = { (char *)(program && *program ? program : "ycdl"),
+		(char *)"serve", (char *)"--session", s->identifier,
+		(char *)"--state-dir", s->cfg.state_dir, (char *)"--exit-when-idle",
+		NULL };
+
+	char *log = util_printf("%s/host.log", s->dir);
+	int rc;
+
+	if (!log)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	rc = host_spawn(s->cfg.host_command ? (char *const *)s->cfg.host_command
+			: fallback, log);
+	free(log);
+	return rc;
+}
+
+/* How long an open waits for an owner that holds the lock to serve the
+ * session (it may be starting, or a host just spawned). */
+#define OWNER_WAIT_MS 10000
+
+/* Owns the session, or attaches to its owner, as open_mode says. */
+static int own_or_attach(struct ycdl_session *s)
+{
+	int64_t deadline = util_monotonic_ms() + OWNER_WAIT_MS;
+	bool host_started = false;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), "pid %d", (int)getpid());
+	for (;;) {
+		rc = lock_acquire(s->dir, &s->lock_fd);
+		if (rc == 0 && s->cfg.open_mode != YCDL_OPEN_ATTACH && !s->cfg.background)
+			return become_owner(s, s->cfg.auto_resume);
+		if (rc == 0) {
+			lock_release(s->lock_fd);
+			s->lock_fd = -1;
+			if (!s->cfg.background)
+				return error_set(YCDL_E_NOT_FOUND, "no process owns the "
+						"session %s", s->identifier);
+			if (!host_started && (rc = start_host(s)) != 0)
+				return rc;
+			host_started = true;
+		} else if (rc != YCDL_E_LOCKED) {
+			return rc;
+		} else if (s->cfg.open_mode == YCDL_OPEN_OWN) {
+			return error_set(YCDL_E_LOCKED, "the session %s is held by another "
+					"process (or handle)", s->identifier);
+		} else if ((rc = client_connect(s, name, take_over)) == 0) {
+			__atomic_store_n(&s->role, YCDL_ROLE_CLIENT, __ATOMIC_RELEASE);
+			return 0;
+		} else if (rc != YCDL_E_NOT_FOUND) {
+			return rc;
+		} else {
+			client_free(s);     /* its owner is still starting */
+		}
+		if (util_monotonic_ms() > deadline)
+			return error_set(YCDL_E_TIMEOUT, "the owner of %s does not serve "
+					"it%s", s->identifier, host_started
+					? " (the background host did not start)" : "");
+		usleep(20000);
+	}
+}
+
+static int open_handle(struct ycdl_session *s)
+{
+	int rc;
+
+	if (!(s->dir = util_printf("%s/%s", s->cfg.state_dir, s->identifier)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if ((rc = util_mkdir_p(s->dir)) != 0)
+		return error_set(YCDL_E_IO, "cannot create %s: %s", s->dir, strerror(-rc));
+	(void)chmod(s->dir, 0700);      /* the socket is in it */
+	if ((rc = loop_init(&s->loop, s)) != 0)
+		return rc;
+	loop_on_turn_done(&s->loop, end_of_turn);
+	if ((rc = event_queue_init(&s->events, s)) != 0)
+		return rc;
+	return own_or_attach(s);
+}
+
+static int stop_loop(struct ycdl_session *s, void *arg)
+{
+	(void)arg;
+	s->closing = true;
+	loop_request_exit(&s->loop);
+	return 0;
 }
 
 YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
@@ -206,13 +292,16 @@ YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
 	if (!(s->identifier = strdup(identifier)))
 		rc = error_set(YCDL_E_NOMEM, "out of memory");
 	else if ((rc = config_from_options(&s->cfg, opts)) == 0 &&
-		 (rc = open_state(s)) == 0)
-		rc = loop_start(&s->loop);
+		 (rc = open_handle(s)) == 0 &&
+		 (rc = loop_start(&s->loop)) == 0 && session_is_client(s))
+		rc = client_wait_welcome(s, OWNER_WAIT_MS);
 	if (rc != 0) {
 		char message[1024];
 
 		strncpy(message, ycdl_last_error_message(), sizeof(message) - 1);
 		message[sizeof(message) - 1] = '\0';
+		if (s->loop.running)
+			(void)loop_call(&s->loop, stop_loop, NULL);
 		session_destroy(s);
 		error_set_message(message);
 		return rc;
@@ -223,14 +312,15 @@ YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
 
 static int shutdown_on_loop(struct ycdl_session *s, void *arg)
 {
-	(void)arg;
 	s->closing = true;
-	commit_finish_all(s);   /* finished files are placed, not left waiting */
-	scheduler_stop_all(s);
-	persist_write_marked(s);
-	(void)store_sync(&s->store);
-	loop_request_exit(&s->loop);
-	return 0;
+	if (session_role(s) == YCDL_ROLE_OWNER) {
+		server_stop(s, "the owner closed the session");
+		commit_finish_all(s);   /* finished files are placed, not left waiting */
+		scheduler_stop_all(s);
+		persist_write_marked(s);
+		(void)store_sync(&s->store);
+	}
+	return stop_loop(s, arg);
 }
 
 YCDL_EXTERN int ycdl_session_close(ycdl_session *s)
@@ -285,71 +375,4 @@ YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *s, int timeout_ms)
 	if (n < 0)
 		return error_set(YCDL_E_IO, "poll: %s", strerror(errno));
 	return n > 0 ? 0 : YCDL_E_AGAIN;
-}
-
-/* ----------------------------------------------------------- settings */
-
-struct setting {
-	uint64_t value;
-};
-
-static int set_max_concurrent(struct ycdl_session *s, void *arg)
-{
-	scheduler_set_max_concurrent(s, (unsigned int)((struct setting *)arg)->value);
-	return 0;
-}
-
-static int set_network(struct ycdl_session *s, void *arg)
-{
-	scheduler_set_network(s, (int)((struct setting *)arg)->value);
-	return 0;
-}
-
-static int set_allow_cellular(struct ycdl_session *s, void *arg)
-{
-	scheduler_set_allow_cellular(s, ((struct setting *)arg)->value != 0);
-	return 0;
-}
-
-static int set_speed(struct ycdl_session *s, void *arg)
-{
-	scheduler_set_max_recv_speed(s, ((struct setting *)arg)->value);
-	return 0;
-}
-
-static int apply_setting(ycdl_session *s, loop_fn fn, uint64_t value)
-{
-	struct setting setting = { value };
-
-	if (!s)
-		return error_set(YCDL_E_INVALID, "session is NULL");
-	return loop_call(&s->loop, fn, &setting);
-}
-
-YCDL_EXTERN int ycdl_session_set_max_concurrent(ycdl_session *s, unsigned int n)
-{
-	error_clear();
-	if (n == 0 || n > 1000)
-		return error_set(YCDL_E_INVALID, "max_concurrent must be 1..1000");
-	return apply_setting(s, set_max_concurrent, n);
-}
-
-YCDL_EXTERN int ycdl_session_set_network(ycdl_session *s, ycdl_network network)
-{
-	error_clear();
-	if ((int)network < YCDL_NETWORK_UNKNOWN || network > YCDL_NETWORK_OFFLINE)
-		return error_set(YCDL_E_INVALID, "network must be a ycdl_network");
-	return apply_setting(s, set_network, (uint64_t)network);
-}
-
-YCDL_EXTERN int ycdl_session_set_allow_cellular(ycdl_session *s, int allow)
-{
-	error_clear();
-	return apply_setting(s, set_allow_cellular, allow != 0);
-}
-
-YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *s, uint64_t bps)
-{
-	error_clear();
-	return apply_setting(s, set_speed, bps);
 }

@@ -99,6 +99,7 @@ struct event_log {
 	ycdl_session *session;
 	Ycdl__Event **events;
 	size_t count, cap;
+	bool attached;        /* the handle was (or is) attached: seq may jump */
 };
 
 void log_init(struct event_log *log, ycdl_session *s);

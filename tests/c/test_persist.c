@@ -298,12 +298,16 @@ TEST(restored_tasks_keep_the_order_they_were_added_in)
 	free(dir);
 }
 
+/* In YCDL_OPEN_OWN mode (the only one before sessions could be shared;
+ * test_shared.c covers attaching). */
 TEST(second_open_of_same_identifier_is_locked)
 {
 	char *dir = test_dir("lock");
 	ycdl_session_options o = test_session_options(dir);
-	ycdl_session *a = open_session("lock", &o), *b = NULL, *other;
+	ycdl_session *a, *b = NULL, *other;
 
+	o.open_mode = YCDL_OPEN_OWN;
+	a = open_session("lock", &o);
 	CHECK_INT(ycdl_session_open(&b, "lock", &o), YCDL_E_LOCKED);
 	CHECK(b == NULL);
 	CHECK(strstr(ycdl_last_error_message(), "held") != NULL);
@@ -324,6 +328,7 @@ TEST(another_process_gets_locked_at_once)
 	pid_t child;
 	char byte;
 
+	o.open_mode = YCDL_OPEN_OWN;
 	CHECK(pipe(ready) == 0 && pipe(release) == 0);
 	child = fork();
 	CHECK(child >= 0);

@@ -284,12 +284,16 @@ class CliTest(unittest.TestCase):
         proc = self.start("get", "-d", self.out, url, session="managed")
         self.assertTrue(wait_for(lambda: part_size(self.out) > 100000))
 
+        # While `ycdl get` owns the session, a second process attaches to it:
+        # the same commands, the same output.
         busy = self.ycdl("list", session="managed")
-        self.assertEqual(busy.returncode, 1)
-        self.assertIn("in use by another ycdl process", busy.stderr)
-
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=30)
+        self.assertEqual(busy.returncode, 0, busy.stderr)
+        self.assertRegex(busy.stdout, r"^%s\s+downloading\s" % key)
+        paused = self.ycdl("pause", key, session="managed")
+        self.assertEqual(paused.returncode, 0, paused.stderr)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("paused by another process", err)
         listing = self.ycdl("list", session="managed")
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertRegex(listing.stdout, r"^%s\s+paused\s" % key)
@@ -313,6 +317,85 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.ycdl("remove", "--all", session="managed").returncode, 0)
         self.assertEqual(self.ycdl("list", session="managed").stdout, "")
         self.assertTrue(os.path.exists(final))       # remove keeps finished files
+
+
+    # ------------------------------------------- a session another process owns
+
+    def serving(self, session):
+        """True while some process serves the session (`ycdl stop` would
+        find it): its socket accepts."""
+        sock = os.path.join(self.state, session, "socket")
+        import socket as sk
+        s = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
+        try:
+            s.connect(sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def test_add_queues_in_a_background_host_that_exits_when_idle(self):
+        digest = make_file("cli-add.bin", 1024 * 1024)
+        url = SERVERS["FAULT_URL"] + "/cli-add.bin?rate=1000000"
+        key = hashlib.md5(url.encode()).hexdigest()
+        started = time.monotonic()
+        res = self.ycdl("add", "-d", self.out, url, session="bg")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stdout, key + "\n")
+        self.assertLess(time.monotonic() - started, 5)   # returns at once
+        # No terminal needed: the host downloads, another command sees it.
+        listing = self.ycdl("list", session="bg")
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        self.assertIn(key, listing.stdout)
+        final = os.path.join(self.out, key + ".bin")
+        self.assertTrue(wait_for(lambda: os.path.exists(final), 30))
+        self.assertEqual(sha256_of(final), digest)
+        # Nothing left to do and nobody attached: the host leaves.
+        self.assertTrue(wait_for(lambda: not self.serving("bg"), 15))
+
+    def test_get_hands_its_urls_to_the_host_and_ctrl_c_detaches(self):
+        digest = make_file("cli-hand.bin", 2 * 1024 * 1024)
+        url = SERVERS["FAULT_URL"] + "/cli-hand.bin?rate=1000000"
+        key = hashlib.md5(url.encode()).hexdigest()
+        host = self.ycdl("serve", "--detach", session="host")
+        self.assertEqual(host.returncode, 0, host.stderr)
+        self.assertTrue(self.serving("host"))
+        proc = self.start("get", "-d", self.out, url, session="host")
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 200000))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("detached", err)
+        # The download went on in the host.
+        watch = self.ycdl("watch", "--exit-when-done", session="host")
+        self.assertEqual(watch.returncode, 0, watch.stderr)
+        final = os.path.join(self.out, key + ".bin")
+        self.assertEqual(sha256_of(final), digest)
+        stop = self.ycdl("stop", session="host")
+        self.assertEqual(stop.returncode, 0, stop.stderr)
+        self.assertTrue(wait_for(lambda: not self.serving("host"), 15))
+        again = self.ycdl("stop", session="host")
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("no process serves", again.stderr)
+
+    def test_watch_carries_on_the_downloads_when_the_host_is_killed(self):
+        digest = make_file("cli-orphan.bin", 3 * 1024 * 1024)
+        url = SERVERS["FAULT_URL"] + "/cli-orphan.bin?rate=1000000"
+        key = hashlib.md5(url.encode()).hexdigest()
+        host = self.start("serve", session="orphan")
+        self.assertTrue(wait_for(lambda: self.serving("orphan"), 10))
+        res = self.ycdl("add", "-d", self.out, url, session="orphan")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        watch = self.start("watch", "--exit-when-done", session="orphan")
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 300000))
+        host.kill()
+        host.communicate(timeout=30)
+        out, err = watch.communicate(timeout=60)
+        self.assertEqual(watch.returncode, 0, err)
+        self.assertIn("took the session over", out + err)
+        final = os.path.join(self.out, key + ".bin")
+        self.assertEqual(sha256_of(final), digest)
 
 
 if __name__ == "__main__":

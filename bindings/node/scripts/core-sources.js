@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // core-sources.js — prints the C files of the vendored core for binding.gyp
-// (gyp has no globs): libycdl's sources and the generated protobuf-c code.
+// (gyp has no globs): libycdl's sources and the protobuf-c code generated from
+// every contract in proto/.
 'use strict';
 
 const fs = require('node:fs');
@@ -12,5 +13,7 @@ const files = fs.readdirSync(path.join(pkg, src))
   .filter((name) => name.endsWith('.c'))
   .sort()
   .map((name) => path.posix.join('deps', 'libycdl', 'src', name));
-files.push('deps/proto/ycdl.pb-c.c');
+for (const name of fs.readdirSync(path.join(pkg, 'deps', 'proto')).sort()) {
+  if (name.endsWith('.pb-c.c')) files.push(path.posix.join('deps', 'proto', name));
+}
 console.log(files.join(' '));

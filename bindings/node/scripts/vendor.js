@@ -32,8 +32,9 @@ function main() {
     (name) => name.endsWith('.h'));
   const proto = path.join(deps, 'proto');
   copyDir(path.join(repo, 'proto'), proto, (name) => name.endsWith('.proto'));
-  execFileSync('protoc-c', [`--c_out=${proto}`, `-I${proto}`, path.join(proto, 'ycdl.proto')],
-    { stdio: 'inherit' });
+  const contracts = fs.readdirSync(proto).filter((name) => name.endsWith('.proto')).sort()
+    .map((name) => path.join(proto, name));
+  execFileSync('protoc-c', [`--c_out=${proto}`, `-I${proto}`, ...contracts], { stdio: 'inherit' });
 }
 
 main();

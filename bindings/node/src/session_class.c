@@ -159,6 +159,9 @@ static bool open_core(napi_env env, napi_value options, struct native_session *n
 	reader_init(&r, env, options, "options");
 	if (!read_session_options(&r, &opts, &identifier))
 		goto out;
+	/* This binding owns its session or fails with LOCKED, as before the
+	 * core could attach; attaching reaches the bindings with issue 19. */
+	opts.open_mode = YCDL_OPEN_OWN;
 	if ((rc = ycdl_session_open(&ns->core, identifier, &opts)) != 0) {
 		throw_core_error(env, rc);
 		goto out;

@@ -40,6 +40,15 @@ class EventKind(str, enum.Enum):
     """Always the first event of a session (session-wide)."""
     RESUMABILITY = "resumability"
     RETRYING = "retrying"
+    ATTACHED = "attached"
+    """First event of a handle attached to another process's session, with
+    the tasks as they were (session-wide)."""
+    ROLE_CHANGED = "role_changed"
+    """This handle became the owner, re-attached, or lost its owner."""
+    STOP_REQUESTED = "stop_requested"
+    """A process asked the session's host to stop (session-wide)."""
+    CLIENTS_CHANGED = "clients_changed"
+    """The number of attached processes changed (session-wide)."""
     UNKNOWN = "unknown"
     """A kind added to the core after this binding was built."""
 

@@ -412,6 +412,9 @@ def _session_options(options: Dict[str, Any], keep: Keeper) -> Any:
     """A ycdl_session_options with the core's defaults and the given values."""
     opts = ffi.new("ycdl_session_options *")
     check(lib.ycdl_session_options_init(opts, lib.YCDL_SESSION_OPTIONS_VERSION))
+    # This binding owns its session or fails with SessionLocked, as before
+    # the core could attach; attaching reaches the bindings with issue 19.
+    opts.open_mode = lib.YCDL_OPEN_OWN
     for name, value in options.items():
         if value is None and name not in _NEVER_NONE:
             continue    # the core's default

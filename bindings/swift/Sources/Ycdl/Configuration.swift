@@ -64,6 +64,9 @@ extension DownloadSession {
             let arena = CArena()
             var o = ycdl_session_options()
             ycdl_session_options_init(&o, UInt32(YCDL_SESSION_OPTIONS_VERSION))
+            // This binding owns its session or fails with .locked, as before
+            // the core could attach; attaching reaches the bindings with issue 19.
+            o.open_mode = Int32(YCDL_OPEN_OWN.rawValue)
             o.state_dir = arena.string(stateDirectory?.path)
             o.download_dir = arena.string(downloadDirectory?.path)
             o.max_concurrent = clampedUInt32(maxTaskCount)

@@ -1,0 +1,844 @@
+/* test_shared.c — a session owned by one process and attached to by others
+ * (ycdl.h "open_mode"): every call of the C API works through an attached
+ * handle, its events come from the owner (an attached event first), closing
+ * it leaves the owner's downloads alone; when the owner is killed -9, one
+ * attached handle takes over and every file still ends byte-identical; and
+ * hostile clients on the socket (garbage, oversized frames, a request
+ * before the hello, a reader that never reads, a thousand connections)
+ * cannot hurt the owner. Other processes are this program again
+ * (--child MODE ...). */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "fixtures.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* This program's own path, for its child processes. */
+static char self_path[4096];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static ycdl_session *open_as(const char *id, const char *dir, int mode, int takeover)
+{
+	ycdl_session_options o = test_session_options(dir);
+
+	o.open_mode = mode;
+	o.takeover = takeover;
+	return open_session(id, &o);
+}
+
+static char *add_paused(ycdl_session *s, const char *url)
+{
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	char *key;
+
+	t.url = url;
+	t.start_paused = 1;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	return key;
+}
+
+/* The first event an attached handle gets: every task as it is. */
+static Ycdl__Event *first_event(struct event_log *log)
+{
+	log_wait(log, 0, YCDL__EVENT__KIND_ATTACHED, NULL, 10000);
+	return log->events[0];
+}
+
+/* ------------------------------------------------------ one process */
+
+TEST(attached_handle_in_this_process_does_every_call_through_the_owner)
+{
+	char *dir = test_dir("shared-calls"), sha[65], *url, *key, *found;
+	ycdl_session *owner = open_as("shared-calls", dir, YCDL_OPEN_OWN, 1);
+	ycdl_session *client;
+	struct event_log olog, clog;
+	ycdl_task_info *info, **infos;
+	ycdl_session_info *sinfo;
+	char **keys;
+	size_t n;
+	Ycdl__Event *e;
+
+	make_file("shared-calls.bin", 600000, sha);
+	url = test_url(env.fault, "shared-calls.bin?rate=1000000");
+	log_init(&olog, owner);
+	key = add_paused(owner, "http://127.0.0.1:9/before-attach.bin");
+	ycdl_free(key);
+	client = open_as("shared-calls", dir, YCDL_OPEN_ATTACH, 1);
+	log_init(&clog, client);
+	CHECK_INT(ycdl_session_role(owner), YCDL_ROLE_OWNER);
+	CHECK_INT(ycdl_session_role(client), YCDL_ROLE_CLIENT);
+	e = first_event(&clog);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_ATTACHED);
+	CHECK_INT(e->attached->n_tasks, 1);
+	CHECK_STR(e->attached->tasks[0]->url, "http://127.0.0.1:9/before-attach.bin");
+	CHECK_INT(e->attached->owner_pid, getpid());
+
+	/* Add through the client: the owner downloads, both see it. */
+	key = add_url(client, url, NULL);
+	log_wait(&olog, 0, YCDL__EVENT__KIND_TASK_ADDED, key, 10000);
+	wait_progress(&clog, key, 100000, 10000);
+	CHECK_OK(ycdl_task_pause(client, key));
+	log_wait_status(&olog, key, YCDL_STATUS_PAUSED, 10000);
+	CHECK_OK(ycdl_task_get_info(&info, client, key));
+	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
+	CHECK_STR(info->url, url);
+	CHECK(info->bytes_written >= 100000);
+	ycdl_task_info_free(info);
+	CHECK_OK(ycdl_task_find_by_url(&found, client, url));
+	CHECK_STR(found, key);
+	ycdl_free(found);
+	CHECK_OK(ycdl_session_list(&keys, &n, client, YCDL_STATUS_ALL));
+	CHECK_INT(n, 2);
+	ycdl_keys_free(keys, n);
+	CHECK_OK(ycdl_session_list_info(&infos, &n, client,
+			YCDL_STATUS_BIT(YCDL_STATUS_PAUSED)));
+	CHECK_INT(n, 2);
+	ycdl_task_info_list_free(infos, n);
+	CHECK_OK(ycdl_session_get_info(&sinfo, client));
+	CHECK_INT(sinfo->role, YCDL_ROLE_CLIENT);
+	CHECK_INT(sinfo->owner_pid, getpid());
+	CHECK_INT(sinfo->clients, 1);
+	CHECK_INT(sinfo->tasks, 2);
+	ycdl_free(sinfo);
+	/* Errors come back with the owner's code and message. */
+	CHECK_INT(ycdl_task_pause(client, "no-such-task"), YCDL_E_NOT_FOUND);
+	CHECK(strstr(ycdl_last_error_message(), "no-such-task") != NULL);
+	CHECK_INT(ycdl_session_set_max_concurrent(client, 0), YCDL_E_INVALID);
+	CHECK_OK(ycdl_session_set_max_concurrent(client, 2));
+	CHECK_OK(ycdl_session_set_max_recv_speed(client, 0));
+	CHECK_OK(ycdl_task_set_priority(client, key, 5));
+	CHECK_OK(ycdl_task_resume(client, key));
+	e = log_wait_end(&clog, 0, key, 30000);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK_STR(log_wait_end(&olog, 0, key, 10000)->finished->sha256_hex, sha);
+	CHECK_OK(ycdl_task_remove(client, key, YCDL_REMOVE_DELETE_FILE));
+	log_wait(&olog, 0, YCDL__EVENT__KIND_REMOVED, key, 10000);
+	ycdl_free(key);
+	free(url);
+	log_free(&clog);
+	CHECK_OK(ycdl_session_close(client));
+	log_free(&olog);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+TEST(closing_an_attached_handle_leaves_the_owner_downloading)
+{
+	char *dir = test_dir("shared-detach"), sha[65], *url, *key;
+	ycdl_session *owner = open_as("shared-detach", dir, YCDL_OPEN_OWN, 1);
+	ycdl_session *client = open_as("shared-detach", dir, YCDL_OPEN_OWN_OR_ATTACH, 1);
+	struct event_log olog;
+	Ycdl__Event *e;
+
+	make_file("shared-detach.bin", 800000, sha);
+	url = test_url(env.fault, "shared-detach.bin?rate=1000000");
+	log_init(&olog, owner);
+	CHECK_INT(ycdl_session_role(client), YCDL_ROLE_CLIENT);
+	key = add_url(client, url, NULL);
+	wait_progress(&olog, key, 100000, 10000);
+	CHECK_OK(ycdl_session_close(client));
+	e = log_wait_end(&olog, 0, key, 30000);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	ycdl_free(key);
+	free(url);
+	log_free(&olog);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+TEST(open_modes_say_what_they_do_when_the_session_is_held_or_free)
+{
+	char *dir = test_dir("shared-modes");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *owner, *s = NULL;
+
+	o.open_mode = YCDL_OPEN_ATTACH;
+	CHECK_INT(ycdl_session_open(&s, "shared-modes", &o), YCDL_E_NOT_FOUND);
+	CHECK(s == NULL);
+	owner = open_as("shared-modes", dir, YCDL_OPEN_OWN_OR_ATTACH, 1);
+	CHECK_INT(ycdl_session_role(owner), YCDL_ROLE_OWNER);
+	o.open_mode = YCDL_OPEN_OWN;
+	CHECK_INT(ycdl_session_open(&s, "shared-modes", &o), YCDL_E_LOCKED);
+	/* A caller of options version 3 knew nothing of attaching. */
+	o.version = 3;
+	o.open_mode = YCDL_OPEN_ATTACH;
+	CHECK_INT(ycdl_session_open(&s, "shared-modes", &o), YCDL_E_LOCKED);
+	o.version = YCDL_SESSION_OPTIONS_VERSION;
+	o.open_mode = 7;
+	CHECK_INT(ycdl_session_open(&s, "shared-modes", &o), YCDL_E_INVALID);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+TEST(a_state_path_longer_than_a_socket_address_is_served)
+{
+	char *base = test_dir("shared-long"), *dir, *key;
+	ycdl_session *owner, *client;
+	ycdl_task_info *info;
+
+	if (asprintf(&dir, "%s/%0150d/and/deeper", base, 7) < 0)
+		abort();
+	owner = open_as("shared-long", dir, YCDL_OPEN_OWN, 1);
+	client = open_as("shared-long", dir, YCDL_OPEN_ATTACH, 1);
+	CHECK_INT(ycdl_session_role(client), YCDL_ROLE_CLIENT);
+	key = add_paused(client, "http://127.0.0.1:9/long.bin");
+	CHECK_OK(ycdl_task_get_info(&info, owner, key));
+	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
+	ycdl_task_info_free(info);
+	ycdl_free(key);
+	ycdl_session_close(client);
+	ycdl_session_close(owner);
+	free(dir);
+	free(base);
+}
+
+/* ------------------------------------------------------ other processes */
+
+
+static pid_t spawn(const char *mode, const char *dir, const char *id,
+		const char *arg, const char *out)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(self_path, "test_shared", "--child", mode, dir, id, arg, out,
+				(char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int status;
+
+	CHECK(waitpid(pid, &status, 0) == pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Child: attaches, adds count files (prefix-N.bin), waits for every
+ * finished event; exits 0 when all came, each once. */
+static int child_add_many(const char *dir, const char *id, const char *prefix,
+		long count)
+{
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_task_options *opts = calloc((size_t)count, sizeof(*opts));
+	const ycdl_task_options **items = calloc((size_t)count, sizeof(*items));
+	char **urls = calloc((size_t)count, sizeof(*urls));
+	char **keys;
+	struct event_log log;
+	ycdl_session *s;
+	long finished = 0;
+
+	o.open_mode = YCDL_OPEN_ATTACH;
+	if (ycdl_session_open(&s, id, &o) != 0 || ycdl_session_role(s) != YCDL_ROLE_CLIENT)
+		return 3;
+	log_init(&log, s);
+	for (long i = 0; i < count; i++) {
+		if (asprintf(&urls[i], "%s-%ld.bin", prefix, i) < 0)
+			return 4;
+		ycdl_task_options_init(&opts[i], YCDL_TASK_OPTIONS_VERSION);
+		opts[i].url = urls[i];
+		items[i] = &opts[i];
+	}
+	if (ycdl_task_add_many(&keys, NULL, s, items, (size_t)count) != 0)
+		return 5;
+	for (int waited = 0; finished < count && waited < 60000; waited += 50) {
+		log_drain(&log);
+		finished = (long)log_count(&log, YCDL__EVENT__KIND_FINISHED, NULL);
+		sleep_ms(50);
+	}
+	for (long i = 0; i < count; i++)
+		if (log_count(&log, YCDL__EVENT__KIND_FINISHED, keys[i]) != 1)
+			return 6;
+	ycdl_keys_free(keys, (size_t)count);
+	log_free(&log);
+	ycdl_session_close(s);
+	for (long i = 0; i < count; i++)
+		free(urls[i]);
+	free(urls);
+	free(items);
+	free(opts);
+	return finished == count ? 0 : 7;
+}
+
+TEST(client_process_adds_a_thousand_tasks_and_gets_every_event)
+{
+	enum { COUNT = 1000 };
+	char *dir = test_dir("shared-many"), prefix[1024], name[64];
+	ycdl_session *owner;
+	ycdl_session_options o = test_session_options(dir);
+	char **keys;
+	size_t n;
+
+	for (int i = 0; i < COUNT; i++) {
+		snprintf(name, sizeof(name), "shared-many-%d.bin", i);
+		make_file(name, 2000, NULL);
+	}
+	o.open_mode = YCDL_OPEN_OWN;
+	o.max_concurrent = 8;
+	owner = open_session("shared-many", &o);
+	snprintf(prefix, sizeof(prefix), "%s/shared-many", env.nginx);
+	CHECK_INT(reap(spawn("add-many", dir, "shared-many", prefix, "1000")), 0);
+	CHECK_OK(ycdl_session_list(&keys, &n, owner, YCDL_STATUS_BIT(YCDL_STATUS_FINISHED)));
+	CHECK_INT(n, COUNT);
+	ycdl_keys_free(keys, n);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+/* Child: owns the session, downloads the URLs given (comma-separated)
+ * and waits to be killed. */
+static int child_own(const char *dir, const char *id, const char *urls)
+{
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+	char *list = strdup(urls), *save = NULL;
+
+	o.open_mode = YCDL_OPEN_OWN;
+	o.checkpoint_bytes = 128 * 1024;
+	if (ycdl_session_open(&s, id, &o) != 0)
+		return 3;
+	for (char *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+		ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+
+		t.url = u;
+		if (ycdl_task_add(NULL, s, &t) != 0)
+			return 4;
+	}
+	for (;;)
+		pause();
+}
+
+/* Child: owns the session and closes it the moment a stop is requested
+ * (the event callback wakes the main thread through a pipe). */
+static int stop_pipe[2];
+
+static void on_stop_event(const void *event, size_t len, void *payload)
+{
+	Ycdl__Event *e = ycdl__event__unpack(NULL, len, event);
+
+	(void)payload;
+	if (e && e->kind_case == YCDL__EVENT__KIND_STOP_REQUESTED)
+		CHECK(write(stop_pipe[1], "x", 1) == 1);
+	ycdl__event__free_unpacked(e, NULL);
+}
+
+static int child_own_until_stop(const char *dir, const char *id)
+{
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+	char c;
+
+	CHECK(pipe(stop_pipe) == 0);
+	o.open_mode = YCDL_OPEN_OWN;
+	o.event_cb = on_stop_event;
+	if (ycdl_session_open(&s, id, &o) != 0)
+		return 3;
+	if (read(stop_pipe[0], &c, 1) != 1)
+		return 4;
+	ycdl_session_close(s);
+	return 0;
+}
+
+/* The owner answers "stop" and closes at once: the answer and the end of
+ * the connection arrive together, and the call must still see the answer,
+ * not "the owner went away". */
+TEST(a_stop_answered_just_before_the_owner_goes_succeeds)
+{
+	char *dir = test_dir("shared-stop");
+
+	for (int round = 0; round < 20; round++) {
+		pid_t pid = spawn("own-until-stop", dir, "shared-stop", "-", "-");
+		ycdl_session *client = NULL;
+		int rc = YCDL_E_NOT_FOUND;
+		char **keys;
+		size_t n;
+
+		for (int waited = 0; rc == YCDL_E_NOT_FOUND && waited < 10000; waited += 10) {
+			ycdl_session_options o = test_session_options(dir);
+
+			o.open_mode = YCDL_OPEN_ATTACH;
+			o.takeover = 0;
+			if ((rc = ycdl_session_open(&client, "shared-stop", &o)) != 0)
+				sleep_ms(10);
+		}
+		CHECK_OK(rc);
+		CHECK_OK(ycdl_session_request_stop(client));
+		CHECK_INT(reap(pid), 0);
+		/* The owner's goodbye came through: calls say why it went. */
+		CHECK_INT(ycdl_session_list(&keys, &n, client, 0), YCDL_E_CLOSED);
+		CHECK(strstr(ycdl_last_error_message(), "the owner closed the session"));
+		ycdl_session_close(client);
+	}
+	free(dir);
+}
+
+/* Child: attaches (takeover allowed) and stays until every task of the
+ * session is finished, appending its role changes to out. */
+static int child_attach_until_done(const char *dir, const char *id, const char *out)
+{
+	ycdl_session_options o = test_session_options(dir);
+	struct event_log log;
+	ycdl_session *s;
+	char *go, *tmp;
+	FILE *f;
+
+	o.open_mode = YCDL_OPEN_ATTACH;
+	o.takeover = 1;
+	if (ycdl_session_open(&s, id, &o) != 0)
+		return 3;
+	log_init(&log, s);
+	for (int waited = 0; waited < 90000; waited += 50) {
+		ycdl_session_info *info;
+
+		log_drain(&log);
+		if (ycdl_session_get_info(&info, s) == 0) {
+			bool done = info->tasks > 0 && info->pending == 0;
+
+			ycdl_free(info);
+			if (done)
+				break;
+		}
+		sleep_ms(50);
+	}
+	log_drain(&log);
+	if (asprintf(&tmp, "%s.tmp", out) < 0 || !(f = fopen(tmp, "w")))
+		return 5;
+	for (size_t i = 0; i < log.count; i++)
+		if (log.events[i]->kind_case == YCDL__EVENT__KIND_ROLE_CHANGED)
+			fprintf(f, "role %d\n", (int)log.events[i]->role_changed->role);
+	fprintf(f, "final %d\n", ycdl_session_role(s));
+	fclose(f);
+	if (rename(tmp, out) != 0)      /* the parent sees it whole */
+		return 7;
+	free(tmp);
+	/* Stays until the parent has counted the owners: closing an owning
+	 * handle would make the parent's handle take over in turn. */
+	if (asprintf(&go, "%s.done", out) < 0)
+		return 6;
+	for (int waited = 0; access(go, F_OK) != 0 && waited < 60000; waited += 50)
+		sleep_ms(50);
+	free(go);
+	log_free(&log);
+	ycdl_session_close(s);
+	return 0;
+}
+
+static int count_lines(const char *path, const char *line)
+{
+	char buf[256];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(buf, sizeof(buf), f))
+		n += strcmp(buf, line) == 0;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+TEST(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact)
+{
+	char *dir = test_dir("shared-takeover"), shas[3][65], urls[2048], *other;
+	char done[1100];
+	ycdl_session *client;
+	struct event_log log;
+	pid_t owner, second;
+	char **keys;
+	size_t n;
+	int owners = 0;
+
+	urls[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		char name[64], *u;
+
+		snprintf(name, sizeof(name), "shared-takeover-%d.bin", i);
+		make_file(name, 3 * 1024 * 1024, shas[i]);
+		snprintf(name, sizeof(name), "shared-takeover-%d.bin?rate=1500000", i);
+		u = test_url(env.fault, name);
+		strcat(urls, i ? "," : "");
+		strcat(urls, u);
+		free(u);
+	}
+	if (asprintf(&other, "%s/second.out", dir) < 0)
+		abort();
+	owner = spawn("own", dir, "shared-takeover", urls, "-");
+	for (int i = 0; i < 200; i++) {
+		ycdl_session_options o = test_session_options(dir);
+		ycdl_session *probe = NULL;
+
+		o.open_mode = YCDL_OPEN_ATTACH;
+		o.takeover = 0;
+		if (ycdl_session_open(&probe, "shared-takeover", &o) == 0) {
+			ycdl_session_close(probe);
+			break;
+		}
+		sleep_ms(50);
+	}
+	second = spawn("attach-until-done", dir, "shared-takeover", "-", other);
+	client = open_as("shared-takeover", dir, YCDL_OPEN_ATTACH, 1);
+	log_init(&log, client);
+	first_event(&log);
+	sleep_ms(1000);     /* both attached; the owner well into the files */
+	CHECK(kill(owner, SIGKILL) == 0);
+	CHECK_INT(reap(owner), 128 + SIGKILL);
+	/* Every file finishes, in whichever handle took over. */
+	for (int waited = 0; waited < 60000; waited += 100) {
+		CHECK_OK(ycdl_session_list(&keys, &n, client,
+				YCDL_STATUS_BIT(YCDL_STATUS_FINISHED)));
+		ycdl_keys_free(keys, n);
+		if (n == 3)
+			break;
+		sleep_ms(100);
+	}
+	CHECK_INT(n, 3);
+	for (int i = 0; i < 3; i++) {
+		char path[1024], *u, sha[65], name[64];
+
+		snprintf(name, sizeof(name), "shared-takeover-%d.bin?rate=1500000", i);
+		u = test_url(env.fault, name);
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, key_of_url(u));
+		sha256_file(path, sha);
+		CHECK_STR(sha, shas[i]);
+		free(u);
+	}
+	for (int waited = 0; access(other, F_OK) != 0 && waited < 30000; waited += 50)
+		sleep_ms(50);
+	log_drain(&log);
+	owners += count_lines(other, "final 1\n");
+	owners += ycdl_session_role(client) == YCDL_ROLE_OWNER;
+	CHECK_INT(owners, 1);
+	snprintf(done, sizeof(done), "%s.done", other);
+	fclose(fopen(done, "w"));
+	CHECK_INT(reap(second), 0);
+	CHECK(log_find(&log, YCDL__EVENT__KIND_ROLE_CHANGED, NULL) != NULL);
+	log_free(&log);
+	ycdl_session_close(client);
+	free(other);
+	free(dir);
+}
+
+/* ------------------------------------------------------ hostile clients */
+
+/* A raw connection to the session's socket. */
+static int raw_connect(const char *dir, const char *id)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s/socket", dir, id);
+	CHECK(fd >= 0);
+	CHECK(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	return fd;
+}
+
+/* True once the owner closed fd (reading gives EOF) within ms. */
+static bool closed_by_owner(int fd, int ms)
+{
+	char buf[4096];
+
+	for (int waited = 0; waited < ms; waited += 10) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		if ((n = read(fd, buf, sizeof(buf))) == 0)
+			return true;
+		if (n < 0 && errno != EAGAIN)
+			return true;
+	}
+	return false;
+}
+
+static void send_frame(int fd, const void *data, uint32_t len)
+{
+	unsigned char header[4] = { (unsigned char)len, (unsigned char)(len >> 8),
+		(unsigned char)(len >> 16), (unsigned char)(len >> 24) };
+
+	CHECK(write(fd, header, 4) == 4);
+	if (len)
+		CHECK(write(fd, data, len) == (ssize_t)len);
+}
+
+static unsigned int clients_of(ycdl_session *owner)
+{
+	ycdl_session_info *info;
+	unsigned int n;
+
+	CHECK_OK(ycdl_session_get_info(&info, owner));
+	n = info->clients;
+	ycdl_free(info);
+	return n;
+}
+
+TEST(hostile_clients_are_disconnected_and_the_owner_goes_on)
+{
+	char *dir = test_dir("shared-hostile"), *key;
+	ycdl_session *owner = open_as("shared-hostile", dir, YCDL_OPEN_OWN, 1);
+	ycdl_session *client;
+	static const char garbage[] = "\xff\xff\xff\xff garbage that is no message";
+	unsigned char big[4] = { 0xff, 0xff, 0xff, 0x7f };
+	int fd;
+
+	/* Bytes that do not decode. */
+	fd = raw_connect(dir, "shared-hostile");
+	send_frame(fd, garbage, sizeof(garbage));
+	CHECK(closed_by_owner(fd, 5000));
+	close(fd);
+	/* A frame announcing 2 GiB. */
+	fd = raw_connect(dir, "shared-hostile");
+	CHECK(write(fd, big, 4) == 4);
+	CHECK(closed_by_owner(fd, 5000));
+	close(fd);
+	/* A request before the hello: field 2 (request), empty. */
+	fd = raw_connect(dir, "shared-hostile");
+	send_frame(fd, "\x12\x00", 2);
+	CHECK(closed_by_owner(fd, 5000));
+	close(fd);
+	/* A truncated frame, then gone. */
+	fd = raw_connect(dir, "shared-hostile");
+	CHECK(write(fd, "\x40\x00\x00\x00\x0a", 5) == 5);
+	close(fd);
+	/* A thousand connections that come and go. */
+	for (int i = 0; i < 1000; i++)
+		close(raw_connect(dir, "shared-hostile"));
+	for (int waited = 0; clients_of(owner) != 0 && waited < 5000; waited += 10)
+		sleep_ms(10);
+	CHECK_INT(clients_of(owner), 0);
+	/* The owner serves a proper client as before. */
+	client = open_as("shared-hostile", dir, YCDL_OPEN_ATTACH, 0);
+	key = add_paused(client, "http://127.0.0.1:9/after-the-storm.bin");
+	CHECK_INT(clients_of(owner), 1);
+	ycdl_free(key);
+	ycdl_session_close(client);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+/* The hello of a raw client that wants events: ClientMessage{hello:
+ * Hello{protocol: 1, events: true}}, encoded by hand (the library keeps its
+ * protocol code to itself). */
+static void send_hello(int fd)
+{
+	send_frame(fd, "\x0a\x04\x08\x01\x20\x01", 6);
+}
+
+/* What a raw client found in what the owner sent it. */
+struct tally {
+	size_t progress, finished, added, events;
+};
+
+/* Reads every frame the owner sent fd (until nothing comes for 500 ms, or
+ * EOF) and counts the events of each kind for the tasks keys; returns
+ * whether the owner said goodbye and closed. */
+
+static bool read_all(int fd, struct tally *t, const char *const *keys, size_t count)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0, pos = 0;
+	bool goodbye = false, eof = false;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 500) <= 0)
+			break;
+		if (len == cap && !(buf = realloc(buf, cap = cap ? 2 * cap : 65536)))
+			abort();
+		if ((n = read(fd, buf + len, cap - len)) <= 0) {
+			eof = true;
+			break;
+		}
+		len += (size_t)n;
+	}
+	while (len - pos >= 4) {
+		uint32_t n = buf[pos] | buf[pos + 1] << 8 | buf[pos + 2] << 16 |
+			(uint32_t)buf[pos + 3] << 24;
+		const unsigned char *m = buf + pos + 4;
+
+		if (len - pos - 4 < n)
+			break;
+		pos += 4 + n;
+		/* ServerMessage: 0x1a = event (bytes), 0x22 = goodbye. */
+		if (n > 2 && m[0] == 0x22)
+			goodbye = true;
+		if (n > 2 && m[0] == 0x1a) {
+			size_t off = 1, elen = 0;
+			unsigned int shift = 0;
+			Ycdl__Event *e;
+
+			while (m[off] & 0x80)
+				elen |= (size_t)(m[off++] & 0x7f) << shift, shift += 7;
+			elen |= (size_t)m[off++] << shift;
+			if (!(e = ycdl__event__unpack(NULL, elen, m + off)))
+				continue;
+			t->events++;
+			for (size_t i = 0; i < count; i++) {
+				if (strcmp(e->key, keys[i]) != 0)
+					continue;
+				if (e->kind_case == YCDL__EVENT__KIND_PROGRESS)
+					t->progress++;
+				if (e->kind_case == YCDL__EVENT__KIND_TASK_ADDED)
+					t->added++;
+				if (e->kind_case == YCDL__EVENT__KIND_FINISHED)
+					t->finished++;
+			}
+			ycdl__event__free_unpacked(e, NULL);
+		}
+	}
+	free(buf);
+	return goodbye && eof;
+}
+
+TEST(a_client_that_does_not_read_is_bounded_coalesced_then_let_go)
+{
+	enum { TASKS = 300 };
+	char *dir = test_dir("shared-slow"), name[64], *url;
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *owner;
+	struct event_log olog;
+	struct tally stuck = { 0 };
+	char *keys[TASKS];
+	int never;
+
+	/* Small bounds and a small socket buffer, so that a few hundred
+	 * tasks' events overflow them within seconds. */
+	setenv("YCDL_TEST_SERVER_LIMITS", "2048,65536,4096", 1);
+	o.open_mode = YCDL_OPEN_OWN;
+	o.max_concurrent = 8;
+	owner = open_session("shared-slow", &o);
+	unsetenv("YCDL_TEST_SERVER_LIMITS");
+	log_init(&olog, owner);
+	never = raw_connect(dir, "shared-slow");
+	send_hello(never);
+	sleep_ms(200);
+	for (int i = 0; i < TASKS; i++) {
+		snprintf(name, sizeof(name), "shared-slow-%d.bin", i);
+		make_file(name, 20000, NULL);
+		url = test_url(env.nginx, name);
+		keys[i] = add_url(owner, url, NULL);
+		free(url);
+	}
+	for (int i = 0; i < TASKS; i++)
+		CHECK_INT(log_wait_end(&olog, 0, keys[i], 60000)->kind_case,
+				YCDL__EVENT__KIND_FINISHED);
+	/* 64 KiB behind, the client is let go with a goodbye, and the
+	 * owner forgets its backlog; its own downloads never waited. */
+	{
+		bool bye = read_all(never, &stuck, (const char *const *)keys, TASKS);
+
+		if (!bye)
+			test_fail(__FILE__, __LINE__, "not let go: %zu events read (%zu added, "
+					"%zu finished, %zu progress)", stuck.events, stuck.added,
+					stuck.finished, stuck.progress);
+	}
+	CHECK_INT(clients_of(owner), 0);
+	close(never);
+	for (int i = 0; i < TASKS; i++)
+		ycdl_free(keys[i]);
+	log_free(&olog);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+TEST(a_client_that_reads_late_gets_every_task_once_with_progress_coalesced)
+{
+	enum { TASKS = 200 };
+	char *dir = test_dir("shared-late"), name[64], *url;
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *owner;
+	struct event_log olog;
+	struct tally t = { 0 };
+	char *keys[TASKS];
+	size_t progress_sent;
+	int fd;
+
+	/* Far behind, but not past the bound: nothing is lost. */
+	setenv("YCDL_TEST_SERVER_LIMITS", "2048,67108864,4096", 1);
+	o.open_mode = YCDL_OPEN_OWN;
+	o.max_concurrent = 8;
+	o.progress_interval_ms = 0;
+	owner = open_session("shared-late", &o);
+	unsetenv("YCDL_TEST_SERVER_LIMITS");
+	log_init(&olog, owner);
+	fd = raw_connect(dir, "shared-late");
+	send_hello(fd);
+	sleep_ms(200);
+	for (int i = 0; i < TASKS; i++) {
+		snprintf(name, sizeof(name), "shared-late-%d.bin", i);
+		make_file(name, 300000, NULL);
+		url = test_url(env.nginx, name);
+		keys[i] = add_url(owner, url, NULL);
+		free(url);
+	}
+	for (int i = 0; i < TASKS; i++)
+		CHECK_INT(log_wait_end(&olog, 0, keys[i], 60000)->kind_case,
+				YCDL__EVENT__KIND_FINISHED);
+	progress_sent = log_count(&olog, YCDL__EVENT__KIND_PROGRESS, NULL);
+	CHECK(!read_all(fd, &t, (const char *const *)keys, TASKS));
+	CHECK_INT(t.added, TASKS);
+	CHECK_INT(t.finished, TASKS);
+	CHECK(t.progress < progress_sent);
+	CHECK_INT(clients_of(owner), 1);
+	close(fd);
+	for (int i = 0; i < TASKS; i++)
+		ycdl_free(keys[i]);
+	log_free(&olog);
+	ycdl_session_close(owner);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_ENTRY(attached_handle_in_this_process_does_every_call_through_the_owner),
+		TEST_ENTRY(closing_an_attached_handle_leaves_the_owner_downloading),
+		TEST_ENTRY(open_modes_say_what_they_do_when_the_session_is_held_or_free),
+		TEST_ENTRY(a_state_path_longer_than_a_socket_address_is_served),
+		TEST_ENTRY(client_process_adds_a_thousand_tasks_and_gets_every_event),
+		TEST_ENTRY(a_stop_answered_just_before_the_owner_goes_succeeds),
+		TEST_ENTRY(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact),
+		TEST_ENTRY(hostile_clients_are_disconnected_and_the_owner_goes_on),
+		TEST_ENTRY(a_client_that_does_not_read_is_bounded_coalesced_then_let_go),
+		TEST_ENTRY(a_client_that_reads_late_gets_every_task_once_with_progress_coalesced),
+	};
+
+	if (realpath(argv[0], self_path) == NULL)
+		snprintf(self_path, sizeof(self_path), "%s", argv[0]);
+	if (argc == 7 && strcmp(argv[1], "--child") == 0) {
+		const char *mode = argv[2], *dir = argv[3], *id = argv[4];
+
+		if (strcmp(mode, "add-many") == 0)
+			return child_add_many(dir, id, argv[5], atol(argv[6]));
+		if (strcmp(mode, "own") == 0)
+			return child_own(dir, id, argv[5]);
+		if (strcmp(mode, "own-until-stop") == 0)
+			return child_own_until_stop(dir, id);
+		if (strcmp(mode, "attach-until-done") == 0)
+			return child_attach_until_done(dir, id, argv[6]);
+		return 2;
+	}
+	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}
