@@ -234,7 +234,9 @@ typedef struct ycdl_session_options {
 	 * iOS's background session, on the desktop. The host is
 	 * host_command (argv, NULL-terminated; NULL: "ycdl serve --session
 	 * ID --state-dir DIR --exit-when-idle", with ycdl found on PATH or in
-	 * $YCDL_HOST_PROGRAM). */
+	 * $YCDL_HOST_PROGRAM). A host program that cannot be found fails the
+	 * open with YCDL_E_NOT_FOUND; background with open_mode YCDL_OPEN_OWN
+	 * is YCDL_E_INVALID. See docs/background.md. */
 	int background;
 	const char *const *host_command;
 } ycdl_session_options;

@@ -120,6 +120,11 @@ static int check_numbers(const ycdl_session_options *o)
 		return error_set(YCDL_E_INVALID, "fetch_budget_factor must be <= 1000");
 	if (o->open_mode < YCDL_OPEN_OWN_OR_ATTACH || o->open_mode > YCDL_OPEN_ATTACH)
 		return error_set(YCDL_E_INVALID, "open_mode must be a ycdl_open_mode");
+	if (o->background && o->open_mode == YCDL_OPEN_OWN)
+		return error_set(YCDL_E_INVALID, "background attaches to a host: it "
+				"cannot be combined with open_mode YCDL_OPEN_OWN");
+	if (o->host_command && !o->host_command[0])
+		return error_set(YCDL_E_INVALID, "host_command is empty");
 	return 0;
 }
 

@@ -16,8 +16,10 @@
 
 extern char **environ;
 
-/* $0 is the log, the rest the host's argv. */
-#define DETACH "log=$0; exec </dev/null >>\"$log\" 2>&1; \"$@\" & exit 0"
+/* $0 is the log, the rest the host's argv. A program that cannot be found
+ * is said at once (127), not after the caller waited for it to serve. */
+#define DETACH "log=$0; command -v \"$1\" >/dev/null 2>&1 || exit 127; " \
+	"exec </dev/null >>\"$log\" 2>&1; \"$@\" & exit 0"
 
 int host_spawn(char *const *argv, const char *log)
 {
@@ -50,5 +52,9 @@ int host_spawn(char *const *argv, const char *log)
 				argv[0], strerror(rc));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return error_set(YCDL_E_NOT_FOUND, "cannot start the background host: "
+				"%s is not an executable program (set host_command, or "
+				"YCDL_HOST_PROGRAM, or put ycdl on PATH)", argv[0]);
 	return 0;
 }

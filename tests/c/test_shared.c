@@ -219,7 +219,7 @@ static pid_t spawn(const char *mode, const char *dir, const char *id,
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		execl(self_path, "test_shared", "--child", mode, dir, id, arg, out,
+		execl(self_path, self_path, "--child", mode, dir, id, arg, out,
 				(char *)NULL);
 		_exit(127);
 	}
@@ -538,6 +538,175 @@ TEST(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact)
 	free(dir);
 }
 
+/* ------------------------------------------------------ background host */
+
+/* Child: a background host as ycdl serve --exit-when-idle is one: owns the
+ * session, resumes its tasks, and exits once nothing is pending and nobody
+ * has been attached for a second. */
+static int child_host(const char *dir, const char *id)
+{
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+	int quiet_ms = 0;
+
+	o.open_mode = YCDL_OPEN_OWN;
+	o.auto_resume = 1;
+	if (ycdl_session_open(&s, id, &o) != 0)
+		return 3;
+	for (int waited = 0; quiet_ms < 1000 && waited < 120000; waited += 50) {
+		ycdl_session_info *info;
+		void *event;
+		size_t len;
+
+		while (ycdl_session_next_event(&event, &len, s) == 0)
+			ycdl_free(event);
+		if (ycdl_session_get_info(&info, s) == 0) {
+			quiet_ms = info->pending == 0 && info->clients == 0 ? quiet_ms + 50 : 0;
+			ycdl_free(info);
+		}
+		sleep_ms(50);
+	}
+	ycdl_session_close(s);
+	return 0;
+}
+
+/* Options that start the test's own host (child_host) when none runs. */
+static ycdl_session_options background_options(const char *dir, const char *id,
+		const char *argv[8])
+{
+	ycdl_session_options o = test_session_options(dir);
+
+	argv[0] = self_path;
+	argv[1] = "--child";
+	argv[2] = "host";
+	argv[3] = dir;
+	argv[4] = id;
+	argv[5] = "-";
+	argv[6] = "-";
+	argv[7] = NULL;
+	o.background = 1;
+	o.host_command = argv;
+	return o;
+}
+
+/* Child: an app that opens its session in the background, adds the URLs
+ * (comma-separated) and exits at once. */
+static int child_app_background(const char *dir, const char *id, const char *urls)
+{
+	const char *argv[8];
+	ycdl_session_options o = background_options(dir, id, argv);
+	ycdl_session *s;
+	char *list = strdup(urls), *save = NULL;
+
+	if (ycdl_session_open(&s, id, &o) != 0) {
+		fprintf(stderr, "app: %s\n", ycdl_last_error_message());
+		return 3;
+	}
+	if (ycdl_session_role(s) != YCDL_ROLE_CLIENT)
+		return 4;
+	for (char *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+		ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+
+		t.url = u;
+		if (ycdl_task_add(NULL, s, &t) != 0)
+			return 5;
+	}
+	free(list);
+	ycdl_session_close(s);
+	return 0;
+}
+
+TEST(an_app_exits_its_background_host_downloads_on_and_a_later_app_finds_the_files)
+{
+	enum { FILES = 3 };
+	char *dir = test_dir("shared-bg"), shas[FILES][65], urls[2048], *u[FILES];
+	const char *argv[8];
+	ycdl_session_options o;
+	ycdl_session *later, *probe = NULL;
+	char **keys;
+	size_t n = 0;
+	int rc = 0;
+
+	urls[0] = '\0';
+	for (int i = 0; i < FILES; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "shared-bg-%d.bin", i);
+		make_file(name, 2 * 1024 * 1024, shas[i]);
+		snprintf(name, sizeof(name), "shared-bg-%d.bin?rate=1000000", i);
+		u[i] = test_url(env.fault, name);
+		strcat(urls, i ? "," : "");
+		strcat(urls, u[i]);
+	}
+	CHECK_INT(reap(spawn("app-background", dir, "shared-bg", urls, "-")), 0);
+	/* The app is gone; a host it did not wait for holds the session. */
+	o = test_session_options(dir);
+	o.open_mode = YCDL_OPEN_OWN;
+	CHECK_INT(ycdl_session_open(&probe, "shared-bg", &o), YCDL_E_LOCKED);
+	/* A later app attaches to the same host and finds every file. */
+	o = background_options(dir, "shared-bg", argv);
+	later = open_session("shared-bg", &o);
+	CHECK_INT(ycdl_session_role(later), YCDL_ROLE_CLIENT);
+	for (int waited = 0; waited < 60000; waited += 100) {
+		CHECK_OK(ycdl_session_list(&keys, &n, later,
+				YCDL_STATUS_BIT(YCDL_STATUS_FINISHED)));
+		ycdl_keys_free(keys, n);
+		if (n == FILES)
+			break;
+		sleep_ms(100);
+	}
+	CHECK_INT(n, FILES);
+	for (int i = 0; i < FILES; i++) {
+		char path[1024], sha[65];
+
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, key_of_url(u[i]));
+		sha256_file(path, sha);
+		CHECK_STR(sha, shas[i]);
+		free(u[i]);
+	}
+	ycdl_session_close(later);
+	/* Idle and alone, the host exits: the session is free again. */
+	o = test_session_options(dir);
+	o.open_mode = YCDL_OPEN_OWN;
+	for (int waited = 0; waited < 20000; waited += 100) {
+		if ((rc = ycdl_session_open(&probe, "shared-bg", &o)) != YCDL_E_LOCKED)
+			break;
+		sleep_ms(100);
+	}
+	CHECK_OK(rc);
+	ycdl_session_close(probe);
+	free(dir);
+}
+
+TEST(background_options_that_cannot_work_are_refused)
+{
+	char *dir = test_dir("shared-bg-bad");
+	const char *empty[] = { NULL };
+	const char *missing[] = { "/nonexistent/ycdl-host", NULL };
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = NULL;
+
+	o.background = 1;
+	o.open_mode = YCDL_OPEN_OWN;
+	CHECK_INT(ycdl_session_open(&s, "shared-bg-bad", &o), YCDL_E_INVALID);
+	CHECK(s == NULL);
+	o.open_mode = YCDL_OPEN_OWN_OR_ATTACH;
+	o.host_command = empty;
+	CHECK_INT(ycdl_session_open(&s, "shared-bg-bad", &o), YCDL_E_INVALID);
+	/* A host that cannot start: said at once, nothing left behind. */
+	o.host_command = missing;
+	CHECK_INT(ycdl_session_open(&s, "shared-bg-bad", &o), YCDL_E_NOT_FOUND);
+	CHECK(strstr(ycdl_last_error_message(), "/nonexistent/ycdl-host"));
+	CHECK(s == NULL);
+	o.open_mode = YCDL_OPEN_OWN;      /* and the session is still free */
+	o.background = 0;
+	o.host_command = NULL;
+	s = open_session("shared-bg-bad", &o);
+	CHECK_INT(ycdl_session_role(s), YCDL_ROLE_OWNER);
+	ycdl_session_close(s);
+	free(dir);
+}
+
 /* ------------------------------------------------------ hostile clients */
 
 /* A raw connection to the session's socket. */
@@ -820,6 +989,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(client_process_adds_a_thousand_tasks_and_gets_every_event),
 		TEST_ENTRY(a_stop_answered_just_before_the_owner_goes_succeeds),
 		TEST_ENTRY(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact),
+		TEST_ENTRY(an_app_exits_its_background_host_downloads_on_and_a_later_app_finds_the_files),
+		TEST_ENTRY(background_options_that_cannot_work_are_refused),
 		TEST_ENTRY(hostile_clients_are_disconnected_and_the_owner_goes_on),
 		TEST_ENTRY(a_client_that_does_not_read_is_bounded_coalesced_then_let_go),
 		TEST_ENTRY(a_client_that_reads_late_gets_every_task_once_with_progress_coalesced),
@@ -834,6 +1005,10 @@ int main(int argc, char **argv)
 			return child_add_many(dir, id, argv[5], atol(argv[6]));
 		if (strcmp(mode, "own") == 0)
 			return child_own(dir, id, argv[5]);
+		if (strcmp(mode, "host") == 0)
+			return child_host(dir, id);
+		if (strcmp(mode, "app-background") == 0)
+			return child_app_background(dir, id, argv[5]);
 		if (strcmp(mode, "own-until-stop") == 0)
 			return child_own_until_stop(dir, id);
 		if (strcmp(mode, "attach-until-done") == 0)

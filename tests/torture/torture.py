@@ -25,6 +25,12 @@ worker.c), stopped by one of, chosen at random per run:
   all-finished exit(), _exit() or SIGKILL from inside the "all tasks
                finished" event callback
 
+Takeover rounds (--takeovers, default kills / 10): three workers run one
+session at once, one owning it and two attached; the owner is SIGKILLed at
+random moments, an attached worker takes the session over and a fresh one
+attaches in its place. The attached workers are held still (SIGSTOP) while
+the owner dies, so each kill is judged as a restart is.
+
 With --cli, the last round is run by `ycdl get`, stopped by SIGINT and
 SIGTERM instead (a clean pause: exit 130 or 143).
 
@@ -501,7 +507,7 @@ class Round:
                 later = self.later_ranges(ranges[f.ident], agent)
                 if not mine or not later or f.ident not in on_disk:
                     continue        # not downloading then, or finished
-                end = mine[-1][0] + mine[-1][1]
+                end = self.sent_up_to(mine)
                 written, restart = on_disk[f.ident], resume_point(later[0][0])
                 lost, in_flight = written - restart, end - written
                 if -OVERLAP <= in_flight < 0 and mine[-1][0] < written:
@@ -515,6 +521,11 @@ class Round:
         for f in self.files:
             self.t.served += sum(r[1] for r in ranges[f.ident])
             self.t.useful += f.size
+
+    @staticmethod
+    def sent_up_to(mine):
+        """How far the server had sent, by a run's last request."""
+        return mine[-1][0] + mine[-1][1]
 
     @staticmethod
     def later_ranges(ranges, agent):
@@ -620,6 +631,166 @@ class SignalRound(Round):
             self.t.useful += f.size
 
 
+class TakeoverRound(Round):
+    """A round run by three workers on one session at once: one owns it, two
+    are attached. The owner is killed (SIGKILL) at a random moment, an
+    attached worker takes the session over and a fresh worker attaches in
+    place of the dead one; KILLS times, then they all finish.
+
+    To judge each kill as a restart is judged, the attached workers are
+    stopped (SIGSTOP) just before the owner is killed and continued once
+    the disk is recorded: the takeover's first request of each task must
+    resume at or below the bytes on disk, and lose at most one checkpoint
+    and one write. At most one living worker may ever say it owns the
+    session."""
+
+    may_compact = False
+    KILLS = 2
+    WORKERS = 3
+
+    def __init__(self, torture, number):
+        super().__init__(torture, number)
+        self.leave = None
+        self.workers = []           # [(Popen, agent, log)]
+        self.killed = []            # agents, in the order they were killed
+
+    def launch(self):
+        self.runs += 1
+        agent = "torture-r%d-run%d" % (self.number, self.runs)
+        log = os.path.join(self.dir, "run-%d.log" % self.runs)
+        with open(log, "w") as f:
+            f.write("torture-run takeover-worker %d\n" % self.runs)
+        stderr = open(log + ".stderr", "w")
+        proc = subprocess.Popen(self.worker_command(log, agent, None),
+                                env=self.environment({}), stdout=subprocess.DEVNULL,
+                                stderr=stderr)
+        stderr.close()
+        self.workers.append((proc, agent, log))
+
+    @staticmethod
+    def role(lines):
+        """What a worker's log says it is now: owner, client or None."""
+        now = None
+        for line in lines:
+            words = line.split(" ")
+            if words[0] == "restored":
+                now = "owner"
+            elif words[0] == "attached":
+                now = "client"
+            elif words[0] == "role":
+                now = words[1] if words[1] in ("owner", "client") else None
+        return now
+
+    def owner(self):
+        """The living worker that owns the session (None while nobody says
+        so yet); two that say so fail the round."""
+        owners = [w for w in self.workers if w[0].poll() is None and
+                  self.role(self.read_log(w[2])) == "owner"]
+        if len(owners) > 1:
+            fail("round %d: two living workers own the session: %s" % (
+                self.number, [w[1] for w in owners]))
+        return owners[0] if owners else None
+
+    def kill_owner(self):
+        """SIGKILLs the owner with the others held still; False when the
+        owner ended by itself first (the downloads were done)."""
+        deadline = time.monotonic() + 30
+        owner = self.owner()
+        while owner is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            owner = self.owner()
+        if owner is None:
+            if all(w[0].poll() is not None for w in self.workers):
+                return False
+            fail("round %d: no worker owns the session\n%s" % (
+                self.number, "".join(self.show(w[2]) for w in self.workers)))
+        proc, agent, log = owner
+        others = [w[0] for w in self.workers if w[0] is not proc and w[0].poll() is None]
+        for p in others:
+            p.send_signal(signal.SIGSTOP)
+        proc.kill()
+        proc.wait()
+        self.context = "round %d (takeover), %s killed" % (self.number, agent)
+        if proc.returncode != -signal.SIGKILL:
+            for p in others:
+                p.send_signal(signal.SIGCONT)
+            return False        # it had ended already
+        self.judge(log)
+        self.check_files(log)
+        self.record_disk(agent)
+        self.killed.append(agent)
+        for p in others:
+            p.send_signal(signal.SIGCONT)
+        self.t.count_kill("takeover")
+        return True
+
+    def judge(self, log):
+        """A worker's log, whoever it was: no failure, nothing quarantined,
+        every finished file the right bytes."""
+        self.check_stderr(log)
+        for line in self.read_log(log):
+            words = line.split(" ")
+            if words[0] == "restored" and int(words[2]) != 0:
+                fail("%s: %s records quarantined\n%s" % (self.context, words[2],
+                                                          self.show(log)))
+            elif words[0] in ("task", "final"):
+                self.dests[words[1]] = words[5]
+                self.confirmed.add(words[1])
+            elif words[0] == "added":
+                self.dests[words[1]] = words[2]
+                self.confirmed.add(words[1])
+            elif words[0] == "finished":
+                self.check_finished_event(words[1], words[3])
+            elif words[0] in ("failed", "open-failed", "start-failed", "add-failed",
+                              "undecodable-event", "restarted"):
+                fail("%s: %s\n%s" % (self.context, line, self.show(log)))
+
+    def finish(self):
+        rng = self.t.rng
+        for _ in range(self.WORKERS):
+            self.launch()
+        kills = 0
+        while kills < self.KILLS:
+            time.sleep(rng.uniform(0.3, 1.5))
+            if not self.kill_owner():
+                break
+            kills += 1
+            self.launch()
+        takeovers = 0
+        for proc, agent, log in self.workers:
+            if proc.returncode is None:
+                try:
+                    proc.wait(timeout=RUN_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    fail("round %d (takeover): %s did not finish\n%s" % (
+                        self.number, agent, self.show(log)))
+                self.context = "round %d (takeover), %s" % (self.number, agent)
+                self.judge(log)
+                if proc.returncode != 0 or not self.saw(self.read_log(log), "exit 0"):
+                    fail("%s: exit %s\n%s" % (self.context, proc.returncode, self.show(log)))
+            takeovers += sum(1 for line in self.read_log(log)
+                             if line.startswith("role owner"))
+        if takeovers < kills:
+            fail("round %d (takeover): %d owners killed, %d takeovers" % (
+                self.number, kills, takeovers))
+        self.verify_end()
+        self.account()
+        self.clean()
+
+    def later_ranges(self, ranges, agent):
+        """The bodies asked for by the workers that owned the session after
+        agent was killed: any but agent and those killed before it. (The
+        server lists requests as it takes them: a dead owner's last request
+        may be taken late, after its successor's, and listed after them.)"""
+        dead = self.killed[:self.killed.index(agent) + 1]
+        return [r for r in ranges if r[3] not in dead]
+
+    @staticmethod
+    def sent_up_to(mine):
+        return max(r[0] + r[1] for r in mine)
+
+
 def resume_point(first):
     """The offset a request whose body starts at first resumed from (a
     request from 0 resumed at most OVERLAP bytes: counted as none)."""
@@ -700,12 +871,17 @@ class Torture:
         if sorted(keys) != sorted(by_key) or any(r[1] != "finished" for r in rows):
             fail("ycdl list after the round:\n%s" % res.stdout)
 
-    def run(self, kills, signal_stops):
+    def run(self, kills, signal_stops, takeovers):
         number = 0
-        while self.total_kills() < kills:
+        while self.total_kills() - self.kills.get("takeover", 0) < kills:
             number += 1
             Round(self, number).finish()
             print("round %d done: %d kills so far" % (number, self.total_kills()), flush=True)
+        while self.kills.get("takeover", 0) < takeovers:
+            number += 1
+            TakeoverRound(self, number).finish()
+            print("round %d (takeover) done: %d owners killed so far" % (
+                number, self.kills.get("takeover", 0)), flush=True)
         while self.cli and sum(self.stops.get(s, 0) for s in ("SIGINT", "SIGTERM")) < signal_stops:
             number += 1
             SignalRound(self, number).finish()
@@ -738,6 +914,9 @@ def main():
     ap.add_argument("--kills", type=int, default=50)
     ap.add_argument("--signal-stops", type=int, default=0,
                     help="SIGINT/SIGTERM stops of ycdl get (default: kills / 5, at least 10)")
+    ap.add_argument("--takeovers", type=int, default=0,
+                    help="owners killed while two workers are attached "
+                         "(default: kills / 10, at least 4)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--tmp", default=None)
     ap.add_argument("--summary")
@@ -746,13 +925,14 @@ def main():
         args.seed = random.SystemRandom().randrange(1 << 31)
     kills = int(os.environ.get("YCDL_TORTURE_KILLS", args.kills))
     signal_stops = args.signal_stops or max(10, kills // 5)
+    takeovers = args.takeovers or max(4, kills // 10)
     torture = Torture(args)
     started = time.monotonic()
-    print("torture: seed %d, %d kills%s" % (args.seed, kills,
-                                           ", %d SIGINT/SIGTERM stops" % signal_stops
-                                           if args.cli else ""), flush=True)
+    print("torture: seed %d, %d kills, %d takeovers%s" % (
+        args.seed, kills, takeovers,
+        ", %d SIGINT/SIGTERM stops" % signal_stops if args.cli else ""), flush=True)
     try:
-        torture.run(kills, signal_stops)
+        torture.run(kills, signal_stops, takeovers)
     except TortureFailure as e:
         print("FAIL (seed %d; rerun: torture.py ... --seed %d): %s" % (args.seed, args.seed, e))
         print("kept for inspection: %s" % torture.tmp)
