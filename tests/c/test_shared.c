@@ -979,6 +979,118 @@ TEST(a_client_that_reads_late_gets_every_task_once_with_progress_coalesced)
 	free(dir);
 }
 
+/* ------------------------------------------------------ other users */
+
+enum { NOBODY = 65534 };
+
+/* Child: as user nobody, owns the session and waits to be killed. */
+static int child_own_as_nobody(const char *dir, const char *id)
+{
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s;
+
+	if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+		return 9;
+	o.open_mode = YCDL_OPEN_OWN;
+	if (ycdl_session_open(&s, id, &o) != 0) {
+		fprintf(stderr, "own-as-nobody: %s\n", ycdl_last_error_message());
+		return 3;
+	}
+	for (;;)
+		pause();
+}
+
+/* A folder in /tmp that user nobody can reach (the test folder's parents
+ * may not let it through). */
+static char *shared_tmp_dir(void)
+{
+	char *dir = strdup("/tmp/ycdl-uid-XXXXXX");
+
+	CHECK(dir && mkdtemp(dir));
+	CHECK(chmod(dir, 0755) == 0);
+	return dir;
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
+/* The socket is 0600 in a 0700 folder, so another user cannot even reach
+ * it; behind that, each side checks the other's uid (SO_PEERCRED), so
+ * that a folder made reachable by mistake, or root, is still refused. */
+TEST(a_peer_of_another_user_is_refused_by_the_owner_and_by_the_client)
+{
+	char *dir, socket_path[108], session_dir[64];
+	ycdl_session_options o;
+	ycdl_session *owner, *client = NULL;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0) {
+		printf("skip: needs root to run a process as another user\n");
+		return;
+	}
+	/* The owner (root) refuses a client running as nobody, even with the
+	 * folder and the socket opened up to everyone. */
+	dir = shared_tmp_dir();
+	o = test_session_options(dir);
+	o.open_mode = YCDL_OPEN_OWN;
+	owner = open_session("uid-owner", &o);
+	/* dir is /tmp/ycdl-uid-XXXXXX: short enough for both. */
+	CHECK(strlen(dir) < 32);
+	snprintf(session_dir, sizeof(session_dir), "%.31s/uid-owner", dir);
+	snprintf(socket_path, sizeof(socket_path), "%.63s/socket", session_dir);
+	CHECK(chmod(session_dir, 0755) == 0 && chmod(socket_path, 0666) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		char buf[256];
+		int fd;
+		ssize_t n;
+
+		if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+			_exit(9);
+		memcpy(sun.sun_path, socket_path, sizeof(socket_path));
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+			_exit(8);
+		/* Closed by the owner before a word of welcome. */
+		n = read(fd, buf, sizeof(buf));
+		_exit(n == 0 || (n < 0 && errno == ECONNRESET) ? 0 : 7);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+	CHECK_INT(clients_of(owner), 0);
+	ycdl_session_close(owner);
+	remove_tree(dir);
+	free(dir);
+
+	/* A client (root) refuses an owner running as nobody. */
+	dir = shared_tmp_dir();
+	CHECK(chown(dir, NOBODY, NOBODY) == 0);
+	pid = spawn("own-as-nobody", dir, "uid-client", "-", "-");
+	/* Not before the owner serves: this process must not make the
+	 * session's folder (as root) under the owner's feet. */
+	snprintf(socket_path, sizeof(socket_path), "%.31s/uid-client/socket", dir);
+	for (int waited = 0; access(socket_path, F_OK) != 0 && waited < 10000; waited += 20)
+		sleep_ms(20);
+	o = test_session_options(dir);
+	o.open_mode = YCDL_OPEN_ATTACH;
+	CHECK_INT(ycdl_session_open(&client, "uid-client", &o), YCDL_E_STATE);
+	CHECK(strstr(ycdl_last_error_message(), "runs as user 65534"));
+	CHECK(client == NULL);
+	CHECK(kill(pid, SIGKILL) == 0);
+	CHECK_INT(reap(pid), 128 + SIGKILL);
+	remove_tree(dir);
+	free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -992,6 +1104,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(an_app_exits_its_background_host_downloads_on_and_a_later_app_finds_the_files),
 		TEST_ENTRY(background_options_that_cannot_work_are_refused),
 		TEST_ENTRY(hostile_clients_are_disconnected_and_the_owner_goes_on),
+		TEST_ENTRY(a_peer_of_another_user_is_refused_by_the_owner_and_by_the_client),
 		TEST_ENTRY(a_client_that_does_not_read_is_bounded_coalesced_then_let_go),
 		TEST_ENTRY(a_client_that_reads_late_gets_every_task_once_with_progress_coalesced),
 	};
@@ -1005,6 +1118,8 @@ int main(int argc, char **argv)
 			return child_add_many(dir, id, argv[5], atol(argv[6]));
 		if (strcmp(mode, "own") == 0)
 			return child_own(dir, id, argv[5]);
+		if (strcmp(mode, "own-as-nobody") == 0)
+			return child_own_as_nobody(dir, id);
 		if (strcmp(mode, "host") == 0)
 			return child_host(dir, id);
 		if (strcmp(mode, "app-background") == 0)
