@@ -135,7 +135,10 @@ typedef struct ycdl_session ycdl_session;
 
 /* Called on the session's loop thread with one encoded ycdl.Event. The bytes
  * are borrowed for the duration of the call. Must not block and must not call
- * back into the session synchronously from another thread it waits on. */
+ * back into the session synchronously from another thread it waits on. It
+ * may call the session's functions (not ycdl_session_close): an owner's run
+ * at once; an attached handle's go to the owner and wait for its answer
+ * (at most 30 s; events that arrive meanwhile follow this callback). */
 typedef void (*ycdl_event_cb)(const void *event, size_t len, void *payload);
 
 /* How ycdl_session_open treats a session another handle holds. */

@@ -75,56 +75,130 @@ static int localize(struct add_item *item, const ycdl_session *s,
 	return 0;
 }
 
+/* Where an add request stands: the items sent (index: their place in the
+ * caller's array) and the first item that failed, here or at the owner. */
+struct add_chunk {
+	struct add_item *items;
+	Ycdl__Wire__AddOptions *msgs;
+	Ycdl__Wire__AddOptions **ptrs;
+	size_t *index;
+	size_t sent;
+	size_t first_failed;        /* count when none */
+	int first_code;
+	char first_message[1024];
+};
+
+static void note_item_failure(struct add_chunk *c, size_t i, int code, const char *message)
+{
+	if (c->first_code && c->first_failed < i)
+		return;
+	c->first_failed = i;
+	c->first_code = code;
+	snprintf(c->first_message, sizeof(c->first_message), "%s", message);
+}
+
+/* Checks each item here, as an in-process add does, and frames those that
+ * pass; one that does not never reaches the owner. */
+static void frame_items(struct add_chunk *c, const ycdl_session *s,
+		const ycdl_task_options *const *opts, size_t count, char **keys, int *errors)
+{
+	for (size_t i = 0; i < count; i++) {
+		int r = task_check_options(opts[i]);
+
+		if (r == 0)
+			r = localize(&c->items[c->sent], s, opts[i]);
+		if (r != 0) {
+			errors[i] = r;
+			keys[i] = NULL;
+			note_item_failure(c, i, r, ycdl_last_error_message());
+			continue;
+		}
+		wire_add_message(&c->msgs[c->sent], &c->items[c->sent].opts);
+		c->ptrs[c->sent] = &c->msgs[c->sent];
+		c->index[c->sent++] = i;
+	}
+}
+
+/* The owner answers each item sent; its message is the first failed one's. */
+static int take_answers(struct add_chunk *c, const Ycdl__Wire__Response *res,
+		char **keys, int *errors)
+{
+	if (res->n_keys != c->sent || res->n_codes != c->sent)
+		return error_set(YCDL_E_BAD_RESPONSE, "the owner's answer to an add "
+				"does not fit the request");
+	for (size_t j = 0; j < c->sent; j++) {
+		size_t i = c->index[j];
+		const char *key = res->keys[j];
+
+		errors[i] = res->codes[j];
+		keys[i] = errors[i] == 0 && key && *key ? strdup(key) : NULL;
+		if (errors[i])
+			note_item_failure(c, i, errors[i], res->message);
+	}
+	return 0;
+}
+
+/* The request as a whole failed (the owner went away, say): so did each
+ * item sent. */
+static void fail_sent(struct add_chunk *c, int code, int *errors)
+{
+	char message[1024];
+
+	snprintf(message, sizeof(message), "%s", ycdl_last_error_message());
+	for (size_t j = 0; j < c->sent; j++) {
+		errors[c->index[j]] = code;
+		note_item_failure(c, c->index[j], code, message);
+	}
+}
+
+static void free_chunk(struct add_chunk *c)
+{
+	for (size_t i = 0; c->items && i < c->sent; i++) {
+		free(c->items[i].dest_path);
+		free(c->items[i].dest_dir);
+	}
+	free(c->items);
+	free(c->msgs);
+	free(c->ptrs);
+	free(c->index);
+}
+
 /* One add request of count items (at most WIRE_MAX_ADD). keys and errors
- * receive each item's key (malloc'ed, NULL when it failed) and result. */
+ * receive each item's key (malloc'ed, NULL when it failed) and result; rc
+ * the first failed item's, with its message. */
 static bool add_chunk(int *rc, ycdl_session *s, const ycdl_task_options *const *opts,
 		size_t count, char **keys, int *errors)
 {
 	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
-	struct add_item *items = calloc(count ? count : 1, sizeof(*items));
-	Ycdl__Wire__AddOptions *msgs = calloc(count ? count : 1, sizeof(*msgs));
-	Ycdl__Wire__AddOptions **ptrs = calloc(count ? count : 1, sizeof(*ptrs));
+	size_t n = count ? count : 1;
+	struct add_chunk c = {
+		calloc(n, sizeof(*c.items)), calloc(n, sizeof(*c.msgs)),
+		calloc(n, sizeof(*c.ptrs)), calloc(n, sizeof(*c.index)), 0, count, 0, "",
+	};
 	answer_t *answer = NULL;
 	bool handled = true;
 
 	*rc = 0;
-	if (!items || !msgs || !ptrs)
+	if (!c.items || !c.msgs || !c.ptrs || !c.index) {
+		free_chunk(&c);
 		*rc = error_set(YCDL_E_NOMEM, "out of memory");
-	for (size_t i = 0; *rc == 0 && i < count; i++) {
-		*rc = localize(&items[i], s, opts[i]);
-		wire_add_message(&msgs[i], &items[i].opts);
-		ptrs[i] = &msgs[i];
+		return true;
 	}
-	if (*rc == 0) {
+	frame_items(&c, s, opts, count, keys, errors);
+	if (c.sent > 0) {
 		req.op = YCDL__WIRE__OP__OP_ADD;
-		req.n_add = count;
-		req.add = ptrs;
+		req.n_add = c.sent;
+		req.add = c.ptrs;
 		handled = ask(rc, s, &req, &answer);
+		if (answer)
+			*rc = take_answers(&c, answer->response, keys, errors);
+		else if (handled && *rc != 0)
+			fail_sent(&c, *rc, errors);
 	}
-	/* The owner answers each item; a code that is not 0 is the first
-	 * item's that failed, with its message. */
-	if (answer && answer->response->n_keys == count &&
-	    answer->response->n_codes == count) {
-		for (size_t i = 0; i < count; i++) {
-			const char *key = answer->response->keys[i];
-
-			errors[i] = answer->response->codes[i];
-			keys[i] = errors[i] == 0 && key && *key ? strdup(key) : NULL;
-			if (errors[i] && !*rc)
-				*rc = error_set(errors[i], "%s", answer->response->message);
-		}
-	} else if (handled && *rc == 0) {
-		*rc = error_set(YCDL_E_BAD_RESPONSE, "the owner's answer to an add "
-				"does not fit the request");
-	}
+	if (handled && *rc == 0 && c.first_code)
+		*rc = error_set(c.first_code, "%s", c.first_message);
 	free_answer(answer);
-	for (size_t i = 0; items && i < count; i++) {
-		free(items[i].dest_path);
-		free(items[i].dest_dir);
-	}
-	free(items);
-	free(msgs);
-	free(ptrs);
+	free_chunk(&c);
 	return handled;
 }
 

@@ -24,6 +24,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,6 +500,100 @@ static int enlist(struct client *c, struct client_call *call,
 	return 0;
 }
 
+/* How long a call from the event callback waits for the owner's answer. */
+#define CALLBACK_CALL_MS 30000
+
+/* Waits until fd is ready for events, or the deadline; false on timeout. */
+static bool wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd p = { fd, events, 0 };
+	int64_t left;
+
+	while ((left = deadline - util_monotonic_ms()) > 0) {
+		int n = poll(&p, 1, (int)left);
+
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* Writes what waits in the output now, past the bufferevent (which keeps
+ * the front of its output frozen for its own writes). */
+static int flush_now(struct client *c, int64_t deadline)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int fd = bufferevent_getfd(c->bev), rc = 0;
+
+	(void)evbuffer_unfreeze(out, 1);
+	while (rc == 0 && evbuffer_get_length(out) > 0) {
+		if (evbuffer_write(out, fd) >= 0)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_fd(fd, POLLOUT, deadline))
+			rc = error_set(YCDL_E_CLOSED, "the owner went away");
+	}
+	(void)evbuffer_freeze(out, 1);
+	return rc;
+}
+
+/* Reads and takes frames until call is answered. Events read meanwhile are
+ * queued as usual (delivered after the callback returns); an end of the
+ * connection is left for the bufferevent to find, which it will. */
+static int read_until_answered(struct client *c, struct client_call *call,
+		int64_t deadline)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	int fd = bufferevent_getfd(c->bev), rc = 0;
+
+	(void)evbuffer_unfreeze(in, 0);
+	while (rc == 0 && !call->done) {
+		int n;
+
+		if (!take_frames(c, in))
+			rc = error_set(YCDL_E_CLOSED, "the owner went away");
+		else if (call->done)
+			break;
+		else if ((n = evbuffer_read(in, fd, 64 * 1024)) == 0 ||
+			 (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			rc = error_set(YCDL_E_CLOSED, "the owner went away");
+		else if (n < 0 && !wait_fd(fd, POLLIN, deadline))
+			rc = error_set(YCDL_E_TIMEOUT, "the owner did not answer within "
+					"%d ms", CALLBACK_CALL_MS);
+	}
+	(void)evbuffer_freeze(in, 0);
+	return rc;
+}
+
+/* A call from the event callback, on the loop thread: it cannot wait for
+ * the loop to send and read, so it does both itself, synchronously. */
+static int call_on_loop(struct client *c, struct client_call *call,
+		Ycdl__Wire__ServerMessage **out)
+{
+	int64_t deadline = util_monotonic_ms() + CALLBACK_CALL_MS;
+	int rc;
+
+	if (!c->bev || !c->welcomed)
+		rc = error_set(YCDL_E_STATE, "the owner went away and the next one "
+				"is not attached yet: try again after this callback");
+	else {
+		send_waiting(c);
+		if ((rc = flush_now(c, deadline)) == 0)
+			rc = read_until_answered(c, call, deadline);
+	}
+	pthread_mutex_lock(&c->mutex);
+	queue_remove(&call->link);
+	pthread_mutex_unlock(&c->mutex);
+	free(call->frame);
+	if (rc == 0 && call->result < 0)
+		rc = error_set(call->result, "%s", c->gone_reason);
+	*out = rc == 0 ? call->answer : NULL;
+	if (rc != 0 && call->answer)
+		ycdl__wire__server_message__free_unpacked(call->answer, NULL);
+	return rc ? rc : call->result;
+}
+
 int client_request(struct ycdl_session *s, Ycdl__Wire__Request *req,
 		Ycdl__Wire__ServerMessage **out)
 {
@@ -505,9 +601,12 @@ int client_request(struct ycdl_session *s, Ycdl__Wire__Request *req,
 	struct client_call call = { 0 };
 	int rc;
 
-	if (loop_on_thread(&s->loop))
-		return error_set(YCDL_E_STATE, "an attached session cannot be called "
-				"from its own event callback");
+	if (loop_on_thread(&s->loop)) {
+		pthread_mutex_lock(&c->mutex);
+		rc = enlist(c, &call, req);
+		pthread_mutex_unlock(&c->mutex);
+		return rc != 0 ? rc : call_on_loop(c, &call, out);
+	}
 	pthread_mutex_lock(&c->mutex);
 	rc = enlist(c, &call, req);
 	pthread_mutex_unlock(&c->mutex);

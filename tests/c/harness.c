@@ -1,5 +1,6 @@
 /* harness.c — see harness.h. */
 #define _GNU_SOURCE
+#define YCDL_TEST_HARNESS_IMPL    /* the real ycdl_session_close */
 #include "harness.h"
 
 #include <curl/curl.h>
@@ -302,12 +303,56 @@ ycdl_session_options test_session_options(const char *state_dir)
 	return o;
 }
 
+bool test_attached(void)
+{
+	const char *v = getenv("YCDL_TEST_ATTACHED");
+
+	return v && strcmp(v, "1") == 0;
+}
+
+/* Attached mode's handles and the owner each one was attached to. */
+static struct { ycdl_session *client, *owner; } pairs[64];
+
 ycdl_session *open_session(const char *id, const ycdl_session_options *opts)
 {
-	ycdl_session *s = NULL;
+	ycdl_session_options own, attach;
+	ycdl_session *s = NULL, *owner = NULL;
+	size_t i;
 
-	CHECK_OK(ycdl_session_open(&s, id, opts));
+	if (!test_attached() || opts->version < 4 || opts->open_mode != YCDL_OPEN_OWN_OR_ATTACH) {
+		CHECK_OK(ycdl_session_open(&s, id, opts));
+		return s;
+	}
+	own = *opts;
+	own.open_mode = YCDL_OPEN_OWN;
+	own.event_cb = NULL;            /* the test's callback is the client's */
+	CHECK_OK(ycdl_session_open(&owner, id, &own));
+	attach = *opts;
+	attach.open_mode = YCDL_OPEN_ATTACH;
+	attach.takeover = 0;
+	CHECK_OK(ycdl_session_open(&s, id, &attach));
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]) && pairs[i].client; i++)
+		;
+	CHECK(i < sizeof(pairs) / sizeof(pairs[0]));
+	pairs[i].client = s;
+	pairs[i].owner = owner;
 	return s;
+}
+
+int test_session_close(ycdl_session *s)
+{
+	int rc = ycdl_session_close(s);
+
+	if (rc != 0)
+		return rc;      /* not closed (from the event callback, say) */
+	for (size_t i = 0; s && i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (pairs[i].client == s) {
+			int owner_rc = ycdl_session_close(pairs[i].owner);
+
+			pairs[i].client = pairs[i].owner = NULL;
+			return rc ? rc : owner_rc;
+		}
+	return rc;
 }
 
 char *test_url(const char *server, const char *path)

@@ -93,6 +93,19 @@ void fault_reset(const char *id);
 ycdl_session_options test_session_options(const char *state_dir);
 ycdl_session *open_session(const char *id, const ycdl_session_options *opts);
 
+/* Attached mode (YCDL_TEST_ATTACHED=1 in the environment; ctest's c.attached.*
+ * variants): open_session opens the session's owner in this process and
+ * returns a second handle attached to it, so that every call and event of
+ * the test goes through the owner's socket; closing that handle closes
+ * both. The same tests then show that a call gives the same result either
+ * way. Tests check what differs by design (an attached handle's first
+ * event is "attached", not "session restored") with test_attached(). */
+bool test_attached(void);
+int test_session_close(ycdl_session *s);
+#ifndef YCDL_TEST_HARNESS_IMPL
+#define ycdl_session_close(s) test_session_close(s)
+#endif
+
 /* ------------------------------------------------------------- events */
 
 struct event_log {
