@@ -59,6 +59,7 @@ int cli_watch(int argc, char **argv);
 /* This program's own path (for starting `ycdl serve` in the background). */
 const char *cli_self_path(void);
 int cli_list(int argc, char **argv);
+int cli_set_url(int argc, char **argv);
 int cli_act(const char *verb, int argc, char **argv);
 /* The last path component (borrowed). */
 const char *cli_base_name(const char *path);

@@ -30,6 +30,8 @@ struct get_options {
 	const char *secret_headers[MAX_HEADERS];   /* sent to the URL's origin
 						      only, never stored */
 	size_t secret_header_count;
+	const char *accept[MAX_HEADERS];           /* --accept TYPE */
+	size_t accept_count;
 	char **urls;
 	int url_count;
 };
@@ -40,7 +42,7 @@ static void usage_get(void)
 		"usage: ycdl get [-o FILE | -d DIR] [-j N] [--session ID] [--state-dir DIR]\n"
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
 		"                [-H 'Name: value']... [--secret-header 'Name: value']...\n"
-		"                [--cacert FILE] [--no-sha256] URL...\n"
+		"                [--accept TYPE]... [--cacert FILE] [--no-sha256] URL...\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n", MAX_JOBS);
 }
@@ -108,6 +110,8 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 		else if (strcmp(a, "--secret-header") == 0 &&
 			 g->secret_header_count < MAX_HEADERS)
 			g->secret_headers[g->secret_header_count++] = v;
+		else if (strcmp(a, "--accept") == 0 && g->accept_count < MAX_HEADERS)
+			g->accept[g->accept_count++] = v;
 		else
 			goto bad;
 		i++;
@@ -132,6 +136,8 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->header_count = g->header_count;
 	t->secret_headers = g->secret_headers;
 	t->secret_header_count = g->secret_header_count;
+	t->accept_types = g->accept;
+	t->accept_type_count = g->accept_count;
 }
 
 static int start_one(ycdl_session *s, const struct get_options *g, const char *url,
@@ -154,7 +160,8 @@ static int continue_task(ycdl_session *s, const struct get_options *g, const cha
 		return start_one(s, g, url, p);
 	}
 	progress_track(p, info->key, cli_base_name(info->dest_path), url);
-	if (info->status == YCDL_STATUS_PAUSED || info->status == YCDL_STATUS_FAILED)
+	if (info->status == YCDL_STATUS_PAUSED || info->status == YCDL_STATUS_FAILED ||
+	    info->status == YCDL_STATUS_WAITING_FOR_URL)
 		rc = ycdl_task_start(s, info->key);
 	if (rc != 0) {
 		fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());

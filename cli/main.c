@@ -14,6 +14,7 @@ static void usage(FILE *out)
 		"  ycdl list                      the session's downloads\n"
 		"  ycdl pause|cancel|remove KEY...|--all\n"
 		"  ycdl resume KEY...|--all       continue downloads, like get\n"
+		"  ycdl set-url KEY URL           a new URL for a download whose link expired\n"
 		"  ycdl watch [--exit-when-done]  a running session's progress and events\n"
 		"  ycdl serve [--exit-when-idle] [--detach]  host the session headless\n"
 		"  ycdl stop                      ask the session's host to close\n\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return cli_watch(argc - 1, argv + 1);
 	if (strcmp(cmd, "list") == 0)
 		return cli_list(argc - 1, argv + 1);
+	if (strcmp(cmd, "set-url") == 0)
+		return cli_set_url(argc - 1, argv + 1);
 	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0 ||
 	    strcmp(cmd, "cancel") == 0 || strcmp(cmd, "remove") == 0)
 		return cli_act(cmd, argc - 1, argv + 1);

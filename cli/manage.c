@@ -1,5 +1,6 @@
-/* manage.c — `ycdl list` and `ycdl pause|resume|cancel|remove`: acting on a
- * session, attached to the process that owns it if one does. */
+/* manage.c — `ycdl list`, `ycdl pause|resume|cancel|remove` and `ycdl
+ * set-url`: acting on a session, attached to the process that owns it if
+ * one does. */
 #define _GNU_SOURCE
 #include "cli.h"
 
@@ -177,4 +178,27 @@ int cli_act(const char *verb, int argc, char **argv)
 	if (sig)
 		return 128 + sig;
 	return errors ? 1 : 0;
+}
+
+/* ycdl set-url KEY URL: a task that waits for a new URL (an expired link)
+ * gets one, its bytes kept when the new URL serves the same file; a host
+ * that owns the session continues it at once, else `ycdl resume KEY` (or
+ * the same `ycdl get`) does. Quiet on success, like pause and resume. */
+int cli_set_url(int argc, char **argv)
+{
+	struct common_options c = { CLI_DEFAULT_SESSION, NULL };
+	ycdl_session *s;
+	int first, rc = open_for("set-url", &c, argc, argv, &first, NULL, &s);
+
+	if (rc)
+		return rc;
+	if (argc - first != 2) {
+		fprintf(stderr, "usage: ycdl set-url [--session ID] [--state-dir DIR] KEY URL\n");
+		ycdl_session_close(s);
+		return 2;
+	}
+	if ((rc = ycdl_task_set_url(s, argv[first], argv[first + 1])) != 0)
+		fprintf(stderr, "ycdl set-url: %s: %s\n", argv[first], ycdl_last_error_message());
+	ycdl_session_close(s);
+	return rc ? 1 : 0;
 }

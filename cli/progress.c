@@ -212,6 +212,20 @@ static void on_failed(struct progress *p, struct tracked *t, const Ycdl__Failed 
 				ycdl_strerror(f->error_code));
 }
 
+/* The task's URL no longer gives the file: it ends here, and the message
+ * says how to go on with the bytes kept. */
+static void on_url_needed(struct progress *p, struct tracked *t, const Ycdl__UrlNeeded *u)
+{
+	char why[32] = "";
+
+	end_item(p, t, true);
+	if (u->http_status && u->error_code == YCDL_E_HTTP)
+		snprintf(why, sizeof(why), " (HTTP %u)", u->http_status);
+	progress_message(p, true, "ycdl: %s waits for a new URL%s: %s\n"
+			"  give it one with: ycdl set-url %s URL", t->label, why,
+			u->message, t->key);
+}
+
 void progress_follow_new_tasks(struct progress *p, bool keep_open)
 {
 	p->follow_new = true;
@@ -247,8 +261,9 @@ void progress_event(struct progress *p, const Ycdl__Event *e)
 		break;
 	case YCDL__EVENT__KIND_STATUS_CHANGED:
 		t->status = (int)e->status_changed->new_status;
-		if (t->status == YCDL_STATUS_FAILED || t->status == YCDL_STATUS_FINISHED)
-			return;   /* the finished/failed event says more */
+		if (t->status == YCDL_STATUS_FAILED || t->status == YCDL_STATUS_FINISHED ||
+		    t->status == YCDL_STATUS_WAITING_FOR_URL)
+			return;   /* the finished/failed/url_needed event says more */
 		if (t->status == YCDL_STATUS_PAUSED && !p->stopping) {
 			/* Paused by another process (ycdl pause, an application
 			 * attached to the session): nothing more will come. */
@@ -287,6 +302,13 @@ void progress_event(struct progress *p, const Ycdl__Event *e)
 		break;
 	case YCDL__EVENT__KIND_FAILED:
 		on_failed(p, t, e->failed);
+		break;
+	case YCDL__EVENT__KIND_URL_NEEDED:
+		on_url_needed(p, t, e->url_needed);
+		break;
+	case YCDL__EVENT__KIND_URL_CHANGED:
+		progress_message(p, false, "%s: now from %s (%s)", t->label,
+				e->url_changed->to, e->url_changed->reason);
 		break;
 	default:
 		break;

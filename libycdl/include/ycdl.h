@@ -79,7 +79,11 @@ typedef enum ycdl_error {
 	YCDL_E_BAD_RESPONSE = -23,      /* the server's answer makes no sense */
 	YCDL_E_UNSUPPORTED = -24,       /* not available in this build */
 	YCDL_E_INTERNAL = -25,          /* a bug in libycdl; please report */
-	YCDL_E_FETCH_LIMIT = -26        /* fetched more than the task's budget */
+	YCDL_E_FETCH_LIMIT = -26,       /* fetched more than the task's budget */
+	YCDL_E_NOT_THE_FILE = -27,      /* the response is not the file: an
+					   error page, a type not accepted,
+					   or smaller than the minimum size */
+	YCDL_E_URL_EXPIRED = -28        /* the URL's signature has expired */
 } ycdl_error;
 
 /* Static English text for a YCDL_E_* code; never NULL. */
@@ -104,7 +108,12 @@ typedef enum ycdl_status {
 	YCDL_STATUS_PAUSED = 3,
 	YCDL_STATUS_WAITING_FOR_NETWORK = 4,
 	YCDL_STATUS_FINISHED = 5,
-	YCDL_STATUS_FAILED = 6
+	YCDL_STATUS_FAILED = 6,
+	/* The URL no longer gives the file (expired, refused with 401, 403
+	 * or 410, or answered with an error page): the partial data is kept
+	 * and the task waits for ycdl_task_set_url (or a start, to try the
+	 * same URL again). Not pending: "all finished" does not wait for it. */
+	YCDL_STATUS_WAITING_FOR_URL = 7
 } ycdl_status;
 
 /* Bit for a status in a status mask, for ycdl_session_list(). */
@@ -162,7 +171,7 @@ typedef enum ycdl_role {
  * fetch_budget_extra, version 4 open_mode, takeover, background and
  * host_command. A caller built against an older version passes its
  * version and the library reads only the fields that version had. */
-#define YCDL_SESSION_OPTIONS_VERSION 4
+#define YCDL_SESSION_OPTIONS_VERSION 5
 
 typedef struct ycdl_session_options {
 	unsigned int version;
@@ -242,12 +251,24 @@ typedef struct ycdl_session_options {
 	 * is YCDL_E_INVALID. See docs/background.md. */
 	int background;
 	const char *const *host_command;
+	/* Version 5. The HTTP statuses that mean "this URL no longer works"
+	 * (an expired or revoked signed link): the task waits for a new URL
+	 * (YCDL_STATUS_WAITING_FOR_URL) instead of failing. A comma-separated
+	 * list; NULL: "401,403,410"; "": none. */
+	const char *url_refresh_statuses;
+	/* The content types a task accepts when it names none of its own
+	 * (ycdl_task_options.accept_types); NULL/0: the default guard, which
+	 * refuses an HTML page for a file whose name is not a web page, and
+	 * another text type for a file whose name says it is a video, audio,
+	 * image, archive or binary. */
+	const char *const *accept_types;
+	size_t accept_type_count;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
 	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20, \
-	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL }
+	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0 }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */
@@ -334,9 +355,10 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 
 /* -------------------------------------------------------------- tasks */
 
-/* Version 2 added secret_headers. A caller built against version 1 passes
- * version 1 and the library reads only the fields that version had. */
-#define YCDL_TASK_OPTIONS_VERSION 2
+/* Version 2 added secret_headers, version 3 accept_types and min_size. A
+ * caller built against an older version passes it and the library reads
+ * only the fields that version had. */
+#define YCDL_TASK_OPTIONS_VERSION 3
 
 typedef struct ycdl_task_options {
 	unsigned int version;
@@ -378,11 +400,24 @@ typedef struct ycdl_task_options {
 	 * names stay secret for the task, also in ycdl_task_set_headers. */
 	const char *const *secret_headers;
 	size_t secret_header_count;
+	/* Version 3. The body guard: no byte of a response reaches the part
+	 * file unless its Content-Type matches one of these patterns
+	 * ("video/mp4", "video/" followed by a star for any video,
+	 * "application/octet-stream"; parameters and case ignored; a response
+	 * without a type passes); NULL/0: the session's
+	 * (ycdl_session_options.accept_types). A response refused is never
+	 * saved: the task waits for a new URL (YCDL_E_NOT_THE_FILE, the
+	 * message names the status, the type and the body's first bytes). */
+	const char *const *accept_types;
+	size_t accept_type_count;
+	/* A response that announces fewer bytes (or a body that ends with
+	 * fewer) is not the file either; 0: no minimum. */
+	uint64_t min_size;
 } ycdl_task_options;
 
 #define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
-	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0 }
+	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0 }
 
 YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 		unsigned int version);
@@ -448,6 +483,16 @@ YCDL_EXTERN int ycdl_task_set_allow_cellular(ycdl_session *session,
 YCDL_EXTERN int ycdl_task_set_priority(ycdl_session *session,
 		const char *key, int priority);
 
+/* Gives the task a new URL to request (a refreshed signed link, say): its
+ * key and its original URL (what ycdl_task_find_by_url answers to) stay.
+ * The partial data is kept when the new URL's response carries the same
+ * validator, by the rules of a resume, and discarded with a restarted event
+ * otherwise. A task waiting for a URL (or failed) is queued again; a
+ * downloading one continues from the new URL. url: http or https, without
+ * credentials; NULL or the original URL go back to the original. */
+YCDL_EXTERN int ycdl_task_set_url(ycdl_session *session, const char *key,
+		const char *url);
+
 /* Replaces the task's extra request headers ("Name: value" each); used
  * from the next request on. Headers whose names are secret for the task
  * (see ycdl_task_options) are sent to its origin only and never stored. */
@@ -477,6 +522,8 @@ typedef struct ycdl_task_info {
 	unsigned int http_status;         /* of the last response; 0 none */
 	unsigned int retries;             /* spent on the current attempt */
 	const char *sha256_hex;           /* when finished and hashed; else "" */
+	/* The URL requests go to, when ycdl_task_set_url gave one; else "". */
+	const char *request_url;
 } ycdl_task_info;
 
 /* A snapshot of one task. Free with ycdl_task_info_free. */

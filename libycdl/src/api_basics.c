@@ -19,6 +19,7 @@ YCDL_EXTERN const char *ycdl_status_name(int status)
 	case YCDL_STATUS_WAITING_FOR_NETWORK: return "waiting-for-network";
 	case YCDL_STATUS_FINISHED: return "finished";
 	case YCDL_STATUS_FAILED: return "failed";
+	case YCDL_STATUS_WAITING_FOR_URL: return "waiting-for-url";
 	default: return "unknown";
 	}
 }

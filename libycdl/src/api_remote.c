@@ -286,6 +286,7 @@ static const Ycdl__Wire__Op task_ops[] = {
 	[TASK_OP_SET_ALLOW_CELLULAR] = YCDL__WIRE__OP__OP_SET_TASK_ALLOW_CELLULAR,
 	[TASK_OP_SET_PRIORITY] = YCDL__WIRE__OP__OP_SET_PRIORITY,
 	[TASK_OP_SET_HEADERS] = YCDL__WIRE__OP__OP_SET_HEADERS,
+	[TASK_OP_SET_URL] = YCDL__WIRE__OP__OP_SET_URL,
 };
 
 bool remote_task(int *rc, ycdl_session *s, enum task_op op, const char *key,
@@ -300,6 +301,7 @@ bool remote_task(int *rc, ycdl_session *s, enum task_op op, const char *key,
 	req.value = args->value;
 	req.n_headers = args->header_count;
 	req.headers = (char **)args->headers;
+	req.url = (char *)(args->url ? args->url : "");
 	if (!ask(rc, s, &req, &answer))
 		return false;
 	free_answer(answer);

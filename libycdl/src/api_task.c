@@ -18,6 +18,7 @@
 #include "store.h"
 #include "task.h"
 #include "transfer.h"
+#include "url.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -116,7 +117,7 @@ static int pause_task(struct ycdl_session *s, struct task *t, const void *arg)
 	(void)arg;
 	if (t->status == YCDL_STATUS_PAUSED)
 		return 0;
-	if (!task_status_is_pending(t->status))
+	if (!task_status_is_pending(t->status) && t->status != YCDL_STATUS_WAITING_FOR_URL)
 		return error_set(YCDL_E_STATE, "task \"%s\" is %s, not running", t->key,
 				ycdl_status_name(t->status));
 	halt(s, t);
@@ -269,6 +270,73 @@ YCDL_EXTERN int ycdl_task_set_headers(ycdl_session *s, const char *key,
 	return call_on_task(s, key, set_headers, &h, TASK_OP_SET_HEADERS, &args);
 }
 
+/* Requests go to url (NULL: the task's own) from now on. A task that
+ * waits for a URL, or failed, is queued again; a running one continues
+ * from the new URL (its data kept by the rules of a resume). */
+static int set_url(struct ycdl_session *s, struct task *t, const void *arg)
+{
+	const char *url = arg && strcmp(arg, t->url) != 0 ? arg : NULL;
+	char *before, *next;
+
+	if (t->status == YCDL_STATUS_FINISHED)
+		return error_set(YCDL_E_STATE, "task \"%s\" is already finished", t->key);
+	if (!(before = strdup(task_request_url(t))) ||
+	    !(next = url ? strdup(url) : util_empty_string())) {
+		free(before);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	util_free_string(t->request_url);
+	t->request_url = next;
+	persist_mark(s, t);
+	if (strcmp(before, task_request_url(t)) != 0)
+		emit_url_changed(s, t, before, task_request_url(t),
+				"set by the application");
+	free(before);
+	if (t->status == YCDL_STATUS_DOWNLOADING)
+		halt(s, t);     /* its next request goes to the new URL */
+	if (t->status == YCDL_STATUS_DOWNLOADING || t->status == YCDL_STATUS_FAILED ||
+	    t->status == YCDL_STATUS_WAITING_FOR_URL) {
+		retry_new_run(t);
+		task_clear_error(t);
+		scheduler_enqueue(s, t);
+	}
+	return 0;
+}
+
+/* An http(s) URL without credentials (a refreshed link carries its own
+ * signature; credentials go in headers), as the bare URL in parts. */
+static int check_new_url(const char *url, struct url_parts *parts)
+{
+	int rc;
+
+	memset(parts, 0, sizeof(*parts));
+	if (!url || !*url)
+		return 0;
+	if ((rc = url_parse(url, parts)) != 0)
+		return rc;
+	if (parts->creds.user) {
+		url_parts_clear(parts);
+		return error_set(YCDL_E_INVALID, "a new URL must not carry "
+				"credentials: give them as headers");
+	}
+	return 0;
+}
+
+YCDL_EXTERN int ycdl_task_set_url(ycdl_session *s, const char *key, const char *url)
+{
+	struct url_parts parts;
+	struct task_op_args args = { 0 };
+	int rc;
+
+	error_clear();
+	if ((rc = check_new_url(url, &parts)) != 0)
+		return rc;
+	args.url = parts.bare;
+	rc = call_on_task(s, key, set_url, parts.bare, TASK_OP_SET_URL, &args);
+	url_parts_clear(&parts);
+	return rc;
+}
+
 /* ------------------------------------------------------ for the server */
 
 int api_task_run(struct ycdl_session *s, enum task_op op, const char *key,
@@ -306,6 +374,17 @@ int api_task_run(struct ycdl_session *s, enum task_op op, const char *key,
 		call.fn = set_headers;
 		call.arg = &h;
 		break;
+	case TASK_OP_SET_URL: {
+		struct url_parts parts;
+
+		if ((rc = check_new_url(args->url, &parts)) != 0)
+			return rc;
+		call.fn = set_url;
+		call.arg = parts.bare;
+		rc = run_task_call(s, &call);
+		url_parts_clear(&parts);
+		return rc;
+	}
 	default:
 		return error_set(YCDL_E_INVALID, "unknown task call %d", (int)op);
 	}

@@ -14,7 +14,8 @@ enum task_op {
 	TASK_OP_REMOVE,                 /* flags */
 	TASK_OP_SET_ALLOW_CELLULAR,     /* value */
 	TASK_OP_SET_PRIORITY,           /* value */
-	TASK_OP_SET_HEADERS             /* headers */
+	TASK_OP_SET_HEADERS,            /* headers */
+	TASK_OP_SET_URL                 /* url (NULL or "": the original) */
 };
 
 struct task_op_args {
@@ -22,6 +23,7 @@ struct task_op_args {
 	int value;
 	const char *const *headers;
 	size_t header_count;
+	const char *url;
 };
 
 /* Checks the arguments as the public call does, then runs it: 0 or a

@@ -19,6 +19,7 @@
 #include "status.h"
 #include "task.h"
 #include "transfer.h"
+#include "url_expiry.h"
 #include "util.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A server that keeps contradicting itself must not loop forever. */
@@ -115,11 +117,33 @@ static bool finalize(struct ycdl_session *s, struct task *t, struct transfer *x)
 	return true;
 }
 
+/* A signed URL that says it has expired is not asked: the server could
+ * only refuse. True when t was sent to wait for a new URL. */
+static bool url_has_expired(struct ycdl_session *s, struct task *t)
+{
+	int64_t at = url_expiry(task_request_url(t));
+	char when[32], message[96];
+	struct tm tm;
+	time_t tt = (time_t)at;
+
+	if (at == 0 || at > util_wall_ms() / 1000)
+		return false;
+	gmtime_r(&tt, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	snprintf(message, sizeof(message), "the URL expired at %s", when);
+	outcome_wait_for_url(s, t, YCDL_E_URL_EXPIRED, message, 0);
+	return true;
+}
+
 /* Starts t's next request in the slot it holds; false (t failed or waits
- * for a retry) when it cannot start. */
+ * for a retry or a URL) when it cannot start. */
 static bool start_in_slot(struct ycdl_session *s, struct task *t)
 {
-	int rc = transfer_start(s, t);
+	int rc;
+
+	if (url_has_expired(s, t))
+		return false;
+	rc = transfer_start(s, t);
 
 	if (rc != 0) {
 		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
@@ -197,6 +221,14 @@ static void fail_from_http(struct ycdl_session *s, struct task *t,
 	curl_off_t retry_after = 0;
 	char message[256];
 
+	/* A refused signed link: a new URL, not a retry, can fix it. */
+	if (config_is_refresh_status(&s->cfg, x->http_error)) {
+		snprintf(message, sizeof(message), "the server answered HTTP %u: "
+				"the URL no longer gives the file (expired or revoked?)",
+				x->http_error);
+		outcome_wait_for_url(s, t, YCDL_E_HTTP, message, x->http_error);
+		return;
+	}
 	curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &retry_after);
 	snprintf(message, sizeof(message), "the server answered HTTP %u",
 			x->http_error);
@@ -244,6 +276,19 @@ static void fail_repeated(struct ycdl_session *s, struct task *t,
 	outcome_fail(s, t, YCDL_E_BAD_RESPONSE, message, x->status, false, 0);
 }
 
+/* A whole body smaller than the task's minimum (its length was not
+ * announced, else the guard had refused it at once) is not the file. */
+static void refuse_small(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	char message[160];
+
+	snprintf(message, sizeof(message), "HTTP %u: the body has %llu bytes, "
+			"fewer than the task's minimum of %llu", x->status,
+			(unsigned long long)t->offset, (unsigned long long)t->min_size);
+	discard_part(s, t);
+	outcome_wait_for_url(s, t, YCDL_E_NOT_THE_FILE, message, x->status);
+}
+
 /* Judges the end of x's request; true when t keeps its slot (restarting
  * in it, or waiting in the group commit). */
 static bool judge(struct ycdl_session *s, struct task *t, struct transfer *x,
@@ -260,6 +305,8 @@ static bool judge(struct ycdl_session *s, struct task *t, struct transfer *x,
 		return restart(s, t, x);
 	if (repeated)
 		fail_repeated(s, t, x, result);
+	else if (x->local_error == YCDL_E_NOT_THE_FILE)
+		outcome_wait_for_url(s, t, x->local_error, x->local_message, x->status);
 	else if (x->local_error)
 		outcome_fail(s, t, x->local_error, x->local_message, x->status,
 				x->local_retryable, 0);
@@ -271,6 +318,8 @@ static bool judge(struct ycdl_session *s, struct task *t, struct transfer *x,
 		outcome_fail(s, t, YCDL_E_NETWORK,
 				"the connection ended before every byte arrived", x->status,
 				true, 0);
+	else if (t->min_size && t->offset < t->min_size)
+		refuse_small(s, t, x);
 	else
 		return finalize(s, t, x);
 	return false;

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include "body_guard.h"
 #include "error.h"
 #include "util.h"
 
@@ -21,6 +22,8 @@ static size_t options_size(unsigned int version)
 		return offsetof(ycdl_session_options, fetch_budget_factor);
 	if (version == 3)
 		return offsetof(ycdl_session_options, open_mode);
+	if (version == 4)
+		return offsetof(ycdl_session_options, url_refresh_statuses);
 	return sizeof(ycdl_session_options);
 }
 
@@ -99,9 +102,40 @@ static int copy_paths(struct config *cfg, const ycdl_session_options *o)
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	cfg->user_agent = o->user_agent ? strdup(o->user_agent)
 		: strdup("libycdl/" YCDL_VERSION_STRING);
-	if (!cfg->user_agent || !copy_argv(&cfg->host_command, o->host_command))
+	if (!cfg->user_agent || !copy_argv(&cfg->host_command, o->host_command) ||
+	    !util_copy_strings(&cfg->accept_types, &cfg->accept_type_count,
+		    o->accept_types, o->accept_type_count))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
+}
+
+/* "401,403,410" into cfg (NULL: that default; "": none). */
+static int parse_refresh_statuses(struct config *cfg, const char *list)
+{
+	const char *p = list ? list : "401,403,410";
+
+	cfg->refresh_status_count = 0;
+	while (*p) {
+		char *end;
+		unsigned long code = strtoul(p, &end, 10);
+
+		if (end == p || code < 300 || code > 599 || (*end && *end != ',') ||
+		    cfg->refresh_status_count == CONFIG_MAX_REFRESH_STATUSES)
+			return error_set(YCDL_E_INVALID, "url_refresh_statuses must be "
+					"at most %d HTTP error statuses separated by commas, "
+					"such as \"401,403,410\"", CONFIG_MAX_REFRESH_STATUSES);
+		cfg->refresh_statuses[cfg->refresh_status_count++] = (unsigned int)code;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+bool config_is_refresh_status(const struct config *cfg, unsigned int status)
+{
+	for (size_t i = 0; i < cfg->refresh_status_count; i++)
+		if (cfg->refresh_statuses[i] == status)
+			return true;
+	return false;
 }
 
 static int check_numbers(const ycdl_session_options *o)
@@ -125,7 +159,7 @@ static int check_numbers(const ycdl_session_options *o)
 				"cannot be combined with open_mode YCDL_OPEN_OWN");
 	if (o->host_command && !o->host_command[0])
 		return error_set(YCDL_E_INVALID, "host_command is empty");
-	return 0;
+	return body_guard_check_types(o->accept_types, o->accept_type_count);
 }
 
 int config_from_options(struct config *cfg, const ycdl_session_options *opts)
@@ -149,7 +183,8 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 		full.open_mode = YCDL_OPEN_OWN;
 	if ((rc = check_numbers(o)) != 0)
 		return rc;
-	if ((rc = copy_paths(cfg, o)) != 0) {
+	if ((rc = parse_refresh_statuses(cfg, o->url_refresh_statuses)) != 0 ||
+	    (rc = copy_paths(cfg, o)) != 0) {
 		config_free(cfg);
 		return rc;
 	}
@@ -193,5 +228,6 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; cfg->host_command && cfg->host_command[i]; i++)
 		free(cfg->host_command[i]);
 	free(cfg->host_command);
+	util_free_strings(cfg->accept_types, cfg->accept_type_count);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define CONFIG_MAX_REFRESH_STATUSES 16
+
 struct config {
 	char *state_dir;          /* absolute root of all sessions' state */
 	char *download_dir;       /* absolute */
@@ -41,6 +43,11 @@ struct config {
 	bool takeover;
 	bool background;
 	char **host_command;      /* NULL-terminated, or NULL */
+	/* statuses that send a task to wait for a new URL */
+	unsigned int refresh_statuses[CONFIG_MAX_REFRESH_STATUSES];
+	size_t refresh_status_count;
+	char **accept_types;      /* the body guard's default patterns */
+	size_t accept_type_count;
 	ycdl_event_cb event_cb;
 	void *event_cb_payload;
 };
@@ -48,6 +55,9 @@ struct config {
 /* Validates opts (NULL: defaults) and fills cfg; on failure cfg is empty. */
 int config_from_options(struct config *cfg, const ycdl_session_options *opts);
 void config_free(struct config *cfg);
+
+/* Whether status is one of cfg's refresh statuses. */
+bool config_is_refresh_status(const struct config *cfg, unsigned int status);
 
 /* True when identifier is usable as a session name (and a directory name). */
 bool config_identifier_is_valid(const char *identifier);

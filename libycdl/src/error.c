@@ -83,6 +83,8 @@ YCDL_EXTERN const char *ycdl_strerror(int code)
 	case YCDL_E_UNSUPPORTED: return "unsupported";
 	case YCDL_E_INTERNAL: return "internal error";
 	case YCDL_E_FETCH_LIMIT: return "fetched more than the task's budget";
+	case YCDL_E_NOT_THE_FILE: return "the response is not the file";
+	case YCDL_E_URL_EXPIRED: return "the URL has expired";
 	default: return "unknown error";
 	}
 }

@@ -345,6 +345,34 @@ void emit_failed(struct ycdl_session *s, const struct task *t, bool retryable)
 	emit(s, t->key, &ev);
 }
 
+void emit_url_needed(struct ycdl_session *s, const struct task *t)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__UrlNeeded m = YCDL__URL_NEEDED__INIT;
+
+	m.error_code = t->error_code;
+	m.message = STR(t->error_message);
+	m.http_status = t->http_status;
+	m.url = STR(task_request_url(t));
+	ev.kind_case = YCDL__EVENT__KIND_URL_NEEDED;
+	ev.url_needed = &m;
+	emit(s, t->key, &ev);
+}
+
+void emit_url_changed(struct ycdl_session *s, const struct task *t,
+		const char *from, const char *to, const char *reason)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__UrlChanged m = YCDL__URL_CHANGED__INIT;
+
+	m.from = STR(from);
+	m.to = STR(to);
+	m.reason = STR(reason);
+	ev.kind_case = YCDL__EVENT__KIND_URL_CHANGED;
+	ev.url_changed = &m;
+	emit(s, t->key, &ev);
+}
+
 void emit_removed(struct ycdl_session *s, const char *key)
 {
 	Ycdl__Event ev = YCDL__EVENT__INIT;
@@ -363,6 +391,7 @@ void emit_all_finished(struct ycdl_session *s)
 	m.finished = (uint32_t)s->tasks.status_count[YCDL_STATUS_FINISHED];
 	m.failed = (uint32_t)s->tasks.status_count[YCDL_STATUS_FAILED];
 	m.paused = (uint32_t)s->tasks.status_count[YCDL_STATUS_PAUSED];
+	m.waiting_for_url = (uint32_t)s->tasks.status_count[YCDL_STATUS_WAITING_FOR_URL];
 	ev.kind_case = YCDL__EVENT__KIND_ALL_FINISHED;
 	ev.all_finished = &m;
 	emit(s, NULL, &ev);

@@ -64,6 +64,10 @@ void emit_restarted(struct ycdl_session *s, const struct task *t,
 		const char *reason, uint64_t discarded);
 void emit_finished(struct ycdl_session *s, const struct task *t);
 void emit_failed(struct ycdl_session *s, const struct task *t, bool retryable);
+/* t waits for a new URL; its error says why. */
+void emit_url_needed(struct ycdl_session *s, const struct task *t);
+void emit_url_changed(struct ycdl_session *s, const struct task *t,
+		const char *from, const char *to, const char *reason);
 void emit_removed(struct ycdl_session *s, const char *key);
 void emit_all_finished(struct ycdl_session *s);
 void emit_session_restored(struct ycdl_session *s, unsigned int found,

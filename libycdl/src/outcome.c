@@ -1,6 +1,7 @@
 /* outcome.c — what a failed attempt leads to: waiting for the network
  * (offline), another try after a backoff (transient, with retries left),
- * or the task failed. Every part that fails a task goes through here. */
+ * waiting for a new URL (the old one no longer gives the file), or the
+ * task failed. Every part that fails a task goes through here. */
 #include "outcome.h"
 
 #include "events.h"
@@ -10,6 +11,16 @@
 #include "session.h"
 #include "status.h"
 #include "task.h"
+
+void outcome_wait_for_url(struct ycdl_session *s, struct task *t, int code,
+		const char *message, unsigned int http_status)
+{
+	task_set_error(t, code, message, http_status);
+	if (t->offset == 0)
+		partfile_remove_if_empty(t->part_path, &t->part);
+	status_set(s, t, YCDL_STATUS_WAITING_FOR_URL);
+	emit_url_needed(s, t);
+}
 
 void outcome_fail(struct ycdl_session *s, struct task *t, int code,
 		const char *message, unsigned int http_status, bool retryable,

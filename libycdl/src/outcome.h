@@ -1,4 +1,5 @@
-/* outcome.h — what a failed attempt leads to. */
+/* outcome.h — what a failed attempt leads to: a retry, waiting for the
+ * network or for a new URL, or failure. */
 #ifndef YCDL_OUTCOME_H
 #define YCDL_OUTCOME_H
 
@@ -15,5 +16,11 @@ struct task;
 void outcome_fail(struct ycdl_session *s, struct task *t, int code,
 		const char *message, unsigned int http_status, bool retryable,
 		long retry_after_s);
+
+/* t's URL no longer gives the file (expired, refused, an error page): it
+ * waits for a new one, its partial data kept (YCDL_STATUS_WAITING_FOR_URL,
+ * a url_needed event with the reason). */
+void outcome_wait_for_url(struct ycdl_session *s, struct task *t, int code,
+		const char *message, unsigned int http_status);
 
 #endif

@@ -394,6 +394,7 @@ static const enum task_op task_ops[] = {
 	[YCDL__WIRE__OP__OP_SET_TASK_ALLOW_CELLULAR] = TASK_OP_SET_ALLOW_CELLULAR,
 	[YCDL__WIRE__OP__OP_SET_PRIORITY] = TASK_OP_SET_PRIORITY,
 	[YCDL__WIRE__OP__OP_SET_HEADERS] = TASK_OP_SET_HEADERS,
+	[YCDL__WIRE__OP__OP_SET_URL] = TASK_OP_SET_URL,
 };
 
 static const enum setting settings[] = {
@@ -551,10 +552,11 @@ static int run_request(struct client_conn *cc, const Ycdl__Wire__Request *req,
 	case YCDL__WIRE__OP__OP_REMOVE:
 	case YCDL__WIRE__OP__OP_SET_TASK_ALLOW_CELLULAR:
 	case YCDL__WIRE__OP__OP_SET_PRIORITY:
-	case YCDL__WIRE__OP__OP_SET_HEADERS: {
+	case YCDL__WIRE__OP__OP_SET_HEADERS:
+	case YCDL__WIRE__OP__OP_SET_URL: {
 		struct task_op_args args = {
 			req->flags, (int)req->value,
-			(const char *const *)req->headers, req->n_headers,
+			(const char *const *)req->headers, req->n_headers, req->url,
 		};
 
 		if (req->value < INT32_MIN || req->value > INT32_MAX)

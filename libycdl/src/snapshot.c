@@ -4,9 +4,11 @@
 #define _GNU_SOURCE
 #include "snapshot.h"
 
+#include "body_guard.h"
 #include "error.h"
 #include "naming.h"
 #include "task.h"
+#include "url.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -65,6 +67,10 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->use_content_disposition = t->use_content_disposition;
 	snap->sha256_hex = S(t->sha256_hex);
 	snap->max_recv_speed = t->max_recv_speed;
+	snap->request_url = S(t->request_url);
+	snap->n_accept_types = t->accept_type_count;
+	snap->accept_types = t->accept_types;
+	snap->min_size = t->min_size;
 	return 0;
 }
 
@@ -87,7 +93,10 @@ static int check(const Ycdl__TaskSnapshot *s)
 	    strcmp(s->dest_path, s->part_path) == 0)
 		return error_set(YCDL_E_STORE, "snapshot %s has bad paths", s->key);
 	if (s->status < YCDL__TASK_STATUS__TASK_STATUS_WAITING ||
-	    s->status > YCDL__TASK_STATUS__TASK_STATUS_FAILED ||
+	    s->status > YCDL__TASK_STATUS__TASK_STATUS_WAITING_FOR_URL ||
+	    (!util_is_empty(s->request_url) && !url_is_http(s->request_url)) ||
+	    body_guard_check_types((const char *const *)s->accept_types,
+		    s->n_accept_types) != 0 ||
 	    s->conflict > YCDL_CONFLICT_RENAME ||
 	    (s->total >= 0 && s->offset > (uint64_t)s->total) ||
 	    (int)s->resumability < RESUMABLE_UNKNOWN || (int)s->resumability > RESUMABLE_NO)
@@ -107,6 +116,7 @@ static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 		{ &t->etag, s->etag }, { &t->last_modified, s->last_modified },
 		{ &t->error_message, s->error_message },
 		{ &t->sha256_hex, s->sha256_hex },
+		{ &t->request_url, s->request_url },
 	};
 
 	for (size_t i = 0; i < YCDL_ARRAY_SIZE(fields); i++)
@@ -121,6 +131,9 @@ static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 	for (size_t i = 0; i < s->n_secret_header_names; i++)
 		if (!task_mark_secret(t, s->secret_header_names[i]))
 			return YCDL_E_NOMEM;
+	if (!util_copy_strings(&t->accept_types, &t->accept_type_count,
+			(const char *const *)s->accept_types, s->n_accept_types))
+		return YCDL_E_NOMEM;
 	if (s->n_headers) {
 		if (!(t->headers = calloc(s->n_headers, sizeof(char *))))
 			return YCDL_E_NOMEM;
@@ -160,6 +173,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 	t->conflict = (int)s->conflict;
 	t->use_content_disposition = s->use_content_disposition;
 	t->max_recv_speed = s->max_recv_speed;
+	t->min_size = s->min_size;
 	*out = t;
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "digest.h"
 #include "error.h"
+#include "body_guard.h"
 #include "naming.h"
 #include "session.h"
 #include "url.h"
@@ -86,6 +87,11 @@ bool task_lacks_credentials(const struct task *t)
 	return true;
 }
 
+const char *task_request_url(const struct task *t)
+{
+	return util_is_empty(t->request_url) ? t->url : t->request_url;
+}
+
 bool task_status_is_pending(int status)
 {
 	return status == YCDL_STATUS_WAITING || status == YCDL_STATUS_DOWNLOADING ||
@@ -135,6 +141,8 @@ void task_free(struct task *t)
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
 	util_free_string(t->sha256_hex);
+	util_free_string(t->request_url);
+	util_free_strings(t->accept_types, t->accept_type_count);
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
@@ -212,6 +220,8 @@ int task_check_options(const ycdl_task_options *given)
 		return error_set(YCDL_E_INVALID, "at most %d headers", MAX_HEADERS);
 	if ((rc = task_check_headers(o->headers, o->header_count)) != 0)
 		return rc;
+	if ((rc = body_guard_check_types(o->accept_types, o->accept_type_count)) != 0)
+		return rc;
 	return task_check_headers(o->secret_headers, o->secret_header_count);
 }
 
@@ -219,6 +229,8 @@ size_t task_options_size(unsigned int version)
 {
 	if (version == 1)
 		return offsetof(ycdl_task_options, secret_headers);
+	if (version == 2)
+		return offsetof(ycdl_task_options, accept_types);
 	return sizeof(ycdl_task_options);
 }
 
@@ -303,14 +315,17 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->last_modified = util_empty_string();
 	t->error_message = util_empty_string();
 	t->sha256_hex = util_empty_string();
+	t->request_url = util_empty_string();
 	if (o->user_data_len && (t->user_data = malloc(o->user_data_len)))
 		memcpy(t->user_data, o->user_data, o->user_data_len);
 	t->user_data_len = t->user_data ? o->user_data_len : 0;
 	if (!t->key || !t->url || !t->final_url || !t->dest_path || !t->part_path ||
 	    !t->file_id || !t->display_name || !t->thumbnail_url ||
 	    !t->expected_checksum || !t->etag || !t->last_modified ||
-	    !t->error_message || !t->sha256_hex ||
+	    !t->error_message || !t->sha256_hex || !t->request_url ||
 	    t->user_data_len != o->user_data_len ||
+	    !util_copy_strings(&t->accept_types, &t->accept_type_count,
+		    o->accept_types, o->accept_type_count) ||
 	    copy_headers(t, o) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
@@ -326,6 +341,7 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->expected_size = o->expected_size;
 	t->total = -1;
 	t->max_recv_speed = o->max_recv_speed;
+	t->min_size = o->min_size;
 	t->conflict = o->conflict;
 	t->use_content_disposition = o->use_content_disposition != 0;
 	t->created_ms = util_wall_ms();

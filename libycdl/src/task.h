@@ -75,6 +75,12 @@ struct task {
 	uint64_t order;
 	int64_t created_ms;
 	char *sha256_hex;          /* "" until finished */
+	char *request_url;         /* "" while requests go to url, else the
+				      URL ycdl_task_set_url gave */
+	char **accept_types;       /* the body guard's patterns; none: the
+				      session's (body_guard.h) */
+	size_t accept_type_count;
+	uint64_t min_size;         /* a smaller body is not the file; 0 none */
 
 	/* ---- runtime only */
 	struct url_credentials url_creds;  /* from the URL as added; url has none */
@@ -139,6 +145,9 @@ void task_free(struct task *t);
 void task_set_error(struct task *t, int code, const char *message,
 		unsigned int http_status);
 void task_clear_error(struct task *t);
+
+/* Where t's requests go: the URL ycdl_task_set_url gave, else its own. */
+const char *task_request_url(const struct task *t);
 
 /* Waiting, downloading and waiting-for-network count as pending. */
 bool task_status_is_pending(int status);

@@ -14,7 +14,7 @@ struct tasks {
 	struct strmap by_dest;
 	struct queue all;            /* every task, ordered by task->order */
 	size_t count;
-	size_t status_count[YCDL_STATUS_FAILED + 1];
+	size_t status_count[YCDL_STATUS_WAITING_FOR_URL + 1];
 	uint64_t next_order;
 	struct queue dirty;          /* snapshots to write (persist.h) */
 	bool was_busy;               /* something was pending since the last

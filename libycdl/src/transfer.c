@@ -64,8 +64,10 @@ static void reset_response(struct transfer *x)
 	free(x->content_range);
 	free(x->content_disposition);
 	free(x->location);
+	free(x->content_type);
 	x->etag = x->last_modified = x->content_range = NULL;
-	x->content_disposition = x->location = NULL;
+	x->content_disposition = x->location = x->content_type = NULL;
+	x->sniffed = 0;
 	x->accept_ranges = false;
 	x->header_bytes = 0;
 	x->mode = BODY_UNDECIDED;
@@ -245,6 +247,33 @@ static void judge_unsatisfiable(struct transfer *x)
 		x->http_error = 416;
 }
 
+/* The body guard (body_guard.h), before anything else is decided: a
+ * response that is not the file touches neither the part file nor what the
+ * task knows of the file (its validators, its size). */
+static bool is_the_file(const struct ycdl_session *s, const struct task *t,
+		struct transfer *x)
+{
+	bool own = t->accept_type_count > 0;
+	int64_t len = content_length(x);
+
+	if (t->min_size && len >= 0 && (uint64_t)len < t->min_size)
+		return false;
+	return body_guard_accepts(
+			(const char *const *)(own ? t->accept_types : s->cfg.accept_types),
+			own ? t->accept_type_count : s->cfg.accept_type_count,
+			x->content_type, t->dest_path);
+}
+
+/* The refused body's first bytes are in: the message says what came. */
+static void refuse(struct transfer *x)
+{
+	char message[sizeof(x->local_message)];
+
+	body_guard_describe(message, sizeof(message), x->status, x->content_type,
+			x->sniff, x->sniffed);
+	set_local_error(x, YCDL_E_NOT_THE_FILE, false, "%s", message);
+}
+
 static void decide_response(struct ycdl_session *s, struct task *t,
 		struct transfer *x)
 {
@@ -253,7 +282,10 @@ static void decide_response(struct ycdl_session *s, struct task *t,
 	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
 	util_replace_string(&t->final_url, url);
 	t->http_status = x->status;
-	if (x->status == 200 || x->status == 203)
+	if ((x->status == 200 || x->status == 203 || x->status == 206) &&
+	    !is_the_file(s, t, x))
+		x->mode = BODY_REFUSED;
+	else if (x->status == 200 || x->status == 203)
 		accept_full_body(s, t, x);
 	else if (x->status == 206)
 		accept_partial_body(s, t, x);
@@ -281,6 +313,7 @@ static void remember_header(struct transfer *x, const char *line, size_t len)
 		{ "Content-Range", offsetof(struct transfer, content_range) },
 		{ "Content-Disposition", offsetof(struct transfer, content_disposition) },
 		{ "Location", offsetof(struct transfer, location) },
+		{ "Content-Type", offsetof(struct transfer, content_type) },
 	};
 	char *value;
 
@@ -362,6 +395,21 @@ static bool overlap_matches(struct transfer *x, const char *ptr, size_t len)
 	return true;
 }
 
+/* Keeps a refused body's first bytes; once there are enough, the request
+ * ends (0: curl stops) with the message. */
+static size_t sniff(struct transfer *x, const char *ptr, size_t len)
+{
+	size_t n = sizeof(x->sniff) - x->sniffed;
+
+	n = len < n ? len : n;
+	memcpy(x->sniff + x->sniffed, ptr, n);
+	x->sniffed += n;
+	if (x->sniffed < sizeof(x->sniff))
+		return len;
+	refuse(x);
+	return 0;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct transfer *x = userdata;
@@ -376,6 +424,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 				retry_budget_message(&s->cfg, t));
 		return 0;
 	}
+	if (x->mode == BODY_REFUSED)
+		return sniff(x, ptr, len);
 	if (x->mode != BODY_APPEND)
 		return taken;
 	if (x->verify_left > 0) {
@@ -455,9 +505,11 @@ static int build_headers(struct transfer *x, const struct task *t, bool at_origi
 static int aim_request(struct transfer *x)
 {
 	struct task *t = x->task;
-	/* Before any redirect the request is the task's own URL: no need to
-	 * take two URLs apart (per file, that was measurable). */
-	bool at_origin = x->redirects == 0 || url_same_origin(x->url, t->url);
+	/* Before any redirect the request is the task's own URL (unless it
+	 * was given another): no need to take two URLs apart (per file, that
+	 * was measurable). */
+	bool at_origin = (x->redirects == 0 && util_is_empty(t->request_url)) ||
+		url_same_origin(x->url, t->url);
 	int rc;
 
 	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
@@ -511,7 +563,7 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 
 	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
-	if (!(x->url = strdup(t->url)))
+	if (!(x->url = strdup(task_request_url(t))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);
@@ -742,6 +794,8 @@ bool transfer_end(struct transfer *x, CURLcode result)
 {
 	if (result == CURLE_OK && follow_redirect(x->session, x))
 		return false;
+	if (x->mode == BODY_REFUSED && !x->local_error)
+		refuse(x);      /* a body shorter than the sniff, or none */
 	detach(x->session, x->task, x, !transfer_delivered_everything(x, result));
 	return true;
 }

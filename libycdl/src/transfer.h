@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "body_guard.h"
 #include "partfile.h"
 #include "queue.h"
 
@@ -20,7 +21,9 @@ struct event;
 enum body_mode {
 	BODY_UNDECIDED,   /* headers of the final response not seen yet */
 	BODY_APPEND,      /* validated: bytes go to the part file */
-	BODY_DISCARD      /* an error or redirect body: never written */
+	BODY_DISCARD,     /* an error or redirect body: never written */
+	BODY_REFUSED      /* not the file (body_guard.h): its first bytes are
+			     kept for the message, then the request ends */
 };
 
 enum after_transfer {
@@ -48,6 +51,7 @@ struct transfer {
 	char *content_range;
 	char *content_disposition;
 	char *location;
+	char *content_type;
 	bool accept_ranges;
 	size_t header_bytes;      /* of this response, against MAX_HEADER_BYTES */
 	enum body_mode mode;
@@ -63,6 +67,8 @@ struct transfer {
 	bool local_retryable;
 	char local_message[256];
 	unsigned int http_error;  /* an error status whose body was discarded */
+	unsigned char sniff[BODY_GUARD_SNIFF];   /* a refused body's start */
+	size_t sniffed;
 
 	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
 	int64_t last_checkpoint_ms;

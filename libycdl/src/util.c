@@ -52,6 +52,34 @@ char *util_strdup_or_empty(const char *s)
 	return util_is_empty(s) ? empty_string : strdup(s);
 }
 
+bool util_copy_strings(char ***out, size_t *out_count, const char *const *from,
+		size_t count)
+{
+	char **copy;
+
+	*out = NULL;
+	*out_count = 0;
+	if (!count)
+		return true;
+	if (!(copy = calloc(count, sizeof(*copy))))
+		return false;
+	for (size_t i = 0; i < count; i++)
+		if (!(copy[i] = strdup(from[i]))) {
+			util_free_strings(copy, i);
+			return false;
+		}
+	*out = copy;
+	*out_count = count;
+	return true;
+}
+
+void util_free_strings(char **strings, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(strings[i]);
+	free(strings);
+}
+
 char *util_printf(const char *fmt, ...)
 {
 	va_list ap;

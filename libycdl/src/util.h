@@ -25,6 +25,12 @@ void util_free_string(char *s);
 /* A copy of s, or util_empty_string() for NULL and "", so stored strings
  * are never NULL. */
 char *util_strdup_or_empty(const char *s);
+/* Copies count strings into a new array (*out NULL when count is 0);
+ * false on ENOMEM, with nothing allocated. */
+bool util_copy_strings(char ***out, size_t *out_count, const char *const *from,
+		size_t count);
+/* Frees an array of count strings and the array. */
+void util_free_strings(char **strings, size_t count);
 /* Allocating sprintf; NULL on failure. */
 char *util_printf(const char *fmt, ...)
 #if defined(__GNUC__)

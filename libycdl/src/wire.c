@@ -81,6 +81,7 @@ void wire_info_message(Ycdl__TaskInfo *m, const ycdl_task_info *i)
 	m->http_status = i->http_status;
 	m->retries = i->retries;
 	m->sha256_hex = S(i->sha256_hex);
+	m->request_url = S(i->request_url);
 }
 
 ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m)
@@ -97,7 +98,7 @@ ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m)
 		.priority = m->priority, .allow_cellular = m->allow_cellular,
 		.error_code = m->error_code, .error_message = m->error_message,
 		.http_status = m->http_status, .retries = m->retries,
-		.sha256_hex = m->sha256_hex,
+		.sha256_hex = m->sha256_hex, .request_url = m->request_url,
 	};
 
 	return info_block_copy(&f);
@@ -127,6 +128,9 @@ void wire_add_message(Ycdl__Wire__AddOptions *m, const ycdl_task_options *o)
 	m->conflict = (uint32_t)o->conflict;
 	m->use_content_disposition = o->use_content_disposition != 0;
 	m->start_paused = o->start_paused != 0;
+	m->n_accept_types = o->accept_type_count;
+	m->accept_types = (char **)o->accept_types;
+	m->min_size = o->min_size;
 }
 
 /* "" is how a message says "not given". */
@@ -161,4 +165,7 @@ void wire_add_options(ycdl_task_options *o, const Ycdl__Wire__AddOptions *m)
 	o->conflict = (int)m->conflict;
 	o->use_content_disposition = m->use_content_disposition;
 	o->start_paused = m->start_paused;
+	o->accept_types = (const char *const *)m->accept_types;
+	o->accept_type_count = m->n_accept_types;
+	o->min_size = m->min_size;
 }

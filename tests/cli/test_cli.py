@@ -275,6 +275,50 @@ class CliTest(unittest.TestCase):
                 with open(os.path.join(root, name), "rb") as f:
                     self.assertNotIn(b"CLI-SECRET-1", f.read(), name)
 
+    def test_an_error_page_is_refused_and_set_url_continues_with_the_bytes_kept(self):
+        digest = make_file("cli-page.bin", 1024 * 1024)
+        for ident in ("cli-page", "cli-page-2"):
+            fault_reset(ident)
+        url = "%s/cli-page.bin?id=cli-page&short=300000&html_from=2" % SERVERS["FAULT_URL"]
+        key = hashlib.md5(url.encode()).hexdigest()
+        res = self.ycdl("get", "-d", self.out, url)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("waits for a new URL", res.stderr)
+        self.assertIn("text/html", res.stderr)
+        self.assertIn("Access denied", res.stderr)
+        self.assertIn("ycdl set-url %s URL" % key, res.stderr)
+        final = os.path.join(self.out, key + ".bin")
+        self.assertFalse(os.path.exists(final))
+        self.assertEqual(part_size(self.out), 300000)
+        listed = self.ycdl("list")
+        self.assertIn("waiting-for-url", listed.stdout)
+        fresh = "%s/cli-page.bin?id=cli-page-2" % SERVERS["FAULT_URL"]
+        set_url = self.ycdl("set-url", key, fresh)
+        self.assertEqual(set_url.returncode, 0, set_url.stderr)
+        resumed = self.ycdl("resume", key)
+        self.assertEqual(resumed.returncode, 0, resumed.stderr)
+        self.assertIn("resuming", resumed.stdout + resumed.stderr)
+        self.assertEqual(sha256_of(final), digest)
+        self.assertEqual(fault_stat("cli-page-2", "bytes"), 1024 * 1024 - 300000 + 65536)
+        bad = self.ycdl("set-url", key, "ftp://example.com/x")
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("set-url", bad.stderr)
+        usage = self.ycdl("set-url", key)
+        self.assertEqual(usage.returncode, 2)
+
+    def test_accept_refuses_another_type(self):
+        make_file("cli-accept.bin", 5000)
+        fault_reset("cli-accept")
+        url = "%s/cli-accept.bin?id=cli-accept" % SERVERS["FAULT_URL"]
+        res = self.ycdl("get", "-d", self.out, "--accept", "video/*", url)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("application/octet-stream", res.stderr)
+        self.assertEqual(os.listdir(self.out), [])
+        ok = self.ycdl("get", "-d", self.out, "--accept", "video/*", "--accept",
+                       "application/octet-stream",
+                       "%s/cli-accept.bin?id=cli-accept-2" % SERVERS["FAULT_URL"])
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+
     # ------------------------------------------- managing a session
 
     def test_list_pause_cancel_resume_remove(self):

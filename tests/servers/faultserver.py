@@ -64,6 +64,13 @@ parameters (all optional, combinable):
                      original ETag and Last-Modified (a file replaced by one
                      of the same size within the same second, as nginx sees
                      it)
+  html_from=K        the id's requests from the K-th on answer 200 with an
+                     HTML "Access denied" page instead of the file (a CDN
+                     or captive portal error page)
+  type=TYPE          the file's Content-Type (default
+                     application/octet-stream; type= sends none)
+  X-Amz-Date=D&X-Amz-Expires=S  a presigned URL: 403 (as S3 says it) once
+                     the time D (20261204T120000Z) plus S seconds has passed
 
 Listeners: --port (FAULT_URL); --port2-file adds a second plain HTTP port,
 --port6-file one on [::1], and --tls-port-file (with --tls-cert/--tls-key)
@@ -88,6 +95,7 @@ Special paths:
 """
 
 import argparse
+import calendar
 import email.utils
 import hashlib
 import os
@@ -219,7 +227,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Type", "text/plain")
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -265,7 +274,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_simple(302, b"", [("Location", self.param("url", "/"))])
         if path == "/loop":
             return self.send_simple(302, b"", [("Location", "/loop")])
-        if self.injected_failure() or self.hung_up():
+        if self.injected_failure() or self.hung_up() or self.expired() or \
+                self.error_page():
             return
         self.serve_file(path)
 
@@ -292,6 +302,34 @@ class Handler(BaseHTTPRequestHandler):
         if self.param("retry_after"):
             headers.append(("Retry-After", self.param("retry_after")))
         self.send_simple(status, b"injected failure\n", headers)
+        return True
+
+    def expired(self):
+        """A presigned URL past its time answers 403, as S3 does."""
+        date, lasts = self.param("X-Amz-Date"), self.param("X-Amz-Expires")
+        if not date or not lasts:
+            return False
+        try:
+            signed = calendar.timegm(time.strptime(date, "%Y%m%dT%H%M%SZ"))
+            left = signed + int(lasts) - time.time()
+        except ValueError:
+            left = -1
+        if left > 0:
+            return False
+        self.send_simple(403, b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code>"
+                         b"<Message>Request has expired</Message></Error>",
+                         [("Content-Type", "application/xml")])
+        return True
+
+    def error_page(self):
+        """html_from=K: a 200 that is not the file."""
+        first = self.int_param("html_from", 0)
+        if first <= 0 or self.nth < first:
+            return False
+        page = (b"<!DOCTYPE html>\n<html><head><title>Access denied</title></head>"
+                b"<body><h1>Access denied</h1><p>You do not have permission to "
+                b"access this resource.</p></body></html>\n")
+        self.send_simple(200, page, [("Content-Type", "text/html; charset=utf-8")])
         return True
 
     def hung_up(self):
@@ -340,7 +378,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.param("cd") is not None:
             self.send_raw_header("Content-Disposition", self.param("cd"))
         self.send_filler_headers()
-        self.send_header("Content-Type", "application/octet-stream")
+        content_type = self.param("type", "application/octet-stream")
+        if content_type:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(last - first + 1 + self.int_param("lie_length", 0)))
         self.end_headers()
         if self.command != "HEAD":
