@@ -10,7 +10,9 @@ export type TaskStatus =
   | 'paused'
   | 'waiting-for-network'
   | 'finished'
-  | 'failed';
+  | 'failed'
+  /** The URL no longer gives the file; the partial data waits for a new one. */
+  | 'waiting-for-url';
 
 /** What network the host is on (for the cellular policy). */
 export type Network = 'unknown' | 'unmetered' | 'cellular' | 'offline';
@@ -46,6 +48,8 @@ export type ErrorCode =
   | 'YCDL_E_UNSUPPORTED'
   | 'YCDL_E_INTERNAL'
   | 'YCDL_E_FETCH_LIMIT'
+  | 'YCDL_E_NOT_THE_FILE'
+  | 'YCDL_E_URL_EXPIRED'
   | 'YCDL_E_UNKNOWN';
 
 /**

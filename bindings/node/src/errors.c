@@ -33,6 +33,8 @@ static const char *const names[] = {
 	"YCDL_E_UNSUPPORTED",
 	"YCDL_E_INTERNAL",
 	"YCDL_E_FETCH_LIMIT",
+	"YCDL_E_NOT_THE_FILE",
+	"YCDL_E_URL_EXPIRED",
 };
 
 const char *error_name(int code)

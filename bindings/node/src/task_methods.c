@@ -258,7 +258,7 @@ napi_value task_info(napi_env env, napi_callback_info info)
 static bool status_mask(napi_env env, napi_value value, unsigned int *mask)
 {
 	static const char *const names[] = { "waiting", "downloading", "paused",
-		"waiting-for-network", "finished", "failed" };
+		"waiting-for-network", "finished", "failed", "waiting-for-url" };
 	napi_valuetype type;
 	napi_value item;
 	bool is_array = false;

@@ -49,6 +49,10 @@ class EventKind(str, enum.Enum):
     """A process asked the session's host to stop (session-wide)."""
     CLIENTS_CHANGED = "clients_changed"
     """The number of attached processes changed (session-wide)."""
+    URL_NEEDED = "url_needed"
+    """The task's URL no longer gives the file; it waits for a new one."""
+    URL_CHANGED = "url_changed"
+    """Requests go to another URL from now on."""
     UNKNOWN = "unknown"
     """A kind added to the core after this binding was built."""
 

@@ -25,6 +25,9 @@ class TaskStatus(enum.IntEnum):
     """Not allowed on the current network; continues by itself later."""
     FINISHED = lib.YCDL_STATUS_FINISHED
     FAILED = lib.YCDL_STATUS_FAILED
+    WAITING_FOR_URL = lib.YCDL_STATUS_WAITING_FOR_URL
+    """The URL no longer gives the file (expired, refused, an error page);
+    the partial data is kept until a new URL is given."""
 
     def __str__(self) -> str:
         return self.label

@@ -25,7 +25,8 @@ __all__ = [
     "NetworkTimeoutError", "TLSError", "HTTPError", "TooManyRedirectsError",
     "ProtocolNotAllowedError", "ChecksumMismatchError", "SizeMismatchError",
     "FileTooLargeError", "DownloadCanceledError", "BadResponseError",
-    "UnsupportedError", "InternalError", "FetchLimitError", "error_class", "error_for",
+    "UnsupportedError", "InternalError", "FetchLimitError", "NotTheFileError",
+    "URLExpiredError", "error_class", "error_for",
     "download_error_for",
 ]
 
@@ -219,6 +220,17 @@ class FetchLimitError(DownloadError):
     code = lib.YCDL_E_FETCH_LIMIT
 
 
+class NotTheFileError(DownloadError):
+    """The response is not the file: an error page, a type the task does
+    not accept, or fewer bytes than its minimum (YCDL_E_NOT_THE_FILE)."""
+    code = lib.YCDL_E_NOT_THE_FILE
+
+
+class URLExpiredError(DownloadError):
+    """The URL's signature says it has expired (YCDL_E_URL_EXPIRED)."""
+    code = lib.YCDL_E_URL_EXPIRED
+
+
 _BY_CODE: Dict[int, Type[Error]] = {
     cls.code: cls for cls in (
         InvalidArgumentError, OutOfMemoryError, SessionLockedError, TaskNotFoundError,
@@ -227,7 +239,7 @@ _BY_CODE: Dict[int, Type[Error]] = {
         NetworkTimeoutError, TLSError, HTTPError, TooManyRedirectsError,
         ProtocolNotAllowedError, ChecksumMismatchError, SizeMismatchError,
         FileTooLargeError, DownloadCanceledError, BadResponseError, UnsupportedError,
-        InternalError, FetchLimitError)
+        InternalError, FetchLimitError, NotTheFileError, URLExpiredError)
 }
 
 

@@ -12,7 +12,7 @@ const task: Task = session.add({
 });
 const path: Promise<string> = task.done();
 const info: TaskInfo = task.info();
-const status: 'waiting' | 'downloading' | 'paused' | 'waiting-for-network' | 'finished' | 'failed' = info.status;
+const status: 'waiting' | 'downloading' | 'paused' | 'waiting-for-network' | 'finished' | 'failed' | 'waiting-for-url' = info.status;
 const resumable: boolean | null = info.resumable;
 const tasks: Task[] = session.tasks({ status: ['paused', 'failed'] });
 const found: Task | undefined = session.findByUrl('https://example.com/a.mp4');

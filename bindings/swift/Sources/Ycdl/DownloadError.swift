@@ -48,6 +48,11 @@ public struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible 
         /// The task fetched more than its budget: the server keeps sending
         /// data that does not complete the file.
         public static let fetchLimit = Code(YCDL_E_FETCH_LIMIT)
+        /// The response is not the file: an error page, a type the task
+        /// does not accept, or fewer bytes than its minimum.
+        public static let notTheFile = Code(YCDL_E_NOT_THE_FILE)
+        /// The URL's signature says it has expired.
+        public static let urlExpired = Code(YCDL_E_URL_EXPIRED)
 
         /// The core's English text for the code.
         public var description: String {

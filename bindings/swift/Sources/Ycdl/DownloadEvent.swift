@@ -12,6 +12,9 @@ public enum DownloadStatus: Int32, Sendable, Hashable, CaseIterable, CustomStrin
     case waitingForNetwork = 4
     case finished = 5
     case failed = 6
+    /// The URL no longer gives the file (expired, refused, an error page);
+    /// the partial data is kept until a new URL is given.
+    case waitingForURL = 7
 
     public var description: String {
         String(cString: ycdl_status_name(rawValue))
