@@ -92,10 +92,11 @@ def build(b):
     libs = subprocess.run(["pkg-config", "--libs", "libprotobuf-c"], check=True,
                           capture_output=True, text=True).stdout.split()
     subprocess.run([os.environ.get("CC", "cc"), "-std=c11", "-O2", "-g", "-Wall", "-Wextra",
-                    "-I", os.path.join(ROOT, "libycdl", "include"),
+                    "-pthread", "-I", os.path.join(ROOT, "libycdl", "include"),
                     "-I", os.path.join(b.build, "proto"),
-                    os.path.join(HERE, "ycdl_bench.c"), "-o", b.driver,
-                    "-L", b.build, "-lycdl", "-Wl,-rpath," + b.build] + libs, check=True)
+                    os.path.join(HERE, "ycdl_bench.c"), os.path.join(HERE, "ycdl_bench_shared.c"),
+                    "-o", b.driver, "-L", b.build, "-lycdl", "-Wl,-rpath," + b.build] + libs,
+                   check=True)
 
 
 def start_servers(b):
