@@ -19,10 +19,12 @@ MIB = 1 << 20
 SIZES = {
     "full": {"big": 1024 * MIB, "small_count": 10000, "small": 16 * 1024,
              "tasks": 100000, "kill_rate": 200 * MIB, "kill_at": 0.4,
-             "w6": 64 * MIB, "w6cg": 4 * MIB},
+             "w6": 64 * MIB, "w6cg": 4 * MIB,
+             "rt_tasks": 1000, "rt_calls": 5000, "rss_clients": 16},
     "smoke": {"big": 8 * MIB, "small_count": 200, "small": 16 * 1024,
               "tasks": 2000, "kill_rate": 16 * MIB, "kill_at": 0.4,
-              "w6": 256 * 1024, "w6cg": 64 * 1024},
+              "w6": 256 * 1024, "w6cg": 64 * 1024,
+              "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4},
 }
 
 TOOLS = ("cmake", "cc", "pkg-config", "curl", "aria2c", "nginx", "python3", "openssl")
@@ -47,13 +49,16 @@ class Bench:
 
     def __init__(self, args):
         self.smoke = args.smoke
+        self.only = getattr(args, "only", None)
         self.sizes = SIZES["smoke" if args.smoke else "full"]
         self.runs = 1 if args.smoke else args.runs
         self.runs_slow = 1 if args.smoke else max(1, min(args.runs, 3))
         self.warmup = 0 if args.smoke else 1
         self.tmp = scratch_dir(args.dir, TMPFS, "ycdl-bench-")
-        self.disk = None if args.smoke or args.no_disk else scratch_dir(
-            args.disk_dir, "/var/tmp", "ycdl-bench-disk-")
+        skip_disk = args.smoke or args.no_disk or (
+            self.only and "many_small_files_disk" not in self.only)
+        self.disk = None if skip_disk else scratch_dir(args.disk_dir, "/var/tmp",
+                                                       "ycdl-bench-disk-")
         self.build = os.path.join(ROOT, "build-bench")
         self.ycdl = os.path.join(self.build, "cli", "ycdl")
         self.driver = os.path.join(self.build, "ycdl-bench")
@@ -92,10 +97,11 @@ def build(b):
     libs = subprocess.run(["pkg-config", "--libs", "libprotobuf-c"], check=True,
                           capture_output=True, text=True).stdout.split()
     subprocess.run([os.environ.get("CC", "cc"), "-std=c11", "-O2", "-g", "-Wall", "-Wextra",
-                    "-I", os.path.join(ROOT, "libycdl", "include"),
+                    "-pthread", "-I", os.path.join(ROOT, "libycdl", "include"),
                     "-I", os.path.join(b.build, "proto"),
-                    os.path.join(HERE, "ycdl_bench.c"), "-o", b.driver,
-                    "-L", b.build, "-lycdl", "-Wl,-rpath," + b.build] + libs, check=True)
+                    os.path.join(HERE, "ycdl_bench.c"), os.path.join(HERE, "ycdl_bench_shared.c"),
+                    "-o", b.driver, "-L", b.build, "-lycdl", "-Wl,-rpath," + b.build] + libs,
+                   check=True)
 
 
 def start_servers(b):

@@ -1,6 +1,7 @@
 """workloads.py - the six workloads of issue 4, each measuring libycdl side by
-side with curl and aria2c on the same files from the same nginx, each
-checking every file it downloaded, each returning a dict of results."""
+side with curl and aria2c on the same files from the same nginx, and the
+shared sessions of issue 15 (an attached handle against the owner's own);
+each checks every file it downloaded and returns a dict of results."""
 
 import hashlib
 import os
@@ -111,14 +112,20 @@ def one_big_file(b):
 
 # ---------------------------------------- 2: many small files, 16 at once
 
-@with_load
-def many_small_files(b, where, runs):
-    """10,000 small files, 16 at a time, output and ycdl's state under
-    `where` (tmpfs for the targets, a disk to show what syncing costs)."""
+def small_files_list(b):
+    """The small files' URLs, and a file listing them one per line."""
     urls = [b.url("/small/%05d.bin" % i) for i in range(b.sizes["small_count"])]
     listing = os.path.join(b.tmp, "small-urls.txt")
     with open(listing, "w") as f:
         f.write("\n".join(urls) + "\n")
+    return urls, listing
+
+
+@with_load
+def many_small_files(b, where, runs):
+    """10,000 small files, 16 at a time, output and ycdl's state under
+    `where` (tmpfs for the targets, a disk to show what syncing costs)."""
+    urls, listing = small_files_list(b)
     out, state = os.path.join(where, "w2-out"), os.path.join(where, "w2-state")
     commands = {
         "curl": curl_many(out, urls, 16),
@@ -359,3 +366,184 @@ def event_share(b):
         result["callgrind"] = profile_events(b, out, state)
     fresh_dir(out)
     return result
+
+
+# ------------------------------------------ 7: shared sessions (issue 15)
+
+def start_owner(b, state, jobs):
+    """`ycdl serve` owning the session in state, once it says it serves."""
+    log_path = os.path.join(b.tmp, "serve.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([b.ycdl, "serve", "--session", SESSION, "--state-dir", state,
+                                 "-j", str(jobs)], stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and proc.poll() is None:
+        with open(log_path) as f:
+            if "served by pid" in f.read():
+                return proc
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    with open(log_path) as f:
+        raise BenchError("ycdl serve did not start:\n" + f.read()[-2000:])
+
+
+def stop_owner(b, state, proc):
+    """`ycdl stop`; returns the owner's CPU seconds once it has exited (its
+    rusage, which Popen.wait would throw away)."""
+    stop = subprocess.run([b.ycdl, "stop", "--session", SESSION, "--state-dir", state],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # On a session of thousands of tasks `ycdl stop` fails with "the owner
+    # went away" although the owner stops: its answer is queued behind the
+    # attached event (every task) that its hello asked for, and the closing
+    # owner sends only what the socket takes (server.c, say_last_goodbye).
+    # The owner's exit status below says whether it stopped cleanly.
+    if stop.returncode != 0 and "the owner went away" not in stop.stderr:
+        raise BenchError("ycdl stop exited with %d:\n%s" % (stop.returncode, stop.stderr))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0:
+                raise BenchError("ycdl serve exited with %d" % proc.returncode)
+            return usage.ru_utime + usage.ru_stime
+        time.sleep(0.01)
+    raise BenchError("ycdl serve did not stop within 30 s of ycdl stop")
+
+
+def latencies(runs):
+    """Medians over the runs of each p50 and p99, the worst max."""
+    first = runs[0]
+    handles = [h for h in ("in_process", "attached", "other_process") if h in first]
+    return {h: {call: {"p50_us": median([r[h][call]["p50_us"] for r in runs]),
+                       "p99_us": median([r[h][call]["p99_us"] for r in runs]),
+                       "max_us": max(r[h][call]["max_us"] for r in runs)}
+                for call in first[h]}
+            for h in handles}
+
+
+def round_trip(b):
+    """Control calls on the owner's handle, on one attached in the same
+    process and from another process (ycdl-bench roundtrip)."""
+    state = os.path.join(b.tmp, "w7-state")
+    runs = []
+    for _ in range(b.runs_slow):
+        fresh_dir(state)
+        sample = timed(driver(b, "roundtrip", "--state", state, "--url-prefix",
+                              b.url("/tasks"), "--count", b.sizes["rt_tasks"],
+                              "--calls", b.sizes["rt_calls"]), "ycdl-bench roundtrip")
+        runs.append(b.json(sample.stdout))
+    return {"runs": len(runs), "tasks": runs[0]["tasks"], "calls": runs[0]["calls"],
+            "spaced_calls": runs[0]["spaced_calls"], "spaced_gap_us": runs[0]["spaced_gap_us"],
+            "handles": latencies(runs)}
+
+
+def consumer_rate(c):
+    """task_added events per second from a consumer's first to its last."""
+    span = c["last_s"] - c["first_s"]
+    return (c["events"] - 1) / span if span > 0 else float("nan")
+
+
+def event_rates(r):
+    """One events run: how fast the adds produced, the owner's consumer
+    took, and the slowest and fastest attached process received."""
+    clients = [consumer_rate(c) for c in r["listeners"]]
+    return {"produced": r["tasks"] / r["adds_s"], "owner": consumer_rate(r["owner"]),
+            "client_min": min(clients) if clients else None,
+            "client_max": max(clients) if clients else None,
+            "client_sum": sum(clients) if clients else None,
+            # live: how long after the last add returned the last client
+            # had its event
+            "last_after_adds_s": max(c["last_s"] for c in r["listeners"]) - r["adds_s"]
+            if clients else None}
+
+
+def event_throughput(b):
+    """task_added events of N paused tasks to 0, 1 and 4 attached processes,
+    live and from a backlog; the configurations interleaved round by round."""
+    state = os.path.join(b.tmp, "w7-events")
+    configs = [(clients, backlog) for clients in (0, 1, 4) for backlog in (False, True)]
+    samples = {config: [] for config in configs}
+    for _ in range(b.runs_slow):
+        for clients, backlog in configs:
+            fresh_dir(state)
+            sample = timed(driver(b, "events", "--state", state, "--url-prefix",
+                                  b.url("/tasks"), "--count", b.sizes["tasks"],
+                                  "--clients", clients, *(["--backlog"] if backlog else [])),
+                           "ycdl-bench events (%d clients)" % clients)
+            samples[(clients, backlog)].append(event_rates(b.json(sample.stdout)))
+    rows = []
+    for (clients, backlog), runs in samples.items():
+        row = {"clients": clients, "backlog": backlog, "runs": len(runs)}
+        for key in runs[0]:
+            row[key] = None if runs[0][key] is None else median([r[key] for r in runs])
+        rows.append(row)
+    return {"tasks": b.sizes["tasks"], "rows": rows}
+
+
+def rss_per_client(b):
+    """The owner's RSS before and after idle processes attach, for a small
+    session and for one of N tasks (each client first gets a snapshot of
+    every task)."""
+    state = os.path.join(b.tmp, "w7-clients")
+    clients = b.sizes["rss_clients"]
+    sizes = {}
+    for count in (b.sizes["rt_tasks"], b.sizes["tasks"]):
+        runs = []
+        for _ in range(b.runs_slow):
+            fresh_dir(state)
+            sample = timed(driver(b, "clients", "--state", state, "--url-prefix",
+                                  b.url("/tasks"), "--count", count, "--clients", clients),
+                           "ycdl-bench clients")
+            runs.append(b.json(sample.stdout))
+        sizes[count] = {key: median([r[key] for r in runs]) for key in runs[0]}
+        sizes[count]["runs"] = len(runs)
+    return {"clients": clients, "sizes": sizes}
+
+
+def files_through_client(b):
+    """The small files fetched by ycdl-bench fetch owning its session, and
+    through a handle attached to `ycdl serve` (started fresh for each run,
+    stopped after it): one add per task and ycdl_task_add_many."""
+    urls, listing = small_files_list(b)
+    out, state = os.path.join(b.tmp, "w7-out"), os.path.join(b.tmp, "w7-state")
+    fetch = ["fetch", "--state", state, "--out", out, "--list", listing, "--jobs", 16]
+    batch = ["--batch", len(urls)]
+    commands = {
+        "in-process": driver(b, *fetch),
+        "attached": driver(b, *fetch, "--attach"),
+        "in-process, add_many": driver(b, *fetch, *batch),
+        "attached, add_many": driver(b, *fetch, *batch, "--attach"),
+    }
+    owner, owner_cpu = {}, {name: [] for name in commands if "attached" in name}
+
+    def prepare(name):
+        fresh_dir(out)
+        fresh_dir(state)
+        if name in owner_cpu:
+            owner["proc"] = start_owner(b, state, 16)
+
+    def verify(name):
+        if name in owner_cpu:
+            owner_cpu[name].append(stop_owner(b, state, owner.pop("proc")))
+        check_dir(out, b.data["small"], "shared session, " + name)
+
+    try:
+        result = run_interleaved(b, commands, b.runs, prepare, verify)
+    finally:
+        if "proc" in owner:
+            owner["proc"].kill()
+            owner["proc"].wait()
+    for name, cpu in owner_cpu.items():
+        result[name]["owner_cpu"] = median(cpu[b.warmup:])
+    fresh_dir(out)
+    fresh_dir(state)
+    return {"files": len(urls), "tools": result}
+
+
+@with_load
+def shared_session(b):
+    return {"round_trip": round_trip(b), "events": event_throughput(b),
+            "rss": rss_per_client(b), "files": files_through_client(b)}

@@ -7,14 +7,20 @@
  *   ycdl-bench reopen --state DIR --url-prefix URL --count N
  *   ycdl-bench fetch  --state DIR --out DIR --list FILE [--jobs N]
  *                     [--progress-ms MS] [--queue-first] [--batch N]
+ *                     [--attach]
+ *
+ * and those of ycdl_bench_shared.c (roundtrip, events, clients).
+ * fetch --attach works through a handle attached to an owner that another
+ * process runs (`ycdl serve`), waiting a few seconds for it to serve.
  *
  * Each prints one JSON object on stdout (times in seconds, memory in KiB)
  * and exits non-zero when the library failed or the result is wrong, so
  * bench/run can tell a slow run from a broken one. */
 #define _GNU_SOURCE
-#include "ycdl.h"
+#include "ycdl_bench.h"
 #include "ycdl.pb-c.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,33 +28,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define SESSION_ID "bench"
-
-struct args {
-	const char *command;
-	const char *state;
-	const char *out;
-	const char *url_prefix;
-	const char *list;
-	long count;
-	unsigned int jobs;
-	unsigned int progress_ms;
-	int queue_first;
-	long batch;               /* tasks per ycdl_task_add_many; 0: one by one */
-};
-
-/* What the consumer saw; the event path of the library ends here. */
-struct tally {
-	unsigned long events;
-	unsigned long progress;
-	unsigned long finished;
-	unsigned long failed;
-	unsigned long undecodable;
-	unsigned long restored;
-	uint64_t finished_bytes;
-};
-
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -58,7 +38,7 @@ static double now_s(void)
 
 /* The resident set right now (KiB). Peak figures come from getrusage, but
  * "memory per task" needs the current one before and after. */
-static long rss_now_kib(void)
+long rss_now_kib(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
 	char line[256];
@@ -73,7 +53,7 @@ static long rss_now_kib(void)
 	return kib;
 }
 
-static long rss_peak_kib(void)
+long rss_peak_kib(void)
 {
 	struct rusage ru;
 
@@ -81,16 +61,17 @@ static long rss_peak_kib(void)
 	return ru.ru_maxrss;
 }
 
-static int fail(const char *what, int rc)
+int fail(const char *what, int rc)
 {
 	fprintf(stderr, "ycdl-bench: %s: %s (%s)\n", what, ycdl_strerror(rc),
 			ycdl_last_error_message());
 	return 1;
 }
 
-static int open_session(ycdl_session **s, const struct args *a)
+int open_session_mode(ycdl_session **s, const struct args *a, int mode)
 {
 	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
+	struct timespec retry = { 0, 20 * 1000 * 1000 };
 	int rc;
 
 	o.state_dir = a->state;
@@ -99,12 +80,26 @@ static int open_session(ycdl_session **s, const struct args *a)
 		o.max_concurrent = a->jobs;
 	if (a->progress_ms)
 		o.progress_interval_ms = a->progress_ms;
-	if ((rc = ycdl_session_open(s, SESSION_ID, &o)) != 0)
+	o.open_mode = mode;
+	/* A figure measured through an attached handle must never become an
+	 * owner's: it fails instead of taking the session over. */
+	o.takeover = mode != YCDL_OPEN_ATTACH;
+	for (int tries = 0; (rc = ycdl_session_open(s, SESSION_ID, &o)) ==
+			YCDL_E_NOT_FOUND && mode == YCDL_OPEN_ATTACH && tries < 250; tries++)
+		nanosleep(&retry, NULL);      /* the owner is still starting */
+	if (rc != 0)
 		return fail("cannot open the session", rc);
 	return 0;
 }
 
-static void count_event(struct tally *t, const Ycdl__Event *e)
+/* The commands of one process own their session: one that found another
+ * owner would measure that one's work. fetch --attach works through it. */
+static int open_session(ycdl_session **s, const struct args *a)
+{
+	return open_session_mode(s, a, a->attach ? YCDL_OPEN_ATTACH : YCDL_OPEN_OWN);
+}
+
+static void count_event(struct tally *t, const Ycdl__Event *e, size_t len)
 {
 	t->events++;
 	switch (e->kind_case) {
@@ -122,6 +117,18 @@ static void count_event(struct tally *t, const Ycdl__Event *e)
 	case YCDL__EVENT__KIND_SESSION_RESTORED:
 		t->restored = e->session_restored->tasks_found;
 		break;
+	case YCDL__EVENT__KIND_TASK_ADDED:
+		t->last_added = now_s();
+		if (t->added++ == 0)
+			t->first_added = t->last_added;
+		break;
+	case YCDL__EVENT__KIND_ATTACHED:
+		t->attached++;
+		t->attached_bytes = len;
+		break;
+	case YCDL__EVENT__KIND_ROLE_CHANGED:
+		t->role_changes++;
+		break;
 	default:
 		break;
 	}
@@ -130,7 +137,7 @@ static void count_event(struct tally *t, const Ycdl__Event *e)
 /* Takes every pending event, decodes and counts it: the least an
  * application does. Never inlined, so that a profile shows the consumer's
  * share of the event path under this one name. */
-__attribute__((noinline)) static void consume_events(ycdl_session *s, struct tally *t)
+__attribute__((noinline)) void consume_events(ycdl_session *s, struct tally *t)
 {
 	void *data;
 	size_t len;
@@ -143,7 +150,7 @@ __attribute__((noinline)) static void consume_events(ycdl_session *s, struct tal
 			t->undecodable++;
 			continue;
 		}
-		count_event(t, e);
+		count_event(t, e, len);
 		ycdl__event__free_unpacked(e, NULL);
 	}
 }
@@ -210,8 +217,9 @@ static int add_many(ycdl_session *s, const char *const *urls, size_t n, int paus
 }
 
 /* The same tasks through ycdl_task_add_many, a batch at a time: how an
- * application adds a playlist or an import. */
-static int add_paused_in_batches(ycdl_session *s, const struct args *a, struct tally *t)
+ * application adds a playlist or an import. The events are taken after
+ * each batch, or left queued when t is NULL. */
+int add_paused_in_batches(ycdl_session *s, const struct args *a, struct tally *t)
 {
 	enum { URL_MAX = 128 };
 	size_t per = (size_t)a->batch;
@@ -229,7 +237,8 @@ static int add_paused_in_batches(ycdl_session *s, const struct args *a, struct t
 			urls[i] = text + i * URL_MAX;
 		}
 		rc = add_many(s, urls, n, 1);
-		consume_events(s, t);
+		if (t)
+			consume_events(s, t);
 	}
 	free(text);
 	free(urls);
@@ -411,6 +420,10 @@ static int run_fetch(const struct args *a)
 
 	if (!urls || open_session(&s, a) != 0 || set_network(s, a, YCDL_NETWORK_OFFLINE) != 0)
 		return 1;
+	if (a->attach && ycdl_session_role(s) != YCDL_ROLE_CLIENT) {
+		fprintf(stderr, "ycdl-bench: --attach, but this handle owns the session\n");
+		return 1;
+	}
 	if (add_urls(s, a, urls, added, &t) != 0)
 		return 1;
 	free_list(urls, added);
@@ -429,7 +442,7 @@ static int run_fetch(const struct args *a)
 			added, t.finished, t.failed, (unsigned long long)t.finished_bytes,
 			adds, now_s() - start, t.events, t.progress, t.undecodable,
 			rss_peak_kib());
-	return t.failed == 0 && t.undecodable == 0 ? 0 : 1;
+	return t.failed == 0 && t.undecodable == 0 && t.role_changes == 0 ? 0 : 1;
 }
 
 /* --------------------------------------------------------------- main */
@@ -441,8 +454,57 @@ static int usage(void)
 		"                         [--batch N]\n"
 		"       ycdl-bench reopen --state DIR --url-prefix URL --count N\n"
 		"       ycdl-bench fetch  --state DIR --out DIR --list FILE [--jobs N]\n"
-		"                         [--progress-ms MS] [--queue-first] [--batch N]\n");
+		"                         [--progress-ms MS] [--queue-first] [--batch N]\n"
+		"                         [--attach]\n"
+		"       ycdl-bench roundtrip --state DIR --url-prefix URL --count N --calls N\n"
+		"       ycdl-bench events --state DIR --url-prefix URL --count N --clients K\n"
+		"                         [--batch N] [--backlog]\n"
+		"       ycdl-bench clients --state DIR --url-prefix URL --count N --clients K\n");
 	return 2;
+}
+
+/* A flag, or false when name is none. */
+static bool parse_flag(struct args *a, const char *name)
+{
+	if (strcmp(name, "--queue-first") == 0)
+		a->queue_first = 1;
+	else if (strcmp(name, "--attach") == 0)
+		a->attach = 1;
+	else if (strcmp(name, "--backlog") == 0)
+		a->backlog = 1;
+	else
+		return false;
+	return true;
+}
+
+/* An option with a value, or false when name is none. */
+static bool parse_value(struct args *a, const char *name, const char *value)
+{
+	if (strcmp(name, "--state") == 0)
+		a->state = value;
+	else if (strcmp(name, "--out") == 0)
+		a->out = value;
+	else if (strcmp(name, "--url-prefix") == 0)
+		a->url_prefix = value;
+	else if (strcmp(name, "--list") == 0)
+		a->list = value;
+	else if (strcmp(name, "--key") == 0)
+		a->key = value;
+	else if (strcmp(name, "--count") == 0)
+		a->count = atol(value);
+	else if (strcmp(name, "--calls") == 0)
+		a->calls = atol(value);
+	else if (strcmp(name, "--clients") == 0)
+		a->clients = atol(value);
+	else if (strcmp(name, "--jobs") == 0)
+		a->jobs = (unsigned int)atoi(value);
+	else if (strcmp(name, "--progress-ms") == 0)
+		a->progress_ms = (unsigned int)atoi(value);
+	else if (strcmp(name, "--batch") == 0)
+		a->batch = atol(value);
+	else
+		return false;
+	return true;
 }
 
 static int parse(struct args *a, int argc, char **argv)
@@ -451,33 +513,11 @@ static int parse(struct args *a, int argc, char **argv)
 		return -1;
 	a->command = argv[1];
 	for (int i = 2; i < argc; i++) {
-		const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(name, "--queue-first") == 0) {
-			a->queue_first = 1;
+		if (parse_flag(a, argv[i]))
 			continue;
-		}
-		if (!value)
+		if (i + 1 >= argc || !parse_value(a, argv[i], argv[i + 1]))
 			return -1;
 		i++;
-		if (strcmp(name, "--state") == 0)
-			a->state = value;
-		else if (strcmp(name, "--out") == 0)
-			a->out = value;
-		else if (strcmp(name, "--url-prefix") == 0)
-			a->url_prefix = value;
-		else if (strcmp(name, "--list") == 0)
-			a->list = value;
-		else if (strcmp(name, "--count") == 0)
-			a->count = atol(value);
-		else if (strcmp(name, "--jobs") == 0)
-			a->jobs = (unsigned int)atoi(value);
-		else if (strcmp(name, "--progress-ms") == 0)
-			a->progress_ms = (unsigned int)atoi(value);
-		else if (strcmp(name, "--batch") == 0)
-			a->batch = atol(value);
-		else
-			return -1;
 	}
 	return a->state ? 0 : -1;
 }
@@ -485,14 +525,27 @@ static int parse(struct args *a, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
+	const char *c;
 
 	if (parse(&a, argc, argv) != 0)
 		return usage();
-	if (strcmp(a.command, "add") == 0 && a.out && a.url_prefix && a.count > 0)
+	c = a.command;
+	if (strcmp(c, "add") == 0 && a.out && a.url_prefix && a.count > 0)
 		return run_add(&a);
-	if (strcmp(a.command, "reopen") == 0 && a.url_prefix && a.count > 0)
+	if (strcmp(c, "reopen") == 0 && a.url_prefix && a.count > 0)
 		return run_reopen(&a);
-	if (strcmp(a.command, "fetch") == 0 && a.out && a.list)
+	if (strcmp(c, "fetch") == 0 && a.out && a.list)
 		return run_fetch(&a);
+	if (strcmp(c, "roundtrip") == 0 && a.url_prefix && a.count > 0 && a.calls > 0)
+		return run_roundtrip(&a);
+	if (strcmp(c, "events") == 0 && a.url_prefix && a.count > 0 && a.clients >= 0)
+		return run_events(&a);
+	if (strcmp(c, "clients") == 0 && a.url_prefix && a.count > 0 && a.clients > 0)
+		return run_clients(&a);
+	/* Started by the commands above, never by hand. */
+	if (strcmp(c, "calls") == 0 && a.key && a.count > 0 && a.calls > 0)
+		return run_calls(&a);
+	if (strcmp(c, "listen") == 0 && a.count >= 0)
+		return run_listen(&a);
 	return usage();
 }
