@@ -330,6 +330,7 @@ int cli_add(int argc, char **argv)
 	host[h] = NULL;
 	o.background = 1;
 	o.takeover = 0;
+	o.receive_events = 0;      /* it queues and returns */
 	o.host_command = host;
 	if (cli_open_session(&s, &g.common, &o) != 0)
 		return 1;

@@ -33,6 +33,7 @@ static int open_for(const char *verb, struct common_options *c, int argc, char *
 	 * meanwhile, this command does not take the session over. resume
 	 * stays to see its downloads through, and does. */
 	o.takeover = strcmp(verb, "resume") == 0;
+	o.receive_events = o.takeover;     /* resume shows its downloads */
 	return cli_open_session(s, c, &o) ? 1 : 0;
 }
 

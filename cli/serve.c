@@ -205,6 +205,7 @@ int cli_stop(int argc, char **argv)
 		}
 	so.open_mode = YCDL_OPEN_ATTACH;
 	so.takeover = 0;
+	so.receive_events = 0;
 	so.state_dir = c.state_dir;
 	if ((rc = ycdl_session_open(&s, c.session, &so)) == YCDL_E_NOT_FOUND) {
 		fprintf(stderr, "ycdl stop: no process serves session \"%s\"\n", c.session);

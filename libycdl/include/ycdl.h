@@ -263,12 +263,16 @@ typedef struct ycdl_session_options {
 	 * image, archive or binary. */
 	const char *const *accept_types;
 	size_t accept_type_count;
+	/* 0 for a handle that only makes calls (a command-line tool's list
+	 * or pause): it gets no events — attached, the owner sends it no
+	 * snapshot and no events at all. Default 1. */
+	int receive_events;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
 	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20, \
-	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0 }
+	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1 }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */

@@ -99,7 +99,7 @@ static int send_hello(struct client *c)
 	hello.protocol = YCDL__WIRE__PROTOCOL_VERSION__PROTOCOL_VERSION_1;
 	hello.library_version = (char *)YCDL_VERSION_STRING;
 	hello.client_name = c->name;
-	hello.events = true;
+	hello.events = c->session->cfg.receive_events;
 	msg.kind_case = YCDL__WIRE__CLIENT_MESSAGE__KIND_HELLO;
 	msg.hello = &hello;
 	return wire_write(bufferevent_get_output(c->bev), &msg.base);

@@ -211,6 +211,7 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->open_mode = o->open_mode;
 	cfg->takeover = o->takeover != 0;
 	cfg->background = o->background != 0;
+	cfg->receive_events = o->receive_events != 0;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;

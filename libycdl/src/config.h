@@ -42,6 +42,7 @@ struct config {
 	int open_mode;            /* ycdl_open_mode */
 	bool takeover;
 	bool background;
+	bool receive_events;
 	char **host_command;      /* NULL-terminated, or NULL */
 	/* statuses that send a task to wait for a new URL */
 	unsigned int refresh_statuses[CONFIG_MAX_REFRESH_STATUSES];

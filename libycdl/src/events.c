@@ -183,6 +183,10 @@ static void emit(struct ycdl_session *s, const char *key, Ycdl__Event *ev)
 	/* Before the push: a consumer may take and free e at once. */
 	if (s->events.tap)
 		s->events.tap(s->events.tap_arg, ev, e->data, e->len);
+	if (!s->cfg.receive_events) {
+		free(e);        /* a handle that only makes calls */
+		return;
+	}
 	push(&s->events, e);
 }
 

@@ -17,6 +17,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -149,8 +150,30 @@ static void say_goodbye(struct client_conn *cc, const char *reason)
 	bufferevent_setwatermark(cc->bev, EV_WRITE, 0, 0);
 }
 
-/* The owner is closing: what fits goes out now, then every client goes. */
-static void say_last_goodbye(struct client_conn *cc, const char *reason)
+/* How long a closing owner keeps writing what its clients have not read
+ * yet (an answer queued behind a big snapshot, say), in all. */
+#define LAST_WORDS_MS 2000
+
+/* Writes out while the client reads, until the deadline. */
+static void drain(struct evbuffer *out, int fd, int64_t deadline)
+{
+	while (evbuffer_get_length(out) > 0) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+		int64_t left = deadline - util_monotonic_ms();
+
+		if (evbuffer_write(out, fd) >= 0)
+			continue;
+		if ((errno != EAGAIN && errno != EWOULDBLOCK) || left <= 0 ||
+		    poll(&p, 1, (int)left) <= 0)
+			return;
+	}
+}
+
+/* The owner is closing: what the client has not read yet goes out (for
+ * as long as the deadline allows), then the goodbye, then the client
+ * goes. */
+static void say_last_goodbye(struct client_conn *cc, const char *reason,
+		int64_t deadline)
 {
 	Ycdl__Wire__ServerMessage msg = YCDL__WIRE__SERVER_MESSAGE__INIT;
 	Ycdl__Wire__Goodbye bye = YCDL__WIRE__GOODBYE__INIT;
@@ -162,9 +185,9 @@ static void say_last_goodbye(struct client_conn *cc, const char *reason)
 	if (!cc->leaving)
 		(void)wire_write(out, &msg.base);
 	/* A socket bufferevent keeps the front of its output frozen for its
-	 * own writes; it will write no more, so this last write drains it. */
+	 * own writes; it will write no more, so these last writes drain it. */
 	(void)evbuffer_unfreeze(out, 1);
-	(void)evbuffer_write(out, bufferevent_getfd(cc->bev));
+	drain(out, bufferevent_getfd(cc->bev), deadline);
 	close_client(cc);
 }
 
@@ -747,6 +770,7 @@ int server_start(struct ycdl_session *s)
 void server_stop(struct ycdl_session *s, const char *reason)
 {
 	struct server *sv = s->server;
+	int64_t deadline = util_monotonic_ms() + LAST_WORDS_MS;
 	struct queue *q;
 
 	if (!sv)
@@ -762,7 +786,7 @@ void server_stop(struct ycdl_session *s, const char *reason)
 		sv->fd = -1;
 	}
 	while ((q = queue_first(&sv->clients)) != NULL)
-		say_last_goodbye(QUEUE_DATA(q, struct client_conn, link), reason);
+		say_last_goodbye(QUEUE_DATA(q, struct client_conn, link), reason, deadline);
 }
 
 void server_free(struct ycdl_session *s)

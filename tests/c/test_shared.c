@@ -329,6 +329,30 @@ static int child_own(const char *dir, const char *id, const char *urls)
 		pause();
 }
 
+/* Adds count paused tasks (never started: no server needed). */
+static int add_paused_many(ycdl_session *s, long count)
+{
+	ycdl_task_options *opts = calloc((size_t)count, sizeof(*opts));
+	const ycdl_task_options **items = calloc((size_t)count, sizeof(*items));
+	char **urls = calloc((size_t)count, sizeof(*urls));
+	int rc;
+
+	for (long i = 0; i < count; i++) {
+		CHECK(asprintf(&urls[i], "http://127.0.0.1:1/paused-%ld.bin", i) > 0);
+		ycdl_task_options_init(&opts[i], YCDL_TASK_OPTIONS_VERSION);
+		opts[i].url = urls[i];
+		opts[i].start_paused = 1;
+		items[i] = &opts[i];
+	}
+	rc = ycdl_task_add_many(NULL, NULL, s, items, (size_t)count);
+	for (long i = 0; i < count; i++)
+		free(urls[i]);
+	free(urls);
+	free(items);
+	free(opts);
+	return rc;
+}
+
 /* Child: owns the session and closes it the moment a stop is requested
  * (the event callback wakes the main thread through a pipe). */
 static int stop_pipe[2];
@@ -343,9 +367,11 @@ static void on_stop_event(const void *event, size_t len, void *payload)
 	ycdl__event__free_unpacked(e, NULL);
 }
 
-static int child_own_until_stop(const char *dir, const char *id)
+static int child_own_until_stop(const char *dir, const char *id, const char *tasks,
+		const char *ready)
 {
 	ycdl_session_options o = test_session_options(dir);
+	long count = strcmp(tasks, "-") == 0 ? 0 : atol(tasks);
 	ycdl_session *s;
 	char c;
 
@@ -354,10 +380,59 @@ static int child_own_until_stop(const char *dir, const char *id)
 	o.event_cb = on_stop_event;
 	if (ycdl_session_open(&s, id, &o) != 0)
 		return 3;
+	if (count > 0 && add_paused_many(s, count) != 0)
+		return 5;
+	if (strcmp(ready, "-") != 0)
+		fclose(fopen(ready, "w"));
 	if (read(stop_pipe[0], &c, 1) != 1)
 		return 4;
 	ycdl_session_close(s);
 	return 0;
+}
+
+/* Opens an attached handle, waiting for the owner to serve. */
+static ycdl_session *attach_when_served(const char *dir, const char *id, int events)
+{
+	ycdl_session *client = NULL;
+	int rc = YCDL_E_NOT_FOUND;
+
+	for (int waited = 0; rc == YCDL_E_NOT_FOUND && waited < 20000; waited += 10) {
+		ycdl_session_options o = test_session_options(dir);
+
+		o.open_mode = YCDL_OPEN_ATTACH;
+		o.takeover = 0;
+		o.receive_events = events;
+		if ((rc = ycdl_session_open(&client, id, &o)) != 0)
+			sleep_ms(10);
+	}
+	CHECK_OK(rc);
+	return client;
+}
+
+/* One owner (with tasks paused tasks) asked to stop by a client that
+ * takes events or not: the stop's answer arrives, then the goodbye. */
+static void stop_round(const char *dir, const char *id, const char *tasks, int events)
+{
+	char ready[1100];
+	pid_t pid;
+	ycdl_session *client;
+	char **keys;
+	size_t n;
+
+	/* Attached once the owner holds its tasks, and the stop sent at once:
+	 * its answer is queued behind the whole snapshot. */
+	snprintf(ready, sizeof(ready), "%s/%s.ready", dir, id);
+	unlink(ready);
+	pid = spawn("own-until-stop", dir, id, tasks, ready);
+	for (int waited = 0; access(ready, F_OK) != 0 && waited < 20000; waited += 10)
+		sleep_ms(10);
+	client = attach_when_served(dir, id, events);
+	CHECK_OK(ycdl_session_request_stop(client));
+	CHECK_INT(reap(pid), 0);
+	/* The owner's goodbye came through: calls say why it went. */
+	CHECK_INT(ycdl_session_list(&keys, &n, client, 0), YCDL_E_CLOSED);
+	CHECK(strstr(ycdl_last_error_message(), "the owner closed the session"));
+	ycdl_session_close(client);
 }
 
 /* The owner answers "stop" and closes at once: the answer and the end of
@@ -367,29 +442,61 @@ TEST(a_stop_answered_just_before_the_owner_goes_succeeds)
 {
 	char *dir = test_dir("shared-stop");
 
-	for (int round = 0; round < 20; round++) {
-		pid_t pid = spawn("own-until-stop", dir, "shared-stop", "-", "-");
-		ycdl_session *client = NULL;
-		int rc = YCDL_E_NOT_FOUND;
-		char **keys;
-		size_t n;
+	for (int round = 0; round < 20; round++)
+		stop_round(dir, "shared-stop", "-", 1);
+	free(dir);
+}
 
-		for (int waited = 0; rc == YCDL_E_NOT_FOUND && waited < 10000; waited += 10) {
-			ycdl_session_options o = test_session_options(dir);
+/* The same with the answer queued behind an attached snapshot of 20,000
+ * tasks (megabytes the client has not read yet when the owner closes):
+ * the closing owner writes it all out first. */
+TEST(a_stop_answered_behind_a_big_snapshot_succeeds)
+{
+	char *dir = test_dir("shared-stop-big");
 
-			o.open_mode = YCDL_OPEN_ATTACH;
-			o.takeover = 0;
-			if ((rc = ycdl_session_open(&client, "shared-stop", &o)) != 0)
-				sleep_ms(10);
-		}
-		CHECK_OK(rc);
-		CHECK_OK(ycdl_session_request_stop(client));
-		CHECK_INT(reap(pid), 0);
-		/* The owner's goodbye came through: calls say why it went. */
-		CHECK_INT(ycdl_session_list(&keys, &n, client, 0), YCDL_E_CLOSED);
-		CHECK(strstr(ycdl_last_error_message(), "the owner closed the session"));
-		ycdl_session_close(client);
+	for (int round = 0; round < 3; round++)
+		stop_round(dir, "shared-stop-big", "20000", 1);
+	free(dir);
+}
+
+/* receive_events 0: no snapshot, no events; the calls work. */
+TEST(a_handle_without_events_gets_none)
+{
+	char *dir = test_dir("shared-quiet"), *url;
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *owner, *quiet;
+	ycdl_session_info *info;
+	void *data;
+	size_t len;
+	char *key;
+
+	o.open_mode = YCDL_OPEN_OWN;
+	owner = open_session("shared-quiet", &o);
+	CHECK_OK(add_paused_many(owner, 1000));
+	quiet = attach_when_served(dir, "shared-quiet", 0);
+	make_file("shared-quiet.bin", 50000, NULL);
+	url = test_url(env.nginx, "shared-quiet.bin");
+	key = add_url(quiet, url, NULL);
+	CHECK_OK(ycdl_session_get_info(&info, quiet));
+	CHECK_INT(info->tasks, 1001);
+	ycdl_free(info);
+	for (int waited = 0; waited < 10000; waited += 20) {
+		ycdl_task_info *t;
+		int status;
+
+		CHECK_OK(ycdl_task_get_info(&t, quiet, key));
+		status = t->status;
+		ycdl_task_info_free(t);
+		if (status == YCDL_STATUS_FINISHED)
+			break;
+		sleep_ms(20);
 	}
+	CHECK_INT(ycdl_session_wait_event(quiet, 100), YCDL_E_AGAIN);
+	CHECK_INT(ycdl_session_next_event(&data, &len, quiet), YCDL_E_AGAIN);
+	ycdl_free(key);
+	free(url);
+	ycdl_session_close(quiet);
+	ycdl_session_close(owner);
 	free(dir);
 }
 
@@ -792,7 +899,9 @@ TEST(hostile_clients_are_disconnected_and_the_owner_goes_on)
 	/* A thousand connections that come and go. */
 	for (int i = 0; i < 1000; i++)
 		close(raw_connect(dir, "shared-hostile"));
-	for (int waited = 0; clients_of(owner) != 0 && waited < 5000; waited += 10)
+	/* Generous: under a loaded machine (two test programs side by side,
+	 * sanitizers) a thousand accepts and EOFs take the owner a while. */
+	for (int waited = 0; clients_of(owner) != 0 && waited < 30000; waited += 10)
 		sleep_ms(10);
 	CHECK_INT(clients_of(owner), 0);
 	/* The owner serves a proper client as before. */
@@ -1100,6 +1209,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(a_state_path_longer_than_a_socket_address_is_served),
 		TEST_ENTRY(client_process_adds_a_thousand_tasks_and_gets_every_event),
 		TEST_ENTRY(a_stop_answered_just_before_the_owner_goes_succeeds),
+		TEST_ENTRY(a_stop_answered_behind_a_big_snapshot_succeeds),
+		TEST_ENTRY(a_handle_without_events_gets_none),
 		TEST_ENTRY(owner_killed_with_two_handles_attached_one_takes_over_every_file_exact),
 		TEST_ENTRY(an_app_exits_its_background_host_downloads_on_and_a_later_app_finds_the_files),
 		TEST_ENTRY(background_options_that_cannot_work_are_refused),
@@ -1125,7 +1236,7 @@ int main(int argc, char **argv)
 		if (strcmp(mode, "app-background") == 0)
 			return child_app_background(dir, id, argv[5]);
 		if (strcmp(mode, "own-until-stop") == 0)
-			return child_own_until_stop(dir, id);
+			return child_own_until_stop(dir, id, argv[5], argv[6]);
 		if (strcmp(mode, "attach-until-done") == 0)
 			return child_attach_until_done(dir, id, argv[6]);
 		return 2;
