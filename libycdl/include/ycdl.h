@@ -267,12 +267,22 @@ typedef struct ycdl_session_options {
 	 * or pause): it gets no events — attached, the owner sends it no
 	 * snapshot and no events at all. Default 1. */
 	int receive_events;
+	/* Bytes kept free on the download disk: once a response's length is
+	 * known, a task whose remaining bytes do not fit with this much left
+	 * over fails at once with YCDL_E_DISK_FULL ("needs N, M available"),
+	 * before writing anything. -1 (default): 1 % of the file system, at
+	 * most 256 MiB; 0: none. */
+	int64_t disk_reserve;
+	/* Take a large download's room up front (fallocate, keeping the
+	 * size), so a disk that fills meanwhile is found before the download;
+	 * default 1, for files of 16 MiB and more. */
+	int preallocate;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
 	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20, \
-	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1 }
+	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1, -1, 1 }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */

@@ -157,6 +157,9 @@ static int check_numbers(const ycdl_session_options *o)
 	if (o->background && o->open_mode == YCDL_OPEN_OWN)
 		return error_set(YCDL_E_INVALID, "background attaches to a host: it "
 				"cannot be combined with open_mode YCDL_OPEN_OWN");
+	if (o->disk_reserve < -1)
+		return error_set(YCDL_E_INVALID, "disk_reserve must be -1 (the "
+				"default), 0 or a number of bytes");
 	if (o->host_command && !o->host_command[0])
 		return error_set(YCDL_E_INVALID, "host_command is empty");
 	return body_guard_check_types(o->accept_types, o->accept_type_count);
@@ -212,6 +215,8 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->takeover = o->takeover != 0;
 	cfg->background = o->background != 0;
 	cfg->receive_events = o->receive_events != 0;
+	cfg->disk_reserve = o->disk_reserve;
+	cfg->preallocate = o->preallocate != 0;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;

@@ -7,6 +7,7 @@
 #include "transfer.h"
 
 #include "digest.h"
+#include "disk_space.h"
 #include "error.h"
 #include "events.h"
 #include "download_hash.h"
@@ -274,6 +275,19 @@ static void refuse(struct transfer *x)
 	set_local_error(x, YCDL_E_NOT_THE_FILE, false, "%s", message);
 }
 
+/* The rest of the file must fit on its disk before a byte is written. */
+static void claim_room(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	if (t->total < 0 || (uint64_t)t->total <= t->offset)
+		return;
+	if (disk_space_claim(x->fd, t->part_path, t->offset,
+			(uint64_t)t->total - t->offset, s->cfg.disk_reserve,
+			s->cfg.preallocate) != 0) {
+		set_local_error(x, YCDL_E_DISK_FULL, false, "%s", ycdl_last_error_message());
+		x->mode = BODY_DISCARD;
+	}
+}
+
 static void decide_response(struct ycdl_session *s, struct task *t,
 		struct transfer *x)
 {
@@ -296,6 +310,8 @@ static void decide_response(struct ycdl_session *s, struct task *t,
 	else
 		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
 				"unexpected success status without a body");
+	if (x->mode == BODY_APPEND)
+		claim_room(s, t, x);
 	if (x->mode == BODY_UNDECIDED)
 		x->mode = BODY_DISCARD;
 }
