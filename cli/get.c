@@ -13,6 +13,7 @@
 #define MAX_HEADERS 64
 /* ycdl_session_set_max_concurrent refuses more; say so before opening. */
 #define MAX_JOBS 1000
+#define MAX_MIRRORS 16       /* as the library allows */
 
 struct get_options {
 	struct common_options common;
@@ -32,6 +33,8 @@ struct get_options {
 	size_t secret_header_count;
 	const char *accept[MAX_HEADERS];           /* --accept TYPE */
 	size_t accept_count;
+	const char *mirrors[MAX_MIRRORS];          /* --mirror URL: one download */
+	size_t mirror_count;
 	char **urls;
 	int url_count;
 };
@@ -43,6 +46,7 @@ static void usage_get(void)
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
 		"                [-H 'Name: value']... [--secret-header 'Name: value']...\n"
 		"                [--accept TYPE]... [--cacert FILE] [--no-sha256] URL...\n"
+		"       ycdl get [options] [--mirror URL]... URL   (one file, several sources)\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n", MAX_JOBS);
 }
@@ -112,12 +116,14 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 			g->secret_headers[g->secret_header_count++] = v;
 		else if (strcmp(a, "--accept") == 0 && g->accept_count < MAX_HEADERS)
 			g->accept[g->accept_count++] = v;
+		else if (strcmp(a, "--mirror") == 0 && g->mirror_count < MAX_MIRRORS)
+			g->mirrors[g->mirror_count++] = v;
 		else
 			goto bad;
 		i++;
 	}
 	if (g->url_count == 0 || (g->output && g->url_count > 1) ||
-	    (g->output && g->dir))
+	    (g->output && g->dir) || (g->mirror_count && g->url_count > 1))
 		goto bad;
 	return 0;
 bad:
@@ -138,6 +144,8 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->secret_header_count = g->secret_header_count;
 	t->accept_types = g->accept;
 	t->accept_type_count = g->accept_count;
+	t->mirrors = g->mirrors;
+	t->mirror_count = g->mirror_count;
 }
 
 static int start_one(ycdl_session *s, const struct get_options *g, const char *url,

@@ -369,7 +369,8 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 
 /* -------------------------------------------------------------- tasks */
 
-/* Version 2 added secret_headers, version 3 accept_types and min_size. A
+/* Version 2 added secret_headers, version 3 accept_types, min_size and
+ * mirrors. A
  * caller built against an older version passes it and the library reads
  * only the fields that version had. */
 #define YCDL_TASK_OPTIONS_VERSION 3
@@ -427,11 +428,19 @@ typedef struct ycdl_task_options {
 	/* A response that announces fewer bytes (or a body that ends with
 	 * fewer) is not the file either; 0: no minimum. */
 	uint64_t min_size;
+	/* Other URLs of the same file (http or https, without credentials;
+	 * at most 16). When the URL in use fails in a way its retries cannot
+	 * fix (its retries ran out, an error page, a refused or expired link),
+	 * the next is tried, its partial data kept by the rules of a resume
+	 * (the 64 KiB before the offset compared, Last-Modified and size
+	 * across servers); a url_changed event says which URL is in use. */
+	const char *const *mirrors;
+	size_t mirror_count;
 } ycdl_task_options;
 
 #define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
-	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0 }
+	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0 }
 
 YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 		unsigned int version);
@@ -536,7 +545,8 @@ typedef struct ycdl_task_info {
 	unsigned int http_status;         /* of the last response; 0 none */
 	unsigned int retries;             /* spent on the current attempt */
 	const char *sha256_hex;           /* when finished and hashed; else "" */
-	/* The URL requests go to, when ycdl_task_set_url gave one; else "". */
+	/* The URL requests go to when it is not url (ycdl_task_set_url gave
+	 * one, or a mirror is in use); else "". */
 	const char *request_url;
 } ycdl_task_info;
 

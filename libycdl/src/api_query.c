@@ -40,7 +40,8 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 		.error_code = t->error_code, .error_message = t->error_message,
 		.http_status = t->http_status, .retries = t->retries,
 		.sha256_hex = t->status == YCDL_STATUS_FINISHED ? t->sha256_hex : "",
-		.request_url = t->request_url,
+		.request_url = strcmp(task_request_url(t), t->url) != 0
+			? task_request_url(t) : "",
 	};
 
 	return info_block_copy(&f);

@@ -89,7 +89,43 @@ bool task_lacks_credentials(const struct task *t)
 
 const char *task_request_url(const struct task *t)
 {
+	if (t->mirror_index > 0 && t->mirror_index <= t->mirror_count)
+		return t->mirrors[t->mirror_index - 1];
 	return util_is_empty(t->request_url) ? t->url : t->request_url;
+}
+
+void task_use_mirror(struct task *t, unsigned int mirror_index)
+{
+	const char *before = task_request_url(t);
+
+	if (mirror_index > t->mirror_count || mirror_index == t->mirror_index)
+		return;
+	t->mirror_index = mirror_index;
+	t->validators_elsewhere |= !url_same_origin(before, task_request_url(t));
+}
+
+int task_check_mirrors(const char *const *mirrors, size_t count)
+{
+	if (count > TASK_MAX_MIRRORS)
+		return error_set(YCDL_E_INVALID, "at most %d mirrors", TASK_MAX_MIRRORS);
+	if (count && !mirrors)
+		return error_set(YCDL_E_INVALID, "mirrors is NULL but mirror_count > 0");
+	for (size_t i = 0; i < count; i++) {
+		struct url_parts parts;
+		bool creds;
+		int rc;
+
+		if (!mirrors[i])
+			return error_set(YCDL_E_INVALID, "mirror %zu is NULL", i);
+		if ((rc = url_parse(mirrors[i], &parts)) != 0)
+			return error_set(rc, "mirror %zu: %s", i, ycdl_last_error_message());
+		creds = parts.creds.user != NULL;
+		url_parts_clear(&parts);
+		if (creds)
+			return error_set(YCDL_E_INVALID, "mirror %zu carries credentials: "
+					"give them as headers", i);
+	}
+	return 0;
 }
 
 bool task_status_is_pending(int status)
@@ -143,6 +179,7 @@ void task_free(struct task *t)
 	util_free_string(t->sha256_hex);
 	util_free_string(t->request_url);
 	util_free_strings(t->accept_types, t->accept_type_count);
+	util_free_strings(t->mirrors, t->mirror_count);
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
@@ -220,7 +257,8 @@ int task_check_options(const ycdl_task_options *given)
 		return error_set(YCDL_E_INVALID, "at most %d headers", MAX_HEADERS);
 	if ((rc = task_check_headers(o->headers, o->header_count)) != 0)
 		return rc;
-	if ((rc = body_guard_check_types(o->accept_types, o->accept_type_count)) != 0)
+	if ((rc = body_guard_check_types(o->accept_types, o->accept_type_count)) != 0 ||
+	    (rc = task_check_mirrors(o->mirrors, o->mirror_count)) != 0)
 		return rc;
 	return task_check_headers(o->secret_headers, o->secret_header_count);
 }
@@ -326,6 +364,8 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	    t->user_data_len != o->user_data_len ||
 	    !util_copy_strings(&t->accept_types, &t->accept_type_count,
 		    o->accept_types, o->accept_type_count) ||
+	    !util_copy_strings(&t->mirrors, &t->mirror_count, o->mirrors,
+		    o->mirror_count) ||
 	    copy_headers(t, o) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");

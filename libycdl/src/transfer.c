@@ -102,6 +102,7 @@ static void learn_validators(struct ycdl_session *s, struct task *t,
 
 	util_replace_string(&t->etag, x->etag);
 	util_replace_string(&t->last_modified, x->last_modified);
+	t->validators_elsewhere = false;    /* this server's, from now on */
 	if (!x->accept_ranges) {
 		t->resumability = RESUMABLE_NO;
 		why = "the server does not accept byte ranges";
@@ -118,6 +119,11 @@ static void learn_validators(struct ycdl_session *s, struct task *t,
 
 static bool validator_changed(const struct task *t, const struct transfer *x)
 {
+	/* Another server (a mirror, a refreshed link elsewhere) has its own
+	 * ETags; what servers of one file share is its Last-Modified. */
+	if (t->validators_elsewhere)
+		return util_is_empty(t->last_modified) || !x->last_modified ||
+			strcmp(t->last_modified, x->last_modified) != 0;
 	if (!util_is_empty(t->etag) && x->etag && strcmp(t->etag, x->etag) != 0)
 		return true;
 	return util_is_empty(t->etag) && !util_is_empty(t->last_modified) &&
@@ -503,8 +509,9 @@ static int build_headers(struct transfer *x, const struct task *t, bool at_origi
 		x->headers = l;
 	}
 	if (x->resuming) {
-		const char *validator = http_etag_is_strong(t->etag) ? t->etag
-			: t->last_modified;
+		const char *validator = http_etag_is_strong(t->etag) &&
+			!(t->validators_elsewhere && !util_is_empty(t->last_modified))
+			? t->etag : t->last_modified;
 		char *line = util_printf("If-Range: %s", validator);
 		struct curl_slist *l = line ? curl_slist_append(x->headers, line) : NULL;
 

@@ -131,6 +131,8 @@ void wire_add_message(Ycdl__Wire__AddOptions *m, const ycdl_task_options *o)
 	m->n_accept_types = o->accept_type_count;
 	m->accept_types = (char **)o->accept_types;
 	m->min_size = o->min_size;
+	m->n_mirrors = o->mirror_count;
+	m->mirrors = (char **)o->mirrors;
 }
 
 /* "" is how a message says "not given". */
@@ -168,4 +170,6 @@ void wire_add_options(ycdl_task_options *o, const Ycdl__Wire__AddOptions *m)
 	o->accept_types = (const char *const *)m->accept_types;
 	o->accept_type_count = m->n_accept_types;
 	o->min_size = m->min_size;
+	o->mirrors = (const char *const *)m->mirrors;
+	o->mirror_count = m->n_mirrors;
 }

@@ -306,6 +306,21 @@ class CliTest(unittest.TestCase):
         usage = self.ycdl("set-url", key)
         self.assertEqual(usage.returncode, 2)
 
+    def test_mirror_takes_over_when_the_url_fails_keeping_the_bytes(self):
+        digest = make_file("cli-mirror.bin", 1024 * 1024)
+        fault_reset("cli-mirror")
+        url = ("%s/cli-mirror.bin?id=cli-mirror&short=300000&fail_at=2&fail=100&status=404"
+               % SERVERS["FAULT_URL"])
+        mirror = SERVERS["NGINX_URL"] + "/cli-mirror.bin"
+        key = hashlib.md5(url.encode()).hexdigest()
+        res = self.ycdl("get", "-d", self.out, "--mirror", mirror, url)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("now from %s" % mirror, res.stdout + res.stderr)
+        self.assertIn("resuming", res.stdout + res.stderr)
+        self.assertEqual(sha256_of(os.path.join(self.out, key + ".bin")), digest)
+        both = self.ycdl("get", "-d", self.out, "--mirror", mirror, url, mirror)
+        self.assertEqual(both.returncode, 2)
+
     def test_accept_refuses_another_type(self):
         make_file("cli-accept.bin", 5000)
         fault_reset("cli-accept")
