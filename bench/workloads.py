@@ -3,12 +3,12 @@ side with curl and aria2c on the same files from the same nginx, and the
 shared sessions of issue 15 (an attached handle against the owner's own);
 each checks every file it downloaded and returns a dict of results."""
 
-import hashlib
 import os
 import re
 import signal
 import subprocess
 import time
+import urllib.parse
 
 from measure import (BenchError, CpuWindow, callgrind_inclusive, check_dir, fresh_dir,
                      load_average, median, summarize, timed)
@@ -249,7 +249,8 @@ def kill_when_large(cmd, part, threshold, what):
 def kill_commands(b, url, out, state):
     """Per tool: the first command, the command that continues, and the
     file that grows meanwhile."""
-    name = hashlib.md5(url.encode()).hexdigest() + ".bin"
+    # ycdl get names a download after its URL's last segment, as curl -O.
+    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[1])
     first_ycdl = ycdl_get(b, state, out, [url])
     return {
         "ycdl": (first_ycdl, first_ycdl, os.path.join(out, name + ".part")),

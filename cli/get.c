@@ -35,6 +35,7 @@ struct get_options {
 	size_t accept_count;
 	const char *mirrors[MAX_MIRRORS];          /* --mirror URL: one download */
 	size_t mirror_count;
+	bool name_by_md5;                          /* --name-by md5: the seed's names */
 	char **urls;
 	int url_count;
 };
@@ -47,6 +48,9 @@ static void usage_get(void)
 		"                [-H 'Name: value']... [--secret-header 'Name: value']...\n"
 		"                [--accept TYPE]... [--cacert FILE] [--no-sha256] URL...\n"
 		"       ycdl get [options] [--mirror URL]... URL   (one file, several sources)\n"
+		"Files are named as the server says (Content-Disposition), else after the\n"
+		"URL's last path segment, \"name (1).ext\" when taken; --name-by md5 names\n"
+		"them by the MD5 of the URL instead.\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n", MAX_JOBS);
 }
@@ -118,6 +122,9 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 			g->accept[g->accept_count++] = v;
 		else if (strcmp(a, "--mirror") == 0 && g->mirror_count < MAX_MIRRORS)
 			g->mirrors[g->mirror_count++] = v;
+		else if (strcmp(a, "--name-by") == 0 && (strcmp(v, "md5") == 0 ||
+							 strcmp(v, "url") == 0))
+			g->name_by_md5 = strcmp(v, "md5") == 0;
 		else
 			goto bad;
 		i++;
@@ -146,6 +153,13 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->accept_type_count = g->accept_count;
 	t->mirrors = g->mirrors;
 	t->mirror_count = g->mirror_count;
+	/* As wget and curl -O: the server's name, else the URL's; never an
+	 * overwrite (an explicit -o FILE is the user's choice). */
+	if (!g->output && !g->name_by_md5) {
+		t->name_from_url = 1;
+		t->use_content_disposition = 1;
+		t->conflict = YCDL_CONFLICT_RENAME;
+	}
 }
 
 static int start_one(ycdl_session *s, const struct get_options *g, const char *url,

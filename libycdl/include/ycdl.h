@@ -369,8 +369,8 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 
 /* -------------------------------------------------------------- tasks */
 
-/* Version 2 added secret_headers, version 3 accept_types, min_size and
- * mirrors. A
+/* Version 2 added secret_headers, version 3 accept_types, min_size,
+ * mirrors and name_from_url. A
  * caller built against an older version passes it and the library reads
  * only the fields that version had. */
 #define YCDL_TASK_OPTIONS_VERSION 3
@@ -436,11 +436,17 @@ typedef struct ycdl_task_options {
 	 * across servers); a url_changed event says which URL is in use. */
 	const char *const *mirrors;
 	size_t mirror_count;
+	/* Name the file after the URL's last path segment (percent-decoded,
+	 * made safe), as wget and curl -O do, in dest_dir; another task's
+	 * file of that name makes it "name (1).ext" with conflict RENAME.
+	 * The key stays the file id, else the MD5 of the URL. Default 0: the
+	 * seed's naming (the key plus the URL's extension). */
+	int name_from_url;
 } ycdl_task_options;
 
 #define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
-	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0 }
+	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0, 0 }
 
 YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 		unsigned int version);

@@ -283,16 +283,20 @@ void task_options_complete(ycdl_task_options *full, const ycdl_task_options *giv
 /* ------------------------------------------------------- construction */
 
 static char *destination_for(const struct ycdl_session *s, const ycdl_task_options *o,
-		const char *key, const char *ext)
+		const char *key, const struct url_parts *url)
 {
-	char *dir, *dest;
+	char *dir, *dest, *name = NULL;
 
 	if (o->dest_path)
 		return util_absolute_path(o->dest_path);
 	dir = util_absolute_path(o->dest_dir ? o->dest_dir : s->cfg.download_dir);
 	if (!dir)
 		return NULL;
-	dest = naming_default_dest(dir, key, ext);
+	if (o->name_from_url && (name = naming_from_url(url->bare)))
+		dest = util_printf("%s/%s", dir, name);
+	else
+		dest = naming_default_dest(dir, key, url->extension);
+	free(name);
 	free(dir);
 	return dest;
 }
@@ -343,7 +347,7 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->key = strdup(key);
 	t->url = strdup(url->bare);
 	t->final_url = util_empty_string();
-	t->dest_path = destination_for(s, o, key, url->extension);
+	t->dest_path = destination_for(s, o, key, url);
 	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
 	t->file_id = util_strdup_or_empty(o->file_id);
 	t->display_name = util_strdup_or_empty(o->display_name);

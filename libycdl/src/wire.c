@@ -133,6 +133,7 @@ void wire_add_message(Ycdl__Wire__AddOptions *m, const ycdl_task_options *o)
 	m->min_size = o->min_size;
 	m->n_mirrors = o->mirror_count;
 	m->mirrors = (char **)o->mirrors;
+	m->name_from_url = o->name_from_url != 0;
 }
 
 /* "" is how a message says "not given". */
@@ -172,4 +173,5 @@ void wire_add_options(ycdl_task_options *o, const Ycdl__Wire__AddOptions *m)
 	o->min_size = m->min_size;
 	o->mirrors = (const char *const *)m->mirrors;
 	o->mirror_count = m->n_mirrors;
+	o->name_from_url = m->name_from_url;
 }

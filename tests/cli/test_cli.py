@@ -74,6 +74,11 @@ def fault_headers(ident):
         return r.read().decode()
 
 
+def url_name(url):
+    """The name `ycdl get -d` gives a download: the URL's last path segment."""
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[1])
+
+
 def fault_reset(ident):
     urllib.request.urlopen("%s/_reset?id=%s" % (SERVERS["FAULT_URL"], ident)).read()
 
@@ -109,9 +114,38 @@ class CliTest(unittest.TestCase):
         files = sorted(os.listdir(self.out))
         self.assertEqual(len(files), 2)
         self.assertEqual(sorted(sha256_of(os.path.join(self.out, f)) for f in files), sorted(sums))
-        # The seed's naming rule: MD5 of the URL plus the URL's extension.
-        expected = hashlib.md5(urls[1].encode()).hexdigest() + ".mp4"
-        self.assertIn(expected, files)
+        # Named as wget and curl -O name them: the URL's last segment.
+        self.assertEqual(files, ["cli-a.bin", "cli-b.mp4"])
+        # The seed's naming rule on request: MD5 of the URL plus its extension.
+        md5_dir = os.path.join(self.out, "md5")
+        res = self.ycdl("get", "-d", md5_dir, "--name-by", "md5", urls[1], session="md5")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(os.listdir(md5_dir), [hashlib.md5(urls[1].encode()).hexdigest() + ".mp4"])
+
+    def test_names_clash_as_numbered_files_never_overwriting(self):
+        first = make_file("cli-clash.bin", 4000)
+        os.makedirs(os.path.join(WWW, "other"), exist_ok=True)
+        data = os.urandom(5000)
+        with open(os.path.join(WWW, "other", "cli-clash.bin"), "wb") as f:
+            f.write(data)
+        second = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(self.out, "cli-clash.bin"), "wb") as f:
+            f.write(b"mine")
+        urls = [SERVERS["NGINX_URL"] + "/cli-clash.bin", SERVERS["NGINX_URL"] + "/other/cli-clash.bin"]
+        res = self.ycdl("get", "-d", self.out, *urls)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(os.path.join(self.out, "cli-clash.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"mine")
+        got = {f: sha256_of(os.path.join(self.out, f)) for f in os.listdir(self.out)
+               if f != "cli-clash.bin"}
+        self.assertEqual(sorted(got.values()), sorted([first, second]))
+        self.assertEqual(sorted(got), ["cli-clash (1).bin", "cli-clash (2).bin"])
+        # The server's name comes first.
+        cd = "%s/cli-clash.bin?id=cli-cd&cd=%s" % (
+            SERVERS["FAULT_URL"], urllib.parse.quote('attachment; filename="report.pdf"'))
+        res = self.ycdl("get", "-d", self.out, cd)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sha256_of(os.path.join(self.out, "report.pdf")), first)
 
     def test_get_fails_with_one_error_line_per_failed_url(self):
         good = make_file("cli-good.bin", 1000)
@@ -287,7 +321,7 @@ class CliTest(unittest.TestCase):
         self.assertIn("text/html", res.stderr)
         self.assertIn("Access denied", res.stderr)
         self.assertIn("ycdl set-url %s URL" % key, res.stderr)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertFalse(os.path.exists(final))
         self.assertEqual(part_size(self.out), 300000)
         listed = self.ycdl("list")
@@ -317,7 +351,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("now from %s" % mirror, res.stdout + res.stderr)
         self.assertIn("resuming", res.stdout + res.stderr)
-        self.assertEqual(sha256_of(os.path.join(self.out, key + ".bin")), digest)
+        self.assertEqual(sha256_of(os.path.join(self.out, url_name(url))), digest)
         both = self.ycdl("get", "-d", self.out, "--mirror", mirror, url, mirror)
         self.assertEqual(both.returncode, 2)
 
@@ -365,7 +399,7 @@ class CliTest(unittest.TestCase):
         res = self.ycdl("resume", key, session="managed")
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("finished", res.stdout)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertEqual(sha256_of(final), digest)
         self.assertRegex(self.ycdl("list", session="managed").stdout, r"%s\s+finished\s" % key)
 
@@ -407,7 +441,7 @@ class CliTest(unittest.TestCase):
         listing = self.ycdl("list", session="bg")
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertIn(key, listing.stdout)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertTrue(wait_for(lambda: os.path.exists(final), 30))
         self.assertEqual(sha256_of(final), digest)
         # Nothing left to do and nobody attached: the host leaves.
@@ -429,7 +463,7 @@ class CliTest(unittest.TestCase):
         # The download went on in the host.
         watch = self.ycdl("watch", "--exit-when-done", session="host")
         self.assertEqual(watch.returncode, 0, watch.stderr)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertEqual(sha256_of(final), digest)
         stop = self.ycdl("stop", session="host")
         self.assertEqual(stop.returncode, 0, stop.stderr)
@@ -453,7 +487,7 @@ class CliTest(unittest.TestCase):
         out, err = watch.communicate(timeout=60)
         self.assertEqual(watch.returncode, 0, err)
         self.assertIn("took the session over", out + err)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertEqual(sha256_of(final), digest)
 
 
