@@ -308,6 +308,8 @@ int cli_get(int argc, char **argv)
 	errors += start_all(s, &g, p);
 	sig = foreground_run(s, p);
 	errors += (int)progress_failed(p);
+	if (!sig)
+		progress_summary(p);
 	progress_free(p);
 	ycdl_session_close(s);
 	if (sig)

@@ -147,6 +147,51 @@ class CliTest(unittest.TestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertEqual(sha256_of(os.path.join(self.out, "report.pdf")), first)
 
+    def test_bars_fit_an_80_column_terminal(self):
+        """Under a pseudo-terminal of 80 columns no bar is longer than 79
+        columns (a wrapped line would leave debris on each redraw), there
+        is one bar for all files, and the totals come at the end."""
+        import fcntl
+        import pty
+        import re
+        import struct
+        import termios
+        names = ["cli-tty-a-file-with-a-rather-long-name-indeed.bin", "cli-tty-b.bin",
+                 "cli-tty-c.bin"]
+        for name in names:
+            make_file(name, 600000)
+        urls = ["%s/%s?rate=600000" % (SERVERS["FAULT_URL"], n) for n in names]
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        proc = subprocess.Popen([YCDL, "get", "--session", "tty", "--state-dir", self.state,
+                                 "-d", self.out] + urls,
+                                stdin=follower, stdout=follower, stderr=follower)
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        proc.wait(timeout=60)
+        os.close(leader)
+        self.assertEqual(proc.returncode, 0, out.decode(errors="replace"))
+        text = out.decode(errors="replace")
+        plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "\n", text).replace("\r", "\n")
+        lines = [l for l in plain.split("\n") if l]
+        # The redrawn lines (bars, with their percent) fit; messages such
+        # as "finished PATH (sha256 ...)" are printed once and may wrap.
+        bars = [l for l in lines if re.search(r" \d+% ", l)]
+        self.assertTrue(bars, text)
+        longest = max(bars, key=len)
+        self.assertLessEqual(len(longest), 79, longest)
+        self.assertTrue(any(l.startswith("all ") for l in lines), text)
+        self.assertTrue(any("ETA" in l or re.search(r" \d+:\d\d$", l) for l in lines), text)
+        self.assertRegex(lines[-1], r"^done: 3 files, .* in [0-9.]+ s \(.*/s\)$")
+
     def test_get_fails_with_one_error_line_per_failed_url(self):
         good = make_file("cli-good.bin", 1000)
         missing = SERVERS["NGINX_URL"] + "/cli-missing.bin"
@@ -227,6 +272,7 @@ class CliTest(unittest.TestCase):
     def test_ctrl_c_pauses_exit_130_and_rerun_continues(self):
         size = 3 * 1024 * 1024
         digest = make_file("cli-int.bin", size)
+        fault_reset("cli-int")
         url = SERVERS["FAULT_URL"] + "/cli-int.bin?rate=1500000&id=cli-int"
         proc = self.start("get", "-d", self.out, url)
         self.assertTrue(wait_for(lambda: part_size(self.out) > 400000))
