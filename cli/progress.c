@@ -101,6 +101,7 @@ void progress_track(struct progress *p, const char *key, const char *label,
 	t->label = strdup(label);
 	t->url = strdup(url);
 	t->expected = -1;
+	t->status = YCDL_STATUS_WAITING;    /* until its first event says */
 	if (!t->key || !t->label || !t->url || !strmap_put(&p->by_key, t->key, t)) {
 		free(t->key);
 		free(t->label);

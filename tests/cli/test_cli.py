@@ -189,7 +189,7 @@ class CliTest(unittest.TestCase):
         longest = max(bars, key=len)
         self.assertLessEqual(len(longest), 79, longest)
         self.assertTrue(any(l.startswith("all ") for l in lines), text)
-        self.assertTrue(any("ETA" in l or re.search(r" \d+:\d\d$", l) for l in lines), text)
+        self.assertTrue(any("ETA" in l or re.search(r" \d+:\d\d\s*$", l) for l in lines), text)
         self.assertRegex(lines[-1], r"^done: 3 files, .* in [0-9.]+ s \(.*/s\)$")
 
     def test_get_fails_with_one_error_line_per_failed_url(self):
