@@ -320,7 +320,22 @@ YCDL_EXTERN int ycdl_session_event_fd(int *out_fd, ycdl_session *session);
 
 /* Takes the next pending event without blocking: *out_data receives one
  * serialized ycdl.Event (free it with ycdl_free), *out_len its size.
- * Returns YCDL_E_AGAIN when none is pending. Events are never dropped. */
+ * Returns YCDL_E_AGAIN when none is pending.
+ *
+ * What waits is bounded by the tasks, not by how long nobody read: each
+ * task has at most one progress event pending. A newer one for the same
+ * task takes the older one out and goes to the end of the queue, its
+ * bytes_this_burst counting the older one's bytes (so the bursts add up to
+ * every byte written) and its coalesced field counting the events it
+ * replaced; its other figures are simply the newer ones. Every other event
+ * is kept, in the order it happened. So seq strictly increases, and a
+ * number missing is a progress event that was replaced: on an owner's
+ * handle the numbers skipped so far equal the sum of coalesced over the
+ * progress events taken so far, once the queue is empty. A progress event
+ * may come after a status event of its task that followed some of the
+ * bytes it counts (a pause, say, and a resume). With an event callback the
+ * queue is drained after every callback of the loop thread, so events are
+ * rarely coalesced. */
 YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
 		ycdl_session *session);
 

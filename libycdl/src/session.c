@@ -98,7 +98,7 @@ static void session_destroy(struct ycdl_session *s)
 	tasks_free(&s->tasks);
 	worker_free(&s->worker);
 	multi_free(&s->multi);
-	event_queue_free(&s->events);
+	events_free(&s->events);
 	loop_free(&s->loop);
 	lock_release(s->lock_fd);
 	config_free(&s->cfg);
@@ -125,7 +125,7 @@ static void end_of_turn(struct ycdl_session *s)
 			(void)persist_compact(s);
 		persist_write_marked(s);
 	}
-	event_queue_signal(&s->events);
+	event_queue_signal(&s->events.queue);
 }
 
 /* The multi's done function: curl finished one of our requests. */
@@ -253,7 +253,7 @@ static int open_handle(struct ycdl_session *s)
 	if ((rc = loop_init(&s->loop, s)) != 0)
 		return rc;
 	loop_on_turn_done(&s->loop, end_of_turn);
-	if ((rc = event_queue_init(&s->events, s)) != 0)
+	if ((rc = events_init(&s->events, s)) != 0)
 		return rc;
 	return own_or_attach(s);
 }
@@ -345,7 +345,7 @@ YCDL_EXTERN int ycdl_session_event_fd(int *out_fd, ycdl_session *s)
 	error_clear();
 	if (!out_fd || !s)
 		return error_set(YCDL_E_INVALID, "out_fd and session are required");
-	*out_fd = s->events.pipe_read;
+	*out_fd = s->events.queue.pipe_read;
 	return 0;
 }
 
@@ -356,7 +356,7 @@ YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
 	if (!out_data || !out_len || !s)
 		return error_set(YCDL_E_INVALID, "out_data, out_len and session are "
 				"required");
-	return event_queue_pop(&s->events, out_data, out_len);
+	return event_queue_pop(&s->events.queue, out_data, out_len);
 }
 
 YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *s, int timeout_ms)
@@ -367,7 +367,7 @@ YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *s, int timeout_ms)
 	error_clear();
 	if (!s)
 		return error_set(YCDL_E_INVALID, "session is NULL");
-	pfd.fd = s->events.pipe_read;
+	pfd.fd = s->events.queue.pipe_read;
 	pfd.events = POLLIN;
 	do {
 		n = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);

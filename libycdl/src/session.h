@@ -26,7 +26,7 @@ struct ycdl_session {
 	int lock_fd;
 	struct loop loop;
 	struct multi multi;
-	struct event_queue events;
+	struct event_stream events;
 	struct store store;
 	struct tasks tasks;
 	struct scheduler sched;

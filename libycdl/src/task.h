@@ -170,6 +170,18 @@ int task_check_mirrors(const char *const *mirrors, size_t count);
 /* Waiting, downloading and waiting-for-network count as pending. */
 bool task_status_is_pending(int status);
 
+/* Seconds left at the task's current speed: -1 unless it is downloading
+ * with a known size and speed. Task info and progress events say it.
+ * Inline, as a reading of the fields like the ones events.c makes, so the
+ * event stream stays below the task model (docs/architecture.md). */
+static inline int64_t task_eta_seconds(const struct task *t)
+{
+	if (t->status != YCDL_STATUS_DOWNLOADING || t->speed_bps == 0 || t->total < 0 ||
+	    (uint64_t)t->total < t->offset)
+		return -1;
+	return (int64_t)(((uint64_t)t->total - t->offset) / t->speed_bps);
+}
+
 /* Forgets the task's partial data in memory (offsets, total) so that its
  * next request starts from byte zero; the caller empties the part file and
  * drops the running hash (transfer_forget_progress does all three). */
