@@ -123,6 +123,13 @@ static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
+	if (!group_join(s, t, true)) {
+		tasks_unlink(&s->tasks, t);
+		task_free(t);
+		free(*key_out);
+		*key_out = NULL;
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
 	emit_task_added(s, t);
 	persist_mark(s, t);
 	if (!o->start_paused)

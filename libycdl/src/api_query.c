@@ -33,6 +33,7 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 		.sha256_hex = t->status == YCDL_STATUS_FINISHED ? t->sha256_hex : "",
 		.request_url = strcmp(task_request_url(t), t->url) != 0
 			? task_request_url(t) : "",
+		.group = t->group_name,
 	};
 
 	return info_block_copy(&f);

@@ -177,6 +177,7 @@ static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
 	if ((flags & YCDL_REMOVE_DELETE_FILE) && t->status == YCDL_STATUS_FINISHED)
 		unlink(t->dest_path);
 	emit_removed(s, t->key);
+	group_leave(s, t);
 	tasks_unlink(&s->tasks, t);
 	download_hash_forget(s, t);     /* a job still out frees itself */
 	task_free(t);

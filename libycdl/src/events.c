@@ -259,6 +259,41 @@ void emit_all_finished(struct ycdl_session *s)
 	emit(s, NULL, &ev);
 }
 
+void group_figures_message(Ycdl__GroupFigures *m, const ycdl_group_info *f)
+{
+	ycdl__group_figures__init(m);
+	m->group = (char *)f->name;
+	m->tasks = (uint32_t)f->tasks;
+	m->waiting = (uint32_t)f->waiting;
+	m->downloading = (uint32_t)f->downloading;
+	m->paused = (uint32_t)f->paused;
+	m->waiting_for_network = (uint32_t)f->waiting_for_network;
+	m->finished = (uint32_t)f->finished;
+	m->failed = (uint32_t)f->failed;
+	m->waiting_for_url = (uint32_t)f->waiting_for_url;
+	m->bytes_written_known = f->bytes_written_known;
+	m->bytes_expected = f->bytes_expected;
+	m->bytes_written_unknown = f->bytes_written_unknown;
+	m->speed_bps = f->speed_bps;
+	m->eta_seconds = f->eta_seconds;
+}
+
+void emit_group_figures(struct ycdl_session *s, const ycdl_group_info *f, bool finished)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__GroupFigures m;
+
+	group_figures_message(&m, f);
+	if (finished) {
+		ev.kind_case = YCDL__EVENT__KIND_GROUP_FINISHED;
+		ev.group_finished = &m;
+	} else {
+		ev.kind_case = YCDL__EVENT__KIND_GROUP_PROGRESS;
+		ev.group_progress = &m;
+	}
+	emit(s, NULL, &ev);
+}
+
 void emit_session_restored(struct ycdl_session *s, unsigned int found,
 		unsigned int quarantined, const char *quarantine_path)
 {

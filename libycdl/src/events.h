@@ -5,6 +5,8 @@
 #define YCDL_EVENTS_H
 
 #include "event_queue.h"
+#include "ycdl.h"
+#include "ycdl.pb-c.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,6 +61,10 @@ void emit_url_changed(struct ycdl_session *s, const struct task *t,
 		const char *from, const char *to, const char *reason);
 void emit_removed(struct ycdl_session *s, const char *key);
 void emit_all_finished(struct ycdl_session *s);
+/* A group's figures: group_progress, or group_finished. */
+void emit_group_figures(struct ycdl_session *s, const ycdl_group_info *f, bool finished);
+/* f as the message events and the wire carry (strings borrowed). */
+void group_figures_message(Ycdl__GroupFigures *m, const ycdl_group_info *f);
 void emit_session_restored(struct ycdl_session *s, unsigned int found,
 		unsigned int quarantined, const char *quarantine_path);
 void emit_resumability(struct ycdl_session *s, const struct task *t,

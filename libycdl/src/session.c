@@ -53,6 +53,8 @@ static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
+	if (!group_join(s, t, false))
+		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -96,6 +98,7 @@ static void session_destroy(struct ycdl_session *s)
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
 		download_hash_forget(s, t);     /* jobs still out free themselves */
 	tasks_free(&s->tasks);
+	groups_free(&s->groups);
 	worker_free(&s->worker);
 	multi_free(&s->multi);
 	events_free(&s->events);
@@ -120,6 +123,7 @@ static void end_of_turn(struct ycdl_session *s)
 	if (session_role(s) == YCDL_ROLE_OWNER) {
 		while (!s->closing && (t = scheduler_take_next(s)) != NULL)
 			completion_start(s, t);
+		groups_check_finished(s);
 		status_check_all_finished(s);
 		if (store_needs_compaction(&s->store, s->tasks.count))
 			(void)persist_compact(s);
@@ -285,6 +289,7 @@ YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	s->lock_fd = -1;
 	tasks_init(&s->tasks);
+	groups_init(&s->groups);
 	s->rng_state = (uint64_t)util_wall_ms() ^ ((uint64_t)getpid() << 32) ^
 		(uint64_t)(uintptr_t)s;
 	if (!s->rng_state)

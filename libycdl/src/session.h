@@ -10,6 +10,7 @@
 #include "commit.h"
 #include "config.h"
 #include "events.h"
+#include "group.h"
 #include "loop.h"
 #include "multi.h"
 #include "scheduler.h"
@@ -29,6 +30,7 @@ struct ycdl_session {
 	struct event_stream events;
 	struct store store;
 	struct tasks tasks;
+	struct groups groups;
 	struct scheduler sched;
 	struct commit commit;
 	struct worker worker;      /* off-loop file work */

@@ -74,6 +74,7 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->n_mirrors = t->mirror_count;
 	snap->mirrors = t->mirrors;
 	snap->mirror_index = t->mirror_index;
+	snap->group = S(t->group_name);
 	return 0;
 }
 
@@ -102,6 +103,7 @@ static int check(const Ycdl__TaskSnapshot *s)
 		    s->n_accept_types) != 0 ||
 	    task_check_mirrors((const char *const *)s->mirrors, s->n_mirrors) != 0 ||
 	    s->mirror_index > s->n_mirrors ||
+	    (!util_is_empty(s->group) && !naming_key_is_valid(s->group)) ||
 	    s->conflict > YCDL_CONFLICT_RENAME ||
 	    (s->total >= 0 && s->offset > (uint64_t)s->total) ||
 	    (int)s->resumability < RESUMABLE_UNKNOWN || (int)s->resumability > RESUMABLE_NO)
@@ -122,6 +124,7 @@ static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 		{ &t->error_message, s->error_message },
 		{ &t->sha256_hex, s->sha256_hex },
 		{ &t->request_url, s->request_url },
+		{ &t->group_name, s->group },
 	};
 
 	for (size_t i = 0; i < YCDL_ARRAY_SIZE(fields); i++)

@@ -180,6 +180,7 @@ void task_free(struct task *t)
 	util_free_string(t->request_url);
 	util_free_strings(t->accept_types, t->accept_type_count);
 	util_free_strings(t->mirrors, t->mirror_count);
+	util_free_string(t->group_name);
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
@@ -241,6 +242,9 @@ int task_check_options(const ycdl_task_options *given)
 	task_options_complete(&full, given);
 	if (o->file_id && !naming_key_is_valid(o->file_id))
 		return error_set(YCDL_E_INVALID, "file_id must be 1..200 bytes "
+				"without control characters");
+	if (o->group && *o->group && !naming_key_is_valid(o->group))
+		return error_set(YCDL_E_INVALID, "group must be 1..200 bytes "
 				"without control characters");
 	if (o->user_data_len > MAX_USER_DATA || (o->user_data_len && !o->user_data))
 		return error_set(YCDL_E_INVALID, "user_data must be at most 1 MiB");
@@ -333,6 +337,7 @@ struct task *task_alloc(void)
 		queue_init(&t->wait);
 		queue_init(&t->dirty);
 		queue_init(&t->all);
+		queue_init(&t->in_group);
 	}
 	return t;
 }
@@ -358,13 +363,14 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->error_message = util_empty_string();
 	t->sha256_hex = util_empty_string();
 	t->request_url = util_empty_string();
+	t->group_name = util_strdup_or_empty(o->group);
 	if (o->user_data_len && (t->user_data = malloc(o->user_data_len)))
 		memcpy(t->user_data, o->user_data, o->user_data_len);
 	t->user_data_len = t->user_data ? o->user_data_len : 0;
 	if (!t->key || !t->url || !t->final_url || !t->dest_path || !t->part_path ||
 	    !t->file_id || !t->display_name || !t->thumbnail_url ||
 	    !t->expected_checksum || !t->etag || !t->last_modified ||
-	    !t->error_message || !t->sha256_hex || !t->request_url ||
+	    !t->error_message || !t->sha256_hex || !t->request_url || !t->group_name ||
 	    t->user_data_len != o->user_data_len ||
 	    !util_copy_strings(&t->accept_types, &t->accept_type_count,
 		    o->accept_types, o->accept_type_count) ||

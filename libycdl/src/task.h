@@ -84,6 +84,7 @@ struct task {
 	char **mirrors;            /* other URLs of the same file */
 	size_t mirror_count;
 	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
+	char *group_name;          /* "" when in no group */
 
 	/* ---- runtime only */
 	struct url_credentials url_creds;  /* from the URL as added; url has none */
@@ -105,6 +106,12 @@ struct task {
 	uint64_t fetched;          /* body bytes received, every attempt */
 	int last_cause;            /* why the last attempt failed, 0: it did not */
 	uint64_t last_cause_at;    /* ... and at which offset */
+	struct group *group;       /* its group (group.h), or NULL */
+	struct queue in_group;     /* its place in the group's list */
+	struct {                   /* what it last counted in its group */
+		int status;
+		uint64_t written_known, expected, written_unknown, speed;
+	} group_seen;
 	bool validators_elsewhere; /* its validators come from another server
 				      than the URL in use: a resume compares
 				      Last-Modified, not the ETag */

@@ -85,6 +85,7 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 		return error_set(error_from_errno(errno), "cannot truncate %s: %s",
 				t->part_path, strerror(errno));
 	transfer_forget_progress(s, t);
+	group_note(s, t, false);
 	if (claimed)
 		persist_mark(s, t);
 	if (discarded > 0 || reason)
@@ -483,6 +484,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		download_hash_wrote(x, len);
 	t->offset += len;
 	emit_progress(s, t, false);
+	group_note(s, t, false);
 	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {
 		set_local_error(x, rc, false, "cannot checkpoint the partial file: %s",
 				ycdl_last_error_message());
