@@ -457,6 +457,53 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.ycdl("list", session="managed").stdout, "")
         self.assertTrue(os.path.exists(final))       # remove keeps finished files
 
+    def test_a_group_is_listed_paused_resumed_and_removed_as_one(self):
+        digests, urls = {}, []
+        for i in range(3):
+            name = "cli-group-%d.bin" % i
+            digests[name] = make_file(name, 1024 * 1024)
+            urls.append(SERVERS["FAULT_URL"] + "/%s?rate=400000" % name)
+        other = SERVERS["NGINX_URL"] + "/cli-group-0.bin"
+        res = self.ycdl("add", "--group", "album", "-d", self.out, *urls, session="grp")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        keys = res.stdout.split()
+        self.assertEqual(len(keys), 3)
+        res = self.ycdl("add", "-d", self.out, "--name-by", "md5", other, session="grp")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 100000))
+
+        self.assertEqual(self.ycdl("pause", "--group", "album", session="grp").returncode, 0)
+        listing = self.ycdl("list", "--group", "album", session="grp")
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        lines = listing.stdout.splitlines()
+        self.assertRegex(lines[0], r"^group album: 3 tasks: 0 finished, 0 failed, 3 paused, "
+                         r"0 running, 0 waiting; ")
+        self.assertEqual([line.split()[0] for line in lines[1:]], keys)
+        for line in lines[1:]:
+            self.assertRegex(line, r"^\S+\s+paused\s")
+        # The task outside the group is not in its list.
+        self.assertEqual(len(self.ycdl("list", session="grp").stdout.splitlines()), 4)
+
+        res = self.ycdl("resume", "--group", "album", session="grp")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for name, digest in digests.items():
+            self.assertEqual(sha256_of(os.path.join(self.out, name)), digest)
+        listing = self.ycdl("list", "--group", "album", session="grp").stdout
+        self.assertIn("group album: 3 tasks: 3 finished, 0 failed, 0 paused", listing)
+        self.assertIn("3.0 MiB of 3.0 MiB", listing)
+
+        self.assertEqual(self.ycdl("remove", "--group", "album", session="grp").returncode, 0)
+        gone = self.ycdl("list", "--group", "album", session="grp")
+        self.assertEqual(gone.returncode, 1)
+        self.assertIn('no task is in group "album"', gone.stderr)
+        self.assertEqual(len(self.ycdl("list", session="grp").stdout.splitlines()), 1)
+        for args in (["pause", "--group", "album"], ["cancel", "--group", "x\ty"],
+                     ["pause", "--group", "album", "KEY"], ["list", "--group"]):
+            res = self.ycdl(*args, session="grp")
+            self.assertIn(res.returncode, (1, 2), args)
+            self.assertNotEqual(res.stderr, "", args)
+        self.ycdl("stop", session="grp")
+
 
     # ------------------------------------------- a session another process owns
 
