@@ -122,12 +122,21 @@ typedef struct ycdl_task_options {
     int conflict;
     int use_content_disposition;
     int start_paused;
+    const char *const *accept_types;
+    size_t accept_type_count;
+    uint64_t min_size;
+    const char *const *mirrors;
+    size_t mirror_count;
+    int name_from_url;
+    const char *group;
     ...;
 } ycdl_task_options;
 
 int ycdl_task_options_init(ycdl_task_options *opts, unsigned int version);
 int ycdl_task_add(char **out_key, ycdl_session *session,
                   const ycdl_task_options *opts);
+int ycdl_task_add_many(char ***out_keys, int *out_errors, ycdl_session *session,
+                       const ycdl_task_options *const *opts, size_t count);
 int ycdl_task_find_by_url(char **out_key, ycdl_session *session,
                           const char *url);
 int ycdl_task_resume(ycdl_session *session, const char *key);
@@ -142,6 +151,9 @@ int ycdl_task_set_priority(ycdl_session *session, const char *key,
                            int priority);
 int ycdl_task_set_headers(ycdl_session *session, const char *key,
                           const char *const *headers, size_t header_count);
+int ycdl_task_set_url(ycdl_session *session, const char *key, const char *url);
+int ycdl_task_set_group(ycdl_session *session, const char *key,
+                        const char *group);
 
 typedef struct ycdl_task_info {
     const char *key;
@@ -166,6 +178,8 @@ typedef struct ycdl_task_info {
     unsigned int http_status;
     unsigned int retries;
     const char *sha256_hex;
+    const char *request_url;
+    const char *group;
     ...;
 } ycdl_task_info;
 
@@ -175,6 +189,39 @@ void ycdl_task_info_free(ycdl_task_info *info);
 int ycdl_session_list(char ***out_keys, size_t *out_count,
                       ycdl_session *session, unsigned int status_mask);
 void ycdl_keys_free(char **keys, size_t count);
+int ycdl_session_list_info(ycdl_task_info ***out_infos, size_t *out_count,
+                           ycdl_session *session, unsigned int status_mask);
+void ycdl_task_info_list_free(ycdl_task_info **infos, size_t count);
+
+typedef struct ycdl_group_info {
+    const char *name;
+    size_t tasks;
+    size_t waiting, downloading, paused, waiting_for_network;
+    size_t finished, failed, waiting_for_url;
+    uint64_t bytes_written_known;
+    uint64_t bytes_expected;
+    uint64_t bytes_written_unknown;
+    uint64_t speed_bps;
+    int64_t eta_seconds;
+    ...;
+} ycdl_group_info;
+
+int ycdl_group_get_info(ycdl_group_info **out, ycdl_session *session,
+                        const char *group);
+int ycdl_group_list(char ***out_names, size_t *out_count, ycdl_session *session);
+int ycdl_group_list_tasks(char ***out_keys, size_t *out_count,
+                          ycdl_session *session, const char *group,
+                          unsigned int status_mask);
+int ycdl_group_start(ycdl_session *session, const char *group);
+int ycdl_group_pause(ycdl_session *session, const char *group);
+int ycdl_group_cancel(ycdl_session *session, const char *group,
+                      unsigned int flags);
+int ycdl_group_remove(ycdl_session *session, const char *group,
+                      unsigned int flags);
+int ycdl_group_set_priority(ycdl_session *session, const char *group,
+                            int priority);
+int ycdl_group_set_allow_cellular(ycdl_session *session, const char *group,
+                                  int allow);
 """
 
 

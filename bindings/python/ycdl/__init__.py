@@ -16,7 +16,8 @@ so a new process continues where the last one stopped, byte for byte::
         print(task.wait())          # the finished file, or a DownloadError
 
 asyncio: ``async for event in session.aevents()`` and
-``await task.wait_async()``. Errors: :mod:`ycdl.errors`, every class also
+``await task.wait_async()``. Groups of tasks (an album, a season):
+``session.add(url, group="album")``, ``session.group("album").wait()``. Errors: :mod:`ycdl.errors`, every class also
 here. Events are ``ycdl.Event`` messages decoded with :mod:`ycdl.ycdl_pb2`,
 generated from the core's proto/ycdl.proto.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from . import errors, ycdl_pb2
 from ._events import Event, EventKind
+from ._group import Group, GroupInfo
 from ._native import ffi as _ffi
 from ._native import lib as _lib
 from ._session import Session
@@ -35,7 +37,7 @@ from .errors import *  # noqa: F401,F403  (every exception class, as pygit2 does
 from .errors import __all__ as _error_names
 
 # The public classes present themselves as ycdl.X (help(), repr, pickle).
-for _public in (Session, Task, TaskInfo, Event, EventKind, EventIterator,
+for _public in (Session, Task, TaskInfo, Group, GroupInfo, Event, EventKind, EventIterator,
                 AsyncEventIterator, TaskStatus, Network, Conflict, Resumability):
     _public.__module__ = __name__
 del _public
@@ -44,7 +46,7 @@ __version__: str = _ffi.string(_lib.ycdl_version()).decode()
 """The version of libycdl compiled into this package."""
 
 __all__ = [
-    "Session", "Task", "TaskInfo", "Event", "EventKind", "EventIterator",
+    "Session", "Task", "TaskInfo", "Group", "GroupInfo", "Event", "EventKind", "EventIterator",
     "AsyncEventIterator", "TaskStatus", "Network", "Conflict", "Resumability",
     "errors", "ycdl_pb2", "__version__",
     *[name for name in _error_names if name[0].isupper()],

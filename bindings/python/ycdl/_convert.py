@@ -150,6 +150,20 @@ def header_lines(headers: Any) -> List[bytes]:
     return [text(line, "header") for line in lines]
 
 
+def text_list(values: Any, name: str) -> List[bytes]:
+    """A list of strs (mirrors, content types) for a C string array; None is
+    the empty list."""
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes)):
+        raise TypeError("%s must be a list of str, not a single %s" % (name, type(values).__name__))
+    try:
+        items = list(values)
+    except TypeError:
+        raise TypeError("%s must be a list of str, not %s" % (name, type(values).__name__)) from None
+    return [text(item, name) for item in items]
+
+
 def _header_part(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise TypeError("header %s must be a str, not %s" % (what, type(value).__name__))

@@ -166,6 +166,60 @@ class AsyncOutcome(Listener):
             self.future.set_exception(_closed_error())
 
 
+class GroupOutcome(Listener):
+    """The group_finished event of one group, for a wait on the group; also
+    counts removed events, after which the wait asks whether the group
+    went with its tasks (no event says so)."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.event: Optional[Event] = None
+        self.removals = 0
+        self.gone = False
+
+    def deliver(self, event: Event) -> None:
+        if event.kind is EventKind.GROUP_FINISHED:
+            if self.event is None and event.data.group == self.group:
+                self.event = event
+        elif event.kind is EventKind.REMOVED:
+            self.removals += 1
+
+
+class AsyncGroupOutcome(GroupOutcome):
+    """GroupOutcome for asyncio: wakes the waiting coroutine on its loop."""
+
+    def __init__(self, group: str, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(group)
+        self.on_loop = _OnLoop(loop)
+        self.ended = False
+        self._waiter: Optional[asyncio.Future[None]] = None
+
+    def deliver(self, event: Event) -> None:
+        super().deliver(event)
+        if self.event is not None or self.removals:
+            self.on_loop.call(self._release)
+
+    def end(self) -> None:
+        self.ended = True
+        self.on_loop.call(self._release)
+
+    def _release(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def wait(self, timeout: Optional[float]) -> bool:
+        """Waits until something was delivered or the session closed;
+        False when timeout passed first."""
+        self._waiter = self.on_loop.loop.create_future()
+        try:
+            await asyncio.wait_for(self._waiter, timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            self._waiter = None
+
+
 def _closed_error() -> SessionClosedError:
     return SessionClosedError("the session is closed")
 

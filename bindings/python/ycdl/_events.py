@@ -15,6 +15,7 @@ from google.protobuf import text_format
 from . import ycdl_pb2
 
 if TYPE_CHECKING:
+    from ._group import Group, GroupInfo
     from ._session import Session
     from ._task import Task
 
@@ -53,6 +54,12 @@ class EventKind(str, enum.Enum):
     """The task's URL no longer gives the file; it waits for a new one."""
     URL_CHANGED = "url_changed"
     """Requests go to another URL from now on."""
+    GROUP_PROGRESS = "group_progress"
+    """A group's figures changed (session-wide; ``data.group`` names it):
+    coalesced like a task's progress, at once on a change of status."""
+    GROUP_FINISHED = "group_finished"
+    """Nothing of a group is pending any more (session-wide; ``data.group``
+    names it); paused and failed tasks are not pending."""
     UNKNOWN = "unknown"
     """A kind added to the core after this binding was built."""
 
@@ -95,6 +102,26 @@ class Event:
         return Task(session, self.key)
 
     @property
+    def group(self) -> Optional["Group"]:
+        """The group a ``group_progress`` or ``group_finished`` event is
+        about, or None for the other kinds (and once the session object is
+        gone)."""
+        session = self._session() if self._session else None
+        if self.kind not in _GROUP_KINDS or session is None:
+            return None
+        from ._group import Group
+        return Group(session, self.data.group)
+
+    @property
+    def group_info(self) -> Optional["GroupInfo"]:
+        """The figures a ``group_progress`` or ``group_finished`` event
+        carries, as a :class:`ycdl.GroupInfo`; None for the other kinds."""
+        if self.kind not in _GROUP_KINDS:
+            return None
+        from ._group import GroupInfo
+        return GroupInfo.from_event(self)
+
+    @property
     def is_final(self) -> bool:
         """True for the events that end a task's run: finished, failed and
         removed."""
@@ -109,6 +136,7 @@ class Event:
 
 
 _FINAL_KINDS = frozenset({EventKind.FINISHED, EventKind.FAILED, EventKind.REMOVED})
+_GROUP_KINDS = frozenset({EventKind.GROUP_PROGRESS, EventKind.GROUP_FINISHED})
 
 
 def decode_event(raw: bytes,

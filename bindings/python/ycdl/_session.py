@@ -12,9 +12,10 @@ from ._core import Core
 from ._events import decode_event
 from ._native import ffi, lib
 from ._streams import AsyncEventIterator, EventIterator
-from ._task import Task
+from ._group import Group
+from ._task import Task, TaskInfo
 from ._types import Conflict, Network, TaskStatus
-from .errors import TaskNotFoundError, check
+from .errors import TaskNotFoundError, check, error_for
 
 Headers = Union[Mapping[str, str], Iterable[str]]
 StatusFilter = Union[TaskStatus, str, Iterable[Union[TaskStatus, str]]]
@@ -200,7 +201,12 @@ class Session:
             max_recv_speed: Optional[int] = None,
             conflict: Union[Conflict, str] = Conflict.FAIL,
             use_content_disposition: bool = False,
-            start_paused: bool = False) -> Task:
+            start_paused: bool = False,
+            group: Optional[str] = None,
+            mirrors: Optional[Iterable[str]] = None,
+            accept_types: Optional[Iterable[str]] = None,
+            min_size: Optional[int] = None,
+            name_from_url: bool = False) -> Task:
         """Adds a download and queues it; returns its :class:`Task`.
 
         When the session already holds the URL, or the key, no task is
@@ -231,39 +237,86 @@ class Session:
                 "rename" (:class:`Conflict`).
             use_content_disposition: name the file as the server says.
             start_paused: add without queueing; :meth:`Task.resume` starts it.
+            group: the task's group (an album, a season: 1 to 200 bytes
+                without control characters), persisted with it; see
+                :meth:`group`.
+            mirrors: other URLs of the same file (at most 16), tried in
+                order when the URL in use fails in a way its retries cannot
+                fix; a ``url_changed`` event says which is in use.
+            accept_types: the Content-Types a response may have to be saved
+                (``"video/mp4"``, ``"video/*"``); another one is not the file:
+                the task waits for a new URL (``url_needed``, status
+                waiting_for_url). Default: the core's guard, which refuses an
+                HTML page for a file not named as one.
+            min_size: a response announcing fewer bytes is not the file
+                either.
+            name_from_url: name the file after the URL's last path segment,
+                as wget and curl -O do, in dest (a directory) or the
+                download_dir; the key stays file_id, else the MD5 of the URL.
         """
         keep = Keeper()
-        opts = ffi.new("ycdl_task_options *")
-        check(lib.ycdl_task_options_init(opts, lib.YCDL_TASK_OPTIONS_VERSION))
-        opts.url = keep.string(convert.text(url, "url"))
-        _set_destination(opts, dest, keep)
-        opts.file_id = keep.string(convert.optional_text(file_id, "file_id"))
-        opts.display_name = keep.string(convert.optional_text(display_name, "display_name"))
-        opts.thumbnail_url = keep.string(convert.optional_text(thumbnail_url, "thumbnail_url"))
-        opts.checksum = keep.string(convert.optional_text(checksum, "checksum"))
-        if metadata is not None:
-            data = convert.blob(metadata, "metadata")
-            opts.user_data = keep.buffer(data)
-            opts.user_data_len = len(data)
-        lines = convert.header_lines(headers)
-        opts.headers = keep.string_array(lines)
-        opts.header_count = len(lines)
-        opts.priority = convert.integer(priority, "priority", convert.INT_MIN, convert.INT_MAX)
-        opts.allow_cellular = convert.flag(allow_cellular, "allow_cellular")
-        if expected_size is not None:
-            opts.expected_size = convert.integer(expected_size, "expected_size", 0,
-                                                 convert.INT64_MAX)
-        if max_recv_speed is not None:
-            opts.max_recv_speed = convert.integer(max_recv_speed, "max_recv_speed", 0,
-                                                  convert.UINT64_MAX)
-        opts.conflict = Conflict.coerce(conflict)
-        opts.use_content_disposition = convert.flag(use_content_disposition,
-                                                    "use_content_disposition")
-        opts.start_paused = convert.flag(start_paused, "start_paused")
+        opts = _task_options(keep, url, dest, file_id=file_id, headers=headers,
+                             checksum=checksum, metadata=metadata, display_name=display_name,
+                             thumbnail_url=thumbnail_url, priority=priority,
+                             allow_cellular=allow_cellular, expected_size=expected_size,
+                             max_recv_speed=max_recv_speed, conflict=conflict,
+                             use_content_disposition=use_content_disposition,
+                             start_paused=start_paused, group=group, mirrors=mirrors,
+                             accept_types=accept_types, min_size=min_size,
+                             name_from_url=name_from_url)
         out_key = ffi.new("char **")
         with self._core.calling() as handle:
             check(lib.ycdl_task_add(out_key, handle, opts))
         return Task(self, _take_string(out_key[0]))
+
+    def add_many(self, items: Iterable[Union[str, Mapping[str, Any]]], *,
+                 return_errors: bool = False) -> List[Any]:
+        """Adds many downloads with one hand-over to the session and one
+        journal write (a playlist, an import of thousands); returns their
+        tasks in order.
+
+        Each item is a URL, or a mapping of :meth:`add`'s arguments
+        (``{"url": ..., "dest": ..., "group": "album"}``). Items are
+        independent: one that fails leaves the others added. Then the first
+        failure is raised (its message names the item), unless
+        return_errors, in which case its :class:`ycdl.Error` stands in the
+        returned list in place of its task (as ``asyncio.gather``'s
+        ``return_exceptions``). Arguments of the wrong type raise before
+        anything is added.
+        """
+        if isinstance(items, (str, bytes, Mapping)):
+            raise TypeError("items must be an iterable of URLs or mappings of add() arguments, "
+                            "not a single %s" % type(items).__name__)
+        keep = Keeper()
+        options = [_task_options(keep, *_item_arguments(item, index))
+                   for index, item in enumerate(items)]
+        count = len(options)
+        if not count:
+            return []
+        array = ffi.new("ycdl_task_options *[]", options)
+        out_keys = ffi.new("char ***")
+        errors = ffi.new("int[]", count)
+        with self._core.calling() as handle:
+            rc = lib.ycdl_task_add_many(out_keys, errors, handle, array, count)
+            message = ffi.string(lib.ycdl_last_error_message()).decode("utf-8", "replace")
+        try:
+            keys = [convert.c_text(out_keys[0][i]) if out_keys[0][i] != ffi.NULL else None
+                    for i in range(count)]
+        finally:
+            lib.ycdl_keys_free(out_keys[0], count)
+        results: List[Any] = []
+        first = True
+        for key, code in zip(keys, errors):
+            if key is not None and not code:
+                results.append(Task(self, key))
+                continue
+            code = code or rc
+            text = message if first else str(ffi.string(lib.ycdl_strerror(code)).decode())
+            first = False
+            results.append(error_for(code, text))
+        if rc and not return_errors:
+            raise next(r for r in results if not isinstance(r, Task))
+        return results
 
     def task(self, key: str) -> Task:
         """The task with this key; raises :class:`ycdl.TaskNotFoundError`
@@ -297,6 +350,41 @@ class Session:
         finally:
             lib.ycdl_keys_free(out_keys[0], out_count[0])
         return [Task(self, key) for key in keys]
+
+    def task_infos(self, status: Optional[StatusFilter] = None) -> List[TaskInfo]:
+        """The info of every task (or of those in status) in queue order,
+        with one hand-over to the session: what a list of downloads shows
+        after a restart, without a call per task."""
+        mask = _status_mask(status)
+        out_infos = ffi.new("ycdl_task_info ***")
+        out_count = ffi.new("size_t *")
+        with self._core.calling() as handle:
+            check(lib.ycdl_session_list_info(out_infos, out_count, handle, mask))
+        try:
+            return [TaskInfo._from_c(out_infos[0][i]) for i in range(out_count[0])]
+        finally:
+            lib.ycdl_task_info_list_free(out_infos[0], out_count[0])
+
+    # ---------------------------------------------------------- groups
+
+    def group(self, name: str) -> Group:
+        """The :class:`Group` of this name: its tasks as a whole. A light
+        handle; a group no task has raises
+        :class:`ycdl.GroupNotFoundError` from its calls."""
+        convert.text(name, "group")
+        return Group(self, name)
+
+    def groups(self) -> List[Group]:
+        """The session's groups (those some task has)."""
+        out_names = ffi.new("char ***")
+        out_count = ffi.new("size_t *")
+        with self._core.calling() as handle:
+            check(lib.ycdl_group_list(out_names, out_count, handle))
+        try:
+            names = [convert.c_text(out_names[0][i]) for i in range(out_count[0])]
+        finally:
+            lib.ycdl_keys_free(out_names[0], out_count[0])
+        return [Group(self, name) for name in names]
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
@@ -433,6 +521,84 @@ def _session_options(options: Dict[str, Any], keep: Keeper) -> Any:
         else:
             setattr(opts, _SECOND_OPTIONS[name], convert.whole_seconds(value, name))
     return opts
+
+
+_ADD_ARGUMENTS = frozenset((
+    "url", "dest", "file_id", "headers", "checksum", "metadata", "display_name",
+    "thumbnail_url", "priority", "allow_cellular", "expected_size", "max_recv_speed",
+    "conflict", "use_content_disposition", "start_paused", "group", "mirrors",
+    "accept_types", "min_size", "name_from_url"))
+
+
+def _item_arguments(item: Any, index: int) -> Any:
+    """(url, dest, keyword arguments) of one add_many item."""
+    if isinstance(item, str):
+        return item, None
+    if not isinstance(item, Mapping):
+        raise TypeError("add_many item %d must be a URL or a mapping of add() arguments, "
+                        "not %s" % (index, type(item).__name__))
+    unknown = set(item) - _ADD_ARGUMENTS
+    if unknown:
+        raise TypeError("add_many item %d has no argument %s" % (index, sorted(unknown)[0]))
+    if "url" not in item:
+        raise TypeError("add_many item %d has no url" % index)
+    arguments = dict(item)
+    return arguments.pop("url"), arguments.pop("dest", None), arguments
+
+
+def _task_options(keep: Keeper, url: str, dest: Optional[StrPath] = None,
+                  arguments: Optional[Mapping[str, Any]] = None, **given: Any) -> Any:
+    """A ycdl_task_options for add()'s arguments (defaults for those not
+    given), its strings kept alive by keep."""
+    a = dict(_ADD_DEFAULTS)
+    a.update(arguments or {})
+    a.update(given)
+    opts = ffi.new("ycdl_task_options *")
+    check(lib.ycdl_task_options_init(opts, lib.YCDL_TASK_OPTIONS_VERSION))
+    opts.url = keep.string(convert.text(url, "url"))
+    _set_destination(opts, dest, keep)
+    opts.file_id = keep.string(convert.optional_text(a["file_id"], "file_id"))
+    opts.display_name = keep.string(convert.optional_text(a["display_name"], "display_name"))
+    opts.thumbnail_url = keep.string(convert.optional_text(a["thumbnail_url"], "thumbnail_url"))
+    opts.checksum = keep.string(convert.optional_text(a["checksum"], "checksum"))
+    if a["metadata"] is not None:
+        data = convert.blob(a["metadata"], "metadata")
+        opts.user_data = keep.buffer(data)
+        opts.user_data_len = len(data)
+    lines = convert.header_lines(a["headers"])
+    opts.headers = keep.string_array(lines)
+    opts.header_count = len(lines)
+    opts.priority = convert.integer(a["priority"], "priority", convert.INT_MIN, convert.INT_MAX)
+    opts.allow_cellular = convert.flag(a["allow_cellular"], "allow_cellular")
+    if a["expected_size"] is not None:
+        opts.expected_size = convert.integer(a["expected_size"], "expected_size", 0,
+                                             convert.INT64_MAX)
+    if a["max_recv_speed"] is not None:
+        opts.max_recv_speed = convert.integer(a["max_recv_speed"], "max_recv_speed", 0,
+                                              convert.UINT64_MAX)
+    opts.conflict = Conflict.coerce(a["conflict"])
+    opts.use_content_disposition = convert.flag(a["use_content_disposition"],
+                                                "use_content_disposition")
+    opts.start_paused = convert.flag(a["start_paused"], "start_paused")
+    opts.group = keep.string(convert.optional_text(a["group"], "group"))
+    mirrors = convert.text_list(a["mirrors"], "mirrors")
+    opts.mirrors = keep.string_array(mirrors)
+    opts.mirror_count = len(mirrors)
+    types = convert.text_list(a["accept_types"], "accept_types")
+    opts.accept_types = keep.string_array(types)
+    opts.accept_type_count = len(types)
+    if a["min_size"] is not None:
+        opts.min_size = convert.integer(a["min_size"], "min_size", 0, convert.UINT64_MAX)
+    opts.name_from_url = convert.flag(a["name_from_url"], "name_from_url")
+    return opts
+
+
+_ADD_DEFAULTS: Dict[str, Any] = dict(
+    file_id=None, headers=None, checksum=None, metadata=None, display_name=None,
+    thumbnail_url=None, priority=0, allow_cellular=True, expected_size=None,
+    max_recv_speed=None, conflict=Conflict.FAIL, use_content_disposition=False,
+    start_paused=False, group=None, mirrors=None, accept_types=None, min_size=None,
+    name_from_url=False)
 
 
 def _set_destination(opts: Any, dest: Optional[StrPath], keep: Keeper) -> None:

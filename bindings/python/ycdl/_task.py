@@ -15,6 +15,7 @@ from ._types import Resumability, TaskStatus
 from .errors import DownloadError, TaskNotFoundError, check, download_error_for
 
 if TYPE_CHECKING:
+    from ._group import Group
     from ._session import Session
 
 _RESUMABILITY = {1: Resumability.YES, 0: Resumability.NO, -1: Resumability.UNKNOWN}
@@ -44,6 +45,9 @@ class TaskInfo:
             when none); see :attr:`error`.
         retries: retries spent on the current attempt.
         sha256: the SHA-256 of the finished file (hex), None until finished.
+        request_url: the URL requests go to when it is not url (one given
+            with :meth:`Task.set_url`, or a mirror in use); None otherwise.
+        group: the task's group, None when it is in none.
     """
 
     key: str
@@ -67,6 +71,8 @@ class TaskInfo:
     http_status: int
     retries: int
     sha256: Optional[str]
+    request_url: Optional[str]
+    group: Optional[str]
 
     @property
     def error(self) -> Optional[DownloadError]:
@@ -105,6 +111,8 @@ class TaskInfo:
             http_status=info.http_status,
             retries=info.retries,
             sha256=optional(info.sha256_hex),
+            request_url=optional(info.request_url),
+            group=optional(info.group),
         )
 
 
@@ -216,6 +224,28 @@ class Task:
         lines = convert.header_lines(headers)
         keep = convert.Keeper()
         self._call(lib.ycdl_task_set_headers, keep.string_array(lines), len(lines))
+
+    def set_url(self, url: Optional[str]) -> None:
+        """Gives the task a new URL to request (a refreshed signed link, say);
+        its key and original URL stay. A task waiting for a URL (or failed)
+        is queued again, a running one continues from the new URL; the
+        partial data is kept when the server says it is the same file, else
+        the download restarts (a ``restarted`` event). None, or the original
+        URL, goes back to the original."""
+        self._call(lib.ycdl_task_set_url, ffi.NULL if url is None else convert.text(url, "url"))
+
+    def set_group(self, group: Optional[str]) -> None:
+        """Puts the task in group (1 to 200 bytes, no control characters),
+        or in none with None; persisted with the task. See :class:`Group`."""
+        name = ffi.NULL if group is None else convert.text(group, "group")
+        self._call(lib.ycdl_task_set_group, name)
+
+    @property
+    def group(self) -> Optional["Group"]:
+        """The task's :class:`Group`, None when it is in none (a shortcut
+        for ``session.group(info().group)``)."""
+        name = self.info().group
+        return None if name is None else self._session.group(name)
 
     # ----------------------------------------------------------- waiting
 

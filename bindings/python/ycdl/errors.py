@@ -19,7 +19,7 @@ from ._native import ffi, lib
 
 __all__ = [
     "Error", "DownloadError", "InvalidArgumentError", "OutOfMemoryError",
-    "SessionLockedError", "TaskNotFoundError", "DestinationExistsError",
+    "SessionLockedError", "TaskNotFoundError", "GroupNotFoundError", "DestinationExistsError",
     "InvalidStateError", "SessionClosedError", "WouldBlockError", "LocalIOError",
     "DiskFullError", "StoreError", "NetworkError", "ResolveError",
     "NetworkTimeoutError", "TLSError", "HTTPError", "TooManyRedirectsError",
@@ -97,6 +97,12 @@ class SessionLockedError(Error):
 
 class TaskNotFoundError(Error, KeyError):
     """No task with that key, or the task was removed (YCDL_E_NOT_FOUND)."""
+    code = lib.YCDL_E_NOT_FOUND
+
+
+class GroupNotFoundError(TaskNotFoundError):
+    """No task has that group, or its last task left it or was removed
+    (YCDL_E_NOT_FOUND, from a call on a :class:`ycdl.Group`)."""
     code = lib.YCDL_E_NOT_FOUND
 
 
