@@ -299,6 +299,8 @@ class Session:
         with self._core.calling() as handle:
             rc = lib.ycdl_task_add_many(out_keys, errors, handle, array, count)
             message = ffi.string(lib.ycdl_last_error_message()).decode("utf-8", "replace")
+            if out_keys[0] == ffi.NULL:
+                check(rc)   # nothing was added (out of memory, a closing session)
         try:
             keys = [convert.c_text(out_keys[0][i]) if out_keys[0][i] != ffi.NULL else None
                     for i in range(count)]
