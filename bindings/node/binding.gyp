@@ -13,6 +13,7 @@
         "src/args.c",
         "src/errors.c",
         "src/event_object.c",
+        "src/group_methods.c",
         "src/session_class.c",
         "src/task_methods.c",
         "src/watch.c",

@@ -156,6 +156,20 @@ export interface TaskOptions {
   useContentDisposition?: boolean;
   /** Add without queueing; resume() starts it. */
   startPaused?: boolean;
+  /** The task's group (an album, a season): 1..200 bytes without control characters; persisted. */
+  group?: string;
+  /** Other URLs of the same file (at most 16), tried in order when the URL in use fails for good. */
+  mirrors?: string[];
+  /**
+   * Content types a response must have to be saved ('video/mp4', 'video/*');
+   * another is not the file: the task waits for a new URL ('urlNeeded').
+   * Default: the core's guard, which refuses an HTML page for a file not named as one.
+   */
+  acceptTypes?: string[];
+  /** A response announcing fewer bytes is not the file either. */
+  minSize?: number;
+  /** Name the file after the URL's last path segment, as wget and curl -O do. */
+  nameFromUrl?: boolean;
 }
 
 /** The error recorded on a failed task. */
@@ -198,6 +212,37 @@ export interface TaskInfo {
   retries: number;
   /** SHA-256 hex of the finished file; '' before. */
   sha256: string;
+  /** The URL requests go to when it is not url (setUrl() gave one, or a mirror is in use); else ''. */
+  requestUrl: string;
+  /** The task's group; '' when in none. */
+  group: string;
+}
+
+/**
+ * A group's figures, from group.info(), group.done() and the group events.
+ * A bar drawn from bytesWrittenKnown / bytesExpected never jumps back when
+ * a length becomes known.
+ */
+export interface GroupFigures {
+  /** The group's name. */
+  group: string;
+  tasks: number;
+  waiting: number;
+  downloading: number;
+  paused: number;
+  waitingForNetwork: number;
+  finished: number;
+  failed: number;
+  waitingForUrl: number;
+  /** Bytes written by the tasks whose size is known. */
+  bytesWrittenKnown: number;
+  /** The sum of those sizes. */
+  bytesExpected: number;
+  /** Bytes written by the tasks whose size is not known yet. */
+  bytesWrittenUnknown: number;
+  speedBps: number;
+  /** -1 when it cannot be told. */
+  etaSeconds: number;
 }
 
 /** Fields every event has. */
@@ -236,6 +281,10 @@ export interface ProgressEvent extends EventBase {
   /** -1 when the server did not say. */
   bytesExpected: number;
   speedBps: number;
+  /** Seconds left at this speed; -1 when unknown. */
+  etaSeconds: number;
+  /** Earlier progress events of the task this one replaced while nobody read. */
+  coalesced: number;
 }
 
 export interface ResumedEvent extends EventBase {
@@ -289,6 +338,38 @@ export interface AllFinishedEvent extends EventBase {
   finished: number;
   failed: number;
   paused: number;
+  waitingForUrl: number;
+}
+
+/** The task's URL no longer gives the file; it waits for task.setUrl(), its data kept. */
+export interface UrlNeededEvent extends EventBase {
+  type: 'urlNeeded';
+  /** YCDL_E_HTTP, YCDL_E_NOT_THE_FILE or YCDL_E_URL_EXPIRED. */
+  code: ErrorCode;
+  errno: number;
+  /** Names the status, the type and the body's first bytes. */
+  message: string;
+  httpStatus: number;
+  /** The URL that stopped working. */
+  url: string;
+}
+
+/** Requests go to another URL from now on (setUrl(), or a mirror). */
+export interface UrlChangedEvent extends EventBase {
+  type: 'urlChanged';
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** A group's figures changed (session-wide: key ''); coalesced like progress. */
+export interface GroupProgressEvent extends EventBase, GroupFigures {
+  type: 'groupProgress';
+}
+
+/** Nothing of the group is pending any more (paused and failed tasks are not pending). */
+export interface GroupFinishedEvent extends EventBase, GroupFigures {
+  type: 'groupFinished';
 }
 
 export interface SessionRestoredEvent extends EventBase {
@@ -336,6 +417,10 @@ export type YcdlEvent =
   | SessionRestoredEvent
   | ResumabilityEvent
   | RetryingEvent
+  | UrlNeededEvent
+  | UrlChangedEvent
+  | GroupProgressEvent
+  | GroupFinishedEvent
   | UnknownEvent;
 
 /** Event name to listener arguments, for Session's on/once/off/emit. */
@@ -353,6 +438,10 @@ export interface SessionEvents {
   sessionRestored: [event: SessionRestoredEvent];
   resumability: [event: ResumabilityEvent];
   retrying: [event: RetryingEvent];
+  urlNeeded: [event: UrlNeededEvent];
+  urlChanged: [event: UrlChangedEvent];
+  groupProgress: [event: GroupProgressEvent];
+  groupFinished: [event: GroupFinishedEvent];
   unknown: [event: UnknownEvent];
   /** Every event above, after its own. */
   event: [event: YcdlEvent];
@@ -379,12 +468,54 @@ export declare class Task {
   setAllowCellular(allow: boolean): void;
   /** Replaces the extra request headers (e.g. credentials again after a restart). */
   setHeaders(headers: Record<string, string | number> | string[]): void;
+  /** A new URL to request (key and original URL stay); a task waiting for one is queued again. null: the original. */
+  setUrl(url: string | null): void;
+  /** Puts the task in a group; null: in none. */
+  setGroup(group: string | null): void;
   /**
    * Resolves with the final path once finished; rejects with a YcdlError
    * when the task fails, is cancelled or removed, or the session closes.
    * Stays pending while the task is paused.
    */
   done(): Promise<string>;
+}
+
+/** The tasks of one group as a whole, named by the group's name. Groups come from a Session. */
+export declare class Group {
+  private constructor();
+  readonly name: string;
+  readonly session: Session;
+  /** The group's figures now; throws YCDL_E_NOT_FOUND when no task has the group. */
+  info(): GroupFigures;
+  /** The group's tasks in the order added, optionally only those in some statuses. */
+  tasks(options?: { status?: TaskStatus | TaskStatus[] }): Task[];
+  /** Queues every paused or failed task of the group. */
+  start(): void;
+  /** The same as start(). */
+  resume(): void;
+  /** Stops every waiting or running task of the group, keeping their data. */
+  pause(): void;
+  /** Cancels every unfinished task of the group. */
+  cancel(options?: { deleteData?: boolean }): void;
+  /** Forgets every task of the group (deleteFile: their finished files too). */
+  remove(options?: { deleteFile?: boolean }): void;
+  setPriority(priority: number): void;
+  setAllowCellular(allow: boolean): void;
+  /**
+   * Resolves with the figures of the groupFinished event once nothing of the
+   * group is pending, at once when nothing is now; rejects with
+   * YCDL_E_NOT_FOUND (no task has the group, or its tasks were removed) or
+   * YCDL_E_CLOSED.
+   */
+  done(): Promise<GroupFigures>;
+}
+
+/** An addMany() item that failed, thrown for the first of them. */
+export interface AddManyError extends YcdlError {
+  /** The position of the item. */
+  index: number;
+  /** Per item, its Task or its error. */
+  results: (Task | YcdlError)[];
 }
 
 /** A libycdl session: owns tasks, persists them, reports events. */
@@ -396,12 +527,20 @@ export declare class Session extends EventEmitter {
   readonly closed: boolean;
   /** Adds a download, or returns the task already holding its URL or fileId. */
   add(options: TaskOptions): Task;
+  /** Adds many in one call; throws an AddManyError for the first failing item (the others are added). */
+  addMany(items: TaskOptions[]): Task[];
   /** The task with this key, or undefined. */
   task(key: string): Task | undefined;
   /** The task whose original URL (before redirects) is url, or undefined. */
   findByUrl(url: string): Task | undefined;
   /** Tasks in queue order, optionally only those in some statuses. */
   tasks(options?: { status?: TaskStatus | TaskStatus[] }): Task[];
+  /** Every task's info in queue order, in one call. */
+  taskInfos(options?: { status?: TaskStatus | TaskStatus[] }): TaskInfo[];
+  /** The group of this name (a handle; calls on a group no task has throw YCDL_E_NOT_FOUND). */
+  group(name: string): Group;
+  /** The session's groups. */
+  groups(): Group[];
   setNetwork(network: Network): void;
   setMaxConcurrent(maxConcurrent: number): void;
   /** The session-wide cellular switch; applies to existing tasks at once. */
@@ -431,6 +570,7 @@ export declare const version: string;
 declare const ycdl: {
   Session: typeof Session;
   Task: typeof Task;
+  Group: typeof Group;
   version: string;
 };
 export default ycdl;

@@ -5,8 +5,9 @@
 const native = require('./lib/native.js');
 const { Session } = require('./lib/session.js');
 const { Task } = require('./lib/task.js');
+const { Group } = require('./lib/group.js');
 
-module.exports = { Session, Task, version: native.version() };
+module.exports = { Session, Task, Group, version: native.version() };
 // What `import ycdl from 'ycdl'` gives, so TypeScript's default import
 // means the same from CommonJS.
 module.exports.default = module.exports;

@@ -14,7 +14,8 @@ const SESSION_OPTIONS = new Set([
 const TASK_OPTIONS = new Set([
   'url', 'dest', 'destDir', 'fileId', 'displayName', 'thumbnailUrl', 'metadata', 'headers',
   'allowCellular', 'priority', 'expectedSize', 'checksum', 'maxRecvSpeed', 'conflict',
-  'useContentDisposition', 'startPaused',
+  'useContentDisposition', 'startPaused', 'group', 'mirrors', 'acceptTypes', 'minSize',
+  'nameFromUrl',
 ]);
 
 /** A TypeError with the code the addon gives invalid arguments. */
@@ -76,8 +77,8 @@ function decodeMetadata(bytes) {
 }
 
 /** The addon's task options from the public ones. */
-function taskOptions(options) {
-  checkNames(options, TASK_OPTIONS, 'session.add() options');
+function taskOptions(options, what = 'session.add() options') {
+  checkNames(options, TASK_OPTIONS, what);
   if (!isPlainObject(options)) return options;
   const { metadata, headers, ...rest } = options;
   return { ...rest, headers: headerList(headers), userData: encodeMetadata(metadata) };

@@ -8,13 +8,14 @@ const { EventEmitter } = require('node:events');
 const native = require('./native.js');
 const { SESSION_OPTIONS, checkNames, invalid, taskOptions, withMetadata } = require('./options.js');
 const { Task, kCreate, kForget, kSettle, kSettleIfEnded, taskError } = require('./task.js');
+const group = require('./group.js');
 
 // Tests only: how many Task objects the session keeps, one per key it has
 // handed out and not removed since.
 const kTrackedTasks = Symbol('ycdl.trackedTasks');
 
-function closedError() {
-  const error = new Error('the session was closed before the task ended');
+function closedError(what = 'the task ended') {
+  const error = new Error(`the session was closed before ${what}`);
   error.code = 'YCDL_E_CLOSED';
   error.errno = -7;
   return error;
@@ -23,6 +24,8 @@ function closedError() {
 class Session extends EventEmitter {
   #native;
   #tasks = new Map();
+  // Group name -> the done() promises waiting for its groupFinished event.
+  #groupWaiters = new Map();
   #closed = false;
 
   /**
@@ -50,6 +53,25 @@ class Session extends EventEmitter {
     return this.#task(this.#native.add(taskOptions(options)));
   }
 
+  /**
+   * Adds many downloads with one hand-over to the core and one journal
+   * write. Returns their tasks in order; when an item fails, the others are
+   * added all the same and the first failure is thrown, with index (of its
+   * item) and results (a Task or an Error per item).
+   */
+  addMany(items) {
+    if (!Array.isArray(items)) throw invalid('session.addMany(items): items must be an array of task options');
+    const answers = this.#native.addMany(items.map((item, i) => taskOptions(item, `session.addMany() items[${i}]`)));
+    const results = answers.map((answer) => (typeof answer === 'string'
+      ? this.#task(answer) : itemError(answer)));
+    const index = results.findIndex((result) => !(result instanceof Task));
+    if (index < 0) return results;
+    const error = results[index];
+    error.index = index;
+    error.results = results;
+    throw error;
+  }
+
   /** The task with this key, or undefined. */
   task(key) {
     try {
@@ -73,6 +95,25 @@ class Session extends EventEmitter {
     let status = options?.status;
     if (typeof status === 'string') status = [status];
     return this.#native.list(status).map((key) => this.#task(key));
+  }
+
+  /** Every task's info in queue order with one call; options.status as for tasks(). */
+  taskInfos(options) {
+    checkNames(options, new Set(['status']), 'session.taskInfos() options');
+    let status = options?.status;
+    if (typeof status === 'string') status = [status];
+    return this.#native.listInfo(status).map(withMetadata);
+  }
+
+  /** The group of this name: its tasks as a whole. Unknown groups throw YCDL_E_NOT_FOUND from its calls. */
+  group(name) {
+    if (typeof name !== 'string') throw invalid('group must be a string');
+    return new group.Group(group.kCreate, this, this.#native, name);
+  }
+
+  /** The session's groups (those some task has). */
+  groups() {
+    return this.#native.groupList().map((name) => this.group(name));
   }
 
   /** 'unknown' | 'unmetered' | 'cellular' | 'offline'. */
@@ -123,6 +164,8 @@ class Session extends EventEmitter {
       const error = closedError();
       for (const task of this.#tasks.values()) task[kSettle](error);
       this.#tasks.clear();
+      const groupError = closedError('the group finished');
+      for (const name of [...this.#groupWaiters.keys()]) this.#settleGroup(name, groupError);
       this.emit('close');
     }
   }
@@ -145,6 +188,71 @@ class Session extends EventEmitter {
 
   [kTrackedTasks]() {
     return this.#tasks.size;
+  }
+
+  [group.kTaskFor](key) {
+    return this.#task(key);
+  }
+
+  [group.kGroupDone](name) {
+    return new Promise((resolve, reject) => {
+      let info;
+      try {
+        info = this.#native.groupInfo(name);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (!isPending(info)) {
+        resolve(info);
+        return;
+      }
+      if (!this.#groupWaiters.has(name)) this.#groupWaiters.set(name, []);
+      this.#groupWaiters.get(name).push({ resolve, reject });
+    });
+  }
+
+  /** After group.remove() succeeded: its tasks and its done() promises end now. */
+  [group.kGroupRemoved](name, keys) {
+    for (const key of keys) {
+      const task = this.#tasks.get(key);
+      if (task) this[kForget](task);
+    }
+    this.#settleGroup(name, notFound(name));
+  }
+
+  #settleGroup(name, error, figures) {
+    const waiters = this.#groupWaiters.get(name) ?? [];
+    this.#groupWaiters.delete(name);
+    for (const { resolve, reject } of waiters) {
+      if (error) reject(error);
+      else resolve(figures);
+    }
+  }
+
+  /** A groupFinished event ends the waits of its group, unless the group is
+   * pending again by now (the event was queued before a later start). A
+   * removed task may have taken its group with it. */
+  #settleGroups(event) {
+    if (this.#groupWaiters.size === 0) return;
+    if (event.type === 'groupFinished' && this.#groupWaiters.has(event.group)) {
+      let info;
+      try {
+        info = this.#native.groupInfo(event.group);
+      } catch (error) {
+        this.#settleGroup(event.group, error);
+        return;
+      }
+      if (!isPending(info)) this.#settleGroup(event.group, null, groupFigures(event));
+    } else if (event.type === 'removed') {
+      for (const name of [...this.#groupWaiters.keys()]) {
+        try {
+          this.#native.groupInfo(name);
+        } catch (error) {
+          this.#settleGroup(name, error);
+        }
+      }
+    }
   }
 
   #task(key) {
@@ -181,9 +289,36 @@ class Session extends EventEmitter {
     } else if (task && event.type === 'failed') {
       task[kSettle](taskError(event.key, event));
     }
+    this.#settleGroups(event);
     this.emit(event.type, event);
     this.emit('event', event);
   }
+}
+
+/** Waiting, downloading or waiting for a network: what keeps a group from finishing. */
+function isPending(figures) {
+  return figures.waiting + figures.downloading + figures.waitingForNetwork > 0;
+}
+
+/** The figures of a group event, without the event's own fields. */
+function groupFigures(event) {
+  const { type, seq, timestamp, key, ...figures } = event;
+  return figures;
+}
+
+/** The error of one addMany item: a TypeError for YCDL_E_INVALID, as add() throws. */
+function itemError({ code, errno, message }) {
+  const error = code === 'YCDL_E_INVALID' ? new TypeError(message) : new Error(message);
+  error.code = code;
+  error.errno = errno;
+  return error;
+}
+
+function notFound(name) {
+  const error = new Error(`no task has the group "${name}": its tasks were removed`);
+  error.code = 'YCDL_E_NOT_FOUND';
+  error.errno = -4;
+  return error;
 }
 
 module.exports = { Session, kTrackedTasks };

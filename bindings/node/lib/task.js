@@ -77,6 +77,20 @@ class Task {
     this.#native.setTaskAllowCellular(this.key, allow);
   }
 
+  /**
+   * Gives the task a new URL to request (a refreshed signed link); its key
+   * and original URL stay. A task waiting for a URL is queued again. null
+   * goes back to the original URL.
+   */
+  setUrl(url) {
+    this.#native.setUrl(this.key, url);
+  }
+
+  /** Puts the task in a group (null: in none); persisted with the task. */
+  setGroup(group) {
+    this.#native.setGroup(this.key, group);
+  }
+
   /** Replaces the extra request headers, e.g. credentials after a restart. */
   setHeaders(headers) {
     if (headers === undefined || headers === null) throw invalid('headers must be given');

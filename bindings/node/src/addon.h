@@ -79,6 +79,34 @@ napi_value task_find_by_url(napi_env env, napi_callback_info info);
 napi_value task_set_priority(napi_env env, napi_callback_info info);
 napi_value task_set_allow_cellular(napi_env env, napi_callback_info info);
 napi_value task_set_headers(napi_env env, napi_callback_info info);
+napi_value task_add_many(napi_env env, napi_callback_info info);
+napi_value task_list_info(napi_env env, napi_callback_info info);
+napi_value task_set_url(napi_env env, napi_callback_info info);
+napi_value task_set_group(napi_env env, napi_callback_info info);
+
+/* The session and the first argument, a string named what (malloc'ed:
+ * free it), of a call on a task or a group; NULL after throwing. */
+char *named_call(napi_env env, napi_callback_info info, size_t *argc,
+		napi_value *argv, struct native_session **ns, const char *what);
+/* A string argument that may be undefined or null (*out NULL); false after
+ * throwing. *out is malloc'ed. */
+bool optional_string_arg(napi_env env, napi_value value, const char *what, char **out);
+/* A status mask from an array of status names; undefined means all. */
+bool status_mask(napi_env env, napi_value value, unsigned int *mask);
+/* keys as a JavaScript array of strings; frees them (ycdl_keys_free). */
+napi_value keys_array(napi_env env, char **keys, size_t count);
+
+/* ------------------------------------------------------------ groups */
+
+napi_value group_info(napi_env env, napi_callback_info info);
+napi_value group_list(napi_env env, napi_callback_info info);
+napi_value group_tasks(napi_env env, napi_callback_info info);
+napi_value group_start(napi_env env, napi_callback_info info);
+napi_value group_pause(napi_env env, napi_callback_info info);
+napi_value group_cancel(napi_env env, napi_callback_info info);
+napi_value group_remove(napi_env env, napi_callback_info info);
+napi_value group_set_priority(napi_env env, napi_callback_info info);
+napi_value group_set_allow_cellular(napi_env env, napi_callback_info info);
 
 /* ------------------------------------------------------------ events */
 
@@ -166,6 +194,10 @@ int arg_choice(napi_env env, napi_value value, const char *what,
 		const char *const *names, size_t count);
 
 /* -------------------------------------------------- building objects */
+
+struct builder;
+/* The figures of a group, as groupInfo() and the group events carry them. */
+void put_group_figures(struct builder *b, const ycdl_group_info *g);
 
 /* Sets properties on one object; the first failure is kept in status and
  * makes later calls no-ops, so a builder is checked once at the end. */

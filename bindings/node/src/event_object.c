@@ -48,6 +48,8 @@ static void put_progress(struct builder *b, const Ycdl__Progress *m)
 	put_number(b, "bytesWritten", (double)m->bytes_written);
 	put_number(b, "bytesExpected", (double)m->bytes_expected);
 	put_number(b, "speedBps", (double)m->speed_bps);
+	put_number(b, "etaSeconds", (double)m->eta_seconds);
+	put_number(b, "coalesced", m->coalesced);
 }
 
 static void put_resumed(struct builder *b, const Ycdl__ResumedAtOffset *m)
@@ -90,6 +92,36 @@ static void put_all_finished(struct builder *b, const Ycdl__AllFinished *m)
 	put_number(b, "finished", m->finished);
 	put_number(b, "failed", m->failed);
 	put_number(b, "paused", m->paused);
+	put_number(b, "waitingForUrl", m->waiting_for_url);
+}
+
+static void put_url_needed(struct builder *b, const Ycdl__UrlNeeded *m)
+{
+	put_error(b, m->error_code, m->message, m->http_status);
+	put_string(b, "url", m->url);
+}
+
+static void put_url_changed(struct builder *b, const Ycdl__UrlChanged *m)
+{
+	put_string(b, "from", m->from);
+	put_string(b, "to", m->to);
+	put_string(b, "reason", m->reason);
+}
+
+static void put_group(struct builder *b, const Ycdl__GroupFigures *m)
+{
+	ycdl_group_info g = {
+		.name = m->group, .tasks = m->tasks, .waiting = m->waiting,
+		.downloading = m->downloading, .paused = m->paused,
+		.waiting_for_network = m->waiting_for_network, .finished = m->finished,
+		.failed = m->failed, .waiting_for_url = m->waiting_for_url,
+		.bytes_written_known = m->bytes_written_known,
+		.bytes_expected = m->bytes_expected,
+		.bytes_written_unknown = m->bytes_written_unknown,
+		.speed_bps = m->speed_bps, .eta_seconds = m->eta_seconds,
+	};
+
+	put_group_figures(b, &g);
 }
 
 static void put_session_restored(struct builder *b, const Ycdl__SessionRestored *m)
@@ -131,6 +163,10 @@ static const char *kind_name(Ycdl__Event__KindCase kind)
 	case YCDL__EVENT__KIND_SESSION_RESTORED: return "sessionRestored";
 	case YCDL__EVENT__KIND_RESUMABILITY: return "resumability";
 	case YCDL__EVENT__KIND_RETRYING: return "retrying";
+	case YCDL__EVENT__KIND_URL_NEEDED: return "urlNeeded";
+	case YCDL__EVENT__KIND_URL_CHANGED: return "urlChanged";
+	case YCDL__EVENT__KIND_GROUP_PROGRESS: return "groupProgress";
+	case YCDL__EVENT__KIND_GROUP_FINISHED: return "groupFinished";
 	default: return "unknown";
 	}
 }
@@ -152,6 +188,10 @@ static void put_fields(struct builder *b, const Ycdl__Event *e)
 		break;
 	case YCDL__EVENT__KIND_RESUMABILITY: put_resumability(b, e->resumability); break;
 	case YCDL__EVENT__KIND_RETRYING: put_retrying(b, e->retrying); break;
+	case YCDL__EVENT__KIND_URL_NEEDED: put_url_needed(b, e->url_needed); break;
+	case YCDL__EVENT__KIND_URL_CHANGED: put_url_changed(b, e->url_changed); break;
+	case YCDL__EVENT__KIND_GROUP_PROGRESS: put_group(b, e->group_progress); break;
+	case YCDL__EVENT__KIND_GROUP_FINISHED: put_group(b, e->group_finished); break;
 	default: break;         /* removed has no fields; unknown kinds neither */
 	}
 }

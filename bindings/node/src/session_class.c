@@ -356,6 +356,19 @@ napi_status session_class_define(napi_env env, napi_value exports)
 		METHOD("setPriority", task_set_priority),
 		METHOD("setTaskAllowCellular", task_set_allow_cellular),
 		METHOD("setHeaders", task_set_headers),
+		METHOD("addMany", task_add_many),
+		METHOD("listInfo", task_list_info),
+		METHOD("setUrl", task_set_url),
+		METHOD("setGroup", task_set_group),
+		METHOD("groupInfo", group_info),
+		METHOD("groupList", group_list),
+		METHOD("groupTasks", group_tasks),
+		METHOD("groupStart", group_start),
+		METHOD("groupPause", group_pause),
+		METHOD("groupCancel", group_cancel),
+		METHOD("groupRemove", group_remove),
+		METHOD("groupSetPriority", group_set_priority),
+		METHOD("groupSetAllowCellular", group_set_allow_cellular),
 	};
 	napi_value cls;
 	napi_status st;

@@ -8,14 +8,20 @@
 
 static const char *const conflict_names[] = { "fail", "overwrite", "rename" };
 
+char *named_call(napi_env env, napi_callback_info info, size_t *argc,
+		napi_value *argv, struct native_session **ns, const char *what)
+{
+	if (!(*ns = session_from_call(env, info, argc, argv, true)))
+		return NULL;
+	return arg_string(env, argv[0], what);
+}
+
 /* The session and the key (malloc'ed) of a call whose first argument is a
  * task key; argv receives *argc arguments. NULL after throwing. */
 static char *key_call(napi_env env, napi_callback_info info, size_t *argc,
 		napi_value *argv, struct native_session **ns)
 {
-	if (!(*ns = session_from_call(env, info, argc, argv, true)))
-		return NULL;
-	return arg_string(env, argv[0], "key");
+	return named_call(env, info, argc, argv, ns, "key");
 }
 
 /* Frees key and returns undefined, or throws when rc failed. */
@@ -23,6 +29,17 @@ static napi_value key_call_done(napi_env env, char *key, int rc)
 {
 	free(key);
 	return result_of(env, rc);
+}
+
+bool optional_string_arg(napi_env env, napi_value value, const char *what, char **out)
+{
+	napi_valuetype type;
+
+	*out = NULL;
+	if (napi_typeof(env, value, &type) == napi_ok &&
+	    (type == napi_undefined || type == napi_null))
+		return true;
+	return (*out = arg_string(env, value, what)) != NULL;
 }
 
 /* key as a JavaScript string; frees key, which libycdl allocated. */
@@ -63,6 +80,11 @@ static bool read_task_options(struct reader *r, ycdl_task_options *t)
 			sizeof(conflict_names) / sizeof(conflict_names[0]), &t->conflict);
 	read_bool(r, "useContentDisposition", &t->use_content_disposition);
 	read_bool(r, "startPaused", &t->start_paused);
+	read_string(r, "group", &t->group);
+	read_string_array(r, "mirrors", &t->mirrors, &t->mirror_count);
+	read_string_array(r, "acceptTypes", &t->accept_types, &t->accept_type_count);
+	read_uint(r, "minSize", JS_MAX_SAFE_INTEGER, &t->min_size);
+	read_bool(r, "nameFromUrl", &t->name_from_url);
 	if (r->failed)
 		return false;
 	if (!r->object) {
@@ -101,6 +123,106 @@ napi_value task_add(napi_env env, napi_callback_info info)
 	watch_update(ns, true);
 out:
 	reader_free(&r);
+	return result;
+}
+
+/* One item of addMany's answer: the key, or the error of the item. */
+static napi_value add_many_item(napi_env env, const char *key, int code, const char *message)
+{
+	struct builder b;
+	napi_value v;
+
+	if (key && code == 0) {
+		NAPI_OR_NULL(env, napi_create_string_utf8(env, key, NAPI_AUTO_LENGTH, &v));
+		return v;
+	}
+	builder_init(&b, env);
+	put_string(&b, "code", error_name(code));
+	put_number(&b, "errno", code);
+	put_string(&b, "message", message);
+	return builder_finish(&b);
+}
+
+/* addMany(optionsArray) -> per item its key, or { code, errno, message }:
+ * one hand-over to the core and one journal write for them all. Items are
+ * independent; the first failing one's message is the core's own. */
+napi_value task_add_many(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1, count = 0, done = 0;
+	napi_value argv[1], result = NULL, item;
+	struct native_session *ns = session_from_call(env, info, &argc, argv, true);
+	ycdl_task_options *opts = NULL;
+	const ycdl_task_options **items = NULL;
+	struct reader *readers = NULL;
+	char **keys = NULL, what[64], message[512];
+	int *codes = NULL, rc;
+	bool is_array = false, first = true;
+	uint32_t len;
+
+	if (!ns)
+		return NULL;
+	if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+	    napi_get_array_length(env, argv[0], &len) != napi_ok) {
+		throw_invalid(env, "items must be an array of task options");
+		return NULL;
+	}
+	count = len;
+	opts = calloc(count ? count : 1, sizeof(*opts));
+	items = calloc(count ? count : 1, sizeof(*items));
+	readers = calloc(count ? count : 1, sizeof(*readers));
+	codes = calloc(count ? count : 1, sizeof(*codes));
+	if (!opts || !items || !readers || !codes) {
+		throw_error(env, YCDL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (; done < count; done++) {
+		snprintf(what, sizeof(what), "items[%zu]", done);
+		if (napi_get_element(env, argv[0], (uint32_t)done, &item) != napi_ok) {
+			throw_napi_failure(env, napi_generic_failure);
+			goto out;
+		}
+		opts[done] = (ycdl_task_options)YCDL_TASK_OPTIONS_INIT;
+		reader_init(&readers[done], env, item, what);
+		items[done] = &opts[done];
+		if (!read_task_options(&readers[done], &opts[done])) {
+			done++;
+			goto out;
+		}
+	}
+	rc = ycdl_task_add_many(&keys, codes, ns->core, items, count);
+	snprintf(message, sizeof(message), "%s", ycdl_last_error_message());
+	if (!keys && count) {
+		throw_core_error(env, rc);
+		goto out;
+	}
+	if (napi_create_array_with_length(env, count, &result) != napi_ok) {
+		throw_napi_failure(env, napi_generic_failure);
+		result = NULL;
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		int code = keys[i] ? codes[i] : (codes[i] ? codes[i] : rc);
+		napi_value v = add_many_item(env, keys[i], code,
+				code && first && *message ? message : ycdl_strerror(code));
+
+		if (code)
+			first = false;
+		if (!v || napi_set_element(env, result, (uint32_t)i, v) != napi_ok) {
+			throw_napi_failure(env, napi_generic_failure);
+			result = NULL;
+			break;
+		}
+	}
+	watch_update(ns, true);
+out:
+	if (keys)
+		ycdl_keys_free(keys, count);
+	for (size_t i = 0; readers && i < done; i++)
+		reader_free(&readers[i]);
+	free(opts);
+	free(items);
+	free(readers);
+	free(codes);
 	return result;
 }
 
@@ -227,6 +349,8 @@ static napi_value info_object(napi_env env, const ycdl_task_info *t)
 	put_number(&b, "httpStatus", t->http_status);
 	put_number(&b, "retries", t->retries);
 	put_string(&b, "sha256", t->sha256_hex);
+	put_string(&b, "requestUrl", t->request_url);
+	put_string(&b, "group", t->group);
 	return builder_finish(&b);
 }
 
@@ -255,7 +379,7 @@ napi_value task_info(napi_env env, napi_callback_info info)
 /* ---------------------------------------------------------------- list */
 
 /* A status mask from an array of status names; undefined means all. */
-static bool status_mask(napi_env env, napi_value value, unsigned int *mask)
+bool status_mask(napi_env env, napi_value value, unsigned int *mask)
 {
 	static const char *const names[] = { "waiting", "downloading", "paused",
 		"waiting-for-network", "finished", "failed", "waiting-for-url" };
@@ -287,22 +411,10 @@ static bool status_mask(napi_env env, napi_value value, unsigned int *mask)
 	return true;
 }
 
-/* list(statuses) -> keys in queue order. */
-napi_value task_list(napi_env env, napi_callback_info info)
+napi_value keys_array(napi_env env, char **keys, size_t count)
 {
-	size_t argc = 1, count;
-	napi_value argv[1], array = NULL, item;
-	struct native_session *ns = session_from_call(env, info, &argc, argv, true);
-	unsigned int mask;
-	char **keys;
-	int rc;
+	napi_value array = NULL, item;
 
-	if (!ns || !status_mask(env, argv[0], &mask))
-		return NULL;
-	if ((rc = ycdl_session_list(&keys, &count, ns->core, mask)) != 0) {
-		throw_core_error(env, rc);
-		return NULL;
-	}
 	if (napi_create_array_with_length(env, count, &array) != napi_ok)
 		goto fail;
 	for (size_t i = 0; i < count; i++)
@@ -315,6 +427,57 @@ fail:
 	ycdl_keys_free(keys, count);
 	throw_napi_failure(env, napi_generic_failure);
 	return NULL;
+}
+
+/* list(statuses) -> keys in queue order. */
+napi_value task_list(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1, count;
+	napi_value argv[1];
+	struct native_session *ns = session_from_call(env, info, &argc, argv, true);
+	unsigned int mask;
+	char **keys;
+	int rc;
+
+	if (!ns || !status_mask(env, argv[0], &mask))
+		return NULL;
+	if ((rc = ycdl_session_list(&keys, &count, ns->core, mask)) != 0) {
+		throw_core_error(env, rc);
+		return NULL;
+	}
+	return keys_array(env, keys, count);
+}
+
+/* listInfo(statuses) -> every task's info in queue order, with one
+ * hand-over to the core. */
+napi_value task_list_info(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1, count;
+	napi_value argv[1], array = NULL, item;
+	struct native_session *ns = session_from_call(env, info, &argc, argv, true);
+	ycdl_task_info **infos;
+	unsigned int mask;
+	int rc;
+
+	if (!ns || !status_mask(env, argv[0], &mask))
+		return NULL;
+	if ((rc = ycdl_session_list_info(&infos, &count, ns->core, mask)) != 0) {
+		throw_core_error(env, rc);
+		return NULL;
+	}
+	if (napi_create_array_with_length(env, count, &array) != napi_ok) {
+		throw_napi_failure(env, napi_generic_failure);
+		array = NULL;
+	}
+	for (size_t i = 0; array && i < count; i++) {
+		if (!(item = info_object(env, infos[i])) ||
+		    napi_set_element(env, array, (uint32_t)i, item) != napi_ok) {
+			throw_napi_failure(env, napi_generic_failure);
+			array = NULL;
+		}
+	}
+	ycdl_task_info_list_free(infos, count);
+	return array;
 }
 
 /* findByUrl(url) -> the key of the task whose original URL is url, or
@@ -376,6 +539,42 @@ napi_value task_set_priority(napi_env env, napi_callback_info info)
 napi_value task_set_allow_cellular(napi_env env, napi_callback_info info)
 {
 	return key_value_call(env, info, "allow", true, ycdl_task_set_allow_cellular);
+}
+
+/* A call (key, string or null) whose string may be absent: NULL. */
+static napi_value key_optional_string_call(napi_env env, napi_callback_info info,
+		const char *name, int (*fn)(ycdl_session *, const char *, const char *),
+		bool requeues)
+{
+	size_t argc = 2;
+	napi_value argv[2], result;
+	struct native_session *ns;
+	char *key = key_call(env, info, &argc, argv, &ns), *value;
+
+	if (!key)
+		return NULL;
+	if (!optional_string_arg(env, argv[1], name, &value)) {
+		free(key);
+		return NULL;
+	}
+	result = key_call_done(env, key, fn(ns->core, key, value));
+	free(value);
+	if (result && requeues)
+		watch_update(ns, true);
+	return result;
+}
+
+/* setUrl(key, url or null): a new URL to request; a task waiting for one
+ * is queued again. */
+napi_value task_set_url(napi_env env, napi_callback_info info)
+{
+	return key_optional_string_call(env, info, "url", ycdl_task_set_url, true);
+}
+
+/* setGroup(key, group or null). */
+napi_value task_set_group(napi_env env, napi_callback_info info)
+{
+	return key_optional_string_call(env, info, "group", ycdl_task_set_group, false);
 }
 
 napi_value task_set_headers(napi_env env, napi_callback_info info)

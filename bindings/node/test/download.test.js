@@ -54,7 +54,7 @@ test('downloads_from_nginx_byte_identical_with_exact_events', async () => {
   assert.equal(progress.at(-1).bytesWritten, size);
   assert.equal(progress.at(-1).bytesExpected, size);
   assert.deepEqual({ ...all, seq: 0, timestamp: 0 },
-    { type: 'allFinished', seq: 0, timestamp: 0, key: '', finished: 1, failed: 0, paused: 0 });
+    { type: 'allFinished', seq: 0, timestamp: 0, key: '', finished: 1, failed: 0, paused: 0, waitingForUrl: 0 });
   assert.equal(all.seq, events.at(-1).seq);
 
   const info = task.info();

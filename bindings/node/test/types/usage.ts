@@ -1,6 +1,6 @@
 // usage.ts — compiled (never run) by types.test.js: correct uses of the
 // package must type-check, and each @ts-expect-error line must not.
-import ycdl, { Session, Task, TaskInfo, YcdlError, YcdlEvent, version } from 'ycdl';
+import ycdl, { Group, GroupFigures, Session, Task, TaskInfo, YcdlError, YcdlEvent, version } from 'ycdl';
 
 const session: Session = new ycdl.Session({ identifier: 'app.downloads', maxConcurrent: 2, autoResume: true });
 const task: Task = session.add({
@@ -28,6 +28,34 @@ task.cancel({ deleteData: true });
 task.remove({ deleteFile: false });
 const v: string = version;
 void path; void status; void resumable; void tasks; void found; void v;
+
+const many: Task[] = session.addMany([{ url: 'https://example.com/b.mp4', group: 'album', mirrors: ['https://m.example.com/b.mp4'] }]);
+session.add({ url: 'https://example.com/c.mp4', acceptTypes: ['video/*'], minSize: 1000, nameFromUrl: true });
+const album: Group = session.group('album');
+const figures: GroupFigures = album.info();
+const finished: Promise<GroupFigures> = album.done();
+const groupTasks: Task[] = album.tasks({ status: 'failed' });
+const groups: Group[] = session.groups();
+const infos: TaskInfo[] = session.taskInfos({ status: ['paused'] });
+const group: string = infos[0].group + infos[0].requestUrl;
+album.pause(); album.start(); album.cancel({ deleteData: true }); album.remove({ deleteFile: true });
+album.setPriority(3); album.setAllowCellular(false);
+task.setGroup('album'); task.setGroup(null); task.setUrl('https://example.com/fresh.mp4'); task.setUrl(null);
+session.on('groupProgress', (e) => { const n: number = e.bytesWrittenKnown / e.bytesExpected + e.speedBps; void n; });
+session.on('groupFinished', (e) => { const n: number = e.finished + e.failed + e.paused; const g: string = e.group; void n; void g; });
+session.on('urlNeeded', (e) => { const c: YcdlError['code'] = e.code; const u: string = e.url; void c; void u; });
+session.on('urlChanged', (e) => { const u: string = e.from + e.to + e.reason; void u; });
+session.on('progress', (e) => { const n: number = e.etaSeconds + e.coalesced; void n; });
+void many; void figures; void finished; void groupTasks; void groups; void group;
+
+// @ts-expect-error group names are strings
+session.add({ url: 'https://x', group: 5 });
+// @ts-expect-error mirrors are a list
+session.add({ url: 'https://x', mirrors: 'https://y' });
+// @ts-expect-error group events carry figures, not a path
+session.on('groupFinished', (e) => e.path);
+// @ts-expect-error groups come from a session
+new Group();
 
 // @ts-expect-error identifier is required
 new Session({ stateDir: '/tmp' });
