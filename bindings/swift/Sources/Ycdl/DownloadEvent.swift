@@ -61,6 +61,11 @@ public struct DownloadProgress: Sendable, Hashable {
     public var totalBytesExpected: Int64?
     /// Smoothed bytes per second.
     public var bytesPerSecond: UInt64
+    /// Seconds left at this speed, when the size and the speed are known.
+    public var estimatedTimeRemaining: Int64? = nil
+    /// Earlier progress reports of the task this one replaced while nobody
+    /// read the session's events (its `bytesWritten` counts theirs too).
+    public var coalesced = 0
 
     /// 0…1, when the size is known.
     public var fractionCompleted: Double? {
@@ -75,6 +80,7 @@ public struct AllTasksFinished: Sendable, Hashable {
     public var finished: Int
     public var failed: Int
     public var paused: Int
+    public var waitingForURL = 0
 }
 
 public enum DownloadEvent: Sendable, Hashable {
@@ -100,17 +106,30 @@ public enum DownloadEvent: Sendable, Hashable {
     /// Nothing is waiting or running any more: on iOS, the moment to call the
     /// background session's completion handler.
     case allTasksFinished(AllTasksFinished)
+    /// The task's URL no longer gives the file (`error.code` is `.http`,
+    /// `.notTheFile` or `.urlExpired`); it waits, its data kept, for
+    /// `DownloadTask.setURL(_:)`.
+    case urlNeeded(key: String, url: URL, error: DownloadError)
+    /// Requests go to another URL from now on (`setURL(_:)`, or a mirror).
+    case urlChanged(key: String, from: URL, to: URL, reason: String)
+    /// A group's figures changed (coalesced like progress, at once on a
+    /// change of status).
+    case groupProgress(DownloadGroupInfo)
+    /// Nothing of the group is pending any more (paused and failed tasks are
+    /// not pending): `DownloadGroup.finished()` returns these figures.
+    case groupFinished(DownloadGroupInfo)
 
     /// The key of the task the event is about; nil for session-wide events.
     public var taskKey: String? {
         switch self {
-        case .sessionRestored, .allTasksFinished:
+        case .sessionRestored, .allTasksFinished, .groupProgress, .groupFinished:
             return nil
         case .taskAdded(let key, _, _, _, _, _), .statusChanged(let key, _, _),
              .progress(let key, _), .resumedAtOffset(let key, _, _),
              .redirected(let key, _, _, _), .restarted(let key, _, _),
              .resumabilityKnown(let key, _, _), .retrying(let key, _, _, _),
-             .finished(let key, _, _, _, _, _, _), .failed(let key, _), .removed(let key):
+             .finished(let key, _, _, _, _, _, _), .failed(let key, _), .removed(let key),
+             .urlNeeded(let key, _, _), .urlChanged(let key, _, _, _):
             return key
         }
     }

@@ -1,6 +1,7 @@
 // DownloadOptions.swift — the per-task settings of ycdl_task_options beyond
 // the URL, file id, destination and metadata.
 import CYcdl
+import Foundation
 
 public struct DownloadOptions: Sendable, Hashable {
     /// What happens when the destination file already exists.
@@ -30,6 +31,25 @@ public struct DownloadOptions: Sendable, Hashable {
     public var usesContentDisposition = false
     /// Adds the task paused instead of queueing it.
     public var startsPaused = false
+    /// The task's group (an album, a season): 1…200 bytes without control
+    /// characters, persisted with the task; see `DownloadGroup`.
+    public var group: String?
+    /// Other URLs of the same file (at most 16), tried in order when the URL
+    /// in use fails in a way its retries cannot fix; a `.urlChanged` event
+    /// says which is in use.
+    public var mirrors: [URL] = []
+    /// The content types a response must have to be saved ("video/mp4",
+    /// "video/*"); another one is not the file: the task waits for a new
+    /// URL (`.waitingForURL`, a `.urlNeeded` event). Empty: the core's
+    /// guard, which refuses an HTML page for a file not named as one.
+    public var acceptedContentTypes: [String] = []
+    /// A response announcing fewer bytes is not the file either; nil: no
+    /// minimum.
+    public var minimumSize: UInt64?
+    /// Names the file after the URL's last path segment, as wget and curl -O
+    /// do (in the destination directory); the key stays the file id, else
+    /// the MD5 of the URL.
+    public var namesFileAfterURL = false
 
     public init() {}
 
@@ -44,5 +64,12 @@ public struct DownloadOptions: Sendable, Hashable {
         o.conflict = conflict.rawValue
         o.use_content_disposition = usesContentDisposition ? 1 : 0
         o.start_paused = startsPaused ? 1 : 0
+        o.group = arena.string(group)
+        o.mirrors = arena.stringArray(mirrors.map(\.absoluteString))
+        o.mirror_count = mirrors.count
+        o.accept_types = arena.stringArray(acceptedContentTypes)
+        o.accept_type_count = acceptedContentTypes.count
+        o.min_size = minimumSize ?? 0
+        o.name_from_url = namesFileAfterURL ? 1 : 0
     }
 }

@@ -38,6 +38,7 @@ public final class DownloadSession: Sendable {
         settings = Locked((configuration.maxTaskCount, configuration.allowsCellularAccess))
         var fd: Int32 = -1
         try core.call { ycdl_session_event_fd(&fd, $0) }
+        hub.setGroupLookup { [core] name in try coreGroupInfo(core, name) }
         pump = EventPump(core: core, fd: fd, label: "ycdl.events.\(identifier)", hub: hub)
     }
 
@@ -118,26 +119,55 @@ public final class DownloadSession: Sendable {
                               options: DownloadOptions = DownloadOptions()) throws -> DownloadTask
     {
         let arena = CArena()
-        var o = ycdl_task_options()
-        try check(ycdl_task_options_init(&o, UInt32(YCDL_TASK_OPTIONS_VERSION)))
-        o.url = arena.string(url.absoluteString)
-        o.file_id = arena.string(fileID)
-        switch destination {
-        case .file(let file)?: o.dest_path = arena.string(file.path)
-        case .directory(let directory)?: o.dest_dir = arena.string(directory.path)
-        case nil: break
-        }
-        o.display_name = arena.string(metadata.fileName)
-        o.thumbnail_url = arena.string(metadata.thumbnailURL?.absoluteString)
-        o.user_data = arena.bytes(metadata.userData)
-        o.user_data_len = metadata.userData.count
-        options.apply(to: &o, arena: arena)
+        var o = try DownloadRequest(url: url, fileID: fileID, destination: destination, metadata: metadata,
+                                    options: options).cOptions(arena)
         let key = try core.withHandle { session -> String in
             var key: UnsafeMutablePointer<CChar>?
             try check(withExtendedLifetime(arena) { ycdl_task_add(&key, session, &o) })
             return takeCoreString(key) ?? ""
         }
         return DownloadTask(key: key, session: self)
+    }
+
+    /// Adds many downloads with one hand-over to the core and one journal
+    /// write (a playlist, an import of thousands): per request, in order, its
+    /// task or its error. Requests are independent: one that fails leaves
+    /// the others added. Throws only when none could be handed over (the
+    /// session closed).
+    public func startDownloads(_ requests: [DownloadRequest]) throws -> [Result<DownloadTask, DownloadError>] {
+        guard !requests.isEmpty else { return [] }
+        let arena = CArena()
+        let options = UnsafeMutablePointer<ycdl_task_options>.allocate(capacity: requests.count)
+        defer { options.deallocate() }
+        for (index, request) in requests.enumerated() {
+            (options + index).initialize(to: try request.cOptions(arena))
+        }
+        let pointers: [UnsafePointer<ycdl_task_options>?] = (0..<requests.count).map { UnsafePointer(options + $0) }
+        var codes = [Int32](repeating: 0, count: requests.count)
+        let (keys, firstMessage) = try core.withHandle { session -> ([String?], String) in
+            var keys: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+            let rc = withExtendedLifetime(arena) {
+                pointers.withUnsafeBufferPointer {
+                    ycdl_task_add_many(&keys, &codes, session, $0.baseAddress, requests.count)
+                }
+            }
+            let message = String(cString: ycdl_last_error_message())
+            guard let keys else {
+                try check(rc)
+                return ([], message)
+            }
+            defer { ycdl_keys_free(keys, requests.count) }
+            return ((0..<requests.count).map { keys[$0].map { String(cString: $0) } }, message)
+        }
+        var first = true
+        return zip(keys, codes).map { key, code in
+            if let key, code == 0 { return .success(DownloadTask(key: key, session: self)) }
+            let error = DownloadError(code: .init(rawValue: code),
+                                      message: first && !firstMessage.isEmpty ? firstMessage
+                                          : DownloadError.Code(rawValue: code).description)
+            first = false
+            return .failure(error)
+        }
     }
 
     /// The task with this key (its file id, or the MD5 of its URL), if any.
@@ -157,7 +187,7 @@ public final class DownloadSession: Sendable {
 
     /// The tasks whose status is in `statuses` (nil: all), in queue order.
     public func tasks(_ statuses: Set<DownloadStatus>? = nil) throws -> [DownloadTask] {
-        let mask = statuses.map { $0.reduce(UInt32(0)) { $0 | (1 << UInt32($1.rawValue)) } } ?? YCDL_STATUS_ALL
+        let mask = statusMask(statuses)
         return try core.withHandle { session -> [String] in
             var keys: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
             var count = 0
@@ -165,6 +195,42 @@ public final class DownloadSession: Sendable {
             defer { ycdl_keys_free(keys, count) }
             return (0..<count).compactMap { keys?[$0].map { String(cString: $0) } }
         }.map { DownloadTask(key: $0, session: self) }
+    }
+
+    /// The snapshots of the tasks whose status is in `statuses` (nil: all), in
+    /// queue order, with one call: what a list of downloads shows after a
+    /// restart.
+    public func taskInfos(_ statuses: Set<DownloadStatus>? = nil) throws -> [DownloadTaskInfo] {
+        try core.withHandle { session in
+            var infos: UnsafeMutablePointer<UnsafeMutablePointer<ycdl_task_info>?>?
+            var count = 0
+            try check(ycdl_session_list_info(&infos, &count, session, statusMask(statuses)))
+            defer { ycdl_task_info_list_free(infos, count) }
+            return (0..<count).compactMap { infos?[$0].map { DownloadTaskInfo($0.pointee) } }
+        }
+    }
+
+    // MARK: - Groups
+
+    /// The group of this name: its tasks as a whole (a handle; calls on a
+    /// group no task has throw `.notFound`).
+    public func group(named name: String) -> DownloadGroup {
+        DownloadGroup(name: name, session: self)
+    }
+
+    /// The session's groups (those some task has).
+    public func groups() throws -> [DownloadGroup] {
+        try core.withHandle { session -> [String] in
+            var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+            var count = 0
+            try check(ycdl_group_list(&names, &count, session))
+            defer { ycdl_keys_free(names, count) }
+            return (0..<count).compactMap { names?[$0].map { String(cString: $0) } }
+        }.map { DownloadGroup(name: $0, session: self) }
+    }
+
+    func groupInfo(name: String) throws -> DownloadGroupInfo {
+        try coreGroupInfo(core, name)
     }
 
     // MARK: - Control by URL or file id (the seed's pause/resume/stopDownloadWithUrl)
@@ -207,6 +273,55 @@ public final class DownloadSession: Sendable {
             defer { ycdl_task_info_free(info) }
             return DownloadTaskInfo(info!.pointee)
         }
+    }
+}
+
+/// One download for `DownloadSession.startDownloads(_:)`: the arguments of
+/// `startDownload(url:fileID:destination:metadata:options:)`.
+public struct DownloadRequest: Sendable, Hashable {
+    public var url: URL
+    public var fileID: String?
+    public var destination: DownloadDestination?
+    public var metadata: DownloadMetadata
+    public var options: DownloadOptions
+
+    public init(url: URL, fileID: String? = nil, destination: DownloadDestination? = nil,
+                metadata: DownloadMetadata = DownloadMetadata(), options: DownloadOptions = DownloadOptions())
+    {
+        self.url = url
+        self.fileID = fileID
+        self.destination = destination
+        self.metadata = metadata
+        self.options = options
+    }
+
+    /// The C options; their strings live as long as `arena`.
+    func cOptions(_ arena: CArena) throws -> ycdl_task_options {
+        var o = ycdl_task_options()
+        try check(ycdl_task_options_init(&o, UInt32(YCDL_TASK_OPTIONS_VERSION)))
+        o.url = arena.string(url.absoluteString)
+        o.file_id = arena.string(fileID)
+        switch destination {
+        case .file(let file)?: o.dest_path = arena.string(file.path)
+        case .directory(let directory)?: o.dest_dir = arena.string(directory.path)
+        case nil: break
+        }
+        o.display_name = arena.string(metadata.fileName)
+        o.thumbnail_url = arena.string(metadata.thumbnailURL?.absoluteString)
+        o.user_data = arena.bytes(metadata.userData)
+        o.user_data_len = metadata.userData.count
+        options.apply(to: &o, arena: arena)
+        return o
+    }
+}
+
+/// A group's figures, or the core's error (`.notFound` for a group no task has).
+func coreGroupInfo(_ core: CoreSession, _ name: String) throws -> DownloadGroupInfo {
+    try core.withHandle { session in
+        var info: UnsafeMutablePointer<ycdl_group_info>?
+        try check(ycdl_group_get_info(&info, session, name))
+        defer { ycdl_free(info) }
+        return DownloadGroupInfo(info!.pointee)
     }
 }
 

@@ -72,6 +72,25 @@ public struct DownloadTask: Sendable, Hashable {
         }
     }
 
+    /// Gives the task a new URL to request (a refreshed signed link): its key
+    /// and original URL stay. A task waiting for a URL (or failed) is queued
+    /// again, a running one continues from the new URL; its data is kept when
+    /// the server says it is the same file, else it restarts (`.restarted`).
+    /// nil goes back to the original URL.
+    public func setURL(_ url: URL?) throws {
+        try session.core.call { ycdl_task_set_url($0, key, url?.absoluteString) }
+    }
+
+    /// Puts the task in a group (nil: in none); persisted with the task.
+    public func setGroup(_ group: String?) throws {
+        try session.core.call { ycdl_task_set_group($0, key, group) }
+    }
+
+    /// The task's group, nil when it is in none.
+    public func group() throws -> DownloadGroup? {
+        try info().group.map { DownloadGroup(name: $0, session: session) }
+    }
+
     /// A snapshot of the task: status, sizes, metadata, last error.
     public func info() throws -> DownloadTaskInfo {
         try session.info(key: key)

@@ -32,6 +32,11 @@ public struct DownloadTaskInfo: Sendable, Hashable {
     public var retries: Int
     /// The SHA-256 of the finished file.
     public var sha256: String?
+    /// The URL requests go to when it is not `url` (one `setURL(_:)` gave,
+    /// or a mirror in use); nil otherwise.
+    public var requestURL: URL?
+    /// The task's group; nil when it is in none.
+    public var group: String?
 
     init(_ i: ycdl_task_info) {
         key = String(cString: i.key)
@@ -58,5 +63,7 @@ public struct DownloadTaskInfo: Sendable, Hashable {
                             httpStatus: httpStatus)
         retries = Int(i.retries)
         sha256 = optionalString(i.sha256_hex)
+        requestURL = optionalString(i.request_url).map(coreURL)
+        group = optionalString(i.group)
     }
 }

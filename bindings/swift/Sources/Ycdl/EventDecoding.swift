@@ -33,7 +33,8 @@ extension DownloadEvent {
             let m = e.progress.pointee
             self = .progress(key: key, DownloadProgress(
                 bytesWritten: m.bytes_this_burst, totalBytesWritten: m.bytes_written,
-                totalBytesExpected: knownSize(m.bytes_expected), bytesPerSecond: m.speed_bps))
+                totalBytesExpected: knownSize(m.bytes_expected), bytesPerSecond: m.speed_bps,
+                estimatedTimeRemaining: knownSize(m.eta_seconds), coalesced: Int(m.coalesced)))
         case YCDL__EVENT__KIND_RESUMED:
             let m = e.resumed.pointee
             self = .resumedAtOffset(key: key, offset: m.offset, expectedTotalBytes: knownSize(m.bytes_expected))
@@ -64,7 +65,20 @@ extension DownloadEvent {
         case YCDL__EVENT__KIND_ALL_FINISHED:
             let m = e.all_finished.pointee
             self = .allTasksFinished(AllTasksFinished(finished: Int(m.finished), failed: Int(m.failed),
-                                                      paused: Int(m.paused)))
+                                                      paused: Int(m.paused), waitingForURL: Int(m.waiting_for_url)))
+        case YCDL__EVENT__KIND_URL_NEEDED:
+            let m = e.url_needed.pointee
+            self = .urlNeeded(key: key, url: coreURL(String(cString: m.url)),
+                              error: DownloadError(code: .init(rawValue: m.error_code), message: String(cString: m.message),
+                                                   httpStatus: knownStatus(m.http_status), isRetryable: true))
+        case YCDL__EVENT__KIND_URL_CHANGED:
+            let m = e.url_changed.pointee
+            self = .urlChanged(key: key, from: coreURL(String(cString: m.from)), to: coreURL(String(cString: m.to)),
+                               reason: String(cString: m.reason))
+        case YCDL__EVENT__KIND_GROUP_PROGRESS:
+            self = .groupProgress(DownloadGroupInfo(e.group_progress.pointee))
+        case YCDL__EVENT__KIND_GROUP_FINISHED:
+            self = .groupFinished(DownloadGroupInfo(e.group_finished.pointee))
         default:
             return nil
         }

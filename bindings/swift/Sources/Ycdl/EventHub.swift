@@ -1,6 +1,6 @@
 // EventHub.swift — where a session's decoded events go, on its event queue:
-// to the waiters of DownloadTask.finished(), to every `events` stream and
-// observer, and to the all-tasks-finished hook.
+// to the waiters of DownloadTask.finished() and DownloadGroup.finished(), to
+// every `events` stream and observer, and to the all-tasks-finished hook.
 import Foundation
 
 final class EventHub: Sendable {
@@ -14,9 +14,17 @@ final class EventHub: Sendable {
         let continuation: CheckedContinuation<URL, any Error>
     }
 
+    private struct GroupWaiter {
+        let name: String
+        let continuation: CheckedContinuation<DownloadGroupInfo, any Error>
+    }
+
     private struct State {
         var observers: [UUID: Observer] = [:]
         var waiters: [UUID: Waiter] = [:]
+        var groupWaiters: [UUID: GroupWaiter] = [:]
+        /// Asks the core for a group's figures (set by the session).
+        var groupLookup: (@Sendable (String) throws -> DownloadGroupInfo)?
         var onAllTasksFinished: (@Sendable (AllTasksFinished) -> Void)?
         /// The session's first event, replayed to every later stream.
         var restored: DownloadEvent?
@@ -33,13 +41,18 @@ final class EventHub: Sendable {
     /// For tests: the observers (streams included) and the finished() waiters
     /// held now. Neither may grow with the number of tasks a session has seen.
     var counts: (observers: Int, waiters: Int) {
-        state.withLock { ($0.observers.count, $0.waiters.count) }
+        state.withLock { ($0.observers.count, $0.waiters.count + $0.groupWaiters.count) }
+    }
+
+    func setGroupLookup(_ lookup: @escaping @Sendable (String) throws -> DownloadGroupInfo) {
+        state.withLock { $0.groupLookup = lookup }
     }
 
     // MARK: - Delivery (event queue only)
 
     func deliver(_ event: DownloadEvent) {
         resolveWaiters(for: event)
+        resolveGroupWaiters(for: event)
         let (observers, hook) = state.withLock { state in
             if case .sessionRestored = event { state.restored = event }
             return (Array(state.observers.values), state.onAllTasksFinished)
@@ -52,16 +65,18 @@ final class EventHub: Sendable {
 
     /// After the session closed: streams end, waiters throw `.closed`.
     func close() {
-        let (observers, waiters) = state.withLock { state in
+        let (observers, waiters, groupWaiters) = state.withLock { state in
             state.closed = true
             defer {
                 state.observers = [:]
                 state.waiters = [:]
+                state.groupWaiters = [:]
             }
-            return (Array(state.observers.values), Array(state.waiters.values))
+            return (Array(state.observers.values), Array(state.waiters.values), Array(state.groupWaiters.values))
         }
         let closed = DownloadError(code: .closed, message: "the session was closed")
         waiters.forEach { $0.continuation.resume(throwing: closed) }
+        groupWaiters.forEach { $0.continuation.resume(throwing: closed) }
         observers.forEach { $0.finish() }
     }
 
@@ -141,6 +156,66 @@ final class EventHub: Sendable {
             resolveWaiters(key: key, with: .success(fileURL))
         case .failed(let key, let error):
             resolveWaiters(key: key, with: .failure(error))
+        default:
+            return
+        }
+    }
+
+    // MARK: - Waiters of DownloadGroup.finished()
+
+    /// Registers a waiter for the group's end; false once closed.
+    func addGroupWaiter(_ id: UUID, name: String,
+                        _ continuation: CheckedContinuation<DownloadGroupInfo, any Error>) -> Bool
+    {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.groupWaiters[id] = GroupWaiter(name: name, continuation: continuation)
+            return true
+        }
+    }
+
+    /// Resumes one group waiter, if it is still waiting.
+    func resolveGroupWaiter(_ id: UUID, with result: Result<DownloadGroupInfo, any Error>) {
+        let waiter = state.withLock { $0.groupWaiters.removeValue(forKey: id) }
+        waiter?.continuation.resume(with: result)
+    }
+
+    /// Resumes every waiter of the group `name`.
+    func resolveGroupWaiters(name: String, with result: Result<DownloadGroupInfo, any Error>) {
+        let waiters = state.withLock { state -> [GroupWaiter] in
+            let ids = state.groupWaiters.filter { $0.value.name == name }.map(\.key)
+            return ids.compactMap { state.groupWaiters.removeValue(forKey: $0) }
+        }
+        waiters.forEach { $0.continuation.resume(with: result) }
+    }
+
+    /// A groupFinished event ends the waits of its group, unless the group is
+    /// pending again by now (the event was queued before a later resume); a
+    /// removed task may have taken its group with it, which no event says.
+    private func resolveGroupWaiters(for event: DownloadEvent) {
+        let (names, lookup) = state.withLock { state in
+            (Set(state.groupWaiters.values.map(\.name)), state.groupLookup)
+        }
+        guard !names.isEmpty, let lookup else { return }
+        switch event {
+        case .groupFinished(let figures) where names.contains(figures.name):
+            do {
+                if try lookup(figures.name).pending == 0 {
+                    resolveGroupWaiters(name: figures.name, with: .success(figures))
+                }
+            } catch {
+                resolveGroupWaiters(name: figures.name, with: .failure(error))
+            }
+        case .removed:
+            for name in names {
+                do {
+                    _ = try lookup(name)
+                } catch let error as DownloadError where error.code == .notFound {
+                    resolveGroupWaiters(name: name, with: .failure(DownloadGroup.gone(name)))
+                } catch {
+                    continue
+                }
+            }
         default:
             return
         }
