@@ -123,7 +123,9 @@ test('the_body_guard_refuses_what_is_not_the_file', async () => {
   const typed = session.add({ url: `${FAULT_URL}/np-guard.bin?type=text/plain`, dest: path.join(dir, 'a.mp4'), acceptTypes: ['video/*'] });
   const small = session.add({ url: `${FAULT_URL}/np-guard.bin?small`, dest: path.join(dir, 'b.bin'), minSize: 20001 });
   for (const task of [typed, small]) {
-    const needed = await h.waitFor(session, 'urlNeeded', (e) => e.key === task.key);
+    // Recorded: the two tasks' events may come in either order.
+    const needed = await h.until(() => events.find((e) => e.type === 'urlNeeded' && e.key === task.key),
+      `urlNeeded of ${task.key}`);
     assert.deepEqual([needed.code, needed.errno], ['YCDL_E_NOT_THE_FILE', -27]);
     assert.equal(task.info().status, 'waiting-for-url');
     assert.equal(task.info().error.code, 'YCDL_E_NOT_THE_FILE');
