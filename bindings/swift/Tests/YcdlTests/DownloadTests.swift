@@ -127,13 +127,17 @@ import Testing
         let sha = try servers.makeFile("swift-readd.bin", size: 300_000)
         let session = try openSession("readd", in: freshDirectory("readd"))
         defer { session.close() }
-        let url = servers.faultURL("swift-readd.bin?rate=1000000")
+        // Slow enough that the first download is still running when it is
+        // removed, also under the load of the other suites.
+        let url = servers.faultURL("swift-readd.bin?rate=200000")
         let first = try session.startDownload(url: url, fileID: "readd")
 
         // Holds the event queue at the first progress report: the removed
         // event comes only after the second task has its waiter.
         let (held, hold) = AsyncStream.makeStream(of: Void.self)
         let release = DispatchSemaphore(value: 0)
+        // Runs before the close: a failure below must not leave the queue held.
+        defer { release.signal() }
         let holding = Locked(true)
         session.hub.observe { event in
             let first = event.isProgress("readd") && holding.withLock { holding in
@@ -147,12 +151,14 @@ import Testing
         var heldIterator = held.makeAsyncIterator()
         _ = await heldIterator.next()
         async let firstOutcome = downloadError { _ = try await first.finished() }
-        try await Task.sleep(nanoseconds: 50_000_000)
+        // The waiter must be in place before the removal (a sleep was not
+        // enough under the load of the other suites running in parallel).
+        try await waitUntil("the first waiter is in place") { session.hub.counts.waiters == 1 }
         try first.remove()
         let second = try session.startDownload(url: url, fileID: "readd")
         async let file = second.finished()
-        // Give the waiter time to be in place before the removal is delivered.
-        try await Task.sleep(nanoseconds: 50_000_000)
+        // The second waiter is in place before the removal is delivered.
+        try await waitUntil("the second waiter is in place") { session.hub.counts.waiters == 1 }
         release.signal()
 
         #expect(await firstOutcome?.code == .canceled)

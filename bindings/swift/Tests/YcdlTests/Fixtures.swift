@@ -60,3 +60,12 @@ func downloadError(_ body: () async throws -> Void) async -> DownloadError? {
     }
     return nil
 }
+
+/// Polls `condition` every 10 ms; fails after `timeout` seconds.
+func waitUntil(_ what: String, timeout: Double = 10, _ condition: () -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        guard Date() < deadline else { throw TestFailure("not \(what) within \(timeout) s") }
+        try await Task.sleep(nanoseconds: 10_000_000)
+    }
+}
