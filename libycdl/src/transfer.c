@@ -680,12 +680,21 @@ fail:
 int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 {
 	struct transfer *x = t->transfer;
+	int rc;
 
 	if (x && x->fd >= 0) {
 		/* The data must be durable before a snapshot claims it. */
 		if (util_sync_data(x->fd) != 0)
 			return error_set(error_from_errno(errno), "cannot sync %s: %s",
 					t->part_path, strerror(errno));
+		/* And its name, once per transfer: a part file just made may
+		 * not be in its folder after a power cut until the folder is
+		 * synced. Files that finish before a checkpoint never pay it
+		 * (the commit syncs the folder after the move). */
+		if (!x->name_synced && (rc = util_fsync_parent_dir(t->part_path)) != 0)
+			return error_set(error_from_errno(-rc), "cannot sync the folder "
+					"of %s: %s", t->part_path, strerror(-rc));
+		x->name_synced = true;
 		x->last_checkpoint_ms = util_monotonic_ms();
 		x->checkpoint_offset = t->offset;
 	}

@@ -73,6 +73,7 @@ struct transfer {
 	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
+	bool name_synced;         /* the part file's folder synced since it opened */
 	char curl_error[CURL_ERROR_SIZE];
 	struct queue running;     /* in the scheduler's running list */
 };
