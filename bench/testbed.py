@@ -18,11 +18,11 @@ MIB = 1 << 20
 
 SIZES = {
     "full": {"big": 1024 * MIB, "small_count": 10000, "small": 16 * 1024,
-             "tasks": 100000, "kill_rate": 200 * MIB, "kill_at": 0.4,
+             "tasks": 100000, "groups": 1000, "kill_rate": 200 * MIB, "kill_at": 0.4,
              "w6": 64 * MIB, "w6cg": 4 * MIB,
              "rt_tasks": 1000, "rt_calls": 5000, "rss_clients": 16},
     "smoke": {"big": 8 * MIB, "small_count": 200, "small": 16 * 1024,
-              "tasks": 2000, "kill_rate": 16 * MIB, "kill_at": 0.4,
+              "tasks": 2000, "groups": 20, "kill_rate": 16 * MIB, "kill_at": 0.4,
               "w6": 256 * 1024, "w6cg": 64 * 1024,
               "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4},
 }

@@ -3,12 +3,12 @@ side with curl and aria2c on the same files from the same nginx, and the
 shared sessions of issue 15 (an attached handle against the owner's own);
 each checks every file it downloaded and returns a dict of results."""
 
-import hashlib
 import os
 import re
 import signal
 import subprocess
 import time
+import urllib.parse
 
 from measure import (BenchError, CpuWindow, callgrind_inclusive, check_dir, fresh_dir,
                      load_average, median, summarize, timed)
@@ -158,26 +158,37 @@ def many_small_files(b, where, runs):
 @with_load
 def many_tasks(b):
     """Adds N paused tasks through the API, each persisted: one
-    ycdl_task_add at a time, and ycdl_task_add_many 10,000 at a time. Then
-    reopens the session that holds them, several times."""
-    count = b.sizes["tasks"]
+    ycdl_task_add at a time, ycdl_task_add_many 10,000 at a time, and the
+    same with the tasks spread over G groups (issue 17: groups cost no more
+    to open and report). Then reopens the sessions that hold them, several
+    times, the grouped one also asked for every group's figures."""
+    count, groups = b.sizes["tasks"], b.sizes["groups"]
     prefix = b.url("/tasks")
-    state, out = os.path.join(b.tmp, "w3-state"), os.path.join(b.tmp, "w3-out")
-    adds = {"one by one": [], "add_many": []}
+    ways = (("one by one", 0, 0), ("add_many", 10000, 0),
+            ("add_many, %d groups" % groups, 10000, groups))
+    states = {}
+    adds = {way: [] for way, _, _ in ways}
     for _ in range(b.runs_slow):
-        for way, batch in (("one by one", 0), ("add_many", 10000)):
+        for n, (way, batch, g) in enumerate(ways):
+            state = states[way] = os.path.join(b.tmp, "w3-state-%d" % n)
+            out = os.path.join(b.tmp, "w3-out")
             fresh_dir(state)
             fresh_dir(out)
             sample = timed(driver(b, "add", "--state", state, "--out", out, "--url-prefix",
-                                  prefix, "--count", count, "--batch", batch),
+                                  prefix, "--count", count, "--batch", batch, "--groups", g),
                            "ycdl-bench add (%s)" % way)
             adds[way].append((sample, b.json(sample.stdout)))
-    reopens = []
-    for _ in range(b.runs):
-        sample = timed(driver(b, "reopen", "--state", state, "--url-prefix", prefix,
-                              "--count", count), "ycdl-bench reopen")
-        reopens.append((sample, b.json(sample.stdout)))
-    return {"tasks": count, "reopen": summarize_reopen(reopens),
+    reopens = {}
+    for way, _, g in ways[1:]:
+        runs = []
+        for _ in range(b.runs):
+            sample = timed(driver(b, "reopen", "--state", states[way], "--url-prefix", prefix,
+                                  "--count", count, "--groups", g),
+                           "ycdl-bench reopen (%s)" % way)
+            runs.append((sample, b.json(sample.stdout)))
+        reopens[way] = summarize_reopen(runs)
+    return {"tasks": count, "groups": groups, "reopen": reopens["add_many"],
+            "reopen_grouped": reopens[ways[2][0]],
             "add": {way: summarize_add(runs, count) for way, runs in adds.items()}}
 
 
@@ -208,6 +219,7 @@ def summarize_reopen(reopens):
         "process_wall": median([s.wall for s, _ in reopens]),
         "rss_kib": median([r["rss_kib"] for _, r in reopens]),
         "peak_rss_kib": median([s.rss_kib for s, _ in reopens]),
+        "groups_info_s": median([r["groups_info_s"] for _, r in reopens]),
     }
 
 
@@ -249,7 +261,8 @@ def kill_when_large(cmd, part, threshold, what):
 def kill_commands(b, url, out, state):
     """Per tool: the first command, the command that continues, and the
     file that grows meanwhile."""
-    name = hashlib.md5(url.encode()).hexdigest() + ".bin"
+    # ycdl get names a download after its URL's last segment, as curl -O.
+    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[1])
     first_ycdl = ycdl_get(b, state, out, [url])
     return {
         "ycdl": (first_ycdl, first_ycdl, os.path.join(out, name + ".part")),

@@ -190,29 +190,41 @@ static int add_paused(ycdl_session *s, const struct args *a, struct tally *t)
 	return 0;
 }
 
-/* Adds urls[0..n) with one ycdl_task_add_many call. For thousands of tasks
- * the options array is big enough to be mmap'ed, so freeing it returns it
- * to the system and it does not count in the RSS measured afterwards. */
-static int add_many(ycdl_session *s, const char *const *urls, size_t n, int paused)
+enum { GROUP_NAME_MAX = 24 };
+
+/* Adds urls[0..n) with one ycdl_task_add_many call; with groups, the task
+ * numbered first + i joins group-((first + i) % groups). For thousands of
+ * tasks the arrays are big enough to be mmap'ed, so freeing them returns
+ * them to the system and they do not count in the RSS measured afterwards. */
+static int add_many(ycdl_session *s, const char *const *urls, size_t n, int paused,
+		long first, long groups)
 {
 	ycdl_task_options *items = calloc(n, sizeof(*items));
 	const ycdl_task_options **ptrs = calloc(n, sizeof(*ptrs));
+	char *names = groups > 0 ? malloc(n * GROUP_NAME_MAX) : NULL;
 	int rc;
 
-	if (!items || !ptrs) {
+	if (!items || !ptrs || (groups > 0 && !names)) {
 		free(items);
 		free(ptrs);
+		free(names);
 		return fail("out of memory", YCDL_E_NOMEM);
 	}
 	for (size_t i = 0; i < n; i++) {
 		ycdl_task_options_init(&items[i], YCDL_TASK_OPTIONS_VERSION);
 		items[i].url = urls[i];
 		items[i].start_paused = paused;
+		if (names) {
+			snprintf(names + i * GROUP_NAME_MAX, GROUP_NAME_MAX, "group-%ld",
+					(first + (long)i) % groups);
+			items[i].group = names + i * GROUP_NAME_MAX;
+		}
 		ptrs[i] = &items[i];
 	}
 	rc = ycdl_task_add_many(NULL, NULL, s, ptrs, n);
 	free(items);
 	free(ptrs);
+	free(names);
 	return rc != 0 ? fail("ycdl_task_add_many", rc) : 0;
 }
 
@@ -236,7 +248,7 @@ int add_paused_in_batches(ycdl_session *s, const struct args *a, struct tally *t
 			task_url(text + i * URL_MAX, URL_MAX, a->url_prefix, first + (long)i);
 			urls[i] = text + i * URL_MAX;
 		}
-		rc = add_many(s, urls, n, 1);
+		rc = add_many(s, urls, n, 1, first, a->groups);
 		if (t)
 			consume_events(s, t);
 	}
@@ -304,11 +316,39 @@ static int answer_one_call(ycdl_session *s, const struct args *a)
 	return 0;
 }
 
+/* Every group's figures, as an application drawing one bar per group asks
+ * for them; the groups must be the ones add made. */
+static int report_groups(ycdl_session *s, const struct args *a, double *seconds)
+{
+	double start = now_s();
+	uint64_t tasks = 0;
+	char **names;
+	size_t n;
+	int rc;
+
+	if ((rc = ycdl_group_list(&names, &n, s)) != 0)
+		return fail("ycdl_group_list", rc);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		ycdl_group_info *g;
+
+		if ((rc = ycdl_group_get_info(&g, s, names[i])) != 0)
+			break;
+		tasks += g->tasks;
+		ycdl_free(g);
+	}
+	ycdl_keys_free(names, n);
+	if (rc != 0)
+		return fail("ycdl_group_get_info", rc);
+	*seconds = now_s() - start;
+	return n == (size_t)a->groups && tasks == (uint64_t)a->count ? 0
+		: fail("the groups do not hold every task", YCDL_E_INTERNAL);
+}
+
 static int run_reopen(const struct args *a)
 {
 	struct tally t = { 0 };
 	ycdl_session *s;
-	double start, opened, ready, closed;
+	double start, opened, ready, closed, groups_s = 0;
 	long rss;
 
 	start = now_s();
@@ -321,12 +361,14 @@ static int run_reopen(const struct args *a)
 		return 1;
 	ready = now_s() - start;
 	rss = rss_now_kib();
+	if (a->groups > 0 && report_groups(s, a, &groups_s) != 0)
+		return 1;
 	closed = now_s();
 	ycdl_session_close(s);
 	closed = now_s() - closed;
 	printf("{\"tasks\": %lu, \"open_s\": %.6f, \"ready_s\": %.6f, "
-			"\"close_s\": %.6f, \"rss_kib\": %ld}\n",
-			t.restored, opened, ready, closed, rss);
+			"\"close_s\": %.6f, \"rss_kib\": %ld, \"groups_info_s\": %.6f}\n",
+			t.restored, opened, ready, closed, rss, groups_s);
 	return t.restored == (unsigned long)a->count ? 0 : 1;
 }
 
@@ -381,7 +423,8 @@ static int add_urls(ycdl_session *s, const struct args *a, char **urls, size_t n
 
 	for (size_t i = 0; i < n; i += per) {
 		if (a->batch > 0) {
-			rc = add_many(s, (const char *const *)urls + i, n - i < per ? n - i : per, 0);
+			rc = add_many(s, (const char *const *)urls + i, n - i < per ? n - i : per, 0,
+					(long)i, 0);
 		} else {
 			o.url = urls[i];
 			if ((rc = ycdl_task_add(NULL, s, &o)) != 0)
@@ -451,8 +494,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: ycdl-bench add    --state DIR --out DIR --url-prefix URL --count N\n"
-		"                         [--batch N]\n"
-		"       ycdl-bench reopen --state DIR --url-prefix URL --count N\n"
+		"                         [--batch N] [--groups N]\n"
+		"       ycdl-bench reopen --state DIR --url-prefix URL --count N [--groups N]\n"
 		"       ycdl-bench fetch  --state DIR --out DIR --list FILE [--jobs N]\n"
 		"                         [--progress-ms MS] [--queue-first] [--batch N]\n"
 		"                         [--attach]\n"
@@ -502,6 +545,8 @@ static bool parse_value(struct args *a, const char *name, const char *value)
 		a->progress_ms = (unsigned int)atoi(value);
 	else if (strcmp(name, "--batch") == 0)
 		a->batch = atol(value);
+	else if (strcmp(name, "--groups") == 0)
+		a->groups = atol(value);
 	else
 		return false;
 	return true;

@@ -28,6 +28,7 @@ struct args {
 	int attach;               /* open attached to a running owner */
 	int backlog;              /* clients read only once the adds are done */
 	long batch;               /* tasks per ycdl_task_add_many; 0: one by one */
+	long groups;              /* add: task i joins group-(i % groups); 0: none */
 };
 
 /* What the consumer saw; the event path of the library ends here. */

@@ -105,5 +105,9 @@ size_t progress_unfinished(const struct progress *p);
 size_t progress_failed(const struct progress *p);
 /* Ctrl-C: the pauses that follow are ours, not another process's. */
 void progress_stopping(struct progress *p);
+/* Draws the bars again now (the terminal was resized). */
+void progress_redraw(struct progress *p);
+/* The totals: files finished here, bytes, time, average speed. */
+void progress_summary(struct progress *p);
 
 #endif

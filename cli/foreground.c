@@ -40,6 +40,7 @@ int foreground_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);     /* the bars follow the width */
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
@@ -90,8 +91,10 @@ static int wait_for_downloads(ycdl_session *s, struct progress *p)
 		if (fds[1].revents & POLLIN) {
 			unsigned char sig = 0;
 
-			if (read(signal_pipe[0], &sig, 1) == 1)
+			if (read(signal_pipe[0], &sig, 1) == 1 && sig != SIGWINCH)
 				return sig;
+			if (sig == SIGWINCH)
+				progress_redraw(p);
 		}
 		drain_events(s, p);
 	}

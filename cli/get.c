@@ -13,6 +13,7 @@
 #define MAX_HEADERS 64
 /* ycdl_session_set_max_concurrent refuses more; say so before opening. */
 #define MAX_JOBS 1000
+#define MAX_MIRRORS 16       /* as the library allows */
 
 struct get_options {
 	struct common_options common;
@@ -34,6 +35,10 @@ struct get_options {
 	size_t secret_header_count;
 	const char *accept[MAX_HEADERS];           /* --accept TYPE */
 	size_t accept_count;
+	const char *mirrors[MAX_MIRRORS];          /* --mirror URL: one download */
+	size_t mirror_count;
+	bool name_by_md5;                          /* --name-by md5: the seed's names */
+	const char *group;                         /* --group NAME */
 	char **urls;
 	int url_count;
 };
@@ -45,7 +50,11 @@ static void usage_get(void)
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
 		"                [--limit-total RATE] [-H 'Name: value']...\n"
 		"                [--secret-header 'Name: value']... [--accept TYPE]...\n"
-		"                [--cacert FILE] [--no-sha256] URL...\n"
+		"                [--cacert FILE] [--no-sha256] [--group NAME] URL...\n"
+		"       ycdl get [options] [--mirror URL]... URL   (one file, several sources)\n"
+		"Files are named as the server says (Content-Disposition), else after the\n"
+		"URL's last path segment, \"name (1).ext\" when taken; --name-by md5 names\n"
+		"them by the MD5 of the URL instead.\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit; --limit-rate\n"
 		"limits each download, --limit-total all of the session's together\n", MAX_JOBS);
@@ -120,12 +129,19 @@ static int parse_get(struct get_options *g, int argc, char **argv)
 			g->secret_headers[g->secret_header_count++] = v;
 		else if (strcmp(a, "--accept") == 0 && g->accept_count < MAX_HEADERS)
 			g->accept[g->accept_count++] = v;
+		else if (strcmp(a, "--group") == 0)
+			g->group = v;
+		else if (strcmp(a, "--mirror") == 0 && g->mirror_count < MAX_MIRRORS)
+			g->mirrors[g->mirror_count++] = v;
+		else if (strcmp(a, "--name-by") == 0 && (strcmp(v, "md5") == 0 ||
+							 strcmp(v, "url") == 0))
+			g->name_by_md5 = strcmp(v, "md5") == 0;
 		else
 			goto bad;
 		i++;
 	}
 	if (g->url_count == 0 || (g->output && g->url_count > 1) ||
-	    (g->output && g->dir))
+	    (g->output && g->dir) || (g->mirror_count && g->url_count > 1))
 		goto bad;
 	return 0;
 bad:
@@ -147,6 +163,16 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->secret_header_count = g->secret_header_count;
 	t->accept_types = g->accept;
 	t->accept_type_count = g->accept_count;
+	t->mirrors = g->mirrors;
+	t->mirror_count = g->mirror_count;
+	t->group = g->group;
+	/* As wget and curl -O: the server's name, else the URL's; never an
+	 * overwrite (an explicit -o FILE is the user's choice). */
+	if (!g->output && !g->name_by_md5) {
+		t->name_from_url = 1;
+		t->use_content_disposition = 1;
+		t->conflict = YCDL_CONFLICT_RENAME;
+	}
 }
 
 static int start_one(ycdl_session *s, const struct get_options *g, const char *url,
@@ -179,13 +205,19 @@ static int continue_task(ycdl_session *s, const struct get_options *g, const cha
 	return 0;
 }
 
-/* A task continued from an earlier run gets the headers again: the library
- * never stores credentials. */
-static int give_headers(ycdl_session *s, const struct get_options *g, const char *key)
+/* A task continued from an earlier run gets the headers again (the library
+ * never stores credentials), and the group this run names. */
+static int reapply_options(ycdl_session *s, const struct get_options *g,
+		const ycdl_task_info *info)
 {
+	int rc;
+
+	if (g->group && strcmp(info->group, g->group) != 0 &&
+	    (rc = ycdl_task_set_group(s, info->key, g->group)) != 0)
+		return rc;
 	if (!g->header_count)
 		return 0;
-	return ycdl_task_set_headers(s, key, g->headers, g->header_count);
+	return ycdl_task_set_headers(s, info->key, g->headers, g->header_count);
 }
 
 /* Adds url (or finds the task an earlier run left) and makes it run. */
@@ -198,9 +230,11 @@ static int start_one(ycdl_session *s, const struct get_options *g, const char *u
 	int rc;
 
 	options_for(&t, g, url);
-	if ((rc = ycdl_task_add(&key, s, &t)) != 0 || (rc = give_headers(s, g, key)) != 0 ||
-	    (rc = ycdl_task_get_info(&info, s, key)) != 0) {
+	if ((rc = ycdl_task_add(&key, s, &t)) != 0 ||
+	    (rc = ycdl_task_get_info(&info, s, key)) != 0 ||
+	    (rc = reapply_options(s, g, info)) != 0) {
 		fprintf(stderr, "ycdl: %s: %s\n", url, ycdl_last_error_message());
+		ycdl_task_info_free(info);
 		ycdl_free(key);
 		return -1;
 	}
@@ -249,7 +283,7 @@ static int start_all(ycdl_session *s, const struct get_options *g, struct progre
 			fprintf(stderr, "ycdl: %s: %s\n", g->urls[i],
 					ycdl_strerror(errors[i] ? errors[i] : YCDL_E_INTERNAL));
 			failed++;
-		} else if (give_headers(s, g, keys[i]) != 0) {
+		} else if (reapply_options(s, g, info) != 0) {
 			fprintf(stderr, "ycdl: %s: %s\n", g->urls[i], ycdl_last_error_message());
 			failed++;
 		} else {
@@ -311,6 +345,8 @@ int cli_get(int argc, char **argv)
 	errors += start_all(s, &g, p);
 	sig = foreground_run(s, p);
 	errors += (int)progress_failed(p);
+	if (!sig)
+		progress_summary(p);
 	progress_free(p);
 	ycdl_session_close(s);
 	if (sig)

@@ -11,9 +11,9 @@ static void usage(FILE *out)
 		"  ycdl get [options] URL...      download; Ctrl-C pauses, run again to continue\n"
 		"  ycdl add [get's options] URL...  queue downloads in the background (a host\n"
 		"                                 keeps them going with no terminal open)\n"
-		"  ycdl list                      the session's downloads\n"
-		"  ycdl pause|cancel|remove KEY...|--all\n"
-		"  ycdl resume KEY...|--all       continue downloads, like get\n"
+		"  ycdl list [--group NAME]       the session's downloads (one group's)\n"
+		"  ycdl pause|cancel|remove KEY...|--all|--group NAME\n"
+		"  ycdl resume KEY...|--all|--group NAME  continue downloads, like get\n"
 		"  ycdl set-url KEY URL           a new URL for a download whose link expired\n"
 		"  ycdl watch [--exit-when-done]  a running session's progress and events\n"
 		"  ycdl serve [--exit-when-idle] [--detach]  host the session headless\n"
@@ -22,7 +22,8 @@ static void usage(FILE *out)
 		"`ycdl serve`, or an application): it attaches to it.\n"
 		"Every command takes --session ID (default %s) and --state-dir DIR\n"
 		"(default $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl).\n"
-		"Run `ycdl get` without URLs for its options.\n",
+		"Run `ycdl get` without URLs for its options; `get --group NAME` puts its\n"
+		"downloads in a group that list, pause, resume, cancel and remove act on.\n",
 		ycdl_version(), CLI_DEFAULT_SESSION);
 }
 

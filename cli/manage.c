@@ -9,8 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+/* What a command acts on besides the keys it is given. */
+struct selection {
+	bool all;                 /* --all */
+	const char *group;        /* --group NAME */
+};
+
 static int open_for(const char *verb, struct common_options *c, int argc, char **argv,
-		int *first_arg, bool *all, ycdl_session **s)
+		int *first_arg, struct selection *sel, ycdl_session **s)
 {
 	ycdl_session_options o = YCDL_SESSION_OPTIONS_INIT;
 	int i;
@@ -18,8 +24,12 @@ static int open_for(const char *verb, struct common_options *c, int argc, char *
 	for (i = 1; i < argc; i++) {
 		if (cli_common_option(c, argc, argv, &i))
 			continue;
-		if (strcmp(argv[i], "--all") == 0 && all) {
-			*all = true;
+		if (strcmp(argv[i], "--all") == 0 && sel) {
+			sel->all = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--group") == 0 && sel && i + 1 < argc) {
+			sel->group = argv[++i];
 			continue;
 		}
 		if (argv[i][0] == '-') {
@@ -52,17 +62,52 @@ static void print_task(const ycdl_task_info *t)
 		printf("%-32s   last error: %s\n", "", t->error_message);
 }
 
+/* The group's line above its tasks: counts by status and bytes. */
+static int print_group(ycdl_session *s, const char *group)
+{
+	ycdl_group_info *g;
+	char done[32], total[32];
+
+	if (ycdl_group_get_info(&g, s, group) != 0)
+		return -1;
+	cli_format_size(done, sizeof(done), g->bytes_written_known + g->bytes_written_unknown);
+	cli_format_size(total, sizeof(total), g->bytes_expected + g->bytes_written_unknown);
+	printf("group %s: %zu tasks: %zu finished, %zu failed, %zu paused, %zu running, "
+			"%zu waiting; %s of %s%s\n", g->name, g->tasks, g->finished,
+			g->failed, g->paused, g->downloading,
+			g->waiting + g->waiting_for_network + g->waiting_for_url, done, total,
+			g->bytes_written_unknown ? " or more" : "");
+	ycdl_free(g);
+	return 0;
+}
+
+static int list_keys(ycdl_session *s, const char *group, char ***keys, size_t *n)
+{
+	if (!group)
+		return ycdl_session_list(keys, n, s, YCDL_STATUS_ALL);
+	if (print_group(s, group) != 0)
+		return -1;
+	return ycdl_group_list_tasks(keys, n, s, group, YCDL_STATUS_ALL);
+}
+
 int cli_list(int argc, char **argv)
 {
 	struct common_options c = { CLI_DEFAULT_SESSION, NULL };
+	struct selection sel = { false, NULL };
 	ycdl_session *s;
 	char **keys;
 	size_t n;
-	int first, rc = open_for("list", &c, argc, argv, &first, NULL, &s);
+	int first, rc = open_for("list", &c, argc, argv, &first, &sel, &s);
 
 	if (rc)
 		return rc;
-	if (ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL) != 0) {
+	if (sel.all || first < argc) {
+		fprintf(stderr, "usage: ycdl list [--session ID] [--state-dir DIR] "
+				"[--group NAME]\n");
+		ycdl_session_close(s);
+		return 2;
+	}
+	if (list_keys(s, sel.group, &keys, &n) != 0) {
 		fprintf(stderr, "ycdl list: %s\n", ycdl_last_error_message());
 		ycdl_session_close(s);
 		return 1;
@@ -78,6 +123,17 @@ int cli_list(int argc, char **argv)
 	ycdl_keys_free(keys, n);
 	ycdl_session_close(s);
 	return 0;
+}
+
+static int act_on_group(ycdl_session *s, const char *verb, const char *group)
+{
+	if (strcmp(verb, "pause") == 0)
+		return ycdl_group_pause(s, group);
+	if (strcmp(verb, "resume") == 0)
+		return ycdl_group_start(s, group);
+	if (strcmp(verb, "cancel") == 0)
+		return ycdl_group_cancel(s, group, 0);
+	return ycdl_group_remove(s, group, 0);
 }
 
 static int act_on(ycdl_session *s, const char *verb, const char *key)
@@ -132,26 +188,38 @@ int cli_act(const char *verb, int argc, char **argv)
 {
 	struct common_options c = { CLI_DEFAULT_SESSION, NULL };
 	bool resume = strcmp(verb, "resume") == 0;
+	struct selection sel = { false, NULL };
 	struct progress *p = NULL;
 	ycdl_session *s;
-	bool all = false;
 	char **keys = NULL;
 	size_t n = 0;
 	int first, errors = 0, sig = 0;
-	int rc = open_for(verb, &c, argc, argv, &first, &all, &s);
+	int rc = open_for(verb, &c, argc, argv, &first, &sel, &s);
+	bool all = sel.all || sel.group;
 
 	if (rc)
 		return rc;
 	if (resume)
 		foreground_skip_past_events(s);
-	if (all && ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL) != 0)
-		n = 0;
-	if (!all && first >= argc) {
-		fprintf(stderr, "usage: ycdl %s [--session ID] [--state-dir DIR] KEY...|--all\n",
-				verb);
+	if ((all && first < argc) || (!all && first >= argc) || (sel.all && sel.group)) {
+		fprintf(stderr, "usage: ycdl %s [--session ID] [--state-dir DIR] "
+				"KEY...|--all|--group NAME\n", verb);
 		ycdl_session_close(s);
 		return 2;
 	}
+	/* A group is acted on in one call (nothing of it starts in between);
+	 * its keys are still wanted to show a resume's progress. */
+	if (sel.group && (rc = act_on_group(s, verb, sel.group)) != 0) {
+		fprintf(stderr, "ycdl %s: group %s: %s\n", verb, sel.group,
+				ycdl_last_error_message());
+		ycdl_session_close(s);
+		return 1;
+	}
+	if (sel.group && resume &&
+	    ycdl_group_list_tasks(&keys, &n, s, sel.group, YCDL_STATUS_ALL) != 0)
+		n = 0;
+	if (sel.all && ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL) != 0)
+		n = 0;
 	if (resume && (foreground_install_signals() != 0 ||
 			!(p = progress_new(isatty(STDOUT_FILENO))))) {
 		ycdl_session_close(s);
@@ -160,6 +228,10 @@ int cli_act(const char *verb, int argc, char **argv)
 	for (size_t i = 0; i < (all ? n : (size_t)(argc - first)); i++) {
 		const char *key = all ? keys[i] : argv[first + (int)i];
 
+		if (sel.group) {
+			track_for_resume(s, p, key);     /* resume only: keys is empty else */
+			continue;
+		}
 		if (all && !applies_to(verb, status_of(s, key)))
 			continue;
 		if ((rc = act_on(s, verb, key)) != 0) {

@@ -1,5 +1,6 @@
 /* progress.c — what the user sees while `ycdl get` runs: live bars on a
- * terminal, one line per file otherwise. */
+ * terminal, sized to its width (one bar for all files above the bars of
+ * the first ones), one line per file otherwise; the totals at the end. */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "strmap.h"
@@ -8,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 struct tracked {
 	char *key;
@@ -36,6 +39,9 @@ struct progress {
 	bool keep_open;               /* unfinished never reaches 0 (watch) */
 	int lines_drawn;
 	int64_t last_draw_ms;
+	int64_t started_ms;
+	uint64_t finished_bytes;      /* of the files that finished here */
+	size_t finished_files;
 };
 
 static int64_t now_ms(void)
@@ -53,6 +59,7 @@ struct progress *progress_new(bool terminal)
 	if (!p)
 		return NULL;
 	p->terminal = terminal;
+	p->started_ms = now_ms();
 	strmap_init(&p->by_key);
 	return p;
 }
@@ -94,6 +101,7 @@ void progress_track(struct progress *p, const char *key, const char *label,
 	t->label = strdup(label);
 	t->url = strdup(url);
 	t->expected = -1;
+	t->status = YCDL_STATUS_WAITING;    /* until its first event says */
 	if (!t->key || !t->label || !t->url || !strmap_put(&p->by_key, t->key, t)) {
 		free(t->key);
 		free(t->label);
@@ -128,41 +136,148 @@ static void erase_bars(struct progress *p)
 	p->lines_drawn = 0;
 }
 
-static void draw_bar(const struct tracked *t)
+/* The terminal's width, read at each redraw so that a resize is followed;
+ * a line never reaches the last column (no wrap to count wrong). */
+static int terminal_width(void)
 {
-	char done[32], total[32], speed[32], bar[31];
-	int width = 30, filled = 0;
-	double fraction = t->expected > 0 ? (double)t->written / (double)t->expected : 0;
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* "1:02:03", "4:05", or "--" when it cannot be told. */
+static const char *format_eta(char *buf, size_t len, uint64_t left, uint64_t speed)
+{
+	uint64_t s;
+
+	if (!speed) {
+		snprintf(buf, len, "--");
+		return buf;
+	}
+	s = left / speed;
+	if (s >= 3600)
+		snprintf(buf, len, "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
+				(unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+	else
+		snprintf(buf, len, "%llu:%02llu", (unsigned long long)(s / 60),
+				(unsigned long long)(s % 60));
+	return buf;
+}
+
+/* Columns label takes when cut to at most max characters (UTF-8 sequences
+ * kept whole), and the bytes that is. */
+static size_t cut_label(const char *label, int max, int *columns)
+{
+	size_t bytes = 0;
+	int cols = 0;
+
+	while (label[bytes] && cols < max) {
+		bytes++;
+		while ((label[bytes] & 0xC0) == 0x80)
+			bytes++;
+		cols++;
+	}
+	*columns = cols;
+	return bytes;
+}
+
+/* One line of at most width - 1 columns, in columns that line up from one
+ * line to the next: the label (cut or padded to a quarter of the width),
+ * a bar when there is room, then the figures — percent, done / total,
+ * speed, and the ETA or the status when not downloading. */
+static void draw_line(const char *label, uint64_t written, int64_t expected,
+		uint64_t speed, const char *state, int width)
+{
+	char done[32], total[32], rate[32], eta[32], right[160], bar[256];
+	double fraction = expected > 0 ? (double)written / (double)expected : 0;
+	int room, label_width, label_cols, bar_width;
+	size_t label_bytes;
 
 	if (fraction > 1)
 		fraction = 1;
-	filled = (int)(fraction * width);
-	memset(bar, '#', (size_t)filled);
-	memset(bar + filled, '.', (size_t)(width - filled));
-	bar[width] = '\0';
-	cli_format_size(done, sizeof(done), t->written);
-	cli_format_size(speed, sizeof(speed), t->speed);
-	if (t->expected >= 0)
-		cli_format_size(total, sizeof(total), (uint64_t)t->expected);
+	cli_format_size(done, sizeof(done), written);
+	if (expected >= 0)
+		cli_format_size(total, sizeof(total), (uint64_t)expected);
 	else
 		strcpy(total, "?");
-	printf("%-28.28s [%s] %3d%% %10s / %-10s %10s/s %s\n", t->label, bar,
-			(int)(fraction * 100), done, total, speed, ycdl_status_name(t->status));
+	cli_format_size(rate, sizeof(rate), speed);
+	if (!state)
+		state = expected >= 0 ? format_eta(eta, sizeof(eta),
+				(uint64_t)expected - (written < (uint64_t)expected ? written
+					: (uint64_t)expected), speed) : "--";
+	snprintf(right, sizeof(right), " %3d%% %9s/%-9s %9s/s %-8.8s",
+			(int)(fraction * 100), done, total, rate, state);
+	room = width - 1 - (int)strlen(right);
+	label_width = room / 2 < width / 4 ? room / 2 : width / 4;
+	if (label_width < 1)
+		label_width = room > 0 ? room : 0;
+	label_bytes = cut_label(label, label_width, &label_cols);
+	bar_width = room - label_width - 3;
+	if (bar_width > (int)sizeof(bar) - 1)
+		bar_width = (int)sizeof(bar) - 1;
+	if (bar_width >= 5) {
+		int filled = (int)(fraction * bar_width);
+
+		memset(bar, '#', (size_t)filled);
+		memset(bar + filled, '.', (size_t)(bar_width - filled));
+		bar[bar_width] = '\0';
+		printf("%.*s%*s [%s]%s\n", (int)label_bytes, label,
+				label_width - label_cols, "", bar, right);
+	} else {
+		printf("%.*s%s\n", (int)label_bytes, label, room > 0 ? right : "");
+	}
 }
 
-/* Bars for the first downloads still going; one line sums up the rest. */
+static void draw_bar(const struct tracked *t, int width)
+{
+	draw_line(t->label, t->written, t->expected, t->speed,
+			t->status == YCDL_STATUS_DOWNLOADING ? NULL
+			: ycdl_status_name(t->status), width);
+}
+
+/* One bar for every file: the bytes of all, over what is known of the
+ * sizes (a file whose size is not known yet counts what it has on both
+ * sides), the speed of all, files done. */
+static void draw_total(const struct progress *p, int width)
+{
+	uint64_t written = 0, expected = 0, speed = 0;
+	size_t ended = 0;
+	char label[48];
+
+	for (size_t i = 0; i < p->count; i++) {
+		const struct tracked *t = p->items[i];
+
+		written += t->written;
+		expected += t->expected >= 0 ? (uint64_t)t->expected : t->written;
+		speed += t->ended ? 0 : t->speed;
+		ended += t->ended;
+	}
+	snprintf(label, sizeof(label), "all %zu/%zu", ended, p->count);
+	draw_line(label, written, (int64_t)expected, speed, NULL, width);
+}
+
+/* The total, then bars for the first downloads still going; one line sums
+ * up the rest. */
 static void draw_bars(struct progress *p, bool force)
 {
 	int64_t now = now_ms();
+	int width;
 	size_t shown = 0;
 
 	if (!p->terminal || (!force && now - p->last_draw_ms < 100))
 		return;
+	width = terminal_width();
 	erase_bars(p);
+	if (p->count > 1) {
+		draw_total(p, width);
+		p->lines_drawn++;
+	}
 	for (size_t i = 0; i < p->count && shown < MAX_BARS; i++) {
 		if (p->items[i]->ended)
 			continue;
-		draw_bar(p->items[i]);
+		draw_bar(p->items[i], width);
 		p->lines_drawn++;
 		shown++;
 	}
@@ -171,6 +286,27 @@ static void draw_bars(struct progress *p, bool force)
 		p->lines_drawn++;
 	}
 	p->last_draw_ms = now;
+	fflush(stdout);
+}
+
+void progress_redraw(struct progress *p)
+{
+	draw_bars(p, true);
+}
+
+void progress_summary(struct progress *p)
+{
+	double seconds = (double)(now_ms() - p->started_ms) / 1000.0;
+	char size[32], rate[32];
+
+	if (p->finished_files == 0)
+		return;
+	erase_bars(p);
+	cli_format_size(size, sizeof(size), p->finished_bytes);
+	cli_format_size(rate, sizeof(rate), seconds > 0
+			? (uint64_t)((double)p->finished_bytes / seconds) : 0);
+	printf("done: %zu file%s, %s in %.1f s (%s/s)\n", p->finished_files,
+			p->finished_files == 1 ? "" : "s", size, seconds, rate);
 	fflush(stdout);
 }
 
@@ -193,6 +329,8 @@ static void on_finished(struct progress *p, struct tracked *t, const Ycdl__Finis
 	char size[32];
 
 	end_item(p, t, false);
+	p->finished_files++;
+	p->finished_bytes += f->size;
 	cli_format_size(size, sizeof(size), f->size);
 	if (f->sha256_hex[0])
 		progress_message(p, false, "finished %s (%s, sha256 %s)", f->path, size,

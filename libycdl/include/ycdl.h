@@ -323,7 +323,22 @@ YCDL_EXTERN int ycdl_session_event_fd(int *out_fd, ycdl_session *session);
 
 /* Takes the next pending event without blocking: *out_data receives one
  * serialized ycdl.Event (free it with ycdl_free), *out_len its size.
- * Returns YCDL_E_AGAIN when none is pending. Events are never dropped. */
+ * Returns YCDL_E_AGAIN when none is pending.
+ *
+ * What waits is bounded by the tasks, not by how long nobody read: each
+ * task has at most one progress event pending. A newer one for the same
+ * task takes the older one out and goes to the end of the queue, its
+ * bytes_this_burst counting the older one's bytes (so the bursts add up to
+ * every byte written) and its coalesced field counting the events it
+ * replaced; its other figures are simply the newer ones. Every other event
+ * is kept, in the order it happened. So seq strictly increases, and a
+ * number missing is a progress event that was replaced: on an owner's
+ * handle the numbers skipped so far equal the sum of coalesced over the
+ * progress events taken so far, once the queue is empty. A progress event
+ * may come after a status event of its task that followed some of the
+ * bytes it counts (a pause, say, and a resume). With an event callback the
+ * queue is drained after every callback of the loop thread, so events are
+ * rarely coalesced. */
 YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
 		ycdl_session *session);
 
@@ -374,7 +389,8 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 
 /* -------------------------------------------------------------- tasks */
 
-/* Version 2 added secret_headers, version 3 accept_types and min_size. A
+/* Version 2 added secret_headers, version 3 accept_types, min_size,
+ * mirrors, name_from_url and group. A
  * caller built against an older version passes it and the library reads
  * only the fields that version had. */
 #define YCDL_TASK_OPTIONS_VERSION 3
@@ -440,11 +456,28 @@ typedef struct ycdl_task_options {
 	/* A response that announces fewer bytes (or a body that ends with
 	 * fewer) is not the file either; 0: no minimum. */
 	uint64_t min_size;
+	/* Other URLs of the same file (http or https, without credentials;
+	 * at most 16). When the URL in use fails in a way its retries cannot
+	 * fix (its retries ran out, an error page, a refused or expired link),
+	 * the next is tried, its partial data kept by the rules of a resume
+	 * (the 64 KiB before the offset compared, Last-Modified and size
+	 * across servers); a url_changed event says which URL is in use. */
+	const char *const *mirrors;
+	size_t mirror_count;
+	/* Name the file after the URL's last path segment (percent-decoded,
+	 * made safe), as wget and curl -O do, in dest_dir; another task's
+	 * file of that name makes it "name (1).ext" with conflict RENAME.
+	 * The key stays the file id, else the MD5 of the URL. Default 0: the
+	 * seed's naming (the key plus the URL's extension). */
+	int name_from_url;
+	/* The group the task belongs to (an album, a season): 1..200 bytes
+	 * without control characters; NULL: none. See "groups" below. */
+	const char *group;
 } ycdl_task_options;
 
 #define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
-	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0 }
+	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0, 0, NULL }
 
 YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 		unsigned int version);
@@ -549,8 +582,10 @@ typedef struct ycdl_task_info {
 	unsigned int http_status;         /* of the last response; 0 none */
 	unsigned int retries;             /* spent on the current attempt */
 	const char *sha256_hex;           /* when finished and hashed; else "" */
-	/* The URL requests go to, when ycdl_task_set_url gave one; else "". */
+	/* The URL requests go to when it is not url (ycdl_task_set_url gave
+	 * one, or a mirror is in use); else "". */
 	const char *request_url;
+	const char *group;                /* "" when in none */
 } ycdl_task_info;
 
 /* A snapshot of one task. Free with ycdl_task_info_free. */
@@ -572,6 +607,62 @@ YCDL_EXTERN void ycdl_keys_free(char **keys, size_t count);
 YCDL_EXTERN int ycdl_session_list_info(ycdl_task_info ***out_infos,
 		size_t *out_count, ycdl_session *session, unsigned int status_mask);
 YCDL_EXTERN void ycdl_task_info_list_free(ycdl_task_info **infos, size_t count);
+
+/* ------------------------------------------------------------ groups */
+
+/* A group is a name tasks carry (ycdl_task_options.group,
+ * ycdl_task_set_group), persisted with them: an album, a season, a
+ * course. The session keeps each group's figures as its tasks change —
+ * never by walking them — and reports them in group_progress events
+ * (coalesced like a task's progress) and, once nothing of the group is
+ * pending any more (paused and failed tasks are not pending, as for "all
+ * finished"), in a group_finished event. */
+
+/* Puts the task in group (NULL or "": in none). */
+YCDL_EXTERN int ycdl_task_set_group(ycdl_session *session, const char *key,
+		const char *group);
+
+typedef struct ycdl_group_info {
+	const char *name;
+	size_t tasks;
+	size_t waiting, downloading, paused, waiting_for_network;
+	size_t finished, failed, waiting_for_url;
+	/* Bytes of the tasks whose size is known, and the sum of those sizes;
+	 * apart, the bytes of those whose size is not known yet: a bar drawn
+	 * from the first two never jumps back when a size becomes known. */
+	uint64_t bytes_written_known;
+	uint64_t bytes_expected;
+	uint64_t bytes_written_unknown;
+	uint64_t speed_bps;
+	int64_t eta_seconds;              /* -1 unknown */
+} ycdl_group_info;
+
+/* The group's figures; YCDL_E_NOT_FOUND when no task has the group. Free
+ * with ycdl_free. */
+YCDL_EXTERN int ycdl_group_get_info(ycdl_group_info **out, ycdl_session *session,
+		const char *group);
+/* The names of the session's groups. Free with ycdl_keys_free. */
+YCDL_EXTERN int ycdl_group_list(char ***out_names, size_t *out_count,
+		ycdl_session *session);
+/* The keys of the group's tasks whose status is in status_mask, in the
+ * order they were added. Free with ycdl_keys_free. */
+YCDL_EXTERN int ycdl_group_list_tasks(char ***out_keys, size_t *out_count,
+		ycdl_session *session, const char *group, unsigned int status_mask);
+
+/* The task calls for every task of a group at once: one hand-over to the
+ * session's thread, so no task of the group starts in between. Tasks the
+ * call does not apply to (pausing a finished one) are left alone.
+ * YCDL_E_NOT_FOUND when no task has the group. */
+YCDL_EXTERN int ycdl_group_start(ycdl_session *session, const char *group);
+YCDL_EXTERN int ycdl_group_pause(ycdl_session *session, const char *group);
+YCDL_EXTERN int ycdl_group_cancel(ycdl_session *session, const char *group,
+		unsigned int flags);
+YCDL_EXTERN int ycdl_group_remove(ycdl_session *session, const char *group,
+		unsigned int flags);
+YCDL_EXTERN int ycdl_group_set_priority(ycdl_session *session, const char *group,
+		int priority);
+YCDL_EXTERN int ycdl_group_set_allow_cellular(ycdl_session *session,
+		const char *group, int allow);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,35 @@ static int add_existing(struct url_parts *url, struct task *t, char **key_out)
 
 /* Adds one download (loop thread); *key_out gets the new or existing
  * task's key. */
+/* Another task already downloads to t's destination: with conflict RENAME
+ * t takes the first "name (n).ext" no task has; otherwise it is refused. */
+static int take_a_free_name(struct ycdl_session *s, struct task *t)
+{
+	if (t->conflict != YCDL_CONFLICT_RENAME)
+		return error_set(YCDL_E_EXISTS, "another task already downloads to %s",
+				t->dest_path);
+	for (unsigned int n = 1; n < 10000; n++) {
+		char *dest = naming_numbered(t->dest_path, n), *part;
+
+		if (!dest)
+			return error_set(YCDL_E_NOMEM, "out of memory");
+		if (tasks_find_dest(&s->tasks, dest)) {
+			free(dest);
+			continue;
+		}
+		if (!(part = util_printf("%s.part", dest))) {
+			free(dest);
+			return error_set(YCDL_E_NOMEM, "out of memory");
+		}
+		util_free_string(t->dest_path);
+		util_free_string(t->part_path);
+		t->dest_path = dest;
+		t->part_path = part;
+		return 0;
+	}
+	return error_set(YCDL_E_EXISTS, "no free name beside %s", t->dest_path);
+}
+
 static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 		struct url_parts *url, char **key_out)
 {
@@ -81,9 +110,8 @@ static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 	free(key);
 	if (rc != 0)
 		return rc;
-	if (tasks_find_dest(&s->tasks, t->dest_path)) {
-		rc = error_set(YCDL_E_EXISTS, "another task already downloads to %s",
-				t->dest_path);
+	if (tasks_find_dest(&s->tasks, t->dest_path) &&
+	    (rc = take_a_free_name(s, t)) != 0) {
 		task_free(t);
 		return rc;
 	}
@@ -93,6 +121,13 @@ static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 		free(*key_out);
 		*key_out = NULL;
 		task_free(t);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	if (!group_join(s, t, true)) {
+		tasks_unlink(&s->tasks, t);
+		task_free(t);
+		free(*key_out);
+		*key_out = NULL;
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	emit_task_added(s, t);

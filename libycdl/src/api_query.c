@@ -14,15 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static int64_t eta_seconds(const struct task *t)
-{
-	if (t->status != YCDL_STATUS_DOWNLOADING || t->speed_bps == 0 || t->total < 0 ||
-	    (uint64_t)t->total < t->offset)
-		return -1;
-	return (int64_t)(((uint64_t)t->total - t->offset) / t->speed_bps);
-}
-
 ycdl_task_info *api_query_info_of(const struct task *t)
 {
 	ycdl_task_info f = {
@@ -33,14 +24,16 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 		.status = t->status, .bytes_written = t->offset,
 		.bytes_expected = t->total,
 		.speed_bps = t->status == YCDL_STATUS_DOWNLOADING ? t->speed_bps : 0,
-		.eta_seconds = eta_seconds(t),
+		.eta_seconds = task_eta_seconds(t),
 		.resumable = t->resumability == RESUMABLE_YES ? 1
 			: t->resumability == RESUMABLE_NO ? 0 : -1,
 		.priority = t->priority, .allow_cellular = t->allow_cellular,
 		.error_code = t->error_code, .error_message = t->error_message,
 		.http_status = t->http_status, .retries = t->retries,
 		.sha256_hex = t->status == YCDL_STATUS_FINISHED ? t->sha256_hex : "",
-		.request_url = t->request_url,
+		.request_url = strcmp(task_request_url(t), t->url) != 0
+			? task_request_url(t) : "",
+		.group = t->group_name,
 	};
 
 	return info_block_copy(&f);

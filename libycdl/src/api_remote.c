@@ -342,31 +342,105 @@ bool remote_get_info(int *rc, ycdl_session *s, ycdl_task_info **out, const char 
 	return true;
 }
 
-bool remote_list(int *rc, ycdl_session *s, char ***out_keys, size_t *out_count,
-		unsigned int status_mask)
+/* The answer's keys as the caller's own array; 0 or YCDL_E_NOMEM. */
+static int copy_keys(const answer_t *answer, char ***out_keys, size_t *out_count)
 {
-	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
-	answer_t *answer;
-	char **keys;
+	size_t n = answer->response->n_keys;
+	char **keys = calloc(n + 1, sizeof(*keys));
 
-	req.op = YCDL__WIRE__OP__OP_LIST;
-	req.status_mask = status_mask;
-	if (!ask(rc, s, &req, &answer))
-		return false;
-	if (*rc != 0)
-		return true;
-	keys = calloc(answer->response->n_keys + 1, sizeof(*keys));
-	for (size_t i = 0; keys && i < answer->response->n_keys; i++)
+	for (size_t i = 0; keys && i < n; i++)
 		if (!(keys[i] = strdup(answer->response->keys[i]))) {
 			ycdl_keys_free(keys, i);
 			keys = NULL;
 		}
-	if (keys) {
-		*out_keys = keys;
-		*out_count = answer->response->n_keys;
-	} else {
+	if (!keys)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	*out_keys = keys;
+	*out_count = n;
+	return 0;
+}
+
+/* A request whose answer is a list of keys (or names). */
+static bool ask_keys(int *rc, ycdl_session *s, Ycdl__Wire__Request *req,
+		char ***out_keys, size_t *out_count)
+{
+	answer_t *answer;
+
+	if (!ask(rc, s, req, &answer))
+		return false;
+	if (*rc == 0)
+		*rc = copy_keys(answer, out_keys, out_count);
+	free_answer(answer);
+	return true;
+}
+
+bool remote_list(int *rc, ycdl_session *s, char ***out_keys, size_t *out_count,
+		unsigned int status_mask)
+{
+	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
+
+	req.op = YCDL__WIRE__OP__OP_LIST;
+	req.status_mask = status_mask;
+	return ask_keys(rc, s, &req, out_keys, out_count);
+}
+
+/* ------------------------------------------------------------ groups */
+
+bool remote_set_group(int *rc, ycdl_session *s, const char *key, const char *group)
+{
+	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
+	answer_t *answer;
+
+	req.op = YCDL__WIRE__OP__OP_SET_GROUP;
+	req.key = (char *)(key ? key : "");
+	req.group = (char *)(group ? group : "");
+	if (!ask(rc, s, &req, &answer))
+		return false;
+	free_answer(answer);
+	return true;
+}
+
+bool remote_group_info(int *rc, ycdl_session *s, ycdl_group_info **out,
+		const char *group)
+{
+	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
+	answer_t *answer;
+
+	req.op = YCDL__WIRE__OP__OP_GROUP_INFO;
+	req.group = (char *)(group ? group : "");
+	if (!ask(rc, s, &req, &answer))
+		return false;
+	if (*rc == 0 && (!answer->response->group ||
+			!(*out = wire_group_info(answer->response->group))))
 		*rc = error_set(YCDL_E_NOMEM, "out of memory");
-	}
+	free_answer(answer);
+	return true;
+}
+
+bool remote_group_list(int *rc, ycdl_session *s, const char *group,
+		unsigned int status_mask, char ***out, size_t *count)
+{
+	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
+
+	req.op = YCDL__WIRE__OP__OP_GROUP_LIST;
+	req.group = (char *)(group ? group : "");
+	req.status_mask = status_mask;
+	return ask_keys(rc, s, &req, out, count);
+}
+
+bool remote_group_call(int *rc, ycdl_session *s, const char *group, enum task_op op,
+		const struct task_op_args *args)
+{
+	Ycdl__Wire__Request req = YCDL__WIRE__REQUEST__INIT;
+	answer_t *answer;
+
+	req.op = YCDL__WIRE__OP__OP_GROUP_CALL;
+	req.group = (char *)(group ? group : "");
+	req.group_op = task_ops[op];
+	req.flags = args->flags;
+	req.value = args->value;
+	if (!ask(rc, s, &req, &answer))
+		return false;
 	free_answer(answer);
 	return true;
 }

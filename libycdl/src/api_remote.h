@@ -32,5 +32,13 @@ bool remote_list_info(int *rc, ycdl_session *s, ycdl_task_info ***out_infos,
 bool remote_setting(int *rc, ycdl_session *s, enum setting which, int64_t value);
 bool remote_session_info(int *rc, ycdl_session *s, ycdl_session_info **out);
 bool remote_stop(int *rc, ycdl_session *s);
+bool remote_set_group(int *rc, ycdl_session *s, const char *key, const char *group);
+bool remote_group_info(int *rc, ycdl_session *s, ycdl_group_info **out,
+		const char *group);
+/* group NULL: the groups' names; else its tasks' keys in status_mask. */
+bool remote_group_list(int *rc, ycdl_session *s, const char *group,
+		unsigned int status_mask, char ***out, size_t *count);
+bool remote_group_call(int *rc, ycdl_session *s, const char *group, enum task_op op,
+		const struct task_op_args *args);
 
 #endif

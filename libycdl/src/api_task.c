@@ -89,6 +89,7 @@ static int start(struct ycdl_session *s, struct task *t, const void *arg)
 				"ycdl_task_set_headers first", t->key);
 	retry_new_run(t);
 	task_clear_error(t);
+	task_use_mirror(t, 0);      /* a new run starts from the first URL */
 	scheduler_enqueue(s, t);
 	return 0;
 }
@@ -176,6 +177,7 @@ static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
 	if ((flags & YCDL_REMOVE_DELETE_FILE) && t->status == YCDL_STATUS_FINISHED)
 		unlink(t->dest_path);
 	emit_removed(s, t->key);
+	group_leave(s, t);
 	tasks_unlink(&s->tasks, t);
 	download_hash_forget(s, t);     /* a job still out frees itself */
 	task_free(t);
@@ -287,10 +289,13 @@ static int set_url(struct ycdl_session *s, struct task *t, const void *arg)
 	}
 	util_free_string(t->request_url);
 	t->request_url = next;
+	t->mirror_index = 0;        /* the mirrors come after the new URL */
 	persist_mark(s, t);
-	if (strcmp(before, task_request_url(t)) != 0)
+	if (strcmp(before, task_request_url(t)) != 0) {
+		t->validators_elsewhere |= !url_same_origin(before, task_request_url(t));
 		emit_url_changed(s, t, before, task_request_url(t),
 				"set by the application");
+	}
 	free(before);
 	if (t->status == YCDL_STATUS_DOWNLOADING)
 		halt(s, t);     /* its next request goes to the new URL */

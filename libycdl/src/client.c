@@ -142,44 +142,25 @@ static void end_calls(struct client *c, int result)
 
 /* ------------------------------------------------------------ reading */
 
-/* The seq of an encoded ycdl.Event: field 1, which protobuf-c writes
- * first (absent when 0). */
-static uint64_t seq_of(const uint8_t *data, size_t len)
-{
-	uint64_t seq = 0;
-
-	if (len < 2 || data[0] != 0x08)
-		return 0;
-	for (size_t i = 1, shift = 0; i < len && shift < 64; i++, shift += 7) {
-		seq |= (uint64_t)(data[i] & 0x7f) << shift;
-		if (!(data[i] & 0x80))
-			break;
-	}
-	return seq;
-}
-
 /* Queues one of the owner's events for the application, renumbered when
- * this is not the first owner. */
+ * this is not the first owner. Decoded either way: the queue coalesces
+ * progress by task key. */
 static void queue_event(struct client *c, const uint8_t *data, size_t len)
 {
-	struct event_queue *q = &c->session->events;
+	struct event_stream *st = &c->session->events;
 	Ycdl__Event *e;
 	uint8_t *copy;
 	size_t n;
 
-	if (c->seq_offset == 0) {
-		c->last_seq = seq_of(data, len);
-		(void)event_queue_push_encoded(q, data, len);
-		return;
-	}
 	if (!(e = ycdl__event__unpack(NULL, len, data)))
 		return;
 	e->seq += c->seq_offset;
 	c->last_seq = e->seq;
-	n = ycdl__event__get_packed_size(e);
-	if ((copy = malloc(n ? n : 1))) {
+	if (c->seq_offset == 0) {
+		(void)events_push_encoded(st, e, data, len);
+	} else if ((copy = malloc((n = ycdl__event__get_packed_size(e)) ? n : 1))) {
 		ycdl__event__pack(e, copy);
-		(void)event_queue_push_encoded(q, copy, n);
+		(void)events_push_encoded(st, e, copy, n);
 		free(copy);
 	}
 	ycdl__event__free_unpacked(e, NULL);

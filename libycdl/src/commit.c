@@ -267,6 +267,24 @@ static void sync_members(struct commit_member *m, size_t count)
 	}
 }
 
+/* A name an earlier member of the group chose is taken: it is not on disk
+ * yet, but it will be before this member's file. */
+struct chosen {
+	const struct commit_group *g;
+	size_t before;
+};
+
+static bool chosen_in_group(const char *name, const void *arg)
+{
+	const struct chosen *c = arg;
+
+	for (size_t k = 0; k < c->before; k++)
+		if (c->g->m[k].rc == 0 && c->g->m[k].dest &&
+		    strcmp(c->g->m[k].dest, name) == 0)
+			return true;
+	return false;
+}
+
 /* Stage one: each file checked and named, what is left of each SHA-256,
  * then the data. */
 static bool run_file_work(struct worker_job *work)
@@ -278,8 +296,10 @@ static bool run_file_work(struct worker_job *work)
 	for (size_t i = 0; i < g->count; i++) {
 		struct commit_member *m = &g->m[i];
 
+		struct chosen earlier = { g, i };
+
 		if (m->rc == 0 && (rc = partfile_choose_dest(m->want_dest, m->conflict,
-				&m->dest)) != 0)
+				chosen_in_group, &earlier, &m->dest)) != 0)
 			member_failed(m, rc);
 		if (m->rc != 0 || !m->hashes || !m->digest || m->to <= m->from)
 			continue;

@@ -5,22 +5,27 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_message[1024];
 
+/* Formatted into a local buffer first: an argument may be the last
+ * message itself ("mirror 2: %s", ycdl_last_error_message()). */
 int error_set(int code, const char *fmt, ...)
 {
+	char message[sizeof(last_message)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	memcpy(last_message, message, sizeof(last_message));
 	return code;
 }
 
 void error_set_message(const char *message)
 {
-	snprintf(last_message, sizeof(last_message), "%s", message ? message : "");
+	error_set(0, "%s", message ? message : "");
 }
 
 void error_clear(void)

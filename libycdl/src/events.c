@@ -1,11 +1,6 @@
-/* events.c — encoding events and queueing them for the application.
- *
- * The queue is the one piece of state shared between the loop thread (which
- * pushes) and application threads (which pop), hence its own mutex. A pipe
- * makes it pollable: it holds one byte exactly while the queue is non-empty,
- * so any event loop can watch it — eventfd would do on Linux but not on
- * Apple platforms. The byte is written once per turn of the loop, not per
- * event, so that a burst of events wakes the consumer once. */
+/* events.c — encoding events, numbering them and handing them on: to the
+ * tap (the server's clients) as emitted, and to the application's queue
+ * (event_queue.c), which bounds what waits there. */
 #define _GNU_SOURCE
 #include "events.h"
 
@@ -15,171 +10,34 @@
 #include "util.h"
 #include "ycdl.pb-c.h"
 
-#include <errno.h>
-#include <event2/event.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-struct queued_event {
-	struct queue link;
-	size_t len;
-	unsigned char data[];
-};
-
-static int make_pipe(int fds[2])
+int events_init(struct event_stream *st, struct ycdl_session *s)
 {
-	if (pipe(fds) != 0)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) != 0 ||
-		    fcntl(fds[i], F_SETFL, O_NONBLOCK) != 0) {
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
-	}
-	return 0;
+	memset(st, 0, sizeof(*st));
+	st->next_seq = 1;
+	return event_queue_init(&st->queue, s->loop.base, s->cfg.event_cb,
+			s->cfg.event_cb_payload);
 }
 
-static void deliver_to_callback(evutil_socket_t fd, short what, void *arg)
+void events_free(struct event_stream *st)
 {
-	struct ycdl_session *s = arg;
-	void *data;
-	size_t len;
-
-	(void)fd;
-	(void)what;
-	while (event_queue_pop(&s->events, &data, &len) == 0) {
-		s->cfg.event_cb(data, len, s->cfg.event_cb_payload);
-		free(data);
-	}
-}
-
-int event_queue_init(struct event_queue *q, struct ycdl_session *s)
-{
-	int fds[2];
-
-	memset(q, 0, sizeof(*q));
-	queue_init(&q->pending);
-	q->pipe_read = q->pipe_write = -1;
-	q->next_seq = 1;
-	pthread_mutex_init(&q->mutex, NULL);
-	q->ready = true;
-	if (make_pipe(fds) != 0)
-		return error_set(YCDL_E_IO, "cannot create the event pipe: %s",
-				strerror(errno));
-	q->pipe_read = fds[0];
-	q->pipe_write = fds[1];
-	if (s->cfg.event_cb) {
-		q->deliver = event_new(s->loop.base, -1, 0, deliver_to_callback, s);
-		if (!q->deliver)
-			return error_set(YCDL_E_NOMEM, "out of memory");
-	}
-	return 0;
-}
-
-void event_queue_free(struct event_queue *q)
-{
-	struct queue *link;
-
-	if (!q->ready)
-		return;
-	while ((link = queue_pop(&q->pending)) != NULL)
-		free(QUEUE_DATA(link, struct queued_event, link));
-	if (q->deliver)
-		event_free(q->deliver);
-	if (q->pipe_read >= 0)
-		close(q->pipe_read);
-	if (q->pipe_write >= 0)
-		close(q->pipe_write);
-	pthread_mutex_destroy(&q->mutex);
-	memset(q, 0, sizeof(*q));
-	q->pipe_read = q->pipe_write = -1;
-}
-
-/* Puts the one byte in the pipe that makes the fd readable; the queue's
- * mutex is held. */
-static void signal_pending(struct event_queue *q)
-{
-	char byte = 1;
-
-	if (!q->signalled)
-		q->signalled = write(q->pipe_write, &byte, 1) == 1;
-}
-
-void event_queue_signal(struct event_queue *q)
-{
-	pthread_mutex_lock(&q->mutex);
-	if (!queue_empty(&q->pending))
-		signal_pending(q);
-	pthread_mutex_unlock(&q->mutex);
-}
-
-static void push(struct event_queue *q, struct queued_event *e)
-{
-	pthread_mutex_lock(&q->mutex);
-	queue_insert_tail(&q->pending, &e->link);
-	pthread_mutex_unlock(&q->mutex);
-	if (q->deliver)
-		event_active(q->deliver, 0, 0);
-}
-
-int event_queue_pop(struct event_queue *q, void **data, size_t *len)
-{
-	struct queued_event *e;
-	struct queue *link;
-	void *copy;
-
-	pthread_mutex_lock(&q->mutex);
-	if (!(link = queue_pop(&q->pending))) {
-		pthread_mutex_unlock(&q->mutex);
-		return YCDL_E_AGAIN;
-	}
-	e = QUEUE_DATA(link, struct queued_event, link);
-	if (queue_empty(&q->pending)) {
-		char byte;
-
-		while (read(q->pipe_read, &byte, 1) == 1)
-			;
-		q->signalled = false;
-	}
-	pthread_mutex_unlock(&q->mutex);
-	/* Hand out a plain buffer so callers free it without knowing the node. */
-	copy = malloc(e->len ? e->len : 1);
-	if (!copy) {
-		/* Put it back rather than lose it, and make the fd readable
-		 * again: the event is still pending. */
-		pthread_mutex_lock(&q->mutex);
-		queue_insert_head(&q->pending, &e->link);
-		signal_pending(q);
-		pthread_mutex_unlock(&q->mutex);
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	}
-	memcpy(copy, e->data, e->len);
-	*data = copy;
-	*len = e->len;
-	free(e);
-	return 0;
+	event_queue_free(&st->queue);
 }
 
 /* Stamps ev with the key, sequence number and time, encodes and queues it. */
 static void emit(struct ycdl_session *s, const char *key, Ycdl__Event *ev)
 {
 	struct queued_event *e;
-	size_t len;
 
 	ev->seq = s->events.next_seq++;
 	ev->timestamp_ms = util_wall_ms();
 	ev->key = (char *)(key ? key : "");
-	len = ycdl__event__get_packed_size(ev);
-	e = malloc(sizeof(*e) + len);
-	if (!e) {
+	if (!(e = queued_event_new(ev, NULL, 0))) {
 		s->events.lost++;
 		return;
 	}
-	e->len = ycdl__event__pack(ev, e->data);
 	/* Before the push: a consumer may take and free e at once. */
 	if (s->events.tap)
 		s->events.tap(s->events.tap_arg, ev, e->data, e->len);
@@ -187,18 +45,17 @@ static void emit(struct ycdl_session *s, const char *key, Ycdl__Event *ev)
 		free(e);        /* a handle that only makes calls */
 		return;
 	}
-	push(&s->events, e);
+	event_queue_push(&s->events.queue, e);
 }
 
-int event_queue_push_encoded(struct event_queue *q, const void *data, size_t len)
+int events_push_encoded(struct event_stream *st, const Ycdl__Event *ev,
+		const void *data, size_t len)
 {
-	struct queued_event *e = malloc(sizeof(*e) + len);
+	struct queued_event *e = queued_event_new(ev, data, len);
 
 	if (!e)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	e->len = len;
-	memcpy(e->data, data, len);
-	push(q, e);
+	event_queue_push(&st->queue, e);
 	return 0;
 }
 
@@ -275,6 +132,7 @@ void emit_progress(struct ycdl_session *s, struct task *t, bool force)
 	m.bytes_written = t->offset;
 	m.bytes_expected = t->total;
 	m.speed_bps = t->speed_bps;
+	m.eta_seconds = task_eta_seconds(t);
 	ev.kind_case = YCDL__EVENT__KIND_PROGRESS;
 	ev.progress = &m;
 	emit(s, t->key, &ev);
@@ -398,6 +256,41 @@ void emit_all_finished(struct ycdl_session *s)
 	m.waiting_for_url = (uint32_t)s->tasks.status_count[YCDL_STATUS_WAITING_FOR_URL];
 	ev.kind_case = YCDL__EVENT__KIND_ALL_FINISHED;
 	ev.all_finished = &m;
+	emit(s, NULL, &ev);
+}
+
+void group_figures_message(Ycdl__GroupFigures *m, const ycdl_group_info *f)
+{
+	ycdl__group_figures__init(m);
+	m->group = (char *)f->name;
+	m->tasks = (uint32_t)f->tasks;
+	m->waiting = (uint32_t)f->waiting;
+	m->downloading = (uint32_t)f->downloading;
+	m->paused = (uint32_t)f->paused;
+	m->waiting_for_network = (uint32_t)f->waiting_for_network;
+	m->finished = (uint32_t)f->finished;
+	m->failed = (uint32_t)f->failed;
+	m->waiting_for_url = (uint32_t)f->waiting_for_url;
+	m->bytes_written_known = f->bytes_written_known;
+	m->bytes_expected = f->bytes_expected;
+	m->bytes_written_unknown = f->bytes_written_unknown;
+	m->speed_bps = f->speed_bps;
+	m->eta_seconds = f->eta_seconds;
+}
+
+void emit_group_figures(struct ycdl_session *s, const ycdl_group_info *f, bool finished)
+{
+	Ycdl__Event ev = YCDL__EVENT__INIT;
+	Ycdl__GroupFigures m;
+
+	group_figures_message(&m, f);
+	if (finished) {
+		ev.kind_case = YCDL__EVENT__KIND_GROUP_FINISHED;
+		ev.group_finished = &m;
+	} else {
+		ev.kind_case = YCDL__EVENT__KIND_GROUP_PROGRESS;
+		ev.group_progress = &m;
+	}
 	emit(s, NULL, &ev);
 }
 

@@ -1,60 +1,51 @@
 /* events.h — the event stream: encoding each event as a ycdl.Event protobuf
- * message and handing it to the application through a pollable queue (or a
- * callback on the loop thread). */
+ * message, numbering it and handing it to the application's queue
+ * (event_queue.h) and to the tap. */
 #ifndef YCDL_EVENTS_H
 #define YCDL_EVENTS_H
 
-#include "queue.h"
+#include "event_queue.h"
+#include "ycdl.h"
+#include "ycdl.pb-c.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct ycdl_session;
 struct task;
-struct event;
-struct event_base;
-struct queued_event;
 
 struct Ycdl__Event;
 
-/* Sees every event the session emits, encoded, after it is queued: the
- * session's server sends them on to attached clients (server.c). */
+/* Sees every event the session emits, encoded, before it is queued, as
+ * emitted (never coalesced): the session's server sends them on to
+ * attached clients (server.c). */
 typedef void (*event_tap_fn)(void *arg, const struct Ycdl__Event *ev,
 		const void *data, size_t len);
 
-struct event_queue {
-	pthread_mutex_t mutex;
-	struct queue pending;         /* queued_event, under the mutex */
-	int pipe_read, pipe_write;    /* readable iff the queue is non-empty */
-	bool signalled;
-	struct event *deliver;        /* drains to the callback, if any */
+struct event_stream {
+	struct event_queue queue;     /* the application's */
 	uint64_t next_seq;            /* loop thread only */
 	uint64_t lost;                /* events that could not be allocated */
-	bool ready;                   /* initialised: safe to free */
 	event_tap_fn tap;             /* loop thread only */
 	void *tap_arg;
 };
 
-int event_queue_init(struct event_queue *q, struct ycdl_session *s);
-void event_queue_free(struct event_queue *q);
-/* Makes the event fd readable if events wait and it is not yet: called once
- * per turn of the loop, so a burst of events wakes the consumer once. */
-void event_queue_signal(struct event_queue *q);
-/* Queues an event encoded elsewhere (an attached handle's, from its
- * owner), as it is. YCDL_E_NOMEM when it cannot. */
-int event_queue_push_encoded(struct event_queue *q, const void *data, size_t len);
+/* Numbering from 1, and the queue (events_free frees it). */
+int events_init(struct event_stream *st, struct ycdl_session *s);
+void events_free(struct event_stream *st);
 
-/* Takes the next encoded event (malloc'ed) or returns YCDL_E_AGAIN. */
-int event_queue_pop(struct event_queue *q, void **data, size_t *len);
+/* Queues an event encoded elsewhere (an attached handle's, from its
+ * owner; ev is its decoded form), as it is but for coalescing. */
+int events_push_encoded(struct event_stream *st, const struct Ycdl__Event *ev,
+		const void *data, size_t len);
 
 /* One emitter per event kind; loop thread only. */
 void emit_task_added(struct ycdl_session *s, const struct task *t);
 void emit_status_changed(struct ycdl_session *s, const struct task *t,
 		int old_status, int new_status);
-/* Coalesced: does nothing unless the progress interval has passed or
- * force is set. Bytes held back by the coalescing are reported by the
+/* Spaced in time: does nothing unless the progress interval has passed or
+ * force is set. Bytes held back meanwhile are reported by the
  * scheduler's progress tick, so the last figure is never lost. */
 void emit_progress(struct ycdl_session *s, struct task *t, bool force);
 void emit_resumed(struct ycdl_session *s, const struct task *t);
@@ -70,6 +61,10 @@ void emit_url_changed(struct ycdl_session *s, const struct task *t,
 		const char *from, const char *to, const char *reason);
 void emit_removed(struct ycdl_session *s, const char *key);
 void emit_all_finished(struct ycdl_session *s);
+/* A group's figures: group_progress, or group_finished. */
+void emit_group_figures(struct ycdl_session *s, const ycdl_group_info *f, bool finished);
+/* f as the message events and the wire carry (strings borrowed). */
+void group_figures_message(Ycdl__GroupFigures *m, const ycdl_group_info *f);
 void emit_session_restored(struct ycdl_session *s, unsigned int found,
 		unsigned int quarantined, const char *quarantine_path);
 void emit_resumability(struct ycdl_session *s, const struct task *t,

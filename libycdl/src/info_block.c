@@ -7,7 +7,7 @@
 /* The string fields of ycdl_task_info, in one place. */
 #define INFO_STRINGS(X) X(key) X(url) X(final_url) X(dest_path) X(file_id) \
 	X(display_name) X(thumbnail_url) X(error_message) X(sha256_hex) \
-	X(request_url)
+	X(request_url) X(group)
 
 static size_t length_of(const char *s)
 {

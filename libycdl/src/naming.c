@@ -180,3 +180,49 @@ char *naming_default_dest(const char *dir, const char *key, const char *ext)
 		return NULL;
 	return util_printf("%s/%s%s", dir, stem, ext);
 }
+
+/* The length of stem without a " (k)" it already ends with: a name that
+ * is itself numbered counts on, "a (1).mp4" -> "a (2).mp4", not
+ * "a (1) (1).mp4". */
+static size_t unnumbered(const char *stem, size_t len)
+{
+	size_t i = len;
+
+	if (i < 4 || stem[i - 1] != ')')
+		return len;
+	for (i -= 2; i > 0 && isdigit((unsigned char)stem[i]); i--)
+		;
+	if (i + 2 >= len || stem[i] != '(' || i < 1 || stem[i - 1] != ' ')
+		return len;
+	return i - 1;
+}
+
+char *naming_numbered(const char *dest, unsigned int n)
+{
+	const char *slash = strrchr(dest, '/');
+	const char *base = slash ? slash + 1 : dest;
+	const char *dot = strrchr(base, '.');
+	size_t stem = (size_t)((dot && dot != base ? dot : base + strlen(base)) - dest);
+
+	return util_printf("%.*s (%u)%s", (int)unnumbered(dest, stem), dest, n,
+			dot && dot != base ? dot : "");
+}
+
+char *naming_from_url(const char *url)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *name = NULL;
+	const char *last;
+	char safe[NAMING_MAX_NAME + 1];
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+		last = strrchr(path, '/');
+		last = last ? last + 1 : path;
+		if (*last && naming_safe_basename(last, safe, sizeof(safe)))
+			name = strdup(safe);
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return name;
+}

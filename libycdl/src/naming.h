@@ -31,6 +31,16 @@ bool naming_safe_basename(const char *name, char *out, size_t cap);
  * when the header names no usable file. */
 char *naming_from_content_disposition(const char *value);
 
+/* "dir/name.ext" -> "dir/name (n).ext" (the extension is the last dot of
+ * the last component, unless that dot starts the name; a name already
+ * ending in " (k)" has that replaced). Allocated. */
+char *naming_numbered(const char *dest, unsigned int n);
+
+/* The last segment of url's path, percent-decoded and reduced to a safe
+ * basename, as wget and curl -O name a download. Allocated, or NULL when
+ * the path ends without a name ("/", "dir/"). */
+char *naming_from_url(const char *url);
+
 /* <dir>/<key reduced to a safe basename><ext>: the seed's rule, since a
  * task's key is its file id, else the MD5 of its URL. Allocated. */
 char *naming_default_dest(const char *dir, const char *key, const char *ext);

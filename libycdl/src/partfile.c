@@ -6,6 +6,7 @@
 #include "partfile.h"
 
 #include "error.h"
+#include "naming.h"
 #include "util.h"
 #include "ycdl.h"
 
@@ -276,33 +277,28 @@ bool partfile_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* "dir/name.ext" -> "dir/name (n).ext"; the extension is the last dot of
- * the last component, unless that dot starts the name. */
-static char *numbered_name(const char *dest, unsigned int n)
+static bool is_free(const char *name, partfile_taken_fn taken, const void *arg)
 {
-	const char *slash = strrchr(dest, '/');
-	const char *base = slash ? slash + 1 : dest;
-	const char *dot = strrchr(base, '.');
-
-	if (!dot || dot == base)
-		return util_printf("%s (%u)", dest, n);
-	return util_printf("%.*s (%u)%s", (int)(dot - dest), dest, n, dot);
+	return !partfile_exists(name) && !(taken && taken(name, arg));
 }
 
-int partfile_choose_dest(const char *dest, int conflict, char **out)
+int partfile_choose_dest(const char *dest, int conflict, partfile_taken_fn taken,
+		const void *taken_arg, char **out)
 {
-	if (conflict == YCDL_CONFLICT_OVERWRITE || !partfile_exists(dest)) {
+	if (conflict == YCDL_CONFLICT_OVERWRITE ||
+	    (conflict == YCDL_CONFLICT_RENAME ? is_free(dest, taken, taken_arg)
+	     : !partfile_exists(dest))) {
 		*out = strdup(dest);
 		return *out ? 0 : error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	if (conflict != YCDL_CONFLICT_RENAME)
 		return error_set(YCDL_E_EXISTS, "the destination file already exists");
 	for (unsigned int n = 1; n < 10000; n++) {
-		char *candidate = numbered_name(dest, n);
+		char *candidate = naming_numbered(dest, n);
 
 		if (!candidate)
 			return error_set(YCDL_E_NOMEM, "out of memory");
-		if (!partfile_exists(candidate)) {
+		if (is_free(candidate, taken, taken_arg)) {
 			*out = candidate;
 			return 0;
 		}

@@ -64,11 +64,17 @@ int partfile_publish_mode(const char *path, unsigned int mode);
  * or another YCDL_E_* code. */
 int partfile_open_finished(const char *path, int *out_fd, dev_t *dev);
 
+/* Whether a name is spoken for although no file has it yet (another file
+ * of the same group commit chose it). */
+typedef bool (*partfile_taken_fn)(const char *name, const void *arg);
+
 /* Picks the name a finished file will get under conflict policy
- * (ycdl_conflict): dest itself, or "name (N).ext" for the first free N.
- * Returns 0 with *out allocated, YCDL_E_EXISTS when dest is taken and the
- * policy is fail, or YCDL_E_NOMEM. */
-int partfile_choose_dest(const char *dest, int conflict, char **out);
+ * (ycdl_conflict): dest itself, or "name (N).ext" for the first N free on
+ * disk and not taken (taken may be NULL). Returns 0 with *out allocated,
+ * YCDL_E_EXISTS when dest is taken and the policy is fail, or
+ * YCDL_E_NOMEM. */
+int partfile_choose_dest(const char *dest, int conflict, partfile_taken_fn taken,
+		const void *taken_arg, char **out);
 
 /* Moves part to dest without clobbering (renameat2 RENAME_NOREPLACE, else
  * link+unlink), or with rename when overwrite. Idempotent: when dest is

@@ -182,8 +182,12 @@ static void on_progress_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	QUEUE_FOREACH(q, &s->sched.running)
-		emit_progress(s, QUEUE_DATA(q, struct transfer, running)->task, false);
+	QUEUE_FOREACH(q, &s->sched.running) {
+		struct task *t = QUEUE_DATA(q, struct transfer, running)->task;
+
+		emit_progress(s, t, false);
+		group_note(s, t, false);
+	}
 	if (s->sched.running_count > 0)
 		arm_progress_tick(s);
 }

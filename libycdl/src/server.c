@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include "api_add.h"
+#include "api_group.h"
 #include "api_query.h"
 #include "api_settings.h"
 #include "api_task.h"
@@ -547,6 +548,65 @@ static int run_session_info(struct ycdl_session *s, Ycdl__Wire__Response *res)
 	return 0;
 }
 
+/* group_info: the figures, as a message the reply owns. */
+static int run_group_info(struct ycdl_session *s, const Ycdl__Wire__Request *req,
+		Ycdl__Wire__Response *res)
+{
+	ycdl_group_info *info = NULL;
+	Ycdl__GroupFigures *m;
+	int rc;
+
+	if ((rc = api_group_get_info(s, req->group, &info)) != 0)
+		return rc;
+	if (!(m = malloc(sizeof(*m) + strlen(info->name) + 1))) {
+		ycdl_free(info);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	group_figures_message(m, info);
+	m->group = strcpy((char *)(m + 1), info->name);
+	ycdl_free(info);
+	res->group = m;
+	return 0;
+}
+
+/* group_list: "" names the groups, else the keys of one group's tasks. */
+static int run_group_list(struct ycdl_session *s, const Ycdl__Wire__Request *req,
+		Ycdl__Wire__Response *res)
+{
+	char **keys = NULL;
+	size_t count = 0;
+	int rc;
+
+	rc = api_group_list(s, req->group[0] ? req->group : NULL, req->status_mask,
+			&keys, &count);
+	if (rc != 0)
+		return rc;
+	res->keys = keys;
+	res->n_keys = count;
+	return 0;
+}
+
+/* group_call: one of the task calls on every task of a group. */
+static int run_group_call(struct ycdl_session *s, const Ycdl__Wire__Request *req)
+{
+	struct task_op_args args = { req->flags, (int)req->value, NULL, 0, NULL };
+	Ycdl__Wire__Op op = req->group_op;
+
+	if (req->value < INT32_MIN || req->value > INT32_MAX)
+		return error_set(YCDL_E_INVALID, "value out of range");
+	switch (op) {
+	case YCDL__WIRE__OP__OP_START:
+	case YCDL__WIRE__OP__OP_PAUSE:
+	case YCDL__WIRE__OP__OP_CANCEL:
+	case YCDL__WIRE__OP__OP_REMOVE:
+	case YCDL__WIRE__OP__OP_SET_TASK_ALLOW_CELLULAR:
+	case YCDL__WIRE__OP__OP_SET_PRIORITY:
+		return api_group_run(s, req->group, task_ops[op], &args);
+	default:
+		return error_set(YCDL_E_UNSUPPORTED, "no group call %d", (int)op);
+	}
+}
+
 static int run_request(struct client_conn *cc, const Ycdl__Wire__Request *req,
 		struct reply *r)
 {
@@ -591,6 +651,14 @@ static int run_request(struct client_conn *cc, const Ycdl__Wire__Request *req,
 	case YCDL__WIRE__OP__OP_SET_ALLOW_CELLULAR:
 	case YCDL__WIRE__OP__OP_SET_MAX_RECV_SPEED:
 		return api_settings_run(s, settings[op], req->value);
+	case YCDL__WIRE__OP__OP_SET_GROUP:
+		return api_group_set(s, req->key, req->group[0] ? req->group : NULL);
+	case YCDL__WIRE__OP__OP_GROUP_INFO:
+		return run_group_info(s, req, res);
+	case YCDL__WIRE__OP__OP_GROUP_LIST:
+		return run_group_list(s, req, res);
+	case YCDL__WIRE__OP__OP_GROUP_CALL:
+		return run_group_call(s, req);
 	default:
 		return error_set(YCDL_E_UNSUPPORTED, "unknown request %d", (int)op);
 	}
@@ -609,6 +677,7 @@ static void free_reply(struct reply *r)
 	free(res->keys);
 	free(res->codes);
 	free(res->session);
+	free(res->group);
 }
 
 static bool on_request(struct client_conn *cc, Ycdl__Wire__Request *req)

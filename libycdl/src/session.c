@@ -53,6 +53,8 @@ static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
+	if (!group_join(s, t, false))
+		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -97,9 +99,10 @@ static void session_destroy(struct ycdl_session *s)
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
 		download_hash_forget(s, t);     /* jobs still out free themselves */
 	tasks_free(&s->tasks);
+	groups_free(&s->groups);
 	worker_free(&s->worker);
 	multi_free(&s->multi);
-	event_queue_free(&s->events);
+	events_free(&s->events);
 	loop_free(&s->loop);
 	lock_release(s->lock_fd);
 	config_free(&s->cfg);
@@ -121,12 +124,13 @@ static void end_of_turn(struct ycdl_session *s)
 	if (session_role(s) == YCDL_ROLE_OWNER) {
 		while (!s->closing && (t = scheduler_take_next(s)) != NULL)
 			completion_start(s, t);
+		groups_check_finished(s);
 		status_check_all_finished(s);
 		if (store_needs_compaction(&s->store, s->tasks.count))
 			(void)persist_compact(s);
 		persist_write_marked(s);
 	}
-	event_queue_signal(&s->events);
+	event_queue_signal(&s->events.queue);
 }
 
 /* The multi's done function: curl finished one of our requests. */
@@ -255,7 +259,7 @@ static int open_handle(struct ycdl_session *s)
 	if ((rc = loop_init(&s->loop, s)) != 0)
 		return rc;
 	loop_on_turn_done(&s->loop, end_of_turn);
-	if ((rc = event_queue_init(&s->events, s)) != 0)
+	if ((rc = events_init(&s->events, s)) != 0)
 		return rc;
 	return own_or_attach(s);
 }
@@ -287,6 +291,7 @@ YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	s->lock_fd = -1;
 	tasks_init(&s->tasks);
+	groups_init(&s->groups);
 	s->rng_state = (uint64_t)util_wall_ms() ^ ((uint64_t)getpid() << 32) ^
 		(uint64_t)(uintptr_t)s;
 	if (!s->rng_state)
@@ -347,7 +352,7 @@ YCDL_EXTERN int ycdl_session_event_fd(int *out_fd, ycdl_session *s)
 	error_clear();
 	if (!out_fd || !s)
 		return error_set(YCDL_E_INVALID, "out_fd and session are required");
-	*out_fd = s->events.pipe_read;
+	*out_fd = s->events.queue.pipe_read;
 	return 0;
 }
 
@@ -358,7 +363,7 @@ YCDL_EXTERN int ycdl_session_next_event(void **out_data, size_t *out_len,
 	if (!out_data || !out_len || !s)
 		return error_set(YCDL_E_INVALID, "out_data, out_len and session are "
 				"required");
-	return event_queue_pop(&s->events, out_data, out_len);
+	return event_queue_pop(&s->events.queue, out_data, out_len);
 }
 
 YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *s, int timeout_ms)
@@ -369,7 +374,7 @@ YCDL_EXTERN int ycdl_session_wait_event(ycdl_session *s, int timeout_ms)
 	error_clear();
 	if (!s)
 		return error_set(YCDL_E_INVALID, "session is NULL");
-	pfd.fd = s->events.pipe_read;
+	pfd.fd = s->events.queue.pipe_read;
 	pfd.events = POLLIN;
 	do {
 		n = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);

@@ -10,6 +10,7 @@
 #include "commit.h"
 #include "config.h"
 #include "events.h"
+#include "group.h"
 #include "loop.h"
 #include "multi.h"
 #include "scheduler.h"
@@ -27,9 +28,10 @@ struct ycdl_session {
 	int lock_fd;
 	struct loop loop;
 	struct multi multi;
-	struct event_queue events;
+	struct event_stream events;
 	struct store store;
 	struct tasks tasks;
+	struct groups groups;
 	struct scheduler sched;
 	struct throttle throttle;  /* the session's speed limit */
 	struct commit commit;

@@ -71,6 +71,10 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->n_accept_types = t->accept_type_count;
 	snap->accept_types = t->accept_types;
 	snap->min_size = t->min_size;
+	snap->n_mirrors = t->mirror_count;
+	snap->mirrors = t->mirrors;
+	snap->mirror_index = t->mirror_index;
+	snap->group = S(t->group_name);
 	return 0;
 }
 
@@ -97,6 +101,9 @@ static int check(const Ycdl__TaskSnapshot *s)
 	    (!util_is_empty(s->request_url) && !url_is_http(s->request_url)) ||
 	    body_guard_check_types((const char *const *)s->accept_types,
 		    s->n_accept_types) != 0 ||
+	    task_check_mirrors((const char *const *)s->mirrors, s->n_mirrors) != 0 ||
+	    s->mirror_index > s->n_mirrors ||
+	    (!util_is_empty(s->group) && !naming_key_is_valid(s->group)) ||
 	    s->conflict > YCDL_CONFLICT_RENAME ||
 	    (s->total >= 0 && s->offset > (uint64_t)s->total) ||
 	    (int)s->resumability < RESUMABLE_UNKNOWN || (int)s->resumability > RESUMABLE_NO)
@@ -117,6 +124,7 @@ static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 		{ &t->error_message, s->error_message },
 		{ &t->sha256_hex, s->sha256_hex },
 		{ &t->request_url, s->request_url },
+		{ &t->group_name, s->group },
 	};
 
 	for (size_t i = 0; i < YCDL_ARRAY_SIZE(fields); i++)
@@ -132,7 +140,9 @@ static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 		if (!task_mark_secret(t, s->secret_header_names[i]))
 			return YCDL_E_NOMEM;
 	if (!util_copy_strings(&t->accept_types, &t->accept_type_count,
-			(const char *const *)s->accept_types, s->n_accept_types))
+			(const char *const *)s->accept_types, s->n_accept_types) ||
+	    !util_copy_strings(&t->mirrors, &t->mirror_count,
+			(const char *const *)s->mirrors, s->n_mirrors))
 		return YCDL_E_NOMEM;
 	if (s->n_headers) {
 		if (!(t->headers = calloc(s->n_headers, sizeof(char *))))
@@ -174,6 +184,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 	t->use_content_disposition = s->use_content_disposition;
 	t->max_recv_speed = s->max_recv_speed;
 	t->min_size = s->min_size;
+	t->mirror_index = s->mirror_index;
 	*out = t;
 	return 0;
 }

@@ -21,6 +21,7 @@ void status_show(struct ycdl_session *s, struct task *t, int new_status)
 	if (task_status_is_pending(new_status))
 		s->tasks.was_busy = true;
 	emit_status_changed(s, t, old, new_status);
+	group_note(s, t, true);
 }
 
 void status_set(struct ycdl_session *s, struct task *t, int new_status)

@@ -89,7 +89,43 @@ bool task_lacks_credentials(const struct task *t)
 
 const char *task_request_url(const struct task *t)
 {
+	if (t->mirror_index > 0 && t->mirror_index <= t->mirror_count)
+		return t->mirrors[t->mirror_index - 1];
 	return util_is_empty(t->request_url) ? t->url : t->request_url;
+}
+
+void task_use_mirror(struct task *t, unsigned int mirror_index)
+{
+	const char *before = task_request_url(t);
+
+	if (mirror_index > t->mirror_count || mirror_index == t->mirror_index)
+		return;
+	t->mirror_index = mirror_index;
+	t->validators_elsewhere |= !url_same_origin(before, task_request_url(t));
+}
+
+int task_check_mirrors(const char *const *mirrors, size_t count)
+{
+	if (count > TASK_MAX_MIRRORS)
+		return error_set(YCDL_E_INVALID, "at most %d mirrors", TASK_MAX_MIRRORS);
+	if (count && !mirrors)
+		return error_set(YCDL_E_INVALID, "mirrors is NULL but mirror_count > 0");
+	for (size_t i = 0; i < count; i++) {
+		struct url_parts parts;
+		bool creds;
+		int rc;
+
+		if (!mirrors[i])
+			return error_set(YCDL_E_INVALID, "mirror %zu is NULL", i);
+		if ((rc = url_parse(mirrors[i], &parts)) != 0)
+			return error_set(rc, "mirror %zu: %s", i, ycdl_last_error_message());
+		creds = parts.creds.user != NULL;
+		url_parts_clear(&parts);
+		if (creds)
+			return error_set(YCDL_E_INVALID, "mirror %zu carries credentials: "
+					"give them as headers", i);
+	}
+	return 0;
 }
 
 bool task_status_is_pending(int status)
@@ -143,6 +179,8 @@ void task_free(struct task *t)
 	util_free_string(t->sha256_hex);
 	util_free_string(t->request_url);
 	util_free_strings(t->accept_types, t->accept_type_count);
+	util_free_strings(t->mirrors, t->mirror_count);
+	util_free_string(t->group_name);
 	url_credentials_clear(&t->url_creds);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
@@ -205,6 +243,9 @@ int task_check_options(const ycdl_task_options *given)
 	if (o->file_id && !naming_key_is_valid(o->file_id))
 		return error_set(YCDL_E_INVALID, "file_id must be 1..200 bytes "
 				"without control characters");
+	if (o->group && *o->group && !naming_key_is_valid(o->group))
+		return error_set(YCDL_E_INVALID, "group must be 1..200 bytes "
+				"without control characters");
 	if (o->user_data_len > MAX_USER_DATA || (o->user_data_len && !o->user_data))
 		return error_set(YCDL_E_INVALID, "user_data must be at most 1 MiB");
 	if (o->conflict < YCDL_CONFLICT_FAIL || o->conflict > YCDL_CONFLICT_RENAME)
@@ -220,7 +261,8 @@ int task_check_options(const ycdl_task_options *given)
 		return error_set(YCDL_E_INVALID, "at most %d headers", MAX_HEADERS);
 	if ((rc = task_check_headers(o->headers, o->header_count)) != 0)
 		return rc;
-	if ((rc = body_guard_check_types(o->accept_types, o->accept_type_count)) != 0)
+	if ((rc = body_guard_check_types(o->accept_types, o->accept_type_count)) != 0 ||
+	    (rc = task_check_mirrors(o->mirrors, o->mirror_count)) != 0)
 		return rc;
 	return task_check_headers(o->secret_headers, o->secret_header_count);
 }
@@ -245,16 +287,20 @@ void task_options_complete(ycdl_task_options *full, const ycdl_task_options *giv
 /* ------------------------------------------------------- construction */
 
 static char *destination_for(const struct ycdl_session *s, const ycdl_task_options *o,
-		const char *key, const char *ext)
+		const char *key, const struct url_parts *url)
 {
-	char *dir, *dest;
+	char *dir, *dest, *name = NULL;
 
 	if (o->dest_path)
 		return util_absolute_path(o->dest_path);
 	dir = util_absolute_path(o->dest_dir ? o->dest_dir : s->cfg.download_dir);
 	if (!dir)
 		return NULL;
-	dest = naming_default_dest(dir, key, ext);
+	if (o->name_from_url && (name = naming_from_url(url->bare)))
+		dest = util_printf("%s/%s", dir, name);
+	else
+		dest = naming_default_dest(dir, key, url->extension);
+	free(name);
 	free(dir);
 	return dest;
 }
@@ -291,6 +337,7 @@ struct task *task_alloc(void)
 		queue_init(&t->wait);
 		queue_init(&t->dirty);
 		queue_init(&t->all);
+		queue_init(&t->in_group);
 	}
 	return t;
 }
@@ -305,7 +352,7 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->key = strdup(key);
 	t->url = strdup(url->bare);
 	t->final_url = util_empty_string();
-	t->dest_path = destination_for(s, o, key, url->extension);
+	t->dest_path = destination_for(s, o, key, url);
 	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
 	t->file_id = util_strdup_or_empty(o->file_id);
 	t->display_name = util_strdup_or_empty(o->display_name);
@@ -316,16 +363,19 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->error_message = util_empty_string();
 	t->sha256_hex = util_empty_string();
 	t->request_url = util_empty_string();
+	t->group_name = util_strdup_or_empty(o->group);
 	if (o->user_data_len && (t->user_data = malloc(o->user_data_len)))
 		memcpy(t->user_data, o->user_data, o->user_data_len);
 	t->user_data_len = t->user_data ? o->user_data_len : 0;
 	if (!t->key || !t->url || !t->final_url || !t->dest_path || !t->part_path ||
 	    !t->file_id || !t->display_name || !t->thumbnail_url ||
 	    !t->expected_checksum || !t->etag || !t->last_modified ||
-	    !t->error_message || !t->sha256_hex || !t->request_url ||
+	    !t->error_message || !t->sha256_hex || !t->request_url || !t->group_name ||
 	    t->user_data_len != o->user_data_len ||
 	    !util_copy_strings(&t->accept_types, &t->accept_type_count,
 		    o->accept_types, o->accept_type_count) ||
+	    !util_copy_strings(&t->mirrors, &t->mirror_count, o->mirrors,
+		    o->mirror_count) ||
 	    copy_headers(t, o) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");

@@ -81,6 +81,10 @@ struct task {
 				      session's (body_guard.h) */
 	size_t accept_type_count;
 	uint64_t min_size;         /* a smaller body is not the file; 0 none */
+	char **mirrors;            /* other URLs of the same file */
+	size_t mirror_count;
+	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
+	char *group_name;          /* "" when in no group */
 
 	/* ---- runtime only */
 	struct url_credentials url_creds;  /* from the URL as added; url has none */
@@ -102,6 +106,15 @@ struct task {
 	uint64_t fetched;          /* body bytes received, every attempt */
 	int last_cause;            /* why the last attempt failed, 0: it did not */
 	uint64_t last_cause_at;    /* ... and at which offset */
+	struct group *group;       /* its group (group.h), or NULL */
+	struct queue in_group;     /* its place in the group's list */
+	struct {                   /* what it last counted in its group */
+		int status;
+		uint64_t written_known, expected, written_unknown, speed;
+	} group_seen;
+	bool validators_elsewhere; /* its validators come from another server
+				      than the URL in use: a resume compares
+				      Last-Modified, not the ETag */
 	struct task_line *line;    /* the scheduler's line it waits in, or NULL */
 	struct queue wait;         /* its place in that line */
 	enum commit_stage commit_stage;   /* where it is in the group commit */
@@ -146,11 +159,35 @@ void task_set_error(struct task *t, int code, const char *message,
 		unsigned int http_status);
 void task_clear_error(struct task *t);
 
-/* Where t's requests go: the URL ycdl_task_set_url gave, else its own. */
+/* Where t's requests go: the mirror in use, else the URL
+ * ycdl_task_set_url gave, else its own. */
 const char *task_request_url(const struct task *t);
+
+/* Requests go to the URL of mirror_index (0: the task's own or the one
+ * ycdl_task_set_url gave) from now on; a resume then trusts only the
+ * validators another server can share (task.validators_elsewhere). */
+void task_use_mirror(struct task *t, unsigned int mirror_index);
+
+/* The most mirrors a task may have. */
+#define TASK_MAX_MIRRORS 16
+
+/* Checks mirror URLs (http or https, no credentials); a clear error. */
+int task_check_mirrors(const char *const *mirrors, size_t count);
 
 /* Waiting, downloading and waiting-for-network count as pending. */
 bool task_status_is_pending(int status);
+
+/* Seconds left at the task's current speed: -1 unless it is downloading
+ * with a known size and speed. Task info and progress events say it.
+ * Inline, as a reading of the fields like the ones events.c makes, so the
+ * event stream stays below the task model (docs/architecture.md). */
+static inline int64_t task_eta_seconds(const struct task *t)
+{
+	if (t->status != YCDL_STATUS_DOWNLOADING || t->speed_bps == 0 || t->total < 0 ||
+	    (uint64_t)t->total < t->offset)
+		return -1;
+	return (int64_t)(((uint64_t)t->total - t->offset) / t->speed_bps);
+}
 
 /* Forgets the task's partial data in memory (offsets, total) so that its
  * next request starts from byte zero; the caller empties the part file and

@@ -85,6 +85,7 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 		return error_set(error_from_errno(errno), "cannot truncate %s: %s",
 				t->part_path, strerror(errno));
 	transfer_forget_progress(s, t);
+	group_note(s, t, false);
 	if (claimed)
 		persist_mark(s, t);
 	if (discarded > 0 || reason)
@@ -102,6 +103,7 @@ static void learn_validators(struct ycdl_session *s, struct task *t,
 
 	util_replace_string(&t->etag, x->etag);
 	util_replace_string(&t->last_modified, x->last_modified);
+	t->validators_elsewhere = false;    /* this server's, from now on */
 	if (!x->accept_ranges) {
 		t->resumability = RESUMABLE_NO;
 		why = "the server does not accept byte ranges";
@@ -118,6 +120,11 @@ static void learn_validators(struct ycdl_session *s, struct task *t,
 
 static bool validator_changed(const struct task *t, const struct transfer *x)
 {
+	/* Another server (a mirror, a refreshed link elsewhere) has its own
+	 * ETags; what servers of one file share is its Last-Modified. */
+	if (t->validators_elsewhere)
+		return util_is_empty(t->last_modified) || !x->last_modified ||
+			strcmp(t->last_modified, x->last_modified) != 0;
 	if (!util_is_empty(t->etag) && x->etag && strcmp(t->etag, x->etag) != 0)
 		return true;
 	return util_is_empty(t->etag) && !util_is_empty(t->last_modified) &&
@@ -485,6 +492,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		download_hash_wrote(x, len);
 	t->offset += len;
 	emit_progress(s, t, false);
+	group_note(s, t, false);
 	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {
 		set_local_error(x, rc, false, "cannot checkpoint the partial file: %s",
 				ycdl_last_error_message());
@@ -511,8 +519,9 @@ static int build_headers(struct transfer *x, const struct task *t, bool at_origi
 		x->headers = l;
 	}
 	if (x->resuming) {
-		const char *validator = http_etag_is_strong(t->etag) ? t->etag
-			: t->last_modified;
+		const char *validator = http_etag_is_strong(t->etag) &&
+			!(t->validators_elsewhere && !util_is_empty(t->last_modified))
+			? t->etag : t->last_modified;
 		char *line = util_printf("If-Range: %s", validator);
 		struct curl_slist *l = line ? curl_slist_append(x->headers, line) : NULL;
 

@@ -82,6 +82,7 @@ void wire_info_message(Ycdl__TaskInfo *m, const ycdl_task_info *i)
 	m->retries = i->retries;
 	m->sha256_hex = S(i->sha256_hex);
 	m->request_url = S(i->request_url);
+	m->group = S(i->group);
 }
 
 ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m)
@@ -99,6 +100,7 @@ ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m)
 		.error_code = m->error_code, .error_message = m->error_message,
 		.http_status = m->http_status, .retries = m->retries,
 		.sha256_hex = m->sha256_hex, .request_url = m->request_url,
+		.group = m->group,
 	};
 
 	return info_block_copy(&f);
@@ -131,6 +133,10 @@ void wire_add_message(Ycdl__Wire__AddOptions *m, const ycdl_task_options *o)
 	m->n_accept_types = o->accept_type_count;
 	m->accept_types = (char **)o->accept_types;
 	m->min_size = o->min_size;
+	m->n_mirrors = o->mirror_count;
+	m->mirrors = (char **)o->mirrors;
+	m->name_from_url = o->name_from_url != 0;
+	m->group = S(o->group);
 }
 
 /* "" is how a message says "not given". */
@@ -168,4 +174,29 @@ void wire_add_options(ycdl_task_options *o, const Ycdl__Wire__AddOptions *m)
 	o->accept_types = (const char *const *)m->accept_types;
 	o->accept_type_count = m->n_accept_types;
 	o->min_size = m->min_size;
+	o->mirrors = (const char *const *)m->mirrors;
+	o->mirror_count = m->n_mirrors;
+	o->name_from_url = m->name_from_url;
+	o->group = given(m->group);
+}
+
+ycdl_group_info *wire_group_info(const Ycdl__GroupFigures *m)
+{
+	size_t len = strlen(m->group) + 1;
+	ycdl_group_info *info = malloc(sizeof(*info) + len);
+
+	if (!info)
+		return NULL;
+	*info = (ycdl_group_info){
+		.name = memcpy((char *)(info + 1), m->group, len),
+		.tasks = m->tasks, .waiting = m->waiting, .downloading = m->downloading,
+		.paused = m->paused, .waiting_for_network = m->waiting_for_network,
+		.finished = m->finished, .failed = m->failed,
+		.waiting_for_url = m->waiting_for_url,
+		.bytes_written_known = m->bytes_written_known,
+		.bytes_expected = m->bytes_expected,
+		.bytes_written_unknown = m->bytes_written_unknown,
+		.speed_bps = m->speed_bps, .eta_seconds = m->eta_seconds,
+	};
+	return info;
 }

@@ -36,6 +36,9 @@ void wire_info_message(Ycdl__TaskInfo *out, const ycdl_task_info *info);
 /* A ycdl_task_info in one block from a message; NULL when out of memory. */
 ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m);
 
+/* A group's figures in one block (free with ycdl_free); NULL on ENOMEM. */
+ycdl_group_info *wire_group_info(const Ycdl__GroupFigures *m);
+
 /* An AddOptions message whose strings borrow from o; headers and
  * secret_headers point at o's arrays. */
 void wire_add_message(Ycdl__Wire__AddOptions *out, const ycdl_task_options *o);

@@ -106,6 +106,9 @@ int test_session_close(ycdl_session *s);
 #define ycdl_session_close(s) test_session_close(s)
 #endif
 
+/* The status of key now (a task info, no event taken). */
+int task_status(ycdl_session *s, const char *key);
+
 /* ------------------------------------------------------------- events */
 
 struct event_log {
@@ -113,12 +116,19 @@ struct event_log {
 	Ycdl__Event **events;
 	size_t count, cap;
 	bool attached;        /* the handle was (or is) attached: seq may jump */
+	bool counts_gaps;     /* logged from seq 1: skipped numbers are checked */
+	uint64_t skipped;     /* seq numbers skipped between logged events */
+	uint64_t coalesced;   /* the sum of the logged progress events' coalesced */
 };
 
 void log_init(struct event_log *log, ycdl_session *s);
 void log_free(struct event_log *log);
-/* Reads every pending event into the log. */
+/* Reads every pending event into the log, checking that seq strictly
+ * increases and skips only coalesced progress events. */
 void log_drain(struct event_log *log);
+/* Decodes one event into the log (an event callback's, say) and returns
+ * it; checks that seq strictly increases. */
+Ycdl__Event *log_add(struct event_log *log, const void *data, size_t len);
 /* Waits until an event of kind for key (NULL: any) is logged after position
  * from; returns it or fails the test after timeout_ms. */
 Ycdl__Event *log_wait(struct event_log *log, size_t from, Ycdl__Event__KindCase kind,

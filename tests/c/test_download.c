@@ -1,6 +1,7 @@
 /* test_download.c — whole downloads: bytes, names, de-duplication,
  * verification and the destination rules. */
 #define _GNU_SOURCE
+#include "fixtures.h"
 #include "harness.h"
 
 #include <stdlib.h>
@@ -145,6 +146,49 @@ TEST(names_file_by_md5_of_url_or_file_id_with_extension)
 	ycdl_session_close(s);
 	free(url);
 	free(url2);
+	free(dir);
+}
+
+/* name_from_url: wget's names; a name another task holds is numbered
+ * (conflict RENAME) or refused (conflict FAIL). */
+TEST(names_file_after_the_url_and_numbers_a_taken_name)
+{
+	char *dir = test_dir("urlnames"), path[1200], *url1, *url2, *url3;
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	ycdl_task_info *info;
+	ycdl_session *s = open_session("urlnames", &o);
+	char *k1, *k2;
+
+	url1 = test_url(env.nginx, "url%20name.bin?x=1");
+	url2 = test_url(env.nginx, "url%20name.bin?x=2");
+	url3 = test_url(env.nginx, "url%20name.bin?x=3");
+	t.name_from_url = 1;
+	t.start_paused = 1;
+	t.conflict = YCDL_CONFLICT_RENAME;
+	t.url = url1;
+	CHECK_OK(ycdl_task_add(&k1, s, &t));
+	t.url = url2;
+	CHECK_OK(ycdl_task_add(&k2, s, &t));
+	CHECK_OK(ycdl_task_get_info(&info, s, k1));
+	snprintf(path, sizeof(path), "%s/url name.bin", dir);
+	CHECK_STR(info->dest_path, path);
+	ycdl_task_info_free(info);
+	CHECK_OK(ycdl_task_get_info(&info, s, k2));
+	snprintf(path, sizeof(path), "%s/url name (1).bin", dir);
+	CHECK_STR(info->dest_path, path);
+	ycdl_task_info_free(info);
+	/* Keys stay the seed's. */
+	CHECK_STR(k1, key_of_url(url1));
+	t.url = url3;
+	t.conflict = YCDL_CONFLICT_FAIL;
+	CHECK_INT(ycdl_task_add(NULL, s, &t), YCDL_E_EXISTS);
+	ycdl_free(k1);
+	ycdl_free(k2);
+	free(url1);
+	free(url2);
+	free(url3);
+	ycdl_session_close(s);
 	free(dir);
 }
 
@@ -586,6 +630,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(downloads_byte_identical_file_from_nginx),
 		TEST_ENTRY(names_file_by_md5_of_url_or_file_id_with_extension),
+		TEST_ENTRY(names_file_after_the_url_and_numbers_a_taken_name),
 		TEST_ENTRY(adding_the_same_url_or_key_returns_the_existing_task),
 		TEST_ENTRY(verifies_expected_sha256_and_md5),
 		TEST_ENTRY(sha256_can_be_left_out_but_sha256_checksums_still_verify),

@@ -143,17 +143,6 @@ TEST(raising_max_concurrent_at_run_time_starts_waiting_tasks)
 	close_fixture(&f);
 }
 
-static int status_of(ycdl_session *s, const char *key)
-{
-	ycdl_task_info *info;
-	int status;
-
-	CHECK_OK(ycdl_task_get_info(&info, s, key));
-	status = info->status;
-	ycdl_task_info_free(info);
-	return status;
-}
-
 TEST(cellular_switch_holds_tasks_until_allowed)
 {
 	struct fixture f;
@@ -164,7 +153,7 @@ TEST(cellular_switch_holds_tasks_until_allowed)
 	CHECK_OK(ycdl_session_set_network(f.s, YCDL_NETWORK_CELLULAR));
 	key = add_slow(&f, "cell.bin", 0, 10000000);
 	log_wait_status(&f.log, key, YCDL_STATUS_WAITING_FOR_NETWORK, 5000);
-	CHECK_INT(status_of(f.s, key), YCDL_STATUS_WAITING_FOR_NETWORK);
+	CHECK_INT(task_status(f.s, key), YCDL_STATUS_WAITING_FOR_NETWORK);
 	/* Turning the switch on applies to the task already created. */
 	CHECK_OK(ycdl_session_set_allow_cellular(f.s, 1));
 	log_wait(&f.log, 0, YCDL__EVENT__KIND_FINISHED, key, 10000);

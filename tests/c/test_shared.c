@@ -1074,7 +1074,9 @@ TEST(a_client_that_reads_late_gets_every_task_once_with_progress_coalesced)
 	for (int i = 0; i < TASKS; i++)
 		CHECK_INT(log_wait_end(&olog, 0, keys[i], 60000)->kind_case,
 				YCDL__EVENT__KIND_FINISHED);
-	progress_sent = log_count(&olog, YCDL__EVENT__KIND_PROGRESS, NULL);
+	/* Every progress event emitted: the owner's reader lags too, and its
+	 * own queue coalesces what it did not read yet. */
+	progress_sent = log_count(&olog, YCDL__EVENT__KIND_PROGRESS, NULL) + olog.coalesced;
 	CHECK(!read_all(fd, &t, (const char *const *)keys, TASKS));
 	CHECK_INT(t.added, TASKS);
 	CHECK_INT(t.finished, TASKS);
@@ -1109,6 +1111,29 @@ static int child_own_as_nobody(const char *dir, const char *id)
 		pause();
 }
 
+/* Child: as user nobody, connects to the socket at socket_path and
+ * exits 0 when the owner closes it before a word of welcome.  Run by exec,
+ * not by a bare fork, so that valgrind never checks a copy of the parent. */
+static int child_connect_as_nobody(const char *socket_path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[256];
+	int fd;
+	ssize_t n;
+
+	if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+		return 9;
+	if (strlen(socket_path) >= sizeof(sun.sun_path))
+		return 10;
+	memcpy(sun.sun_path, socket_path, strlen(socket_path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		return 8;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n == 0 || (n < 0 && errno == ECONNRESET) ? 0 : 7;
+}
+
 /* A folder in /tmp that user nobody can reach (the test folder's parents
  * may not let it through). */
 static char *shared_tmp_dir(void)
@@ -1137,7 +1162,6 @@ TEST(a_peer_of_another_user_is_refused_by_the_owner_and_by_the_client)
 	ycdl_session_options o;
 	ycdl_session *owner, *client = NULL;
 	pid_t pid;
-	int status;
 
 	if (geteuid() != 0) {
 		printf("skip: needs root to run a process as another user\n");
@@ -1154,27 +1178,8 @@ TEST(a_peer_of_another_user_is_refused_by_the_owner_and_by_the_client)
 	snprintf(session_dir, sizeof(session_dir), "%.31s/uid-owner", dir);
 	snprintf(socket_path, sizeof(socket_path), "%.63s/socket", session_dir);
 	CHECK(chmod(session_dir, 0755) == 0 && chmod(socket_path, 0666) == 0);
-	pid = fork();
-	if (pid == 0) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		char buf[256];
-		int fd;
-		ssize_t n;
-
-		if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
-			_exit(9);
-		memcpy(sun.sun_path, socket_path, sizeof(socket_path));
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-			_exit(8);
-		/* Closed by the owner before a word of welcome. */
-		n = read(fd, buf, sizeof(buf));
-		_exit(n == 0 || (n < 0 && errno == ECONNRESET) ? 0 : 7);
-	}
-	CHECK(pid > 0);
-	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECK(WIFEXITED(status));
-	CHECK_INT(WEXITSTATUS(status), 0);
+	pid = spawn("connect-as-nobody", dir, "-", socket_path, "-");
+	CHECK_INT(reap(pid), 0);
 	CHECK_INT(clients_of(owner), 0);
 	ycdl_session_close(owner);
 	remove_tree(dir);
@@ -1229,6 +1234,8 @@ int main(int argc, char **argv)
 			return child_add_many(dir, id, argv[5], atol(argv[6]));
 		if (strcmp(mode, "own") == 0)
 			return child_own(dir, id, argv[5]);
+		if (strcmp(mode, "connect-as-nobody") == 0)
+			return child_connect_as_nobody(argv[5]);
 		if (strcmp(mode, "own-as-nobody") == 0)
 			return child_own_as_nobody(dir, id);
 		if (strcmp(mode, "host") == 0)

@@ -74,6 +74,11 @@ def fault_headers(ident):
         return r.read().decode()
 
 
+def url_name(url):
+    """The name `ycdl get -d` gives a download: the URL's last path segment."""
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[1])
+
+
 def fault_reset(ident):
     urllib.request.urlopen("%s/_reset?id=%s" % (SERVERS["FAULT_URL"], ident)).read()
 
@@ -109,9 +114,83 @@ class CliTest(unittest.TestCase):
         files = sorted(os.listdir(self.out))
         self.assertEqual(len(files), 2)
         self.assertEqual(sorted(sha256_of(os.path.join(self.out, f)) for f in files), sorted(sums))
-        # The seed's naming rule: MD5 of the URL plus the URL's extension.
-        expected = hashlib.md5(urls[1].encode()).hexdigest() + ".mp4"
-        self.assertIn(expected, files)
+        # Named as wget and curl -O name them: the URL's last segment.
+        self.assertEqual(files, ["cli-a.bin", "cli-b.mp4"])
+        # The seed's naming rule on request: MD5 of the URL plus its extension.
+        md5_dir = os.path.join(self.out, "md5")
+        res = self.ycdl("get", "-d", md5_dir, "--name-by", "md5", urls[1], session="md5")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(os.listdir(md5_dir), [hashlib.md5(urls[1].encode()).hexdigest() + ".mp4"])
+
+    def test_names_clash_as_numbered_files_never_overwriting(self):
+        first = make_file("cli-clash.bin", 4000)
+        os.makedirs(os.path.join(WWW, "other"), exist_ok=True)
+        data = os.urandom(5000)
+        with open(os.path.join(WWW, "other", "cli-clash.bin"), "wb") as f:
+            f.write(data)
+        second = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(self.out, "cli-clash.bin"), "wb") as f:
+            f.write(b"mine")
+        urls = [SERVERS["NGINX_URL"] + "/cli-clash.bin", SERVERS["NGINX_URL"] + "/other/cli-clash.bin"]
+        res = self.ycdl("get", "-d", self.out, *urls)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        with open(os.path.join(self.out, "cli-clash.bin"), "rb") as f:
+            self.assertEqual(f.read(), b"mine")
+        got = {f: sha256_of(os.path.join(self.out, f)) for f in os.listdir(self.out)
+               if f != "cli-clash.bin"}
+        self.assertEqual(sorted(got.values()), sorted([first, second]))
+        self.assertEqual(sorted(got), ["cli-clash (1).bin", "cli-clash (2).bin"])
+        # The server's name comes first.
+        cd = "%s/cli-clash.bin?id=cli-cd&cd=%s" % (
+            SERVERS["FAULT_URL"], urllib.parse.quote('attachment; filename="report.pdf"'))
+        res = self.ycdl("get", "-d", self.out, cd)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sha256_of(os.path.join(self.out, "report.pdf")), first)
+
+    def test_bars_fit_an_80_column_terminal(self):
+        """Under a pseudo-terminal of 80 columns no bar is longer than 79
+        columns (a wrapped line would leave debris on each redraw), there
+        is one bar for all files, and the totals come at the end."""
+        import fcntl
+        import pty
+        import re
+        import struct
+        import termios
+        names = ["cli-tty-a-file-with-a-rather-long-name-indeed.bin", "cli-tty-b.bin",
+                 "cli-tty-c.bin"]
+        for name in names:
+            make_file(name, 600000)
+        urls = ["%s/%s?rate=600000" % (SERVERS["FAULT_URL"], n) for n in names]
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        proc = subprocess.Popen([YCDL, "get", "--session", "tty", "--state-dir", self.state,
+                                 "-d", self.out] + urls,
+                                stdin=follower, stdout=follower, stderr=follower)
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        proc.wait(timeout=60)
+        os.close(leader)
+        self.assertEqual(proc.returncode, 0, out.decode(errors="replace"))
+        text = out.decode(errors="replace")
+        plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "\n", text).replace("\r", "\n")
+        lines = [l for l in plain.split("\n") if l]
+        # The redrawn lines (bars, with their percent) fit; messages such
+        # as "finished PATH (sha256 ...)" are printed once and may wrap.
+        bars = [l for l in lines if re.search(r" \d+% ", l)]
+        self.assertTrue(bars, text)
+        longest = max(bars, key=len)
+        self.assertLessEqual(len(longest), 79, longest)
+        self.assertTrue(any(l.startswith("all ") for l in lines), text)
+        self.assertTrue(any("ETA" in l or re.search(r" \d+:\d\d\s*$", l) for l in lines), text)
+        self.assertRegex(lines[-1], r"^done: 3 files, .* in [0-9.]+ s \(.*/s\)$")
 
     def test_get_fails_with_one_error_line_per_failed_url(self):
         good = make_file("cli-good.bin", 1000)
@@ -247,6 +326,7 @@ class CliTest(unittest.TestCase):
     def test_ctrl_c_pauses_exit_130_and_rerun_continues(self):
         size = 3 * 1024 * 1024
         digest = make_file("cli-int.bin", size)
+        fault_reset("cli-int")
         url = SERVERS["FAULT_URL"] + "/cli-int.bin?rate=1500000&id=cli-int"
         proc = self.start("get", "-d", self.out, url)
         self.assertTrue(wait_for(lambda: part_size(self.out) > 400000))
@@ -341,7 +421,7 @@ class CliTest(unittest.TestCase):
         self.assertIn("text/html", res.stderr)
         self.assertIn("Access denied", res.stderr)
         self.assertIn("ycdl set-url %s URL" % key, res.stderr)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertFalse(os.path.exists(final))
         self.assertEqual(part_size(self.out), 300000)
         listed = self.ycdl("list")
@@ -359,6 +439,21 @@ class CliTest(unittest.TestCase):
         self.assertIn("set-url", bad.stderr)
         usage = self.ycdl("set-url", key)
         self.assertEqual(usage.returncode, 2)
+
+    def test_mirror_takes_over_when_the_url_fails_keeping_the_bytes(self):
+        digest = make_file("cli-mirror.bin", 1024 * 1024)
+        fault_reset("cli-mirror")
+        url = ("%s/cli-mirror.bin?id=cli-mirror&short=300000&fail_at=2&fail=100&status=404"
+               % SERVERS["FAULT_URL"])
+        mirror = SERVERS["NGINX_URL"] + "/cli-mirror.bin"
+        key = hashlib.md5(url.encode()).hexdigest()
+        res = self.ycdl("get", "-d", self.out, "--mirror", mirror, url)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("now from %s" % mirror, res.stdout + res.stderr)
+        self.assertIn("resuming", res.stdout + res.stderr)
+        self.assertEqual(sha256_of(os.path.join(self.out, url_name(url))), digest)
+        both = self.ycdl("get", "-d", self.out, "--mirror", mirror, url, mirror)
+        self.assertEqual(both.returncode, 2)
 
     def test_accept_refuses_another_type(self):
         make_file("cli-accept.bin", 5000)
@@ -404,7 +499,7 @@ class CliTest(unittest.TestCase):
         res = self.ycdl("resume", key, session="managed")
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("finished", res.stdout)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertEqual(sha256_of(final), digest)
         self.assertRegex(self.ycdl("list", session="managed").stdout, r"%s\s+finished\s" % key)
 
@@ -415,6 +510,53 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.ycdl("remove", "--all", session="managed").returncode, 0)
         self.assertEqual(self.ycdl("list", session="managed").stdout, "")
         self.assertTrue(os.path.exists(final))       # remove keeps finished files
+
+    def test_a_group_is_listed_paused_resumed_and_removed_as_one(self):
+        digests, urls = {}, []
+        for i in range(3):
+            name = "cli-group-%d.bin" % i
+            digests[name] = make_file(name, 1024 * 1024)
+            urls.append(SERVERS["FAULT_URL"] + "/%s?rate=400000" % name)
+        other = SERVERS["NGINX_URL"] + "/cli-group-0.bin"
+        res = self.ycdl("add", "--group", "album", "-d", self.out, *urls, session="grp")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        keys = res.stdout.split()
+        self.assertEqual(len(keys), 3)
+        res = self.ycdl("add", "-d", self.out, "--name-by", "md5", other, session="grp")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertTrue(wait_for(lambda: part_size(self.out) > 100000))
+
+        self.assertEqual(self.ycdl("pause", "--group", "album", session="grp").returncode, 0)
+        listing = self.ycdl("list", "--group", "album", session="grp")
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        lines = listing.stdout.splitlines()
+        self.assertRegex(lines[0], r"^group album: 3 tasks: 0 finished, 0 failed, 3 paused, "
+                         r"0 running, 0 waiting; ")
+        self.assertEqual([line.split()[0] for line in lines[1:]], keys)
+        for line in lines[1:]:
+            self.assertRegex(line, r"^\S+\s+paused\s")
+        # The task outside the group is not in its list.
+        self.assertEqual(len(self.ycdl("list", session="grp").stdout.splitlines()), 4)
+
+        res = self.ycdl("resume", "--group", "album", session="grp")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for name, digest in digests.items():
+            self.assertEqual(sha256_of(os.path.join(self.out, name)), digest)
+        listing = self.ycdl("list", "--group", "album", session="grp").stdout
+        self.assertIn("group album: 3 tasks: 3 finished, 0 failed, 0 paused", listing)
+        self.assertIn("3.0 MiB of 3.0 MiB", listing)
+
+        self.assertEqual(self.ycdl("remove", "--group", "album", session="grp").returncode, 0)
+        gone = self.ycdl("list", "--group", "album", session="grp")
+        self.assertEqual(gone.returncode, 1)
+        self.assertIn('no task is in group "album"', gone.stderr)
+        self.assertEqual(len(self.ycdl("list", session="grp").stdout.splitlines()), 1)
+        for args in (["pause", "--group", "album"], ["cancel", "--group", "x\ty"],
+                     ["pause", "--group", "album", "KEY"], ["list", "--group"]):
+            res = self.ycdl(*args, session="grp")
+            self.assertIn(res.returncode, (1, 2), args)
+            self.assertNotEqual(res.stderr, "", args)
+        self.ycdl("stop", session="grp")
 
 
     # ------------------------------------------- a session another process owns
@@ -446,7 +588,7 @@ class CliTest(unittest.TestCase):
         listing = self.ycdl("list", session="bg")
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertIn(key, listing.stdout)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertTrue(wait_for(lambda: os.path.exists(final), 30))
         self.assertEqual(sha256_of(final), digest)
         # Nothing left to do and nobody attached: the host leaves.
@@ -468,7 +610,7 @@ class CliTest(unittest.TestCase):
         # The download went on in the host.
         watch = self.ycdl("watch", "--exit-when-done", session="host")
         self.assertEqual(watch.returncode, 0, watch.stderr)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertEqual(sha256_of(final), digest)
         stop = self.ycdl("stop", session="host")
         self.assertEqual(stop.returncode, 0, stop.stderr)
@@ -492,7 +634,7 @@ class CliTest(unittest.TestCase):
         out, err = watch.communicate(timeout=60)
         self.assertEqual(watch.returncode, 0, err)
         self.assertIn("took the session over", out + err)
-        final = os.path.join(self.out, key + ".bin")
+        final = os.path.join(self.out, url_name(url))
         self.assertEqual(sha256_of(final), digest)
 
 

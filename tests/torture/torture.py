@@ -121,6 +121,13 @@ def body_ranges(fault_url, ident):
     return ranges
 
 
+def line_dest(words, at):
+    """The destination in a worker line whose words from at on are the
+    destination and then the URL: a name may hold spaces ("2 (1)"), a
+    URL never does."""
+    return " ".join(words[at:-1])
+
+
 def sha256_of(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -396,7 +403,7 @@ class Round:
             elif words[0] in ("task", "final"):
                 self.check_listed(words, listed, log)
             elif words[0] == "added":
-                self.dests[words[1]] = words[2]
+                self.dests[words[1]] = line_dest(words, 2)
                 self.confirmed.add(words[1])
             elif words[0] == "finished":
                 self.check_finished_event(words[1], words[3])
@@ -419,7 +426,7 @@ class Round:
                 self.context, found, len(known_before), self.show(log)))
 
     def check_listed(self, words, listed, log):
-        kind, key, status, dest = words[0], words[1], words[2], words[5]
+        kind, key, status, dest = words[0], words[1], words[2], line_dest(words, 5)
         if key not in self.by_key:
             fail("%s: unknown task %s\n%s" % (self.context, key, self.show(log)))
         if key in listed[kind]:
@@ -486,7 +493,7 @@ class Round:
             fail("round %d: tasks at the end %s, expected %s" % (self.number, keys,
                                                                  sorted(self.by_key)))
         for words in tasks:
-            key, status, dest = words[1], words[2], words[5]
+            key, status, dest = words[1], words[2], line_dest(words, 5)
             f = self.by_key[key]
             if status != "finished" or self.t.sha256_cached(dest) != f.sha:
                 fail("round %d: %s is %s with other bytes\n%s" % (self.number, dest, status,
@@ -734,10 +741,10 @@ class TakeoverRound(Round):
                 fail("%s: %s records quarantined\n%s" % (self.context, words[2],
                                                           self.show(log)))
             elif words[0] in ("task", "final"):
-                self.dests[words[1]] = words[5]
+                self.dests[words[1]] = line_dest(words, 5)
                 self.confirmed.add(words[1])
             elif words[0] == "added":
-                self.dests[words[1]] = words[2]
+                self.dests[words[1]] = line_dest(words, 2)
                 self.confirmed.add(words[1])
             elif words[0] == "finished":
                 self.check_finished_event(words[1], words[3])
@@ -860,7 +867,7 @@ class Torture:
         for line in Round.read_log(log):
             words = line.split(" ")
             if words[0] == "task":
-                rows.append((words[1], words[2], int(words[3]), words[5]))
+                rows.append((words[1], words[2], int(words[3]), line_dest(words, 5)))
         return rows
 
     def check_cli_list(self, state, session, by_key):

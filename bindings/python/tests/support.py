@@ -85,3 +85,14 @@ class Recorder:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def assert_numbered(events: List[ycdl.Event]) -> None:
+    """seq counts from 1 and strictly increases; the numbers it skips are the
+    progress events that newer ones replaced while nobody read (each
+    progress event's ``coalesced`` counts those it replaced)."""
+    seqs = [e.seq for e in events]
+    assert seqs[0] == 1
+    assert all(a < b for a, b in zip(seqs, seqs[1:])), seqs
+    coalesced = sum(e.data.coalesced for e in events if e.kind is ycdl.EventKind.PROGRESS)
+    assert seqs[-1] == len(seqs) + coalesced, (seqs, coalesced)

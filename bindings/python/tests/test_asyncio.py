@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 import ycdl
-from support import sha256_of
+from support import assert_numbered, sha256_of
 
 EventKind = ycdl.EventKind
 
@@ -55,7 +55,7 @@ def test_aevents_sees_every_event_and_the_loop_keeps_running(servers, make_sessi
 
     keys, seen, ticks = asyncio.run(main())
     assert {e.key for e in seen if e.kind is EventKind.FINISHED} == keys
-    assert [e.seq for e in seen] == list(range(1, len(seen) + 1))
+    assert_numbered(seen)
     assert seen[0].kind is EventKind.SESSION_RESTORED
     # About half a second of downloads: the loop ran all along.
     assert ticks >= 20

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import ycdl
-from support import sha256_of
+from support import assert_numbered, sha256_of
 
 EventKind = ycdl.EventKind
 Status = ycdl.TaskStatus
@@ -65,7 +65,7 @@ def test_events_of_a_download_come_in_order(servers, make_session, record):
     assert kinds == [EventKind.SESSION_RESTORED, EventKind.TASK_ADDED,
                      EventKind.STATUS_CHANGED, EventKind.RESUMABILITY,
                      EventKind.STATUS_CHANGED, EventKind.FINISHED, EventKind.ALL_FINISHED]
-    assert [e.seq for e in events.events] == list(range(1, len(events.events) + 1))
+    assert_numbered(events.events)
     started, ended = events.of(EventKind.STATUS_CHANGED)
     assert (started.data.old_status, started.data.new_status) == (Status.WAITING,
                                                                   Status.DOWNLOADING)
@@ -75,6 +75,9 @@ def test_events_of_a_download_come_in_order(servers, make_session, record):
     assert len(progress) >= 2
     assert progress[-1].data.bytes_written == progress[-1].data.bytes_expected == 400_000
     assert sum(p.data.bytes_this_burst for p in progress) == 400_000
+    # The ETA as task info says it: seconds left at the current speed.
+    assert all(p.data.eta_seconds == (400_000 - p.data.bytes_written) // p.data.speed_bps
+               for p in progress if p.data.speed_bps)
     finished = events.of(EventKind.FINISHED)[0]
     assert finished.key == task.key == "ep-1"
     assert finished.task == task

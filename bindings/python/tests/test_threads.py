@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import ycdl
-from support import sha256_of
+from support import assert_numbered, sha256_of
 
 EventKind = ycdl.EventKind
 
@@ -41,7 +41,7 @@ def test_events_consumed_on_another_thread_miss_nothing(servers, make_session):
     assert not consumer.is_alive()
     assert [sha256_of(p) for p in paths] == shas
     assert finished == {t.key for t in tasks}
-    assert [e.seq for e in seen] == list(range(1, len(seen) + 1))
+    assert_numbered(seen)
 
 
 def test_adds_and_waits_from_many_threads(servers, make_session):
