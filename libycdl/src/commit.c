@@ -262,7 +262,9 @@ static void sync_members(struct commit_member *m, size_t count)
 			done = true;
 		}
 #endif
-		if (!done && util_sync_data(m[i].fd) != 0)
+		/* fsync, not fdatasync: the mode check_members gave it must
+		 * last too (syncfs above keeps everything). */
+		if (!done && util_sync_file(m[i].fd) != 0)
 			member_failed(&m[i], sync_error(&m[i]));
 	}
 }

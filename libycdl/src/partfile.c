@@ -216,6 +216,8 @@ int partfile_publish_mode(const char *path, unsigned int mode)
 		rc = error_set(YCDL_E_IO, "%s has other links: not published", path);
 	else if (fchmod(fd, (mode_t)mode) != 0)
 		rc = os_error("change the mode of", path, errno);
+	else if (util_sync_file(fd) != 0)   /* the mode lasts a power cut */
+		rc = os_error("sync", path, errno);
 	close(fd);
 	return rc;
 }

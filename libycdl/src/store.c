@@ -195,6 +195,7 @@ static size_t resync(const unsigned char *data, size_t size, size_t pos)
 struct scan_result {
 	size_t valid_end;       /* where a torn tail starts, else size */
 	unsigned int damaged;   /* damaged regions */
+	unsigned int holes;     /* a power cut's holes before the last record */
 };
 
 static bool record_is_sane(const Ycdl__JournalRecord *rec)
@@ -205,6 +206,38 @@ static bool record_is_sane(const Ycdl__JournalRecord *rec)
 		!util_is_empty(rec->remove_key);
 }
 
+/* A power cut leaves unsynced appends with holes: the file's new size made
+ * it to disk, some of its new blocks did not, and they read as zeros (ext4
+ * data=ordered with delayed allocation, XFS) — in any order, so a later
+ * block may be there when an earlier one is not. A damaged stretch [pos,
+ * end) is such a hole, a torn write and not damage, when it holds a whole
+ * aligned 512-byte sector of zeros, or, reaching the end of the file,
+ * ends in zeros (at least a frame's worth, or all of it). Damage of any
+ * other shape is quarantined. */
+#define SECTOR 512
+
+static bool is_zero(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static bool is_hole(const unsigned char *data, size_t pos, size_t end, bool at_eof)
+{
+	size_t zeros_at_end = 0;
+
+	while (at_eof && zeros_at_end < end - pos && data[end - 1 - zeros_at_end] == 0)
+		zeros_at_end++;
+	if (zeros_at_end >= FRAME_LEN || (zeros_at_end && zeros_at_end == end - pos))
+		return true;
+	for (size_t p = (pos + SECTOR - 1) / SECTOR * SECTOR; p + SECTOR <= end; p += SECTOR)
+		if (is_zero(data + p, SECTOR))
+			return true;
+	return false;
+}
+
 static int scan(const unsigned char *data, size_t size, struct live_set *ls,
 		struct scan_result *res)
 {
@@ -212,6 +245,7 @@ static int scan(const unsigned char *data, size_t size, struct live_set *ls,
 
 	res->valid_end = size;
 	res->damaged = 0;
+	res->holes = 0;
 	while (pos < size) {
 		Ycdl__JournalRecord *rec = NULL;
 		size_t next;
@@ -223,10 +257,18 @@ static int scan(const unsigned char *data, size_t size, struct live_set *ls,
 			break;
 		}
 		if (fr == FRAME_BAD || !record_is_sane(rec)) {
+			size_t after = resync(data, size, pos);
+
 			if (rec)
 				ycdl__journal_record__free_unpacked(rec, NULL);
-			res->damaged++;
-			pos = resync(data, size, pos);
+			if (!is_hole(data, pos, after, after == size))
+				res->damaged++;
+			else if (after == size) {
+				res->valid_end = pos;      /* a torn tail */
+				break;
+			} else
+				res->holes++;
+			pos = after;
 			continue;
 		}
 		if ((rc = live_set_apply(ls, rec)) != 0)
@@ -560,7 +602,7 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 		struct store_load_result *result)
 {
 	struct live_set ls;
-	struct scan_result sr = { 0, 0 };
+	struct scan_result sr = { 0, 0, 0 };
 	unsigned char *data = NULL;
 	size_t size = 0;
 	int rc = read_whole_file(st->fd, &data, &size);
@@ -572,7 +614,8 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 	strmap_init(&ls.index);
 	if (size < FILE_MAGIC_LEN && memcmp(data, FILE_MAGIC, size) == 0) {
 		/* A creation cut short (a crash before the header was all
-		 * written): nothing was ever in it. */
+		 * written): nothing was ever in it. (A header of zeros is
+		 * damage: it was synced before the file's name was.) */
 		free(data);
 		return write_header(st);
 	}
@@ -584,6 +627,13 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 	result->quarantined += sr.damaged;
 	if (result->quarantined > 0) {
 		rc = quarantine(st, &ls, result);
+	} else if (sr.holes > 0) {
+		/* Written anew without them, so that what follows is appended
+		 * after whole records only. */
+		close(st->fd);
+		st->fd = -1;
+		ls.iter = 0;
+		rc = store_rewrite(st, next_live, &ls);
 	} else if (sr.valid_end < size) {
 		/* A record the previous process did not finish writing. */
 		if (ftruncate(st->fd, (off_t)sr.valid_end) != 0)

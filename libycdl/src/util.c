@@ -118,10 +118,24 @@ bool util_is_empty(const char *s)
 	return !s || !*s;
 }
 
+/* mkdir, and when it made the folder, a sync of its parent: a folder's
+ * name is durable only once the folder holding it is synced (a power cut
+ * can take a new state folder with the journal in it). */
+static int make_dir(const char *path)
+{
+	int rc;
+
+	if (mkdir(path, 0700) != 0)
+		return errno == EEXIST ? 0 : -errno;
+	rc = util_fsync_parent_dir(path);
+	return rc == -EACCES ? 0 : rc;   /* a parent we may not open */
+}
+
 int util_mkdir_p(const char *dir)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(dir);
+	int rc;
 
 	if (len == 0 || len >= sizeof(buf))
 		return -ENAMETOOLONG;
@@ -130,13 +144,11 @@ int util_mkdir_p(const char *dir)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-			return -errno;
+		if ((rc = make_dir(buf)) != 0)
+			return rc;
 		*p = '/';
 	}
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return make_dir(buf);
 }
 
 char *util_dirname(const char *path)
@@ -193,6 +205,15 @@ int util_sync_data(int fd)
 #else
 	return fdatasync(fd);
 #endif
+}
+
+int util_sync_file(int fd)
+{
+#if defined(__APPLE__)
+	if (fcntl(fd, F_FULLFSYNC) == 0)
+		return 0;
+#endif
+	return fsync(fd);
 }
 
 int util_fsync_parent_dir(const char *path)

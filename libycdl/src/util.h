@@ -54,6 +54,9 @@ char *util_absolute_path(const char *path);
 /* Makes fd's data durable: fdatasync, or F_FULLFSYNC on Apple systems
  * (where fsync does not reach the disk's own cache). 0 or -1 with errno. */
 int util_sync_data(int fd);
+/* The same for its data and its metadata (mode, times): fsync. For a file
+ * whose mode just changed: fdatasync need not keep a mode. */
+int util_sync_file(int fd);
 /* fsync of the directory holding path, so a rename in it is durable. */
 int util_fsync_parent_dir(const char *path);
 /* write() of all len bytes, retrying on EINTR and short writes. */

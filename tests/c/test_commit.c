@@ -4,7 +4,7 @@
  * In the first (hashing, data sync) a task paused or removed must come out
  * of its group whole: paused keeps every byte and finishes on resume with
  * the right SHA-256; removed leaves nothing behind. The window is held
- * open by the fault shim, which makes the part file's fdatasync take 3 s;
+ * open by the fault shim, which makes the part file's fsync take 3 s;
  * the worker pauses (or removes) the task as soon as its progress event
  * says every byte is written.
  *
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SIZE (64 * 1024)        /* under every checkpoint: one fdatasync */
+#define SIZE (64 * 1024)        /* under every checkpoint: one fsync, the commit's */
 
 struct commit_run {
 	char *dir;
@@ -82,13 +82,13 @@ static int run_slowed(struct commit_run *r, const char *fault_call,
 	return worker_run(&run);
 }
 
-/* The part file's fdatasync is slow, and the worker acts on the task
+/* The part file's fsync is slow, and the worker acts on the task
  * (pause or remove) half a second after all its bytes are written: inside
  * the sync, which the hashing thread starts within milliseconds (a removal
  * before it would leave the thread nothing to sync). */
 static int run_with_slow_sync(struct commit_run *r, const char *action)
 {
-	return run_slowed(r, "YCDL_FAULT_CALL=fdatasync", (struct worker_run){
+	return run_slowed(r, "YCDL_FAULT_CALL=fsync", (struct worker_run){
 		.options = { "--on-complete", action, "--on-complete-after", "500", NULL },
 		.urls = { r->url, NULL } });
 }
@@ -143,10 +143,10 @@ TEST(paused_while_its_commit_is_out_keeps_every_byte_and_finishes_on_resume)
 
 	prepare(&r, "pause");
 	CHECK_INT(run_with_slow_sync(&r, "pause"), 1);     /* a task is paused */
-	snprintf(line, sizeof(line), "fdatasync %s", r.part);
+	snprintf(line, sizeof(line), "fsync %s", r.part);
 	free(expect_worker_line(r.log, line));             /* the window was held */
 	snprintf(line, sizeof(line), "paused %s 0\n", r.key);
-	check_order(r.log, line, "delay-end fdatasync");
+	check_order(r.log, line, "delay-end fsync");
 	CHECK(worker_line(r.log, "finished ") == NULL);
 	snprintf(line, sizeof(line), "final %s paused %d ", r.key, SIZE);
 	free(expect_worker_line(r.log, line));
@@ -170,10 +170,10 @@ TEST(removed_while_its_commit_is_out_leaves_nothing_behind)
 
 	prepare(&r, "remove");
 	CHECK_INT(run_with_slow_sync(&r, "remove"), 0);    /* nothing unfinished */
-	snprintf(line, sizeof(line), "fdatasync %s", r.part);
+	snprintf(line, sizeof(line), "fsync %s", r.part);
 	free(expect_worker_line(r.log, line));
 	snprintf(line, sizeof(line), "removed %s 0\n", r.key);
-	check_order(r.log, line, "delay-end fdatasync");
+	check_order(r.log, line, "delay-end fsync");
 	CHECK(worker_line(r.log, "finished ") == NULL);
 	CHECK(!file_exists(r.dest));
 	CHECK(!file_exists(r.part));

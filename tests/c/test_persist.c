@@ -263,6 +263,123 @@ TEST(torn_last_record_is_dropped_quietly)
 	free(dir);
 }
 
+/* A power cut after records were appended but before they were synced:
+ * the file's new size is on disk, some of its new blocks are not and read
+ * as zeros. That is a torn write, dropped quietly like a torn record, in
+ * each shape it takes: zeros after the last record, a last record whose end
+ * is zeros, a last record with a zeroed sector in its middle. */
+/* Where the journal's last record starts (its frames followed by length). */
+static int64_t last_record_at(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	int64_t at = 8, last = -1;
+	unsigned char frame[12];
+
+	CHECK(f != NULL);
+	while (fseek(f, (long)at, SEEK_SET) == 0 && fread(frame, 1, 12, f) == 12) {
+		last = at;
+		at += 12 + (int64_t)(frame[4] | frame[5] << 8 | frame[6] << 16 |
+				(uint32_t)frame[7] << 24);
+	}
+	fclose(f);
+	CHECK(last > 0);
+	return last;
+}
+
+/* A power cut after records were appended but before they were synced:
+ * the file's new size is on disk, some of its new blocks are not and read
+ * as zeros, in any order. A torn write, dropped quietly like a torn record,
+ * in each shape it takes — and the records after a hole are kept. */
+TEST(an_unsynced_tail_that_came_back_as_zeros_is_dropped_quietly)
+{
+	static const char *shapes[] = {
+		"zeros after the last record", "the new records zeroed after a frame",
+		"a zeroed sector in the last record", "a zeroed sector, whole records after it",
+	};
+	char *dir = test_dir("zerotail");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "zerotail");
+	static char zeros[8192];
+	char url[2048];
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+	int64_t before, after, last;
+	size_t tasks = 3;
+
+	prepare_three("zerotail", &o);
+	for (int shape = 0; shape < 4; shape++) {
+		/* A new task, its records long enough to span whole sectors
+		 * (it is written when added and again when the session closes),
+		 * then the holes a power cut leaves. */
+		before = file_size(journal);
+		s = open_session("zerotail", &o);
+		snprintf(url, sizeof(url), "http://127.0.0.1:9/%d-%01500d.bin", shape, 0);
+		ycdl_free(add_url(s, url, NULL));
+		ycdl_session_close(s);
+		after = file_size(journal);
+		last = last_record_at(journal);
+		CHECK(last > before && after - last > 1500);
+		printf("     %s\n", shapes[shape]);
+		if (shape == 0)
+			overwrite(journal, after, zeros, 4096 - (size_t)(after % 4096));
+		else if (shape == 1)
+			overwrite(journal, before + 12, zeros, (size_t)(after - before - 12));
+		else if (shape == 2)
+			overwrite(journal, (last + 12 + 511) / 512 * 512, zeros, 512);
+		else
+			overwrite(journal, (before + 12 + 511) / 512 * 512, zeros, 512);
+		/* Shape 1 loses the new task; the others keep a record of it. */
+		tasks += shape != 1;
+		e = reopen_restored("zerotail", &o, &s, &log);
+		CHECK_INT(e->session_restored->tasks_found, tasks);
+		CHECK_INT(e->session_restored->tasks_quarantined, 0);
+		CHECK_STR(e->session_restored->quarantine_path, "");
+		log_free(&log);
+		ycdl_session_close(s);
+		/* The holes are gone: what this open appended follows whole
+		 * records, and the next open finds nothing wrong. */
+		e = reopen_restored("zerotail", &o, &s, &log);
+		CHECK_INT(e->session_restored->tasks_found, tasks);
+		CHECK_INT(e->session_restored->tasks_quarantined, 0);
+		log_free(&log);
+		ycdl_session_close(s);
+	}
+	free(journal);
+	free(dir);
+}
+
+/* Bytes that are not zeros at the end are damage, not a power cut's hole:
+ * still quarantined. */
+TEST(a_damaged_tail_without_zeros_is_still_quarantined)
+{
+	char *dir = test_dir("badtail");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "badtail");
+	unsigned char junk[300];
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	prepare_three("badtail", &o);
+	junk[0] = 'Y';
+	junk[1] = 'C';
+	junk[2] = 'D';
+	junk[3] = 'R';
+	junk[4] = 100;
+	junk[5] = junk[6] = junk[7] = 0;
+	for (size_t i = 8; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)(i * 13 + 1) | 1;
+	overwrite(journal, file_size(journal), junk, sizeof(junk));
+	e = reopen_restored("badtail", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 3);
+	CHECK_INT(e->session_restored->tasks_quarantined, 1);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(journal);
+	free(dir);
+}
+
 TEST(restored_tasks_keep_the_order_they_were_added_in)
 {
 	char *dir = test_dir("order");
@@ -360,6 +477,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(auto_resume_continues_restored_downloads),
 		TEST_ENTRY(journal_overwritten_with_garbage_is_quarantined),
 		TEST_ENTRY(journal_zero_filled_is_quarantined),
+		TEST_ENTRY(an_unsynced_tail_that_came_back_as_zeros_is_dropped_quietly),
+		TEST_ENTRY(a_damaged_tail_without_zeros_is_still_quarantined),
 		TEST_ENTRY(one_damaged_record_loses_only_that_record),
 		TEST_ENTRY(torn_last_record_is_dropped_quietly),
 		TEST_ENTRY(restored_tasks_keep_the_order_they_were_added_in),
