@@ -25,7 +25,9 @@ struct get_options {
 	bool no_sha256;
 	bool retries_given;
 	unsigned int retries;
-	uint64_t rate;
+	uint64_t rate;              /* --limit-rate: each download's limit */
+	bool total_given;
+	uint64_t total;             /* --limit-total: the session's */
 	const char *headers[MAX_HEADERS];
 	size_t header_count;
 	const char *secret_headers[MAX_HEADERS];   /* sent to the URL's origin
@@ -46,21 +48,22 @@ static void usage_get(void)
 	fprintf(stderr,
 		"usage: ycdl get [-o FILE | -d DIR] [-j N] [--session ID] [--state-dir DIR]\n"
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
-		"                [-H 'Name: value']... [--secret-header 'Name: value']...\n"
-		"                [--accept TYPE]... [--cacert FILE] [--no-sha256]\n"
-		"                [--group NAME] URL...\n"
+		"                [--limit-total RATE] [-H 'Name: value']...\n"
+		"                [--secret-header 'Name: value']... [--accept TYPE]...\n"
+		"                [--cacert FILE] [--no-sha256] [--group NAME] URL...\n"
 		"       ycdl get [options] [--mirror URL]... URL   (one file, several sources)\n"
 		"Files are named as the server says (Content-Disposition), else after the\n"
 		"URL's last path segment, \"name (1).ext\" when taken; --name-by md5 names\n"
 		"them by the MD5 of the URL instead.\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
-		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n", MAX_JOBS);
+		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit; --limit-rate\n"
+		"limits each download, --limit-total all of the session's together\n", MAX_JOBS);
 }
 
 static bool is_numeric_option(const char *a)
 {
 	return strcmp(a, "-j") == 0 || strcmp(a, "--retries") == 0 ||
-		strcmp(a, "--limit-rate") == 0;
+		strcmp(a, "--limit-rate") == 0 || strcmp(a, "--limit-total") == 0;
 }
 
 /* Parses one of the numeric options; false when its value is refused
@@ -71,6 +74,10 @@ static bool parse_number(struct get_options *g, const char *option, const char *
 
 	if (strcmp(option, "--limit-rate") == 0)
 		return cli_size_option(option, value, &g->rate);
+	if (strcmp(option, "--limit-total") == 0) {
+		g->total_given = true;
+		return cli_size_option(option, value, &g->total);
+	}
 	if (strcmp(option, "-j") == 0) {
 		if (!cli_uint_option(option, value, 1, MAX_JOBS, &n))
 			return false;
@@ -149,6 +156,7 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->dest_path = g->output;
 	t->dest_dir = g->dir;
 	t->checksum = g->checksum;
+	t->max_recv_speed = g->rate;
 	t->headers = g->headers;
 	t->header_count = g->header_count;
 	t->secret_headers = g->secret_headers;
@@ -298,9 +306,21 @@ static void configure(ycdl_session_options *o, const struct get_options *g)
 		o->max_concurrent = g->jobs;
 	if (g->retries_given)
 		o->max_retries = g->retries;
-	o->max_recv_speed = g->rate;
+	o->max_recv_speed = g->total;
 	o->ca_file = g->cacert;
 	o->compute_sha256 = !g->no_sha256;
+}
+
+/* --limit-total is the session's limit: a session served by another
+ * process (ycdl serve, another ycdl get) is told it too, and keeps it after
+ * this command. Returns 0, or -1 (explained). */
+static int limit_total(ycdl_session *s, const struct get_options *g)
+{
+	if (!g->total_given || ycdl_session_role(s) != YCDL_ROLE_CLIENT ||
+	    ycdl_session_set_max_recv_speed(s, g->total) == 0)
+		return 0;
+	fprintf(stderr, "ycdl: --limit-total: %s\n", ycdl_last_error_message());
+	return -1;
 }
 
 int cli_get(int argc, char **argv)
@@ -316,6 +336,10 @@ int cli_get(int argc, char **argv)
 	configure(&o, &g);
 	if (foreground_install_signals() != 0 || cli_open_session(&s, &g.common, &o) != 0)
 		return 1;
+	if (limit_total(s, &g) != 0) {
+		ycdl_session_close(s);
+		return 1;
+	}
 	p = progress_new(isatty(STDOUT_FILENO));
 	foreground_skip_past_events(s);
 	errors += start_all(s, &g, p);
@@ -371,6 +395,10 @@ int cli_add(int argc, char **argv)
 	o.host_command = host;
 	if (cli_open_session(&s, &g.common, &o) != 0)
 		return 1;
+	if (limit_total(s, &g) != 0) {
+		ycdl_session_close(s);
+		return 1;
+	}
 	n = (size_t)g.url_count;
 	opts = calloc(n, sizeof(*opts));
 	items = calloc(n, sizeof(*items));

@@ -23,14 +23,16 @@ struct serve_options {
 	bool exit_when_idle;
 	bool detach;
 	unsigned long jobs;
-	uint64_t rate;
+	uint64_t total;             /* --limit-total: the session's limit */
 };
 
 static void usage_serve(void)
 {
 	fprintf(stderr,
 		"usage: ycdl serve [--session ID] [--state-dir DIR] [--exit-when-idle]\n"
-		"                  [--detach] [-j N] [--limit-rate RATE]\n");
+		"                  [--detach] [-j N] [--limit-total RATE]\n"
+		"RATE: bytes per second for all downloads together, such as 500K or\n"
+		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n");
 }
 
 static int parse_serve(struct serve_options *o, int argc, char **argv)
@@ -48,10 +50,16 @@ static int parse_serve(struct serve_options *o, int argc, char **argv)
 			if (!cli_uint_option(a, v, 1, 1000, &o->jobs))
 				return 2;
 			i++;
-		} else if (strcmp(a, "--limit-rate") == 0 && v) {
-			if (!cli_size_option(a, v, &o->rate))
+		} else if (strcmp(a, "--limit-total") == 0 && v) {
+			if (!cli_size_option(a, v, &o->total))
 				return 2;
 			i++;
+		} else if (strcmp(a, "--limit-rate") == 0) {
+			/* Each download's limit is given where it is added. */
+			fprintf(stderr, "ycdl serve: --limit-rate limits one download "
+					"(ycdl get and add take it); the session's limit "
+					"is --limit-total\n");
+			return 2;
 		} else {
 			usage_serve();
 			return 2;
@@ -164,7 +172,7 @@ int cli_serve(int argc, char **argv)
 	so.auto_resume = 1;         /* a host picks up what it left */
 	if (o.jobs)
 		so.max_concurrent = (unsigned int)o.jobs;
-	so.max_recv_speed = o.rate;
+	so.max_recv_speed = o.total;
 	if (cli_open_session(&s, &o.common, &so) != 0) {
 		if (ready >= 0 && write(ready, "\1", 1) != 1)
 			(void)0;

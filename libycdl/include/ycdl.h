@@ -202,7 +202,10 @@ typedef struct ycdl_session_options {
 	unsigned int connect_timeout_ms;        /* default 30000 */
 	unsigned int low_speed_limit;           /* bytes/s; default 1 */
 	unsigned int low_speed_time_s;          /* default 30; 0 disables */
-	uint64_t max_recv_speed;                /* session-wide bytes/s; 0 = none */
+	/* Session-wide bytes/s for every transfer together; 0 = none. Held
+	 * from the first second, like a task's own (ycdl_task_options, which
+	 * says how slow and how fast a limit may be). */
+	uint64_t max_recv_speed;
 	uint64_t max_file_size;                 /* bytes; 0 = no limit */
 	const char *ca_file;                    /* PEM bundle; NULL: system's */
 	const char *pinned_public_key;          /* curl's "sha256//…" or a file */
@@ -377,8 +380,10 @@ YCDL_EXTERN int ycdl_session_set_network(ycdl_session *session,
 YCDL_EXTERN int ycdl_session_set_allow_cellular(ycdl_session *session,
 		int allow);
 
-/* Session-wide speed limit in bytes per second, shared by running tasks;
- * 0 removes it. */
+/* Session-wide speed limit in bytes per second, shared by running tasks
+ * (they take turns); 0 removes it. Applies at once to running transfers,
+ * from their next read. Any value is accepted, as max_recv_speed of
+ * ycdl_task_options describes. */
 YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 		uint64_t bytes_per_second);
 
@@ -421,7 +426,15 @@ typedef struct ycdl_task_options {
 	int priority;                     /* higher runs first; default 0 */
 	int64_t expected_size;            /* -1 unknown; else verified */
 	const char *checksum;             /* "sha256:HEX" or "md5:HEX" */
-	uint64_t max_recv_speed;          /* bytes/s; 0 = none */
+	/* This task's bytes/s; 0 = none. Held from the first second: any one
+	 * second after the first receives at most the limit plus 10 %, also
+	 * under the session's limit, which the task's transfers share with
+	 * the others. Any value is accepted: below 10 KiB/s a second may
+	 * hold one read of 1 KiB (curl's least) more than the limit, and
+	 * 1 byte/s reads 1 KiB about every 17 minutes; above 1 TiB/s the
+	 * limit is taken as 1 TiB/s (UINT64_MAX too): as good as none. Kept
+	 * with the task across pauses, retries and sessions. */
+	uint64_t max_recv_speed;
 	int conflict;                     /* ycdl_conflict */
 	int use_content_disposition;      /* name the file as the server says */
 	int start_paused;                 /* add without queueing */

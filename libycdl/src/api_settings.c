@@ -10,6 +10,7 @@
 #include "events.h"
 #include "scheduler.h"
 #include "session.h"
+#include "throttle.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ int api_settings_run(struct ycdl_session *s, enum setting which, int64_t value)
 		scheduler_set_allow_cellular(s, value != 0);
 		break;
 	case SETTING_MAX_RECV_SPEED:
-		scheduler_set_max_recv_speed(s, (uint64_t)value);
+		throttle_set_rate(&s->throttle, (uint64_t)value);
 		break;
 	}
 	return 0;

@@ -287,6 +287,40 @@ static bool chosen_in_group(const char *name, const void *arg)
 	return false;
 }
 
+static bool same_folder(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+static const char *part_of(const struct commit_member *m)
+{
+	return m->part_path;
+}
+
+static const char *dest_of(const struct commit_member *m)
+{
+	return m->dest;
+}
+
+/* A name made or moved in a folder is durable once the folder is synced:
+ * once per folder, for the part files' names or the moved files'. */
+static void sync_folders(struct commit_member *m, size_t count,
+		const char *(*name)(const struct commit_member *))
+{
+	for (size_t i = 0; i < count; i++) {
+		bool done = false;
+
+		if (m[i].rc != 0)
+			continue;
+		for (size_t k = 0; k < i && !done; k++)
+			done = m[k].rc == 0 && same_folder(name(&m[k]), name(&m[i]));
+		if (!done)
+			(void)util_fsync_parent_dir(name(&m[i]));
+	}
+}
+
 /* Stage one: each file checked and named, what is left of each SHA-256,
  * then the data. */
 static bool run_file_work(struct worker_job *work)
@@ -311,29 +345,11 @@ static bool run_file_work(struct worker_job *work)
 					m->part_path));
 	}
 	sync_members(g->m, g->count);
+	/* The journal is about to say "finished": the part file a restart
+	 * would place must be at its name after a power cut, not only its
+	 * bytes (a part file made since its folder was last synced). */
+	sync_folders(g->m, g->count, part_of);
 	return false;
-}
-
-static bool same_folder(const char *a, const char *b)
-{
-	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
-
-	return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
-}
-
-/* The moves are durable once each folder is synced: once per folder. */
-static void sync_folders(struct commit_member *m, size_t count)
-{
-	for (size_t i = 0; i < count; i++) {
-		bool done = false;
-
-		if (m[i].rc != 0)
-			continue;
-		for (size_t k = 0; k < i && !done; k++)
-			done = m[k].rc == 0 && same_folder(m[k].dest, m[i].dest);
-		if (!done)
-			(void)util_fsync_parent_dir(m[i].dest);
-	}
 }
 
 /* Stage two: "finished" durable in the journal, then every file moved. A
@@ -357,7 +373,7 @@ static bool run_moves(struct worker_job *work)
 				m->conflict == YCDL_CONFLICT_OVERWRITE)) != 0)
 			member_failed(m, rc);
 	}
-	sync_folders(g->m, g->count);
+	sync_folders(g->m, g->count, dest_of);
 	return false;
 }
 

@@ -162,29 +162,6 @@ void scheduler_give_back_slot(struct ycdl_session *s)
 	scheduler_request_pump(s);
 }
 
-/* Each running transfer's speed limit: its task's own, or its share of the
- * session's when that is lower. */
-static void share_speed(struct ycdl_session *s)
-{
-	struct scheduler *sc = &s->sched;
-	struct queue *q;
-
-	QUEUE_FOREACH(q, &sc->running) {
-		struct transfer *x = QUEUE_DATA(q, struct transfer, running);
-		uint64_t limit = x->task->max_recv_speed;
-
-		if (sc->max_recv_speed) {
-			uint64_t share = sc->max_recv_speed / sc->running_count;
-
-			if (share == 0)
-				share = 1;
-			if (!limit || share < limit)
-				limit = share;
-		}
-		transfer_set_speed_limit(x, limit);
-	}
-}
-
 /* Progress is coalesced per task as bytes arrive; when they stop
  * arriving, only this tick reports what was held back (and a stall). It
  * runs while anything is downloading. */
@@ -220,15 +197,12 @@ void scheduler_add_running(struct ycdl_session *s, struct transfer *x)
 	queue_insert_tail(&s->sched.running, &x->running);
 	s->sched.running_count++;
 	arm_progress_tick(s);
-	share_speed(s);
 }
 
 void scheduler_remove_running(struct ycdl_session *s, struct transfer *x)
 {
 	queue_remove(&x->running);
 	s->sched.running_count--;
-	if (s->sched.max_recv_speed)
-		share_speed(s);
 }
 
 unsigned int scheduler_running_count(const struct ycdl_session *s)
@@ -318,12 +292,6 @@ void scheduler_set_allow_cellular(struct ycdl_session *s, bool allow)
 	scheduler_policy_changed(s);
 }
 
-void scheduler_set_max_recv_speed(struct ycdl_session *s, uint64_t bytes_per_s)
-{
-	s->sched.max_recv_speed = bytes_per_s;
-	share_speed(s);
-}
-
 int scheduler_init(struct scheduler *sc, struct ycdl_session *s)
 {
 	memset(sc, 0, sizeof(*sc));
@@ -332,7 +300,6 @@ int scheduler_init(struct scheduler *sc, struct ycdl_session *s)
 	queue_init(&sc->running);
 	sc->max_concurrent = s->cfg.max_concurrent;
 	sc->allow_cellular = s->cfg.allow_cellular;
-	sc->max_recv_speed = s->cfg.max_recv_speed;
 	sc->network = YCDL_NETWORK_UNKNOWN;
 	sc->progress_tick = evtimer_new(s->loop.base, on_progress_tick, s);
 	if (!sc->progress_tick)

@@ -1,8 +1,8 @@
 /* scheduler.h — who runs: the lines of waiting tasks (priority, then
  * FIFO), the download slots (at most max_concurrent at once), the network
- * policy, retry timers, and the running transfers' share of a session-wide
- * speed limit. The scheduler is the one owner of these: others ask it
- * through these calls and never write its fields. It starts nothing
+ * policy and retry timers (speed limits are throttle.h's). The scheduler
+ * is the one owner of these: others ask it through these calls and never
+ * write its fields. It starts nothing
  * itself: at the end of a turn the session takes the next task to start
  * (scheduler_take_next) and starts it (completion_start), so that a burst
  * of changes is settled in one pass and no transfer starts inside a curl
@@ -35,7 +35,6 @@ struct scheduler {
 	unsigned int max_concurrent;
 	int network;                          /* ycdl_network */
 	bool allow_cellular;
-	uint64_t max_recv_speed;
 	bool pump_requested;                  /* something may start */
 	struct event *progress_tick;          /* flushes coalesced progress */
 };
@@ -83,7 +82,6 @@ void scheduler_stop_all(struct ycdl_session *s);
 void scheduler_set_max_concurrent(struct ycdl_session *s, unsigned int n);
 void scheduler_set_network(struct ycdl_session *s, int network);
 void scheduler_set_allow_cellular(struct ycdl_session *s, bool allow);
-void scheduler_set_max_recv_speed(struct ycdl_session *s, uint64_t bytes_per_s);
 /* Re-applies network permissions to every task (t's own switch changed,
  * or the network). */
 void scheduler_policy_changed(struct ycdl_session *s);

@@ -93,6 +93,7 @@ static void session_destroy(struct ycdl_session *s)
 	server_free(s);
 	commit_free(&s->commit);
 	scheduler_free(&s->sched);
+	throttle_free(&s->throttle);
 	if (s->store.path)
 		store_close(&s->store);
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t))
@@ -154,6 +155,7 @@ static int become_owner(struct ycdl_session *s, bool resume)
 
 	if ((rc = multi_init(&s->multi, s->loop.base, on_request_done, s)) != 0 ||
 	    (rc = scheduler_init(&s->sched, s)) != 0 ||
+	    (rc = throttle_init(&s->throttle, s->loop.base, s->cfg.max_recv_speed)) != 0 ||
 	    (rc = commit_init(&s->commit, s)) != 0 ||
 	    (rc = worker_init(&s->worker, s->loop.base)) != 0)
 		return rc;

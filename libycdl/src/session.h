@@ -16,6 +16,7 @@
 #include "scheduler.h"
 #include "store.h"
 #include "task_table.h"
+#include "throttle.h"
 #include "worker.h"
 
 #include <stdint.h>
@@ -32,6 +33,7 @@ struct ycdl_session {
 	struct tasks tasks;
 	struct groups groups;
 	struct scheduler sched;
+	struct throttle throttle;  /* the session's speed limit */
 	struct commit commit;
 	struct worker worker;      /* off-loop file work */
 	uint64_t rng_state;        /* for retry jitter (util_random) */

@@ -207,13 +207,15 @@ static bool record_is_sane(const Ycdl__JournalRecord *rec)
 }
 
 /* A power cut leaves unsynced appends with holes: the file's new size made
- * it to disk, some of its new blocks did not, and they read as zeros (ext4
- * data=ordered with delayed allocation, XFS) — in any order, so a later
- * block may be there when an earlier one is not. A damaged stretch [pos,
- * end) is such a hole, a torn write and not damage, when it holds a whole
- * aligned 512-byte sector of zeros, or, reaching the end of the file,
- * ends in zeros (at least a frame's worth, or all of it). Damage of any
- * other shape is quarantined. */
+ * it to disk, some of its new sectors did not, and they read as they were
+ * — zeros past the old end — in any order, so a later sector may be there
+ * when an earlier one is not (ext4 data=ordered with delayed allocation,
+ * XFS). A damaged stretch [pos, end) after the last whole record is such a
+ * hole, a torn write and not damage, when it holds a whole aligned 512-byte
+ * sector of zeros; or starts with zeros up to a sector's end (the sector
+ * the last synced record ended in, written back in its old state); or,
+ * reaching the end of the file, ends in zeros (at least a frame's worth,
+ * or all of it). Damage of any other shape is quarantined. */
 #define SECTOR 512
 
 static bool is_zero(const unsigned char *p, size_t len)
@@ -231,6 +233,9 @@ static bool is_hole(const unsigned char *data, size_t pos, size_t end, bool at_e
 	while (at_eof && zeros_at_end < end - pos && data[end - 1 - zeros_at_end] == 0)
 		zeros_at_end++;
 	if (zeros_at_end >= FRAME_LEN || (zeros_at_end && zeros_at_end == end - pos))
+		return true;
+	if (pos % SECTOR && (pos + SECTOR - 1) / SECTOR * SECTOR <= end &&
+	    is_zero(data + pos, SECTOR - pos % SECTOR))
 		return true;
 	for (size_t p = (pos + SECTOR - 1) / SECTOR * SECTOR; p + SECTOR <= end; p += SECTOR)
 		if (is_zero(data + p, SECTOR))
@@ -635,8 +640,12 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 		ls.iter = 0;
 		rc = store_rewrite(st, next_live, &ls);
 	} else if (sr.valid_end < size) {
-		/* A record the previous process did not finish writing. */
-		if (ftruncate(st->fd, (off_t)sr.valid_end) != 0)
+		/* A record the previous process did not finish writing, or a
+		 * power cut's holes: cut off, durably before anything is
+		 * appended, or a later power cut could leave new records
+		 * beside the old fragments (sectors in any state). */
+		if (ftruncate(st->fd, (off_t)sr.valid_end) != 0 ||
+		    util_sync_data(st->fd) != 0)
 			rc = error_set(YCDL_E_STORE, "cannot truncate %s: %s", st->path,
 					strerror(errno));
 		st->size = sr.valid_end;

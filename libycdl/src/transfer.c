@@ -441,6 +441,14 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	size_t len = size * nmemb, taken = len;
 	int rc;
 
+	/* A transfer that failed on our side takes nothing more: curl does not
+	 * see a chunk refused while curl_easy_pause delivers it (throttle.c),
+	 * and the bytes after it must not be written past the gap. */
+	if (x->local_error || x->after != AFTER_NOTHING)
+		return 0;
+	/* Before anything counts the chunk: when held, curl delivers it again. */
+	if (!throttle_admit(&x->throttled, len))
+		return CURL_WRITEFUNC_PAUSE;
 	t->fetched += len;
 	if (retry_over_budget(&s->cfg, t)) {
 		set_local_error(x, YCDL_E_FETCH_LIMIT, false, "%s",
@@ -548,6 +556,14 @@ static int aim_request(struct transfer *x)
 	return 0;
 }
 
+/* Small reads for a limited transfer, so that a limit holds over every
+ * second (throttle.h); curl takes the size when a request starts. */
+static void size_receive_buffer(struct transfer *x)
+{
+	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE,
+			throttle_receive_buffer(&x->throttled));
+}
+
 static void set_transport_options(struct ycdl_session *s, struct transfer *x)
 {
 	const struct config *cfg = &s->cfg;
@@ -576,8 +592,7 @@ static void set_transport_options(struct ycdl_session *s, struct transfer *x)
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* Bigger reads mean fewer callbacks and writes on fast links. */
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+	size_receive_buffer(x);
 }
 
 static int build_request(struct ycdl_session *s, struct transfer *x)
@@ -588,6 +603,8 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 
 	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
+	if ((rc = throttle_join(&x->throttled, &s->throttle, x->easy, t->max_recv_speed)) != 0)
+		return rc;
 	if (!(x->url = strdup(task_request_url(t))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, (char *)x);
@@ -666,7 +683,6 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	if ((rc = build_request(s, x)) != 0)
 		goto fail;
 	t->transfer = x;
-	transfer_set_speed_limit(x, t->max_recv_speed);
 	if ((rc = multi_add(&s->multi, x->easy)) != 0) {
 		t->transfer = NULL;
 		goto fail;
@@ -680,12 +696,21 @@ fail:
 int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 {
 	struct transfer *x = t->transfer;
+	int rc;
 
 	if (x && x->fd >= 0) {
 		/* The data must be durable before a snapshot claims it. */
 		if (util_sync_data(x->fd) != 0)
 			return error_set(error_from_errno(errno), "cannot sync %s: %s",
 					t->part_path, strerror(errno));
+		/* And its name, once per transfer: a part file just made may
+		 * not be in its folder after a power cut until the folder is
+		 * synced. Files that finish before a checkpoint never pay it
+		 * (the commit syncs the folder after the move). */
+		if (!x->name_synced && (rc = util_fsync_parent_dir(t->part_path)) != 0)
+			return error_set(error_from_errno(-rc), "cannot sync the folder "
+					"of %s: %s", t->part_path, strerror(-rc));
+		x->name_synced = true;
 		x->last_checkpoint_ms = util_monotonic_ms();
 		x->checkpoint_offset = t->offset;
 	}
@@ -702,16 +727,11 @@ void transfer_forget_progress(struct ycdl_session *s, struct task *t)
 	download_hash_forget(s, t);
 }
 
-void transfer_set_speed_limit(struct transfer *x, uint64_t bytes_per_s)
-{
-	/* curl reads the limit as it goes, so a running transfer adapts. */
-	curl_easy_setopt(x->easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)bytes_per_s);
-}
-
 void transfer_free(struct transfer *x)
 {
 	if (!x)
 		return;
+	throttle_leave(&x->throttled);
 	multi_give_back_easy(&x->session->multi, x->easy);
 	curl_slist_free_all(x->headers);
 	if (x->fd >= 0)
@@ -732,6 +752,7 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 	int rc;
 
 	multi_remove(&s->multi, x->easy);
+	throttle_leave(&x->throttled);    /* no timer wakes a handle out of curl */
 	if (t->offset != t->progress_reported)
 		emit_progress(s, t, true);      /* what the coalescing held back */
 	if (checkpoint && (rc = transfer_checkpoint(s, t)) != 0)
@@ -808,6 +829,7 @@ static bool follow_redirect(struct ycdl_session *s, struct transfer *x)
 	x->redirects++;
 	reset_response(x);
 	x->status = 0;
+	size_receive_buffer(x);     /* the limits as they are now */
 	if (aim_request(x) != 0 || multi_add(&s->multi, x->easy) != 0) {
 		set_local_error(x, YCDL_E_NOMEM, true, "%s", ycdl_last_error_message());
 		return false;

@@ -11,6 +11,7 @@
 #include "body_guard.h"
 #include "partfile.h"
 #include "queue.h"
+#include "throttle.h"
 
 #include <sys/types.h>
 
@@ -73,8 +74,10 @@ struct transfer {
 	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
+	bool name_synced;         /* the part file's folder synced since it opened */
 	char curl_error[CURL_ERROR_SIZE];
 	struct queue running;     /* in the scheduler's running list */
+	struct throttled throttled;   /* held to the speed limits */
 };
 
 /* Opens the part file, builds the request (Range/If-Range when resuming)
@@ -105,8 +108,5 @@ void transfer_forget_progress(struct ycdl_session *s, struct task *t);
 
 /* Frees the transfer (the easy handle must be out of the multi). */
 void transfer_free(struct transfer *x);
-
-/* The most bytes per second x may receive; 0: no limit. */
-void transfer_set_speed_limit(struct transfer *x, uint64_t bytes_per_s);
 
 #endif

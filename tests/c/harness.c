@@ -367,11 +367,17 @@ char *test_url(const char *server, const char *path)
 char *add_url(ycdl_session *s, const char *url, const char *dest)
 {
 	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
-	char *key = NULL;
 
 	t.url = url;
 	t.dest_path = dest;
-	CHECK_OK(ycdl_task_add(&key, s, &t));
+	return add_task(s, &t);
+}
+
+char *add_task(ycdl_session *s, const ycdl_task_options *t)
+{
+	char *key = NULL;
+
+	CHECK_OK(ycdl_task_add(&key, s, t));
 	return key;
 }
 

@@ -148,5 +148,7 @@ Ycdl__Event *log_find(const struct event_log *log, Ycdl__Event__KindCase kind,
 /* Adds url (with optional dest file) and returns the key (static buffer
  * per call site is not needed: the key is malloc'ed, free with ycdl_free). */
 char *add_url(ycdl_session *s, const char *url, const char *dest);
+/* Adds the task t describes (the add must succeed); its key as add_url's. */
+char *add_task(ycdl_session *s, const ycdl_task_options *t);
 
 #endif

@@ -240,6 +240,10 @@ class CliTest(unittest.TestCase):
                           "99999999999999999999"],
             "--limit-rate": ["abc", "12abc", "-1", "", "0.4", "1.5", "0.0001K", "1.5Q",
                              "1e3", "0x10", "8388608T", "99999999999999999999"],
+            # 8388608T and 8589934592G are 2^63 with binary units (refused:
+            # sizes stay below 8 EiB), and would pass as decimal ones.
+            "--limit-total": ["abc", "-1", "", "0.4", "1.5Q", "0x10", "8388608T",
+                              "8589934592G"],
         }
         for option, values in malformed.items():
             for value in values:
@@ -250,15 +254,26 @@ class CliTest(unittest.TestCase):
                 self.assertEqual(os.listdir(self.out), [])
         # Refused before the session is opened: no state was written either.
         self.assertFalse(os.path.exists(self.state))
+        res = self.ycdl("serve", "--limit-total", "12abc")
+        self.assertEqual(res.returncode, 2, res.stderr)
+        self.assertIn("ycdl: option --limit-total: '12abc' is not ", res.stderr)
+        # serve adds no download: its limit is the session's, and says so.
+        res = self.ycdl("serve", "--limit-rate", "1M")
+        self.assertEqual(res.returncode, 2, res.stderr)
+        self.assertIn("--limit-total", res.stderr)
+        self.assertFalse(os.path.exists(self.state))
 
     def test_valid_numbers_are_accepted(self):
-        # libcurl averages a rate over seconds, so a loopback download of a
-        # few megabytes is not slowed measurably: finishing is the proof
-        # that the session took the values.
+        # Finishing is the proof that the session took the values (the
+        # limits' own tests below show that they hold).
         for i, args in enumerate((["-j", "4", "--retries", "0", "--limit-rate", "1.5M"],
                                   ["-j", "1000", "--retries", "7", "--limit-rate", "500K"],
-                                  ["-j", "1", "--limit-rate", "1T"],
-                                  ["--limit-rate", "0"])):
+                                  ["-j", "1", "--limit-rate", "1T", "--limit-total", "2M"],
+                                  ["--limit-rate", "0", "--limit-total", "0"],
+                                  # The largest a binary T and G allow: as good
+                                  # as no limit (the library takes 1 TiB/s).
+                                  ["--limit-rate", "8388607T",
+                                   "--limit-total", "8589934591G"])):
             name = "cli-valid-%d.bin" % i
             digest = make_file(name, 300000)
             dest = os.path.join(self.out, name)
@@ -266,6 +281,45 @@ class CliTest(unittest.TestCase):
             self.assertEqual(res.returncode, 0, (args, res.stderr))
             self.assertEqual(res.stderr, "")
             self.assertEqual(sha256_of(dest), digest)
+
+    # A limited download can only be slower than its limit (load slows it
+    # further), so only the least time is asserted: every second after the
+    # first holds at most the limit plus 10 %, and the first a little more.
+
+    @staticmethod
+    def least_seconds(size, rate):
+        return (size - 1.2 * rate) / rate
+
+    def test_limit_rate_holds_for_each_download(self):
+        size, rate = 1024 * 1024, 256 * 1024
+        digest = make_file("cli-rate.bin", size)
+        dest = os.path.join(self.out, "cli-rate.bin")
+        started = time.monotonic()
+        res = self.ycdl("get", "-o", dest, "--limit-rate", "256K",
+                        SERVERS["NGINX_URL"] + "/cli-rate.bin")
+        elapsed = time.monotonic() - started
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sha256_of(dest), digest)
+        self.assertGreaterEqual(elapsed, self.least_seconds(size, rate))
+
+    def test_limit_total_holds_for_every_download_together_also_in_a_host(self):
+        size, rate = 512 * 1024, 512 * 1024
+        digests = [make_file("cli-total-%d.bin" % i, size) for i in range(3)]
+        urls = [SERVERS["NGINX_URL"] + "/cli-total-%d.bin" % i for i in range(3)]
+        host = self.ycdl("serve", "--detach", session="total")
+        self.assertEqual(host.returncode, 0, host.stderr)
+        # The host serves without a limit: get tells it the session's.
+        started = time.monotonic()
+        res = self.ycdl("get", "-d", self.out, "-j", "3", "--limit-total", "512K",
+                        *urls, session="total")
+        elapsed = time.monotonic() - started
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sorted(sha256_of(os.path.join(self.out, f))
+                                for f in os.listdir(self.out)), sorted(digests))
+        self.assertGreaterEqual(elapsed, self.least_seconds(3 * size, rate))
+        stop = self.ycdl("stop", session="total")
+        self.assertEqual(stop.returncode, 0, stop.stderr)
+        self.assertTrue(wait_for(lambda: not self.serving("total"), 15))
 
     # ------------------------------------------------- interruptions
 
