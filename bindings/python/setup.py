@@ -8,9 +8,12 @@ the environment at run time:
 2. cffi (API mode) generates the C source of ycdl._native from build_ffi.py;
    it is compiled against ycdl.h and linked with libycdl.a plus the system
    libraries that libycdl's own ycdl.pc names (found with pkg-config).
-3. protoc (from grpcio-tools, a build requirement) generates ycdl_pb2.py and
-   its typing stub from proto/ycdl.proto. The runtime requirement on
-   `protobuf` is derived from the version that generated code demands.
+The protobuf module ycdl_pb2 (and its typing stub ycdl_pb2.pyi) is not
+generated here: both are committed in ycdl/, made from proto/ycdl.proto by
+./generate-protobuf (Debian's protoc 3.21 and mypy-protobuf), and
+tests/test_generated.py fails when they no longer match the .proto. So the
+build needs no protoc, and the runtime needs a `protobuf` that reads code of
+that generator (PROTOBUF_REQUIREMENT).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -45,7 +47,6 @@ def find_repository_root() -> Path:
 
 
 ROOT = find_repository_root()
-PROTO = ROOT / "proto" / "ycdl.proto"
 
 
 def core_version() -> str:
@@ -59,35 +60,19 @@ def core_version() -> str:
 
 # ------------------------------------------------------------------ protobuf
 
-def generate_protobuf_module(out_dir: Path) -> Path:
-    """Writes ycdl_pb2.py and ycdl_pb2.pyi into out_dir; returns the .py."""
-    from grpc_tools import protoc
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    status = protoc.main(["protoc", "-I%s" % PROTO.parent, "--python_out=%s" % out_dir,
-                          "--pyi_out=%s" % out_dir, str(PROTO)])
-    if status != 0:
-        raise SystemExit("ycdl: protoc failed on %s" % PROTO)
-    return out_dir / "ycdl_pb2.py"
+# ycdl_pb2.py comes from protoc 3.21 (the builder API, no runtime version
+# check). The Python protobuf of that release, 4.21.12, is the oldest that
+# reads it; 5.x, 6.x and 7.x read it too (tested with each). A protobuf 8
+# might drop such old generated code: the next major is excluded until it is
+# tried. Regenerating with another protoc means revisiting this line.
+PROTOBUF_REQUIREMENT = "protobuf>=4.21.12,<8"
 
 
-def protobuf_requirement() -> str:
-    """`protobuf` at least as new as the generated code, same major version.
-
-    Generated code checks this itself at import time
-    (ValidateProtobufRuntimeVersion); declaring it lets pip pick a runtime
-    that passes the check instead of failing at the first import.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        code = generate_protobuf_module(Path(tmp)).read_text()
-    match = re.search(r"ValidateProtobufRuntimeVersion\(\s*_runtime_version\.Domain\.\w+,"
-                      r"\s*(\d+),\s*(\d+),\s*(\d+),", code)
-    if match:
-        major, minor, patch = (int(x) for x in match.groups())
-    else:   # older generators do not check; the runtime they came with is safe
-        from google.protobuf import __version__ as runtime
-        major, minor, patch = (int(x) for x in runtime.split(".")[:3])
-    return "protobuf>=%d.%d.%d,<%d" % (major, minor, patch, major + 1)
+def check_protobuf_module() -> None:
+    for name in ("ycdl_pb2.py", "ycdl_pb2.pyi"):
+        if not (HERE / "ycdl" / name).is_file():
+            raise SystemExit("ycdl: ycdl/%s is missing; run bindings/python/generate-protobuf"
+                             % name)
 
 
 # -------------------------------------------------------------------- libycdl
@@ -138,14 +123,14 @@ def split_link_flags(flags: list[str]) -> tuple[list[str], list[str], list[str]]
 # ----------------------------------------------------------------- commands
 
 class BuildPy(build_py):
-    """Adds the generated ycdl_pb2 module (and stub) to the package."""
+    """Copies the package, ycdl_pb2 and its stub included."""
 
     def run(self) -> None:
+        check_protobuf_module()
         # pip builds in this directory: start from an empty package folder so
         # that a module deleted from the sources never lingers in a wheel.
         shutil.rmtree(Path(self.build_lib) / "ycdl", ignore_errors=True)
         super().run()
-        generate_protobuf_module(Path(self.build_lib) / "ycdl")
 
 
 class BuildExt(build_ext):
@@ -173,7 +158,7 @@ class BuildExt(build_ext):
 
 setup(
     version=core_version(),
-    install_requires=["cffi>=1.15", protobuf_requirement()],
+    install_requires=["cffi>=1.15", PROTOBUF_REQUIREMENT],
     packages=["ycdl"],
     package_data={"ycdl": ["py.typed", "*.pyi"]},
     ext_modules=[Extension("ycdl._native", sources=[])],

@@ -9,7 +9,7 @@ so a new process continues where the last one stopped, byte for byte::
     with ycdl.Session("com.example.app.downloads", download_dir="videos") as session:
         task = session.add("https://example.com/video.mp4")
         for event in session.events(timeout=60):
-            if event.kind == "progress":
+            if isinstance(event.data, ycdl.ycdl_pb2.Progress):   # event.kind == "progress"
                 print(event.data.bytes_written, "of", event.data.bytes_expected)
             if event.kind == "all_finished":
                 break
@@ -19,26 +19,28 @@ asyncio: ``async for event in session.aevents()`` and
 ``await task.wait_async()``. Groups of tasks (an album, a season):
 ``session.add(url, group="album")``, ``session.group("album").wait()``. Errors: :mod:`ycdl.errors`, every class also
 here. Events are ``ycdl.Event`` messages decoded with :mod:`ycdl.ycdl_pb2`,
-generated from the core's proto/ycdl.proto.
+generated from the core's proto/ycdl.proto (typed by its stub
+ycdl_pb2.pyi); statuses and error codes are the enums :class:`TaskStatus`
+and :class:`ErrorCode`.
 """
 
 from __future__ import annotations
 
 from . import errors, ycdl_pb2
-from ._events import Event, EventKind
+from ._events import Event, EventData, EventKind
 from ._group import Group, GroupInfo
 from ._native import ffi as _ffi
 from ._native import lib as _lib
 from ._session import Session
 from ._streams import AsyncEventIterator, EventIterator
 from ._task import Task, TaskInfo
-from ._types import Conflict, Network, Resumability, TaskStatus
+from ._types import Conflict, ErrorCode, Network, Resumability, Role, TaskStatus
 from .errors import *  # noqa: F401,F403  (every exception class, as pygit2 does)
 from .errors import __all__ as _error_names
 
 # The public classes present themselves as ycdl.X (help(), repr, pickle).
 for _public in (Session, Task, TaskInfo, Group, GroupInfo, Event, EventKind, EventIterator,
-                AsyncEventIterator, TaskStatus, Network, Conflict, Resumability):
+                AsyncEventIterator, TaskStatus, Network, Conflict, Resumability, Role, ErrorCode):
     _public.__module__ = __name__
 del _public
 
@@ -47,7 +49,7 @@ __version__: str = _ffi.string(_lib.ycdl_version()).decode()
 
 __all__ = [
     "Session", "Task", "TaskInfo", "Group", "GroupInfo", "Event", "EventKind", "EventIterator",
-    "AsyncEventIterator", "TaskStatus", "Network", "Conflict", "Resumability",
-    "errors", "ycdl_pb2", "__version__",
+    "AsyncEventIterator", "TaskStatus", "Network", "Conflict", "Resumability", "Role",
+    "ErrorCode", "EventData", "errors", "ycdl_pb2", "__version__",
     *[name for name in _error_names if name[0].isupper()],
 ]

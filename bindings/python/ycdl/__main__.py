@@ -19,7 +19,7 @@ def main() -> int:
         pending = {t.key for t in tasks if t.status not in ended}
         progress = {}
         for event in events if pending else ():
-            if event.kind == "progress":
+            if isinstance(event.data, ycdl.ycdl_pb2.Progress):
                 progress[event.key] = (event.data.bytes_written, max(event.data.bytes_expected, 0))
                 done, total = (sum(column) for column in zip(*progress.values()))
                 bar = "#" * (40 * done // total if total else 0)

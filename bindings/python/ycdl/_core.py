@@ -30,6 +30,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, TypeVar
 
+from . import ycdl_pb2
 from ._events import Event, EventKind, decode_event
 from ._native import ffi, lib
 from ._types import TaskStatus
@@ -88,7 +89,7 @@ class Outcome(Listener):
             self.event = event
         elif event.kind is EventKind.TASK_ADDED or (
                 event.kind is EventKind.STATUS_CHANGED and
-                event.data.new_status in _NOT_FINAL_ANY_MORE):
+                event.status in _NOT_FINAL_ANY_MORE):
             self.event = None
 
 
@@ -179,7 +180,8 @@ class GroupOutcome(Listener):
 
     def deliver(self, event: Event) -> None:
         if event.kind is EventKind.GROUP_FINISHED:
-            if self.event is None and event.data.group == self.group:
+            if self.event is None and isinstance(event.data, ycdl_pb2.GroupFigures) and \
+                    event.data.group == self.group:
                 self.event = event
         elif event.kind is EventKind.REMOVED:
             self.removals += 1

@@ -1,20 +1,26 @@
 """_events.py - the events a session reports, decoded from the core's bytes.
 
 Every event is one serialized ``ycdl.Event`` message (proto/ycdl.proto),
-decoded with the module protoc generated from that file at build time.
+decoded with the module protoc generated from that file (ycdl_pb2, committed
+with its typing stub ycdl_pb2.pyi). ``Event.data`` is typed as the union of
+the kinds' messages (:data:`EventData`): ``isinstance(event.data,
+ycdl_pb2.Progress)`` narrows it for a type checker, and the enum fields
+come as enums through ``event.status``, ``event.error_code``…
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Type, Union
 
 from google.protobuf import text_format
 
 from . import ycdl_pb2
+from ._types import ErrorCode, Resumability, Role, TaskStatus, enum_or_none
 
 if TYPE_CHECKING:
+    from .errors import DownloadError
     from ._group import Group, GroupInfo
     from ._session import Session
     from ._task import Task
@@ -67,6 +73,44 @@ class EventKind(str, enum.Enum):
         return self.value
 
 
+#: What ``Event.data`` can be: the message of one kind of event (None for
+#: :attr:`EventKind.UNKNOWN`).
+EventData = Union[
+    ycdl_pb2.TaskAdded, ycdl_pb2.StatusChanged, ycdl_pb2.Progress,
+    ycdl_pb2.ResumedAtOffset, ycdl_pb2.Redirected, ycdl_pb2.Restarted,
+    ycdl_pb2.Finished, ycdl_pb2.Failed, ycdl_pb2.Removed, ycdl_pb2.AllFinished,
+    ycdl_pb2.SessionRestored, ycdl_pb2.ResumabilityKnown, ycdl_pb2.Retrying,
+    ycdl_pb2.Attached, ycdl_pb2.RoleChanged, ycdl_pb2.StopRequested,
+    ycdl_pb2.ClientsChanged, ycdl_pb2.UrlNeeded, ycdl_pb2.UrlChanged,
+    ycdl_pb2.GroupFigures,
+]
+
+#: The message class of each kind's ``data``.
+DATA_TYPES: Dict[EventKind, Type[EventData]] = {
+    EventKind.TASK_ADDED: ycdl_pb2.TaskAdded,
+    EventKind.STATUS_CHANGED: ycdl_pb2.StatusChanged,
+    EventKind.PROGRESS: ycdl_pb2.Progress,
+    EventKind.RESUMED: ycdl_pb2.ResumedAtOffset,
+    EventKind.REDIRECTED: ycdl_pb2.Redirected,
+    EventKind.RESTARTED: ycdl_pb2.Restarted,
+    EventKind.FINISHED: ycdl_pb2.Finished,
+    EventKind.FAILED: ycdl_pb2.Failed,
+    EventKind.REMOVED: ycdl_pb2.Removed,
+    EventKind.ALL_FINISHED: ycdl_pb2.AllFinished,
+    EventKind.SESSION_RESTORED: ycdl_pb2.SessionRestored,
+    EventKind.RESUMABILITY: ycdl_pb2.ResumabilityKnown,
+    EventKind.RETRYING: ycdl_pb2.Retrying,
+    EventKind.ATTACHED: ycdl_pb2.Attached,
+    EventKind.ROLE_CHANGED: ycdl_pb2.RoleChanged,
+    EventKind.STOP_REQUESTED: ycdl_pb2.StopRequested,
+    EventKind.CLIENTS_CHANGED: ycdl_pb2.ClientsChanged,
+    EventKind.URL_NEEDED: ycdl_pb2.UrlNeeded,
+    EventKind.URL_CHANGED: ycdl_pb2.UrlChanged,
+    EventKind.GROUP_PROGRESS: ycdl_pb2.GroupFigures,
+    EventKind.GROUP_FINISHED: ycdl_pb2.GroupFigures,
+}
+
+
 @dataclass(frozen=True)
 class Event:
     """One event of a session.
@@ -76,17 +120,22 @@ class Event:
         key: the task's key; ``""`` for session-wide events.
         seq: the session's sequence number, strictly increasing from 1.
         timestamp: wall-clock time of the event, seconds since the epoch.
-        data: the message for this kind, e.g. ``ycdl_pb2.Progress`` with
-            ``bytes_written``, ``bytes_expected`` and ``speed_bps``; see
-            proto/ycdl.proto for every field.
+        data: the message for this kind (:data:`EventData`), e.g.
+            ``ycdl_pb2.Progress`` with ``bytes_written``, ``bytes_expected``
+            and ``speed_bps``; ycdl_pb2.pyi (or proto/ycdl.proto) has every
+            field. ``isinstance(event.data, ycdl_pb2.Progress)`` narrows it.
         message: the whole decoded ``ycdl_pb2.Event``.
+
+    Enum fields of ``data`` are ints in protobuf; :attr:`status`,
+    :attr:`old_status`, :attr:`error_code`, :attr:`error`,
+    :attr:`resumability` and :attr:`role` give them as enums.
     """
 
     kind: EventKind
     key: str
     seq: int
     timestamp: float
-    data: Any = field(repr=False, compare=False)    # seq already tells events apart
+    data: Optional[EventData] = field(repr=False, compare=False)    # seq already tells events apart
     message: ycdl_pb2.Event = field(repr=False, compare=False)
     _session: Optional[Callable[[], Optional["Session"]]] = field(
         default=None, repr=False, compare=False)
@@ -107,7 +156,7 @@ class Event:
         about, or None for the other kinds (and once the session object is
         gone)."""
         session = self._session() if self._session else None
-        if self.kind not in _GROUP_KINDS or session is None:
+        if not isinstance(self.data, ycdl_pb2.GroupFigures) or session is None:
             return None
         from ._group import Group
         return Group(session, self.data.group)
@@ -120,6 +169,59 @@ class Event:
             return None
         from ._group import GroupInfo
         return GroupInfo.from_event(self)
+
+    @property
+    def status(self) -> Optional[TaskStatus]:
+        """The task's status after a ``status_changed`` event (its
+        ``new_status``) or where a ``task_added`` task starts; None for the
+        other kinds."""
+        if isinstance(self.data, ycdl_pb2.StatusChanged):
+            return enum_or_none(TaskStatus, self.data.new_status)
+        if isinstance(self.data, ycdl_pb2.TaskAdded):
+            return enum_or_none(TaskStatus, self.data.status)
+        return None
+
+    @property
+    def old_status(self) -> Optional[TaskStatus]:
+        """The status a ``status_changed`` event left; None for the other
+        kinds."""
+        if isinstance(self.data, ycdl_pb2.StatusChanged):
+            return enum_or_none(TaskStatus, self.data.old_status)
+        return None
+
+    @property
+    def error_code(self) -> Optional[ErrorCode]:
+        """The error of a ``failed``, ``retrying`` or ``url_needed`` event;
+        None for the other kinds."""
+        if isinstance(self.data, (ycdl_pb2.Failed, ycdl_pb2.Retrying, ycdl_pb2.UrlNeeded)):
+            return enum_or_none(ErrorCode, self.data.error_code)
+        return None
+
+    @property
+    def error(self) -> Optional["DownloadError"]:
+        """The exception :meth:`ycdl.Task.wait` would raise for the error of
+        a ``failed``, ``retrying`` or ``url_needed`` event (code, message,
+        HTTP status, key); None for the other kinds."""
+        if isinstance(self.data, (ycdl_pb2.Failed, ycdl_pb2.Retrying, ycdl_pb2.UrlNeeded)):
+            from .errors import download_error_for
+            return download_error_for(self.data.error_code, self.data.message,
+                                      self.data.http_status, key=self.key or None)
+        return None
+
+    @property
+    def resumability(self) -> Optional[Resumability]:
+        """What a ``resumability`` event found; None for the other kinds."""
+        if isinstance(self.data, ycdl_pb2.ResumabilityKnown):
+            return enum_or_none(Resumability, self.data.resumability)
+        return None
+
+    @property
+    def role(self) -> Optional[Role]:
+        """The handle's new role after a ``role_changed`` event; None for the
+        other kinds."""
+        if isinstance(self.data, ycdl_pb2.RoleChanged):
+            return enum_or_none(Role, self.data.role)
+        return None
 
     @property
     def is_final(self) -> bool:
@@ -150,7 +252,8 @@ def decode_event(raw: bytes,
         kind = EventKind(name)
     except ValueError:
         kind = EventKind.UNKNOWN
-    data = getattr(message, name) if name else None
+    data: Optional[EventData] = (getattr(message, name)
+                                 if name and kind is not EventKind.UNKNOWN else None)
     return Event(kind=kind, key=message.key, seq=message.seq,
                  timestamp=message.timestamp_ms / 1000.0, data=data, message=message,
                  _session=session_ref)

@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Union
 
-from . import _convert as convert
+from . import _convert as convert, ycdl_pb2
 from ._core import AsyncGroupOutcome, GroupOutcome
 from ._events import Event
 from ._native import ffi, lib
@@ -77,6 +77,8 @@ class GroupInfo:
         """The figures a ``group_progress`` or ``group_finished`` event
         carries (``event.data``, a ``ycdl_pb2.GroupFigures``)."""
         m = event.data
+        if not isinstance(m, ycdl_pb2.GroupFigures):
+            raise ValueError("a %s event carries no group figures" % event.kind)
         return cls(
             name=m.group, tasks=m.tasks, waiting=m.waiting, downloading=m.downloading,
             paused=m.paused, waiting_for_network=m.waiting_for_network, finished=m.finished,

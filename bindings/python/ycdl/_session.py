@@ -454,7 +454,7 @@ class Session:
         """Iterates over the session's events as they come::
 
             for event in session.events(timeout=30):
-                if event.kind == "progress":
+                if isinstance(event.data, ycdl_pb2.Progress):   # event.kind == "progress"
                     print(event.key, event.data.bytes_written)
 
         Events stay queued in the core until someone takes them: an

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from . import _convert as convert
+from . import _convert as convert, ycdl_pb2
 from ._core import AsyncOutcome, Outcome
-from ._events import Event, EventKind
+from ._events import Event
 from ._native import ffi, lib
 from ._types import Resumability, TaskStatus
 from .errors import DownloadError, TaskNotFoundError, check, download_error_for
@@ -302,9 +302,9 @@ class Task:
         return None
 
     def _result_of(self, event: Event) -> Path:
-        if event.kind is EventKind.FINISHED:
+        if isinstance(event.data, ycdl_pb2.Finished):
             return Path(event.data.path)
-        if event.kind is EventKind.FAILED:
+        if isinstance(event.data, ycdl_pb2.Failed):
             raise download_error_for(event.data.error_code, event.data.message,
                                      event.data.http_status, self._key)
         raise TaskNotFoundError("task %s was removed" % self._key, key=self._key)

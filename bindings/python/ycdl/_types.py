@@ -1,13 +1,16 @@
 """_types.py - the core's enumerations as Python enums.
 
-Values come from the compiled header (and, for resumability, from the
-generated protobuf module), so they can never drift from the C side.
+Values come from the compiled header (and, for resumability and roles, from
+the generated protobuf module), so they can never drift from the C side.
+The events' enum fields (``new_status``, ``resumability``, ``role``,
+``error_code``) are plain ints in protobuf; :class:`ycdl.Event` hands them
+out as these enums (``event.status``, ``event.error_code``…).
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Type, TypeVar, Union
+from typing import Optional, Type, TypeVar, Union
 
 from . import ycdl_pb2
 from ._native import ffi, lib
@@ -85,7 +88,79 @@ class Resumability(enum.IntEnum):
     """A resume restarts from zero."""
 
 
+class Role(enum.IntEnum):
+    """What a session handle is (ycdl_role): ``role_changed`` events say
+    when it changes."""
+
+    OWNER = ycdl_pb2.ROLE_OWNER
+    """Runs the downloads in this process."""
+    CLIENT = ycdl_pb2.ROLE_CLIENT
+    """Attached to the owner's process."""
+
+
+class ErrorCode(enum.IntEnum):
+    """The core's error codes (YCDL_E_*, negative), as ``Error.code`` and
+    ``event.error_code`` carry them. Each has its exception class in
+    :mod:`ycdl.errors` (``ycdl.errors.error_class(code)``)."""
+
+    INVALID = lib.YCDL_E_INVALID
+    NOMEM = lib.YCDL_E_NOMEM
+    LOCKED = lib.YCDL_E_LOCKED
+    NOT_FOUND = lib.YCDL_E_NOT_FOUND
+    EXISTS = lib.YCDL_E_EXISTS
+    STATE = lib.YCDL_E_STATE
+    CLOSED = lib.YCDL_E_CLOSED
+    AGAIN = lib.YCDL_E_AGAIN
+    IO = lib.YCDL_E_IO
+    DISK_FULL = lib.YCDL_E_DISK_FULL
+    STORE = lib.YCDL_E_STORE
+    NETWORK = lib.YCDL_E_NETWORK
+    RESOLVE = lib.YCDL_E_RESOLVE
+    TIMEOUT = lib.YCDL_E_TIMEOUT
+    TLS = lib.YCDL_E_TLS
+    HTTP = lib.YCDL_E_HTTP
+    TOO_MANY_REDIRECTS = lib.YCDL_E_TOO_MANY_REDIRECTS
+    PROTOCOL = lib.YCDL_E_PROTOCOL
+    CHECKSUM = lib.YCDL_E_CHECKSUM
+    SIZE_MISMATCH = lib.YCDL_E_SIZE_MISMATCH
+    TOO_LARGE = lib.YCDL_E_TOO_LARGE
+    CANCELED = lib.YCDL_E_CANCELED
+    BAD_RESPONSE = lib.YCDL_E_BAD_RESPONSE
+    UNSUPPORTED = lib.YCDL_E_UNSUPPORTED
+    INTERNAL = lib.YCDL_E_INTERNAL
+    FETCH_LIMIT = lib.YCDL_E_FETCH_LIMIT
+    NOT_THE_FILE = lib.YCDL_E_NOT_THE_FILE
+    URL_EXPIRED = lib.YCDL_E_URL_EXPIRED
+
+    @property
+    def symbol(self) -> str:
+        """The C name, e.g. ``"YCDL_E_URL_EXPIRED"`` (Node's ``error.code``)."""
+        return "YCDL_E_" + self.name
+
+    @property
+    def reason(self) -> str:
+        """The core's short English text for the code (ycdl_strerror)."""
+        return str(ffi.string(lib.ycdl_strerror(int(self))).decode())
+
+    @classmethod
+    def coerce(cls, value: Union["ErrorCode", str, int]) -> "ErrorCode":
+        """An ErrorCode from itself, its name (``"http"``, ``"YCDL_E_HTTP"``)
+        or its value."""
+        if isinstance(value, str) and value.strip().upper().startswith("YCDL_E_"):
+            value = value.strip()[len("YCDL_E_"):]
+        return _coerce(cls, value)
+
+
 _E = TypeVar("_E", bound=enum.IntEnum)
+
+
+def enum_or_none(cls: Type[_E], value: int) -> Optional[_E]:
+    """The member of cls for value; None for a value it does not have
+    (protobuf's 0 for "unspecified", or a value newer than this binding)."""
+    try:
+        return cls(value)
+    except ValueError:
+        return None
 
 
 def _coerce(cls: Type[_E], value: object) -> _E:

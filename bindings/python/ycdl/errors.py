@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Dict, NoReturn, Optional, Tuple, Type
 
 from ._native import ffi, lib
+from ._types import ErrorCode, enum_or_none
 
 __all__ = [
     "Error", "DownloadError", "InvalidArgumentError", "OutOfMemoryError",
@@ -41,7 +42,8 @@ class Error(Exception):
         key: the task the error is about, when there is one.
     """
 
-    #: The YCDL_E_* value this class stands for (0 for the abstract bases).
+    #: The YCDL_E_* value this class stands for (0 for the abstract bases):
+    #: an :class:`ycdl.ErrorCode`, which compares equal to the int.
     code: int = 0
 
     def __init__(self, message: str, *, code: Optional[int] = None,
@@ -49,7 +51,7 @@ class Error(Exception):
         super().__init__(message)
         self.message = message
         if code is not None:
-            self.code = code
+            self.code = enum_or_none(ErrorCode, code) or code
         self.http_status = http_status
         self.key = key
 
@@ -81,160 +83,160 @@ class DownloadError(Error):
 
 class InvalidArgumentError(Error, ValueError):
     """An argument is missing or malformed (YCDL_E_INVALID)."""
-    code = lib.YCDL_E_INVALID
+    code = ErrorCode.INVALID
 
 
 class OutOfMemoryError(Error, MemoryError):
     """The library ran out of memory (YCDL_E_NOMEM)."""
-    code = lib.YCDL_E_NOMEM
+    code = ErrorCode.NOMEM
 
 
 class SessionLockedError(Error):
     """Another process, or another open Session here, holds the identifier
     (YCDL_E_LOCKED)."""
-    code = lib.YCDL_E_LOCKED
+    code = ErrorCode.LOCKED
 
 
 class TaskNotFoundError(Error, KeyError):
     """No task with that key, or the task was removed (YCDL_E_NOT_FOUND)."""
-    code = lib.YCDL_E_NOT_FOUND
+    code = ErrorCode.NOT_FOUND
 
 
 class GroupNotFoundError(TaskNotFoundError):
     """No task has that group, or its last task left it or was removed
     (YCDL_E_NOT_FOUND, from a call on a :class:`ycdl.Group`)."""
-    code = lib.YCDL_E_NOT_FOUND
+    code = ErrorCode.NOT_FOUND
 
 
 class InvalidStateError(Error):
     """Not possible in the task's current status, e.g. pausing a finished
     task (YCDL_E_STATE)."""
-    code = lib.YCDL_E_STATE
+    code = ErrorCode.STATE
 
 
 class SessionClosedError(Error):
     """The session is closed or closing (YCDL_E_CLOSED)."""
-    code = lib.YCDL_E_CLOSED
+    code = ErrorCode.CLOSED
 
 
 class WouldBlockError(Error):
     """Nothing to hand over right now (YCDL_E_AGAIN); the binding handles it."""
-    code = lib.YCDL_E_AGAIN
+    code = ErrorCode.AGAIN
 
 
 class StoreError(Error):
     """The snapshot store failed (YCDL_E_STORE)."""
-    code = lib.YCDL_E_STORE
+    code = ErrorCode.STORE
 
 
 class UnsupportedError(Error):
     """Not available in this build (YCDL_E_UNSUPPORTED)."""
-    code = lib.YCDL_E_UNSUPPORTED
+    code = ErrorCode.UNSUPPORTED
 
 
 class InternalError(Error):
     """A bug in libycdl; please report it (YCDL_E_INTERNAL)."""
-    code = lib.YCDL_E_INTERNAL
+    code = ErrorCode.INTERNAL
 
 
 # -------------------------------------------------------- download errors
 
 class LocalIOError(DownloadError):
     """A local file or system call failed (YCDL_E_IO)."""
-    code = lib.YCDL_E_IO
+    code = ErrorCode.IO
 
 
 class DiskFullError(LocalIOError):
     """No space left on the device (YCDL_E_DISK_FULL)."""
-    code = lib.YCDL_E_DISK_FULL
+    code = ErrorCode.DISK_FULL
 
 
 class DestinationExistsError(DownloadError):
     """The destination file already exists (YCDL_E_EXISTS); the downloaded
     data is kept."""
-    code = lib.YCDL_E_EXISTS
+    code = ErrorCode.EXISTS
 
 
 class NetworkError(DownloadError):
     """The connection failed, was reset or stalled (YCDL_E_NETWORK)."""
-    code = lib.YCDL_E_NETWORK
+    code = ErrorCode.NETWORK
 
 
 class ResolveError(NetworkError):
     """The host name could not be resolved (YCDL_E_RESOLVE)."""
-    code = lib.YCDL_E_RESOLVE
+    code = ErrorCode.RESOLVE
 
 
 class NetworkTimeoutError(NetworkError):
     """A connect or low-speed timeout (YCDL_E_TIMEOUT)."""
-    code = lib.YCDL_E_TIMEOUT
+    code = ErrorCode.TIMEOUT
 
 
 class TLSError(NetworkError):
     """A certificate or TLS handshake failure (YCDL_E_TLS)."""
-    code = lib.YCDL_E_TLS
+    code = ErrorCode.TLS
 
 
 class HTTPError(DownloadError):
     """The server answered an error status; see ``http_status``
     (YCDL_E_HTTP)."""
-    code = lib.YCDL_E_HTTP
+    code = ErrorCode.HTTP
 
 
 class TooManyRedirectsError(DownloadError):
     """More redirects than the session allows (YCDL_E_TOO_MANY_REDIRECTS)."""
-    code = lib.YCDL_E_TOO_MANY_REDIRECTS
+    code = ErrorCode.TOO_MANY_REDIRECTS
 
 
 class ProtocolNotAllowedError(DownloadError):
     """A URL, or a redirect, to a scheme other than http and https
     (YCDL_E_PROTOCOL)."""
-    code = lib.YCDL_E_PROTOCOL
+    code = ErrorCode.PROTOCOL
 
 
 class ChecksumMismatchError(DownloadError):
     """The content does not match the expected checksum (YCDL_E_CHECKSUM)."""
-    code = lib.YCDL_E_CHECKSUM
+    code = ErrorCode.CHECKSUM
 
 
 class SizeMismatchError(DownloadError):
     """The content length differs from the expected size
     (YCDL_E_SIZE_MISMATCH)."""
-    code = lib.YCDL_E_SIZE_MISMATCH
+    code = ErrorCode.SIZE_MISMATCH
 
 
 class FileTooLargeError(DownloadError):
     """The file is over the session's maximum size (YCDL_E_TOO_LARGE)."""
-    code = lib.YCDL_E_TOO_LARGE
+    code = ErrorCode.TOO_LARGE
 
 
 class DownloadCanceledError(DownloadError):
     """The application cancelled the task (YCDL_E_CANCELED)."""
-    code = lib.YCDL_E_CANCELED
+    code = ErrorCode.CANCELED
 
 
 class BadResponseError(DownloadError):
     """The server's answer makes no sense, e.g. ranges that keep lying
     (YCDL_E_BAD_RESPONSE)."""
-    code = lib.YCDL_E_BAD_RESPONSE
+    code = ErrorCode.BAD_RESPONSE
 
 
 class FetchLimitError(DownloadError):
     """The task fetched more than its budget (the session's
     fetch_budget_factor x its size + fetch_budget_extra): the server keeps
     sending data that does not complete the file (YCDL_E_FETCH_LIMIT)."""
-    code = lib.YCDL_E_FETCH_LIMIT
+    code = ErrorCode.FETCH_LIMIT
 
 
 class NotTheFileError(DownloadError):
     """The response is not the file: an error page, a type the task does
     not accept, or fewer bytes than its minimum (YCDL_E_NOT_THE_FILE)."""
-    code = lib.YCDL_E_NOT_THE_FILE
+    code = ErrorCode.NOT_THE_FILE
 
 
 class URLExpiredError(DownloadError):
     """The URL's signature says it has expired (YCDL_E_URL_EXPIRED)."""
-    code = lib.YCDL_E_URL_EXPIRED
+    code = ErrorCode.URL_EXPIRED
 
 
 _BY_CODE: Dict[int, Type[Error]] = {
