@@ -398,6 +398,43 @@ export interface RetryingEvent extends EventBase {
   httpStatus: number;
 }
 
+/**
+ * The first event of a handle attached to another process's session
+ * (session-wide: key ''): the tasks as they were then. Its seq is the last
+ * event they include.
+ */
+export interface AttachedEvent extends EventBase {
+  type: 'attached';
+  /** Each as task.info() gives it. */
+  tasks: TaskInfo[];
+  /** The process that owns the session and runs its downloads. */
+  ownerPid: number;
+}
+
+/** What a session handle is: the owner runs the downloads; a client is attached to the owner's process. */
+export type Role = 'owner' | 'client' | 'unknown';
+
+/** The handle's role changed: the owner went away and this handle took the session over, or attached to the one that did. */
+export interface RoleChangedEvent extends EventBase {
+  type: 'roleChanged';
+  role: Role;
+  reason: string;
+}
+
+/** To the owner: an attached client asked it to close the session (ycdl stop). A host closes; an application decides. */
+export interface StopRequestedEvent extends EventBase {
+  type: 'stopRequested';
+  /** The client's name. */
+  by: string;
+}
+
+/** To the owner: a client attached or detached. */
+export interface ClientsChangedEvent extends EventBase {
+  type: 'clientsChanged';
+  /** Clients attached now. */
+  attached: number;
+}
+
 /** An event kind newer than this package; only the common fields. */
 export interface UnknownEvent extends EventBase {
   type: 'unknown';
@@ -417,6 +454,10 @@ export type YcdlEvent =
   | SessionRestoredEvent
   | ResumabilityEvent
   | RetryingEvent
+  | AttachedEvent
+  | RoleChangedEvent
+  | StopRequestedEvent
+  | ClientsChangedEvent
   | UrlNeededEvent
   | UrlChangedEvent
   | GroupProgressEvent
@@ -438,6 +479,10 @@ export interface SessionEvents {
   sessionRestored: [event: SessionRestoredEvent];
   resumability: [event: ResumabilityEvent];
   retrying: [event: RetryingEvent];
+  attached: [event: AttachedEvent];
+  roleChanged: [event: RoleChangedEvent];
+  stopRequested: [event: StopRequestedEvent];
+  clientsChanged: [event: ClientsChangedEvent];
   urlNeeded: [event: UrlNeededEvent];
   urlChanged: [event: UrlChangedEvent];
   groupProgress: [event: GroupProgressEvent];
@@ -474,8 +519,21 @@ export declare class Task {
   setGroup(group: string | null): void;
   /**
    * Resolves with the final path once finished; rejects with a YcdlError
-   * when the task fails, is cancelled or removed, or the session closes.
-   * Stays pending while the task is paused.
+   * when the task fails, is cancelled or removed, or the session closes
+   * (YCDL_E_CLOSED).
+   *
+   * Keeping the process alive: while the task waits in the queue, downloads
+   * or waits for a network, the session keeps the process alive (unless
+   * session.unref() was called), so `session.add(o).done().then(...)` in a
+   * script that does nothing else runs to the end of the download.
+   *
+   * A paused task (or one waiting for a new URL): the promise stays pending
+   * and settles when the task ends after resume() (or setUrl()), or rejects
+   * at close(). The task does not keep the process alive; if the process is
+   * about to exit ('beforeExit': nothing else keeps it up) with the task
+   * still paused or waiting for a URL, the promise rejects with a YcdlError
+   * whose code is YCDL_E_STATE (and `status` 'paused' or 'waiting-for-url'),
+   * so an awaited done() never ends a process silently with status 0.
    */
   done(): Promise<string>;
 }
@@ -547,9 +605,13 @@ export declare class Session extends EventEmitter {
   setAllowCellular(allow: boolean): void;
   /** Shared by all running tasks, bytes per second; 0 removes the limit. */
   setMaxRecvSpeed(bytesPerSecond: number): void;
-  /** Keep the process alive while tasks are pending (the default). */
+  /** Keep the process alive while tasks are pending (the default): waiting, downloading or waiting for a network. */
   ref(): this;
-  /** Never keep the process alive, even while downloading. */
+  /**
+   * Never keep the process alive, even while downloading or while done()
+   * promises wait (at exit they stay pending; the data is kept for the next
+   * session).
+   */
   unref(): this;
   /** Pauses running downloads (keeping their data), saves everything, frees the session. */
   close(): void;

@@ -282,7 +282,7 @@ class Session extends EventEmitter {
       process.emitWarning(`ycdl: an event of ${raw.length} bytes could not be decoded`);
       return;
     }
-    const event = raw.type === 'taskAdded' ? withMetadata(raw) : raw;
+    const event = toEvent(raw);
     const task = event.key ? this.#tasks.get(event.key) : undefined;
     if (task && event.type === 'finished') {
       task[kSettle](null, event.path);
@@ -293,6 +293,13 @@ class Session extends EventEmitter {
     this.emit(event.type, event);
     this.emit('event', event);
   }
+}
+
+/** The event listeners get from the addon's object: userData as metadata. */
+function toEvent(raw) {
+  if (raw.type === 'taskAdded') return withMetadata(raw);
+  if (raw.type === 'attached') return { ...raw, tasks: raw.tasks.map(withMetadata) };
+  return raw;
 }
 
 /** Waiting, downloading or waiting for a network: what keeps a group from finishing. */
@@ -321,4 +328,4 @@ function notFound(name) {
   return error;
 }
 
-module.exports = { Session, kTrackedTasks };
+module.exports = { Session, kTrackedTasks, toEvent };

@@ -1,6 +1,10 @@
 // task.js — one download, named by its key. A thin handle: every method is
 // one call into the session's core; done() settles from the session's
-// finished and failed events, and at remove().
+// finished and failed events, and at remove(). A waiting done() holds the
+// process through the session while its task is pending (the addon's event
+// watcher is ref'd while any task waits, downloads or waits for a network);
+// when the process is about to exit with it still pending because its task
+// is paused or waits for a URL, it rejects instead of vanishing.
 'use strict';
 
 const { checkNames, headerList, invalid, withMetadata } = require('./options.js');
@@ -15,6 +19,29 @@ const kForget = Symbol('ycdl.forgetTask');
  * The same fields whether it comes from the 'failed' event or from info()
  * (done() called after the failure).
  */
+// The tasks whose done() promises wait, for the 'beforeExit' check: held
+// only while they wait, one listener for all of them.
+const waitingTasks = new Set();
+let exitHookInstalled = false;
+
+function settleStuckTasks() {
+  for (const task of [...waitingTasks]) task[kSettleIfStuck]();
+}
+
+/** The rejection of a done() whose task cannot end before the process exits. */
+function stuckError(key, status) {
+  const what = status === 'paused' ? 'is paused' : 'waits for a new URL (setUrl())';
+  const error = new Error(`the process is exiting while task "${key}" ${what}: ` +
+    'its done() could never settle (resume the task, or keep the process alive)');
+  error.code = 'YCDL_E_STATE';
+  error.errno = -6;
+  error.key = key;
+  error.status = status;
+  return error;
+}
+
+const kSettleIfStuck = Symbol('ycdl.settleTaskIfStuck');
+
 function taskError(key, { code, errno, message, httpStatus }) {
   const error = new Error(message || code);
   error.code = code;
@@ -100,12 +127,39 @@ class Task {
   /**
    * Resolves with the final path once the download is finished; rejects with
    * the core's error when it fails, is cancelled or removed, or when the
-   * session closes first. A paused task keeps the promise pending.
+   * session closes first. While the task is paused (or waits for a URL) the
+   * promise stays pending and settles when the task ends after resume() (or
+   * setUrl()); it does not keep the process alive then, and if the process
+   * is about to exit ('beforeExit') with the task still so, it rejects with
+   * code YCDL_E_STATE.
    */
   done() {
     const promise = new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    waitingTasks.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('beforeExit', settleStuckTasks);
+    }
     this[kSettleIfEnded]();
     return promise;
+  }
+
+  /** At 'beforeExit': nothing keeps the loop alive, so a paused task (or one
+   * waiting for a URL) cannot end any more; its done() rejects. */
+  [kSettleIfStuck]() {
+    this[kSettleIfEnded]();
+    if (this.#waiters.length === 0) {
+      waitingTasks.delete(this);
+      return;
+    }
+    let status;
+    try {
+      status = this.#native.info(this.key).status;
+    } catch (error) {
+      this[kSettle](error);
+      return;
+    }
+    if (status === 'paused' || status === 'waiting-for-url') this[kSettle](stuckError(this.key, status));
   }
 
   /** Settles the waiting done() promises if the task has already ended (or is gone). */
@@ -125,6 +179,7 @@ class Task {
   [kSettle](error, path) {
     const waiters = this.#waiters;
     this.#waiters = [];
+    waitingTasks.delete(this);
     for (const { resolve, reject } of waiters) {
       if (error) reject(error);
       else resolve(path);

@@ -113,6 +113,9 @@ napi_value group_set_allow_cellular(napi_env env, napi_callback_info info);
 /* One decoded ycdl.Event as a plain object with a `type`; NULL with an
  * exception pending when the JavaScript engine failed. *changes_tasks is
  * set when the event may change which tasks are pending (status, removed). */
+/* One task info as the plain object task.info() returns (before its
+ * userData becomes metadata); also the tasks of an attached event. */
+napi_value info_object(napi_env env, const ycdl_task_info *t);
 napi_value event_to_object(napi_env env, const void *data, size_t len,
 		bool *changes_tasks);
 

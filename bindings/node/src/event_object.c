@@ -137,6 +137,70 @@ static void put_resumability(struct builder *b, const Ycdl__ResumabilityKnown *m
 	put_string(b, "reason", m->reason);
 }
 
+static const char *role_name(Ycdl__Role r)
+{
+	switch (r) {
+	case YCDL__ROLE__ROLE_OWNER: return "owner";
+	case YCDL__ROLE__ROLE_CLIENT: return "client";
+	default: return "unknown";
+	}
+}
+
+/* The tasks as the owner had them when this handle attached: each as
+ * task.info() gives it. */
+static void put_attached(struct builder *b, const Ycdl__Attached *m)
+{
+	napi_value tasks, task;
+	size_t i;
+
+	put_number(b, "ownerPid", m->owner_pid);
+	if (b->status != napi_ok)
+		return;
+	if ((b->status = napi_create_array_with_length(b->env, m->n_tasks, &tasks)) != napi_ok)
+		return;
+	for (i = 0; i < m->n_tasks; i++) {
+		const Ycdl__TaskInfo *p = m->tasks[i];
+		ycdl_task_info t = {
+			.key = p->key, .url = p->url, .final_url = p->final_url,
+			.dest_path = p->dest_path, .file_id = p->file_id,
+			.display_name = p->display_name, .thumbnail_url = p->thumbnail_url,
+			.user_data = p->user_data.data, .user_data_len = p->user_data.len,
+			.status = (int)p->status, .bytes_written = p->bytes_written,
+			.bytes_expected = p->bytes_expected, .speed_bps = p->speed_bps,
+			.eta_seconds = p->eta_seconds, .resumable = p->resumable,
+			.priority = p->priority, .allow_cellular = p->allow_cellular,
+			.error_code = p->error_code, .error_message = p->error_message,
+			.http_status = p->http_status, .retries = p->retries,
+			.sha256_hex = p->sha256_hex, .request_url = p->request_url,
+			.group = p->group,
+		};
+
+		if (!(task = info_object(b->env, &t))) {
+			b->status = napi_generic_failure;
+			return;
+		}
+		if ((b->status = napi_set_element(b->env, tasks, (uint32_t)i, task)) != napi_ok)
+			return;
+	}
+	put_value(b, "tasks", tasks);
+}
+
+static void put_role_changed(struct builder *b, const Ycdl__RoleChanged *m)
+{
+	put_string(b, "role", role_name(m->role));
+	put_string(b, "reason", m->reason);
+}
+
+static void put_stop_requested(struct builder *b, const Ycdl__StopRequested *m)
+{
+	put_string(b, "by", m->by);
+}
+
+static void put_clients_changed(struct builder *b, const Ycdl__ClientsChanged *m)
+{
+	put_number(b, "attached", m->attached);
+}
+
 static void put_retrying(struct builder *b, const Ycdl__Retrying *m)
 {
 	put_number(b, "attempt", m->attempt);
@@ -163,6 +227,10 @@ static const char *kind_name(Ycdl__Event__KindCase kind)
 	case YCDL__EVENT__KIND_SESSION_RESTORED: return "sessionRestored";
 	case YCDL__EVENT__KIND_RESUMABILITY: return "resumability";
 	case YCDL__EVENT__KIND_RETRYING: return "retrying";
+	case YCDL__EVENT__KIND_ATTACHED: return "attached";
+	case YCDL__EVENT__KIND_ROLE_CHANGED: return "roleChanged";
+	case YCDL__EVENT__KIND_STOP_REQUESTED: return "stopRequested";
+	case YCDL__EVENT__KIND_CLIENTS_CHANGED: return "clientsChanged";
 	case YCDL__EVENT__KIND_URL_NEEDED: return "urlNeeded";
 	case YCDL__EVENT__KIND_URL_CHANGED: return "urlChanged";
 	case YCDL__EVENT__KIND_GROUP_PROGRESS: return "groupProgress";
@@ -188,6 +256,10 @@ static void put_fields(struct builder *b, const Ycdl__Event *e)
 		break;
 	case YCDL__EVENT__KIND_RESUMABILITY: put_resumability(b, e->resumability); break;
 	case YCDL__EVENT__KIND_RETRYING: put_retrying(b, e->retrying); break;
+	case YCDL__EVENT__KIND_ATTACHED: put_attached(b, e->attached); break;
+	case YCDL__EVENT__KIND_ROLE_CHANGED: put_role_changed(b, e->role_changed); break;
+	case YCDL__EVENT__KIND_STOP_REQUESTED: put_stop_requested(b, e->stop_requested); break;
+	case YCDL__EVENT__KIND_CLIENTS_CHANGED: put_clients_changed(b, e->clients_changed); break;
 	case YCDL__EVENT__KIND_URL_NEEDED: put_url_needed(b, e->url_needed); break;
 	case YCDL__EVENT__KIND_URL_CHANGED: put_url_changed(b, e->url_changed); break;
 	case YCDL__EVENT__KIND_GROUP_PROGRESS: put_group(b, e->group_progress); break;

@@ -318,7 +318,7 @@ static napi_value error_object(napi_env env, const ycdl_task_info *t)
 	return builder_finish(&b);
 }
 
-static napi_value info_object(napi_env env, const ycdl_task_info *t)
+napi_value info_object(napi_env env, const ycdl_task_info *t)
 {
 	struct builder b;
 

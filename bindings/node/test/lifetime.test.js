@@ -52,6 +52,100 @@ test('a_running_download_keeps_the_process_alive_until_it_finishes', async () =>
   assert.ok(result.ms >= 700, `exited after ${result.ms} ms`);
 });
 
+/** Runs `node -e script` to its natural exit: { code, signal, ms, out, err }. */
+function runScript(script, timeoutMs = 30000) {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => { out += chunk; });
+  child.stderr.on('data', (chunk) => { err += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, ms: Date.now() - started, out: out.trim(), err });
+    });
+  });
+}
+
+const PACKAGE = JSON.stringify(path.resolve(__dirname, '..'));
+
+test('an_awaited_done_keeps_the_process_alive_until_the_download_ends', async () => {
+  // Nothing but the task's done() keeps this child up: no listener, no
+  // timer, the session in no variable. The download takes about 1.5 s.
+  const sha = h.makeFile('done-alive.bin', 900000);
+  const dir = h.tempDir('done-alive');
+  const url = `${FAULT_URL}/done-alive.bin?rate=600000`;
+  const result = await runScript(`
+    const { Session } = require(${PACKAGE});
+    new Session(${JSON.stringify(h.sessionOptions('done-alive', dir))})
+      .add({ url: ${JSON.stringify(url)} }).done().then((p) => console.log(p));`);
+  assert.equal(result.signal, null, 'killed: the child never exited');
+  assert.equal(result.code, 0, result.err);
+  assert.ok(result.out, `exited at ${result.ms} ms without printing the path`);
+  assert.equal(h.sha256File(result.out), sha);
+  assert.ok(result.ms >= 1000, `exited after ${result.ms} ms`);
+});
+
+test('done_of_a_task_waiting_in_the_queue_keeps_the_process_alive_too', async () => {
+  // maxConcurrent 1: the second task waits for the first before it starts.
+  h.makeFile('queued-a.bin', 400000);
+  const sha = h.makeFile('queued-b.bin', 100000);
+  const dir = h.tempDir('done-queued');
+  const options = { ...h.sessionOptions('done-queued', dir), maxConcurrent: 1 };
+  const result = await runScript(`
+    const { Session } = require(${PACKAGE});
+    const session = new Session(${JSON.stringify(options)});
+    session.add({ url: ${JSON.stringify(`${FAULT_URL}/queued-a.bin?rate=400000`)} });
+    const second = session.add({ url: ${JSON.stringify(`${FAULT_URL}/queued-b.bin`)} });
+    console.log(second.info().status);
+    second.done().then((p) => console.log(p));`);
+  assert.equal(result.code, 0, result.err);
+  const [status, file] = result.out.split('\n');
+  assert.equal(status, 'waiting');
+  assert.equal(h.sha256File(file), sha);
+  assert.ok(result.ms >= 700, `exited after ${result.ms} ms`);
+});
+
+test('done_of_a_paused_task_rejects_when_the_process_would_exit', async () => {
+  // A paused task cannot end by itself: the process does not wait for it,
+  // and its done() says so instead of leaving the await unsettled.
+  const dir = h.tempDir('done-paused');
+  const result = await runScript(`
+    const { Session } = require(${PACKAGE});
+    const session = new Session(${JSON.stringify(h.sessionOptions('done-paused', dir))});
+    const task = session.add({ url: ${JSON.stringify(`${FAULT_URL}/never.bin`)}, startPaused: true });
+    task.done().then((p) => console.log('resolved ' + p),
+      (e) => console.log(e.code + ' ' + e.status + ' ' + (e.key === task.key)));`);
+  assert.equal(result.code, 0, result.err);
+  assert.equal(result.out, 'YCDL_E_STATE paused true');
+
+  // Unhandled, the rejection ends the process with an error, not with 0.
+  const unhandled = await runScript(`
+    const { Session } = require(${PACKAGE});
+    const session = new Session(${JSON.stringify(h.sessionOptions('done-paused-2', dir))});
+    session.add({ url: ${JSON.stringify(`${FAULT_URL}/never.bin`)}, startPaused: true }).done()
+      .then((p) => console.log(p));`);
+  assert.notEqual(unhandled.code, 0);
+  assert.match(unhandled.err, /YCDL_E_STATE|is paused/);
+  assert.equal(unhandled.out, '');
+});
+
+test('done_of_a_paused_task_stays_pending_while_the_process_lives_and_settles_after_resume', async () => {
+  const sha = h.makeFile('done-resume.bin', 200000);
+  const dir = h.tempDir('done-resume');
+  const session = new Session(h.sessionOptions('done-resume', dir));
+  const task = session.add({ url: `${NGINX_URL}/done-resume.bin`, startPaused: true });
+  let settled = false;
+  const done = task.done().finally(() => { settled = true; });
+  await h.sleep(300);
+  assert.equal(settled, false);
+  task.resume();
+  assert.equal(h.sha256File(await done), sha);
+  session.close();
+});
+
 test('unref_lets_the_process_exit_mid_download_and_the_data_is_kept', async () => {
   h.makeFile('unref.bin', 2 * 1024 * 1024);
   const dir = h.tempDir('unref');

@@ -69,3 +69,12 @@ session.setNetwork('moon');
 session.on('progress', (e) => e.path);
 // @ts-expect-error tasks come from a session
 new Task();
+
+// The kinds of shared sessions.
+session.on('attached', (e) => { const t: TaskInfo[] = e.tasks; const p: number = e.ownerPid; void t; void p; });
+session.on('roleChanged', (e) => { const r: 'owner' | 'client' | 'unknown' = e.role; const s: string = e.reason; void r; void s; });
+session.on('stopRequested', (e) => { const by: string = e.by; void by; });
+session.on('clientsChanged', (e) => { const n: number = e.attached; void n; });
+session.on('event', (e: YcdlEvent) => { if (e.type === 'attached') { const k: string = e.tasks[0].key; void k; } });
+// @ts-expect-error a role is one of three names
+session.on('roleChanged', (e) => { const r: 'host' = e.role; void r; });
