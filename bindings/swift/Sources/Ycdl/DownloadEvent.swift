@@ -83,6 +83,13 @@ public struct AllTasksFinished: Sendable, Hashable {
     public var waitingForURL = 0
 }
 
+/// What a session handle is (`ycdl_role`): the owner runs the downloads; a
+/// client is attached to the owner's process through its socket.
+public enum SessionRole: Int32, Sendable, Hashable, CaseIterable {
+    case owner = 1
+    case client = 2
+}
+
 public enum DownloadEvent: Sendable, Hashable {
     /// The first event of every session: the tasks it found on disk.
     case sessionRestored(tasksFound: Int, tasksQuarantined: Int, quarantinePath: String?)
@@ -118,11 +125,25 @@ public enum DownloadEvent: Sendable, Hashable {
     /// Nothing of the group is pending any more (paused and failed tasks are
     /// not pending): `DownloadGroup.finished()` returns these figures.
     case groupFinished(DownloadGroupInfo)
+    /// The first event of a handle attached to another process's session:
+    /// the tasks as they were then (its sequence number is the last event
+    /// they include), and the process that owns the session.
+    case attached(tasks: [DownloadTaskInfo], ownerPID: Int32)
+    /// The handle's role changed: the owner went away and this handle took
+    /// the session over (`.owner`), or attached to the one that did
+    /// (`.client`); nil for a role newer than this binding.
+    case roleChanged(role: SessionRole?, reason: String)
+    /// To the owner: an attached client (`ycdl stop`) asked it to close the
+    /// session. A host closes; an application decides.
+    case stopRequested(by: String)
+    /// To the owner: a client attached or detached; `attached` are attached now.
+    case clientsChanged(attached: Int)
 
     /// The key of the task the event is about; nil for session-wide events.
     public var taskKey: String? {
         switch self {
-        case .sessionRestored, .allTasksFinished, .groupProgress, .groupFinished:
+        case .sessionRestored, .allTasksFinished, .groupProgress, .groupFinished,
+             .attached, .roleChanged, .stopRequested, .clientsChanged:
             return nil
         case .taskAdded(let key, _, _, _, _, _), .statusChanged(let key, _, _),
              .progress(let key, _), .resumedAtOffset(let key, _, _),

@@ -66,4 +66,19 @@ public struct DownloadTaskInfo: Sendable, Hashable {
         requestURL = optionalString(i.request_url).map(coreURL)
         group = optionalString(i.group)
     }
+
+    /// One task of an attached event (ycdl.TaskInfo, field for field the
+    /// same as ycdl_task_info).
+    init(_ p: Ycdl__TaskInfo) {
+        let info = ycdl_task_info(
+            key: p.key, url: p.url, final_url: p.final_url, dest_path: p.dest_path, file_id: p.file_id,
+            display_name: p.display_name, thumbnail_url: p.thumbnail_url,
+            user_data: UnsafeRawPointer(p.user_data.data), user_data_len: p.user_data.len,
+            status: Int32(p.status.rawValue), bytes_written: p.bytes_written,
+            bytes_expected: p.bytes_expected, speed_bps: p.speed_bps, eta_seconds: p.eta_seconds,
+            resumable: p.resumable, priority: p.priority, allow_cellular: p.allow_cellular != 0 ? 1 : 0,
+            error_code: p.error_code, error_message: p.error_message, http_status: p.http_status,
+            retries: p.retries, sha256_hex: p.sha256_hex, request_url: p.request_url, group: p.group)
+        self.init(info)
+    }
 }

@@ -79,6 +79,17 @@ extension DownloadEvent {
             self = .groupProgress(DownloadGroupInfo(e.group_progress.pointee))
         case YCDL__EVENT__KIND_GROUP_FINISHED:
             self = .groupFinished(DownloadGroupInfo(e.group_finished.pointee))
+        case YCDL__EVENT__KIND_ATTACHED:
+            let m = e.attached.pointee
+            let tasks = (0..<m.n_tasks).compactMap { m.tasks[$0].map { DownloadTaskInfo($0.pointee) } }
+            self = .attached(tasks: tasks, ownerPID: m.owner_pid)
+        case YCDL__EVENT__KIND_ROLE_CHANGED:
+            let m = e.role_changed.pointee
+            self = .roleChanged(role: SessionRole(rawValue: Int32(m.role.rawValue)), reason: String(cString: m.reason))
+        case YCDL__EVENT__KIND_STOP_REQUESTED:
+            self = .stopRequested(by: String(cString: e.stop_requested.pointee.by))
+        case YCDL__EVENT__KIND_CLIENTS_CHANGED:
+            self = .clientsChanged(attached: Int(e.clients_changed.pointee.attached))
         default:
             return nil
         }
