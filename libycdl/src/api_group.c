@@ -194,7 +194,8 @@ static int run_list_tasks(struct ycdl_session *s, void *arg)
 	 * added: walk the table's, which every list of tasks answers in. */
 	for (struct task *t = tasks_first(&s->tasks); t && rc == 0;
 			t = tasks_next(&s->tasks, t))
-		if (t->group == g && (q->mask & YCDL_STATUS_BIT(t->status)))
+		if (t->group && t->group->group == g &&
+		    (q->mask & YCDL_STATUS_BIT(t->status)))
 			rc = add_name(q, t->key, g->count);
 	(void)l;
 	return rc;
@@ -266,7 +267,7 @@ static int run_group_call(struct ycdl_session *s, void *arg)
 		return YCDL_E_NOT_FOUND;
 	/* remove takes the last task out, and the group with it. */
 	QUEUE_FOREACH_SAFE(l, spare, &g->tasks) {
-		struct task *t = QUEUE_DATA(l, struct task, in_group);
+		struct task *t = QUEUE_DATA(l, struct group_member, link)->task;
 		bool last = g->count == 1;
 		int rc = api_task_run(s, c->op, t->key, c->args);
 

@@ -25,7 +25,13 @@ void groups_free(struct groups *g)
 
 	while ((q = queue_first(&g->all)) != NULL) {
 		struct group *grp = QUEUE_DATA(q, struct group, link);
+		struct queue *l;
 
+		/* The tasks are freed by the table, their memberships here. */
+		while ((l = queue_first(&grp->tasks)) != NULL) {
+			queue_remove(l);
+			free(QUEUE_DATA(l, struct group_member, link));
+		}
 		queue_remove(q);
 		free(grp->name);
 		free(grp);
@@ -88,20 +94,19 @@ static void add_share(struct group *grp, const struct share *sh, int sign)
 	grp->speed += (uint64_t)sign * sh->speed;
 }
 
-static void remember(struct task *t, const struct share *sh)
+static void remember(struct group_member *m, const struct share *sh)
 {
-	t->group_seen.status = sh->status;
-	t->group_seen.written_known = sh->written_known;
-	t->group_seen.expected = sh->expected;
-	t->group_seen.written_unknown = sh->written_unknown;
-	t->group_seen.speed = sh->speed;
+	m->status = sh->status;
+	m->written_known = sh->written_known;
+	m->expected = sh->expected;
+	m->written_unknown = sh->written_unknown;
+	m->speed = sh->speed;
 }
 
-static struct share seen_share(const struct task *t)
+static struct share seen_share(const struct group_member *m)
 {
 	struct share sh = {
-		t->group_seen.status, t->group_seen.written_known, t->group_seen.expected,
-		t->group_seen.written_unknown, t->group_seen.speed,
+		m->status, m->written_known, m->expected, m->written_unknown, m->speed,
 	};
 
 	return sh;
@@ -129,39 +134,49 @@ static void to_check(struct ycdl_session *s, struct group *grp, int new_status)
 
 bool group_join(struct ycdl_session *s, struct task *t, bool is_new)
 {
+	struct group_member *m;
 	struct group *grp;
 	struct share sh;
 
 	if (util_is_empty(t->group_name) || t->group)
 		return true;
-	if (!(grp = group_find(&s->groups, t->group_name)) &&
-	    !(grp = group_new(&s->groups, t->group_name)))
+	if (!(m = calloc(1, sizeof(*m))))
 		return false;
+	if (!(grp = group_find(&s->groups, t->group_name)) &&
+	    !(grp = group_new(&s->groups, t->group_name))) {
+		free(m);
+		return false;
+	}
 	sh = share_of(t);
 	add_share(grp, &sh, 1);
-	remember(t, &sh);
-	queue_insert_tail(&grp->tasks, &t->in_group);
+	remember(m, &sh);
+	m->group = grp;
+	m->task = t;
+	queue_insert_tail(&grp->tasks, &m->link);
 	grp->count++;
-	t->group = grp;
+	t->group = m;
 	to_check(s, grp, is_new ? t->status : -1);
 	return true;
 }
 
 void group_leave(struct ycdl_session *s, struct task *t)
 {
-	struct group *grp = t->group;
+	struct group_member *m = t->group;
+	struct group *grp;
 	struct share sh;
 
-	if (!grp)
+	if (!m)
 		return;
-	sh = seen_share(t);
+	grp = m->group;
+	sh = seen_share(m);
 	add_share(grp, &sh, -1);
-	queue_remove(&t->in_group);
+	queue_remove(&m->link);
 	t->group = NULL;
+	free(m);
 	if (--grp->count > 0) {
 		to_check(s, grp, -1);
-		group_note(s, QUEUE_DATA(queue_first(&grp->tasks), struct task, in_group),
-				true);
+		group_note(s, QUEUE_DATA(queue_first(&grp->tasks), struct group_member,
+				link)->task, true);
 		return;
 	}
 	if (grp->to_check)
@@ -200,14 +215,16 @@ void group_figures(const struct group *grp, ycdl_group_info *out)
 
 void group_note(struct ycdl_session *s, struct task *t, bool force)
 {
-	struct group *grp = t->group;
+	struct group_member *m = t->group;
+	struct group *grp;
 	struct share was, now;
 	ycdl_group_info figures;
 	int64_t ms;
 
-	if (!grp)
+	if (!m)
 		return;
-	was = seen_share(t);
+	grp = m->group;
+	was = seen_share(m);
 	now = share_of(t);
 	if (was.status != now.status) {
 		force = true;
@@ -215,7 +232,7 @@ void group_note(struct ycdl_session *s, struct task *t, bool force)
 	}
 	add_share(grp, &was, -1);
 	add_share(grp, &now, 1);
-	remember(t, &now);
+	remember(m, &now);
 	ms = util_monotonic_ms();
 	if (!force && ms - grp->last_event_ms < (int64_t)s->cfg.progress_interval_ms)
 		return;

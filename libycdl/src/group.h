@@ -20,7 +20,7 @@ struct task;
 
 struct group {
 	char *name;
-	struct queue tasks;              /* task->in_group */
+	struct queue tasks;              /* group_member->link */
 	size_t count;
 	size_t by_status[YCDL_STATUS_WAITING_FOR_URL + 1];
 	uint64_t written_known;          /* by tasks whose size is known */
@@ -34,6 +34,17 @@ struct group {
 	struct queue link;               /* in groups.all */
 };
 
+/* A task's place in its group: what it last counted there (its status, its
+ * bytes of a known or an unknown length, the length, its speed), so that a
+ * change is applied as the difference. */
+struct group_member {
+	struct group *group;
+	struct task *task;
+	struct queue link;               /* in group->tasks */
+	int status;
+	uint64_t written_known, expected, written_unknown, speed;
+};
+
 struct groups {
 	struct strmap by_name;
 	struct queue all;
@@ -42,7 +53,8 @@ struct groups {
 };
 
 void groups_init(struct groups *g);
-/* Frees every group (their tasks are freed by the table). */
+/* Frees every group and its memberships (the tasks are freed by the
+ * table). */
 void groups_free(struct groups *g);
 
 struct group *group_find(const struct groups *g, const char *name);

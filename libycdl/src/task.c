@@ -337,7 +337,6 @@ struct task *task_alloc(void)
 		queue_init(&t->wait);
 		queue_init(&t->dirty);
 		queue_init(&t->all);
-		queue_init(&t->in_group);
 	}
 	return t;
 }

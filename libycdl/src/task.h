@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct ycdl_session;
+struct group_member;
 struct transfer;
 struct event;
 struct digest;
@@ -106,12 +107,9 @@ struct task {
 	uint64_t fetched;          /* body bytes received, every attempt */
 	int last_cause;            /* why the last attempt failed, 0: it did not */
 	uint64_t last_cause_at;    /* ... and at which offset */
-	struct group *group;       /* its group (group.h), or NULL */
-	struct queue in_group;     /* its place in the group's list */
-	struct {                   /* what it last counted in its group */
-		int status;
-		uint64_t written_known, expected, written_unknown, speed;
-	} group_seen;
+	/* Its membership of its group (group.h), or NULL: made only for a
+	 * task in a group, so that the others pay one pointer for groups. */
+	struct group_member *group;
 	bool validators_elsewhere; /* its validators come from another server
 				      than the URL in use: a resume compares
 				      Last-Modified, not the ETag */

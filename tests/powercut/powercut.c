@@ -126,6 +126,20 @@ static void fd_path(int fd, char out[PATH_MAX])
 	out[n > 0 ? n : 0] = '\0';
 }
 
+/* a "/" b into out (PATH_MAX); "" when it does not fit (not followed). */
+static void join(char out[PATH_MAX], const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la + lb + 2 > PATH_MAX) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, a, la);
+	out[la] = '/';
+	memcpy(out + la + 1, b, lb + 1);
+}
+
 /* path made absolute (against dirfd, or the working folder); its folder
  * resolved, so that links in it do not hide the root. */
 static void abs_path(int dirfd, const char *path, char out[PATH_MAX])
@@ -143,20 +157,16 @@ static void abs_path(int dirfd, const char *path, char out[PATH_MAX])
 		} else {
 			fd_path(dirfd, at);
 		}
-		snprintf(base, sizeof(base), "%s/%s", at, path);
+		join(base, at, path);
 	}
 	snprintf(dir, sizeof(dir), "%s", base);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		char resolved[PATH_MAX];
-		size_t a, b;
 
 		*slash = '\0';
-		if (realpath(dir, resolved) && (a = strlen(resolved)) +
-				(b = strlen(slash + 1)) + 2 <= PATH_MAX) {
-			memcpy(out, resolved, a);
-			out[a] = '/';
-			memcpy(out + a + 1, slash + 1, b + 1);
+		if (realpath(dir, resolved)) {
+			join(out, resolved, slash + 1);
 			return;
 		}
 	}
