@@ -22,6 +22,7 @@ struct get_options {
 	const char *checksum;
 	const char *cacert;
 	unsigned int jobs;          /* 0: the library's default */
+	unsigned int per_host;      /* --max-host-connections; 0: no cap */
 	bool no_sha256;
 	bool retries_given;
 	unsigned int retries;
@@ -50,7 +51,8 @@ static void usage_get(void)
 		"                [--checksum sha256:HEX] [--retries N] [--limit-rate RATE]\n"
 		"                [--limit-total RATE] [-H 'Name: value']...\n"
 		"                [--secret-header 'Name: value']... [--accept TYPE]...\n"
-		"                [--cacert FILE] [--no-sha256] [--group NAME] URL...\n"
+		"                [--cacert FILE] [--no-sha256] [--group NAME]\n"
+		"                [--max-host-connections N] URL...\n"
 		"       ycdl get [options] [--mirror URL]... URL   (one file, several sources)\n"
 		"Files are named as the server says (Content-Disposition), else after the\n"
 		"URL's last path segment, \"name (1).ext\" when taken; --name-by md5 names\n"
@@ -63,7 +65,8 @@ static void usage_get(void)
 static bool is_numeric_option(const char *a)
 {
 	return strcmp(a, "-j") == 0 || strcmp(a, "--retries") == 0 ||
-		strcmp(a, "--limit-rate") == 0 || strcmp(a, "--limit-total") == 0;
+		strcmp(a, "--limit-rate") == 0 || strcmp(a, "--limit-total") == 0 ||
+		strcmp(a, "--max-host-connections") == 0;
 }
 
 /* Parses one of the numeric options; false when its value is refused
@@ -82,6 +85,12 @@ static bool parse_number(struct get_options *g, const char *option, const char *
 		if (!cli_uint_option(option, value, 1, MAX_JOBS, &n))
 			return false;
 		g->jobs = (unsigned int)n;
+		return true;
+	}
+	if (strcmp(option, "--max-host-connections") == 0) {
+		if (!cli_uint_option(option, value, 0, MAX_JOBS, &n))
+			return false;
+		g->per_host = (unsigned int)n;
 		return true;
 	}
 	if (!cli_uint_option(option, value, 0, UINT_MAX, &n))
@@ -307,6 +316,7 @@ static void configure(ycdl_session_options *o, const struct get_options *g)
 	if (g->retries_given)
 		o->max_retries = g->retries;
 	o->max_recv_speed = g->total;
+	o->max_host_connections = g->per_host;
 	o->ca_file = g->cacert;
 	o->compute_sha256 = !g->no_sha256;
 }

@@ -23,6 +23,7 @@ struct serve_options {
 	bool exit_when_idle;
 	bool detach;
 	unsigned long jobs;
+	unsigned long per_host;     /* --max-host-connections; 0: no cap */
 	uint64_t total;             /* --limit-total: the session's limit */
 };
 
@@ -31,6 +32,7 @@ static void usage_serve(void)
 	fprintf(stderr,
 		"usage: ycdl serve [--session ID] [--state-dir DIR] [--exit-when-idle]\n"
 		"                  [--detach] [-j N] [--limit-total RATE]\n"
+		"                  [--max-host-connections N]\n"
 		"RATE: bytes per second for all downloads together, such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit\n");
 }
@@ -48,6 +50,10 @@ static int parse_serve(struct serve_options *o, int argc, char **argv)
 			o->detach = true;
 		} else if (strcmp(a, "-j") == 0 && v) {
 			if (!cli_uint_option(a, v, 1, 1000, &o->jobs))
+				return 2;
+			i++;
+		} else if (strcmp(a, "--max-host-connections") == 0 && v) {
+			if (!cli_uint_option(a, v, 0, 1000, &o->per_host))
 				return 2;
 			i++;
 		} else if (strcmp(a, "--limit-total") == 0 && v) {
@@ -173,6 +179,7 @@ int cli_serve(int argc, char **argv)
 	if (o.jobs)
 		so.max_concurrent = (unsigned int)o.jobs;
 	so.max_recv_speed = o.total;
+	so.max_host_connections = (unsigned int)o.per_host;
 	if (cli_open_session(&s, &o.common, &so) != 0) {
 		if (ready >= 0 && write(ready, "\1", 1) != 1)
 			(void)0;

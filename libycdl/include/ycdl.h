@@ -280,12 +280,19 @@ typedef struct ycdl_session_options {
 	 * size), so a disk that fills meanwhile is found before the download;
 	 * default 1, for files of 16 MiB and more. */
 	int preallocate;
+	/* The most connections to one host (name and port) at once, for
+	 * every task of the session together, as aria2's
+	 * --max-connection-per-server; a download beyond it waits in its slot
+	 * for a connection. 0 (default): no cap but the slots. Over HTTPS
+	 * with HTTP/2, downloads from one origin share one connection
+	 * (multiplexed) whatever the cap. */
+	unsigned int max_host_connections;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
 	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20, \
-	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1, -1, 1 }
+	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1, -1, 1, 0 }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */

@@ -51,6 +51,11 @@ struct commit_member {
 	bool hashes;              /* the thread finishes its SHA-256 */
 	struct digest *digest;    /* the task's, covering [0, from), or NULL */
 	uint64_t from, to;        /* the range the thread hashes */
+	/* A task taken out (paused) while the file work was out: its key and
+	 * offset, so that the bytes the group syncs all the same are claimed
+	 * once they are synced (a clean pause loses nothing). */
+	char *left_key;
+	uint64_t left_offset;
 };
 
 /* A group out on the session's worker, in two stages, so that the
@@ -187,6 +192,8 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 		 * data is synced all the same), and its digest goes with the
 		 * group. */
 		partfile_release_claim(t->in_commit->fd);   /* a resume may claim it */
+		t->in_commit->left_key = strdup(t->key);     /* NULL: not claimed */
+		t->in_commit->left_offset = t->offset;
 		t->in_commit->task = NULL;
 		release_slot(s, t);
 		return;
@@ -404,6 +411,7 @@ static void leave_group(struct ycdl_session *s, struct commit_member *m)
 
 static void free_names(struct commit_member *m)
 {
+	free(m->left_key);
 	free(m->part_path);
 	free(m->want_dest);
 	free(m->dest);
@@ -413,6 +421,21 @@ static void free_names(struct commit_member *m)
 /* Gives each task its digest back and its hex SHA-256 set, and its chosen
  * name; a member taken out meanwhile (paused, cancelled, removed) is
  * dropped from the group, a member that failed leaves it. */
+/* m's task left the group while its data was being synced: if it is
+ * still the same task, idle, on the same part file with the same bytes,
+ * the synced bytes are its claim now. */
+static void claim_synced(struct ycdl_session *s, const struct commit_member *m)
+{
+	struct task *t = m->left_key ? tasks_find(&s->tasks, m->left_key) : NULL;
+
+	if (!t || m->rc != 0 || t->transfer || t->commit_stage != COMMIT_NONE ||
+	    t->part.dev != m->part.dev || t->part.ino != m->part.ino ||
+	    t->offset != m->left_offset || t->synced_offset >= t->offset)
+		return;
+	t->synced_offset = t->offset;
+	persist_mark(s, t);
+}
+
 static void collect_members(struct ycdl_session *s, struct commit_group *g)
 {
 	struct commit_member *m = g->m;
@@ -422,6 +445,7 @@ static void collect_members(struct ycdl_session *s, struct commit_group *g)
 		struct task *t = m[i].task;
 
 		if (!t) {
+			claim_synced(s, &m[i]);
 			digest_free(m[i].digest);
 			release_part(&m[i]);
 			free_names(&m[i]);

@@ -160,6 +160,8 @@ static int check_numbers(const ycdl_session_options *o)
 	if (o->disk_reserve < -1)
 		return error_set(YCDL_E_INVALID, "disk_reserve must be -1 (the "
 				"default), 0 or a number of bytes");
+	if (o->max_host_connections > 1000)
+		return error_set(YCDL_E_INVALID, "max_host_connections must be <= 1000");
 	if (o->host_command && !o->host_command[0])
 		return error_set(YCDL_E_INVALID, "host_command is empty");
 	return body_guard_check_types(o->accept_types, o->accept_type_count);
@@ -217,6 +219,7 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->receive_events = o->receive_events != 0;
 	cfg->disk_reserve = o->disk_reserve;
 	cfg->preallocate = o->preallocate != 0;
+	cfg->max_host_connections = o->max_host_connections;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;

@@ -45,6 +45,7 @@ struct config {
 	bool receive_events;
 	int64_t disk_reserve;     /* -1: the default (disk_space.h) */
 	bool preallocate;
+	unsigned int max_host_connections;   /* 0: no cap */
 	char **host_command;      /* NULL-terminated, or NULL */
 	/* statuses that send a task to wait for a new URL */
 	unsigned int refresh_statuses[CONFIG_MAX_REFRESH_STATUSES];

@@ -130,6 +130,11 @@ int multi_init(struct multi *m, struct event_base *base, multi_done_fn done,
 	return 0;
 }
 
+void multi_cap_host_connections(struct multi *m, unsigned int n)
+{
+	curl_multi_setopt(m->handle, CURLMOPT_MAX_HOST_CONNECTIONS, (long)n);
+}
+
 void multi_keep_connections(struct multi *m, unsigned int slots)
 {
 	curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS, 4L * (long)slots);

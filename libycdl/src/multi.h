@@ -34,6 +34,9 @@ void multi_free(struct multi *m);
  * group commit (commit.c) and the multi is briefly empty, it would close
  * every idle connection and the next files would connect anew. */
 void multi_keep_connections(struct multi *m, unsigned int slots);
+/* At most n connections to one host at once (0: no cap); the transfers
+ * beyond wait inside curl for one to be free. */
+void multi_cap_host_connections(struct multi *m, unsigned int n);
 
 /* An easy handle in curl's initial state: a kept one when there is one,
  * else a new one; NULL when out of memory. */

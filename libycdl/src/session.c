@@ -153,8 +153,10 @@ static int become_owner(struct ycdl_session *s, bool resume)
 	struct store_load_result res;
 	int rc;
 
-	if ((rc = multi_init(&s->multi, s->loop.base, on_request_done, s)) != 0 ||
-	    (rc = scheduler_init(&s->sched, s)) != 0 ||
+	if ((rc = multi_init(&s->multi, s->loop.base, on_request_done, s)) != 0)
+		return rc;
+	multi_cap_host_connections(&s->multi, s->cfg.max_host_connections);
+	if ((rc = scheduler_init(&s->sched, s)) != 0 ||
 	    (rc = throttle_init(&s->throttle, s->loop.base, s->cfg.max_recv_speed)) != 0 ||
 	    (rc = commit_init(&s->commit, s)) != 0 ||
 	    (rc = worker_init(&s->worker, s->loop.base)) != 0)

@@ -546,6 +546,13 @@ static int aim_request(struct transfer *x)
 	int rc;
 
 	curl_easy_setopt(x->easy, CURLOPT_URL, x->url);
+	/* Several downloads from one HTTPS origin started together wait for
+	 * the first connection to say whether it multiplexes (HTTP/2), then
+	 * share it, instead of opening one connection each. Not over plain
+	 * HTTP, which never multiplexes here (no h2c): there a transfer held
+	 * by a speed limit would keep the others waiting for its connection. */
+	curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT,
+			strncasecmp(x->url, "https:", 6) == 0 ? 1L : 0L);
 	curl_easy_setopt(x->easy, CURLOPT_USERNAME,
 			at_origin ? t->url_creds.user : NULL);
 	curl_easy_setopt(x->easy, CURLOPT_PASSWORD,

@@ -393,3 +393,32 @@ void changed_sha256(const char *name, long resize, char out[65])
 	sha256_file(path, out);
 	free(changed);
 }
+
+/* The serial numbers nginx logged (conn=N) for requests whose line holds
+ * tag; returns how many distinct ones. */
+size_t nginx_connections_used(const char *tag)
+{
+	FILE *f = fopen(env.access_log, "r");
+	long serials[4096];
+	size_t n = 0, lines = 0;
+	char line[4096];
+
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		const char *c = strstr(line, " conn=");
+		long serial;
+		size_t i;
+
+		if (!strstr(line, tag) || !c)
+			continue;
+		lines++;
+		serial = strtol(c + 6, NULL, 10);
+		for (i = 0; i < n && serials[i] != serial; i++)
+			;
+		if (i == n && n < sizeof(serials) / sizeof(serials[0]))
+			serials[n++] = serial;
+	}
+	fclose(f);
+	CHECK(lines > 0);
+	return n;
+}

@@ -108,4 +108,8 @@ char *worker_log_path(const char *dir, const char *name);
  * the URL (static buffer per call). */
 const char *key_of_url(const char *url);
 
+/* How many connections nginx logged (its conn=N serials) for the requests
+ * whose access log line holds tag; fails the test when there are none. */
+size_t nginx_connections_used(const char *tag);
+
 #endif

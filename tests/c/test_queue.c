@@ -241,35 +241,6 @@ TEST(all_finished_fires_once_when_nothing_is_pending)
 	close_fixture(&f);
 }
 
-/* The serial numbers nginx logged (conn=N) for requests whose line holds
- * tag; returns how many distinct ones. */
-static size_t connections_used(const char *tag)
-{
-	FILE *f = fopen(env.access_log, "r");
-	long serials[4096];
-	size_t n = 0, lines = 0;
-	char line[4096];
-
-	CHECK(f != NULL);
-	while (fgets(line, sizeof(line), f)) {
-		const char *c = strstr(line, " conn=");
-		long serial;
-		size_t i;
-
-		if (!strstr(line, tag) || !c)
-			continue;
-		lines++;
-		serial = strtol(c + 6, NULL, 10);
-		for (i = 0; i < n && serials[i] != serial; i++)
-			;
-		if (i == n && n < sizeof(serials) / sizeof(serials[0]))
-			serials[n++] = serial;
-	}
-	fclose(f);
-	CHECK(lines > 0);
-	return n;
-}
-
 /* Small files finish faster than their group commit (commit.c): most slots
  * can be waiting in it at once, leaving curl with one or two transfers, and
  * curl keeps only 4 idle connections per transfer unless told otherwise.
@@ -295,7 +266,7 @@ TEST(small_files_keep_one_connection_per_slot)
 		log_wait(&f.log, 0, YCDL__EVENT__KIND_FINISHED, keys[i], 30000);
 		ycdl_free(keys[i]);
 	}
-	CHECK(connections_used(tag) <= 16);
+	CHECK(nginx_connections_used(tag) <= 16);
 	close_fixture(&f);
 }
 
