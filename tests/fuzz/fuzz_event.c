@@ -16,14 +16,26 @@ static bool has_unknown_fields(const ProtobufCMessage *m)
 		return true;
 	for (unsigned int i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *at = (const char *)m + f->offset;
 		const ProtobufCMessage *inner;
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			/* n_ at quantifier_offset, the array of pointers at offset
+			 * (Attached.tasks, say). */
+			size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+			ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)at;
+
+			for (size_t k = 0; k < n; k++)
+				if (items[k] && has_unknown_fields(items[k]))
+					return true;
+			continue;
+		}
 		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 		    *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
 			continue;
-		inner = *(const ProtobufCMessage *const *)((const char *)m + f->offset);
+		inner = *(const ProtobufCMessage *const *)at;
 		if (inner && has_unknown_fields(inner))
 			return true;
 	}
