@@ -8,6 +8,7 @@
 #include "api_task.h"
 #include "error.h"
 #include "group.h"
+#include "info_block.h"
 #include "naming.h"
 #include "persist.h"
 #include "session.h"
@@ -96,19 +97,6 @@ struct group_query {
 	unsigned int mask;
 };
 
-/* The figures and the name in one block: one ycdl_free frees both. */
-static ycdl_group_info *info_copy(const ycdl_group_info *f)
-{
-	size_t len = strlen(f->name) + 1;
-	ycdl_group_info *info = malloc(sizeof(*info) + len);
-
-	if (!info)
-		return NULL;
-	*info = *f;
-	info->name = memcpy((char *)(info + 1), f->name, len);
-	return info;
-}
-
 static int run_get_info(struct ycdl_session *s, void *arg)
 {
 	struct group_query *q = arg;
@@ -118,7 +106,7 @@ static int run_get_info(struct ycdl_session *s, void *arg)
 	if (!g)
 		return YCDL_E_NOT_FOUND;
 	group_figures(g, &figures);
-	if (!(q->info = info_copy(&figures)))
+	if (!(q->info = info_block_group_copy(&figures)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -183,7 +171,6 @@ static int run_list_tasks(struct ycdl_session *s, void *arg)
 {
 	struct group_query *q = arg;
 	struct group *g = find(s, q->name);
-	struct queue *l;
 	int rc = 0;
 
 	if (!g)
@@ -197,7 +184,6 @@ static int run_list_tasks(struct ycdl_session *s, void *arg)
 		if (t->group && t->group->group == g &&
 		    (q->mask & YCDL_STATUS_BIT(t->status)))
 			rc = add_name(q, t->key, g->count);
-	(void)l;
 	return rc;
 }
 

@@ -47,3 +47,15 @@ ycdl_task_info *info_block_copy(const ycdl_task_info *f)
 		? put(&cursor, f->user_data, f->user_data_len) : NULL;
 	return info;
 }
+
+ycdl_group_info *info_block_group_copy(const ycdl_group_info *figures)
+{
+	size_t len = strlen(figures->name) + 1;
+	ycdl_group_info *info = malloc(sizeof(*info) + len);
+
+	if (!info)
+		return NULL;
+	*info = *figures;
+	info->name = memcpy((char *)(info + 1), figures->name, len);
+	return info;
+}

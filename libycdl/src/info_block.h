@@ -10,4 +10,9 @@
  * strings become "") in one block; NULL when out of memory. */
 ycdl_task_info *info_block_copy(const ycdl_task_info *fields);
 
+/* The same for a group's figures and its name (ycdl_free frees both):
+ * made from the group on the owner (api_group.c) or from a message on a
+ * client (wire.c). */
+ycdl_group_info *info_block_group_copy(const ycdl_group_info *figures);
+
 #endif

@@ -182,13 +182,8 @@ void wire_add_options(ycdl_task_options *o, const Ycdl__Wire__AddOptions *m)
 
 ycdl_group_info *wire_group_info(const Ycdl__GroupFigures *m)
 {
-	size_t len = strlen(m->group) + 1;
-	ycdl_group_info *info = malloc(sizeof(*info) + len);
-
-	if (!info)
-		return NULL;
-	*info = (ycdl_group_info){
-		.name = memcpy((char *)(info + 1), m->group, len),
+	const ycdl_group_info f = {
+		.name = m->group,
 		.tasks = m->tasks, .waiting = m->waiting, .downloading = m->downloading,
 		.paused = m->paused, .waiting_for_network = m->waiting_for_network,
 		.finished = m->finished, .failed = m->failed,
@@ -198,5 +193,6 @@ ycdl_group_info *wire_group_info(const Ycdl__GroupFigures *m)
 		.bytes_written_unknown = m->bytes_written_unknown,
 		.speed_bps = m->speed_bps, .eta_seconds = m->eta_seconds,
 	};
-	return info;
+
+	return info_block_group_copy(&f);
 }
