@@ -28,6 +28,9 @@
  *                         under the root (write, ftruncate, fallocate,
  *                         fchmod, a sync, open with O_CREAT or O_TRUNC,
  *                         rename, link, unlink, mkdir); 0 or unset: never
+ *   YCDL_POWERCUT_FROM    count only from the first such call on a path
+ *                         that contains this text (aims the cuts at a rare
+ *                         stretch, e.g. "tasks.journal.tmp": compaction)
  *
  * Written by hand: LazyFS and CrashMonkey need a FUSE or kernel set-up a
  * test run cannot count on; this follows the calls libycdl makes. */
@@ -54,6 +57,8 @@ static char root[PATH_MAX];
 static size_t root_len;
 static char shadow[PATH_MAX];
 static long cut_at;
+static char from_text[256];     /* YCDL_POWERCUT_FROM; "" counts every call */
+static atomic_bool counting;
 static atomic_long calls;
 /* Held while the kept state is written, and forever once the power is cut,
  * so that no thread is half-way through keeping something at the cut. */
@@ -93,7 +98,7 @@ DECLARE_REAL(int, mkdirat, (int, const char *, mode_t));
 __attribute__((constructor)) static void powercut_init(void)
 {
 	const char *r = getenv("YCDL_POWERCUT_ROOT"), *sh = getenv("YCDL_POWERCUT_SHADOW");
-	const char *at = getenv("YCDL_POWERCUT_AT");
+	const char *at = getenv("YCDL_POWERCUT_AT"), *from = getenv("YCDL_POWERCUT_FROM");
 
 	LOAD(write); LOAD(pwrite); LOAD(pwrite64); LOAD(ftruncate); LOAD(ftruncate64);
 	LOAD(fallocate); LOAD(fallocate64); LOAD(fchmod); LOAD(fsync); LOAD(fdatasync);
@@ -104,6 +109,8 @@ __attribute__((constructor)) static void powercut_init(void)
 		return;
 	root_len = strlen(root);
 	cut_at = at ? strtol(at, NULL, 10) : 0;
+	snprintf(from_text, sizeof(from_text), "%s", from ? from : "");
+	atomic_store(&counting, from_text[0] == '\0');
 	enabled = true;
 }
 
@@ -352,6 +359,11 @@ static void before_change(const char *call, const char *path)
 
 	if (!under_root(path))
 		return;
+	if (!atomic_load(&counting)) {
+		if (!strstr(path, from_text))
+			return;
+		atomic_store(&counting, true);
+	}
 	if (atomic_fetch_add(&calls, 1) + 1 != cut_at || cut_at <= 0)
 		return;
 	pthread_mutex_lock(&keeping);           /* never given back */

@@ -5,7 +5,16 @@ a disk would have kept; until every file is finished.
 
 A round is a fresh session downloading a few files from the test servers
 (tests/servers), three at a time, with small checkpoints, through
-tests/torture/worker.c. Each run of the worker has the power-cut layer
+tests/torture/worker.c. Rounds take turns among three kinds:
+  - plain: five files, small to a few MiB, some throttled;
+  - remove: the same, and each run removes a task the moment its bytes
+    are all written (while its group commit is out), a later run adding it
+    again; placed by rename (--overwrite);
+  - compaction: 500 tiny files, every finished task removed at once, so
+    the journal passes 4,096 records with few tasks and is rewritten (every
+    other run: each adds all the files again); half the cuts are aimed at
+    the rewrite (counted from its first call on tasks.journal.tmp), and the
+    round goes on until its cuts are made. Each run of the worker has the power-cut layer
 (tests/powercut/powercut.c) under it, told to cut the power before its N-th
 change under the round's folder (N drawn at random up to what a whole run
 makes). After the cut, the folder is rebuilt as the disk would show it
@@ -22,7 +31,8 @@ Asserted after every cut, on the rebuilt folder and the next run's report:
   - no task claims bytes that are not on disk: a restored task's bytes are
     at most its part file's size, and a task restored as finished has its
     file;
-At the end of a round: every file byte-identical, no .part left.
+At the end of a round: every file byte-identical, no .part left (a remove
+round whose last run removed a task runs once more without removing).
 
   powercut.py --worker W --shim S [--cuts N] [--seed N] [--tmp DIR]
 
@@ -43,6 +53,10 @@ JOBS = 3
 CHECKPOINT_BYTES = 128 * 1024
 RUN_TIMEOUT = 120
 MAX_RUNS_PER_ROUND = 60
+KINDS = ("plain", "remove", "compaction")
+COMPACTION_FILES = 500
+# Calls counted from the rewrite's first: its own few, then what follows.
+AIMED_CALLS = 16
 
 
 class PowerCutFailure(Exception):
@@ -185,18 +199,24 @@ class File:
         self.www = os.path.join(servers["WWW_DIR"], name)
         with open(self.www, "wb") as f:
             f.write(data)
+        # Throttled files from the fault server, the others from nginx
+        # (hundreds of tiny files a run: the fault server's pace is slow).
         query = "?rate=%d" % rate if rate else ""
-        self.url = "%s/%s%s" % (servers["FAULT_URL"], name, query)
+        origin = servers["FAULT_URL"] if rate else servers["NGINX_URL"]
+        self.url = "%s/%s%s" % (origin, name, query)
         # The library's default name: the key (the URL's MD5) and its extension.
         self.saved_as = hashlib.md5(self.url.encode()).hexdigest() + ".bin"
 
 
-def round_files(servers, rng, prefix):
-    specs = [("big-slow", rng.randint(2, 4) << 20, 4000000),
-             ("mid", rng.randint(300000, 900000), 0),
-             ("mid-slow", rng.randint(300000, 900000), 2000000),
-             ("small", rng.randint(1, 100000), 0),
-             ("tiny", rng.randint(1, 2000), 0)]
+def round_files(servers, rng, prefix, kind):
+    if kind == "compaction":
+        specs = [("tiny%d" % i, rng.randint(1, 4000), 0) for i in range(COMPACTION_FILES)]
+    else:
+        specs = [("big-slow", rng.randint(2, 4) << 20, 4000000),
+                 ("mid", rng.randint(300000, 900000), 0),
+                 ("mid-slow", rng.randint(300000, 900000), 2000000),
+                 ("small", rng.randint(1, 100000), 0),
+                 ("tiny", rng.randint(1, 2000), 0)]
     return [File(servers, rng, "%s-%s.bin" % (prefix, name), size, rate)
             for name, size, rate in specs]
 
@@ -209,24 +229,30 @@ class Round:
     def __init__(self, torture, number):
         self.t = torture
         self.number = number
+        self.kind = KINDS[number % len(KINDS)]
         self.root = os.path.join(torture.tmp, "round-%d" % number)
         self.shadow = os.path.join(torture.tmp, "shadow-%d" % number)
         self.log = os.path.join(torture.tmp, "round-%d.log" % number)
         os.makedirs(os.path.join(self.root, "state"))
         os.makedirs(os.path.join(self.root, "out"))
         self.files = round_files(torture.servers, torture.rng,
-                                 "pc%d-%d" % (torture.seed % 100000, number))
+                                 "pc%d-%d" % (torture.seed % 100000, number), self.kind)
         self.by_name = {f.name: f for f in self.files}
         self.finished = {}          # dest path -> sha, as the worker was told
 
-    def command(self):
+    def command(self, removing):
+        extra = []
+        if self.kind == "remove":
+            extra = ["--overwrite"] + (["--on-complete", "remove"] if removing else [])
+        elif self.kind == "compaction":
+            extra = ["--overwrite", "--remove-finished"]
         return [self.t.worker, "--state-dir", os.path.join(self.root, "state"),
                 "--session", "pc", "--dir", os.path.join(self.root, "out"),
                 "--log", self.log, "--jobs", str(JOBS),
                 "--checkpoint-bytes", str(CHECKPOINT_BYTES), "--retries", "20",
-                "--retry-base-ms", "20"] + [f.url for f in self.files]
+                "--retry-base-ms", "20"] + extra + [f.url for f in self.files]
 
-    def run(self, cut_at):
+    def run(self, cut_at, aimed=False, removing=True):
         # The last run's kept state stays beside it, for a failure's report.
         shutil.rmtree(self.shadow + ".last", ignore_errors=True)
         if os.path.exists(self.shadow):
@@ -234,10 +260,11 @@ class Round:
         os.makedirs(self.shadow)
         env = dict(os.environ, LD_PRELOAD=self.t.shim, YCDL_POWERCUT_ROOT=self.root,
                    YCDL_POWERCUT_SHADOW=self.shadow, YCDL_POWERCUT_AT=str(cut_at),
+                   YCDL_POWERCUT_FROM="tasks.journal.tmp" if aimed else "",
                    # an ASan build: the layer comes before its runtime
                    ASAN_OPTIONS="detect_leaks=0:verify_asan_link_order=0")
         start = os.path.getsize(self.log) if os.path.exists(self.log) else 0
-        proc = subprocess.run(self.command(), env=env, timeout=RUN_TIMEOUT,
+        proc = subprocess.run(self.command(removing), env=env, timeout=RUN_TIMEOUT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with open(self.log) as f:
             f.seek(start)
@@ -314,26 +341,51 @@ class Round:
         if left:
             fail("part files left at the end of the round: %s" % left)
 
+    def next_cut(self, cuts, budget):
+        """(cut_at, aimed) for the next run: no cut once the budget is spent;
+        in a compaction round, every other cut aimed at the rewrite."""
+        if cuts >= budget:
+            return 0, False
+        if self.kind == "compaction" and self.t.rng.random() < 0.5:
+            return self.t.rng.randint(1, AIMED_CALLS), True
+        calls = self.t.calls_per_run.get(self.kind, 200)
+        return self.t.rng.randint(1, calls), False
+
+    def note_cut(self, aimed):
+        call, _, path = self.cut_call().partition(" ")
+        self.t.cut_calls[call] = self.t.cut_calls.get(call, 0) + 1
+        what = "%s%s" % (self.kind, " (aimed)" if aimed else "")
+        self.t.cuts_by_kind[what] = self.t.cuts_by_kind.get(what, 0) + 1
+        if "tasks.journal" in os.path.basename(path):
+            self.t.journal_cuts[call] = self.t.journal_cuts.get(call, 0) + 1
+
     def play(self, budget):
         """Runs until every file is finished; returns the cuts made."""
-        cuts = 0
-        calls = self.t.calls_per_run
+        cuts, removing = 0, True
         for _ in range(MAX_RUNS_PER_ROUND):
-            cut_at = self.t.rng.randint(1, calls) if cuts < budget else 0
+            cut_at, aimed = self.next_cut(cuts, budget) if removing else (0, False)
             before = snapshot(self.root)
-            code, lines = self.run(cut_at)
+            code, lines = self.run(cut_at, aimed, removing)
             self.note_finished(lines)
             self.check_restore(lines, before)
             if code == 0:
-                if cut_at == 0 or os.path.exists(os.path.join(self.shadow, "count")):
-                    self.t.calls_per_run = max(self.t.calls_per_run, self.counted())
+                if not aimed and (cut_at == 0 or os.path.exists(
+                        os.path.join(self.shadow, "count"))):
+                    self.t.calls_per_run[self.kind] = max(
+                        self.t.calls_per_run.get(self.kind, 200), self.counted())
+                if self.kind == "remove" and any(w[0] == "removed" for w in lines):
+                    removing = False        # once more, to place what it removed
+                    continue
                 self.check_end()
-                return cuts
+                # A compaction round goes on until its cuts are made: every
+                # run adds all its files again, and every other one compacts.
+                if self.kind != "compaction" or cuts >= budget:
+                    return cuts
+                continue
             if code != -9:
                 fail("run ended with status %d: %s" % (code, lines[-3:]))
             cuts += 1
-            self.t.cut_calls[self.cut_call().split(" ")[0]] = \
-                self.t.cut_calls.get(self.cut_call().split(" ")[0], 0) + 1
+            self.note_cut(aimed)
             rebuild(self.root, before, self.shadow, self.t.rng, self.t.shapes)
             self.check_after_cut()
         fail("the round did not finish in %d runs" % MAX_RUNS_PER_ROUND)
@@ -357,8 +409,10 @@ class Torture:
         mask = os.umask(0)
         os.umask(mask)
         self.file_mode = 0o666 & ~mask
-        self.calls_per_run = 200
+        self.calls_per_run = {}     # round kind -> most calls a whole run made
         self.cut_calls = {}
+        self.cuts_by_kind = {}
+        self.journal_cuts = {}      # call -> cuts before one on the journal
         self.shapes = {}
 
     def main(self, cuts):
@@ -367,16 +421,19 @@ class Torture:
         while done < cuts:
             r = Round(self, number)
             try:
-                done += r.play(min(cuts - done, 12))
+                done += r.play(min(cuts - done, 6 if r.kind == "compaction" else 12))
             except PowerCutFailure as e:
                 print("FAIL round %d (seed %d): %s\n  worker log: %s" %
                       (number, self.seed, e, r.log))
                 return 1
             r.clean()
             number += 1
-        print("ok   %d power cuts over %d rounds; cut before: %s; unsynced data: %s" % (
-            done, number, ", ".join("%s %d" % kv for kv in sorted(self.cut_calls.items())),
-            ", ".join("%s %d" % kv for kv in sorted(self.shapes.items()))))
+        def listed(counts):
+            return ", ".join("%s %d" % kv for kv in sorted(counts.items())) or "none"
+        print("ok   %d power cuts over %d rounds (%s); cut before: %s; of which on the "
+              "journal: %s; unsynced data: %s" % (
+                  done, number, listed(self.cuts_by_kind), listed(self.cut_calls),
+                  listed(self.journal_cuts), listed(self.shapes)))
         shutil.rmtree(self.tmp, ignore_errors=True)
         return 0
 

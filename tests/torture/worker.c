@@ -24,6 +24,9 @@
  *                         all written, as soon as its progress event says
  *                         so, from the main thread (while the group commit
  *                         is still making it durable)
+ *   --remove-finished     remove every finished task (keeping its file)
+ *                         as soon as it is seen: a journal of many
+ *                         records and few tasks, which compaction rewrites
  *   --log-progress        also a line per progress event
  *   --on-complete-after MS
  *                         with --on-complete: wait MS first (the group's
@@ -43,7 +46,7 @@
  *   finished KEY SIZE SHA256 PATH     failed KEY CODE RETRYABLE MESSAGE
  *   all_finished FINISHED FAILED PAUSED
  *   final KEY STATUS OFFSET CODE DEST URL
- *   paused KEY RC  removed KEY RC     (--on-complete)
+ *   paused KEY RC  removed KEY RC     (--on-complete, --remove-finished)
  *   progress KEY WRITTEN              (--log-progress)
  *   open-failed CODE MESSAGE
  *   attached TASKS OWNER_PID          (this process attached to the owner)
@@ -101,6 +104,7 @@ struct worker {
 	enum complete_action on_complete;
 	unsigned int complete_after_ms;
 	bool log_progress;
+	bool remove_finished;
 	char **urls;
 	int url_count;
 
@@ -373,6 +377,20 @@ static void act_on_complete(struct worker *w)
 	}
 }
 
+/* --remove-finished: forgets every finished task; its file stays. */
+static void remove_finished(struct worker *w)
+{
+	char **keys;
+	size_t n;
+
+	if (!w->remove_finished || ycdl_session_list(&keys, &n, w->session,
+			YCDL_STATUS_BIT(YCDL_STATUS_FINISHED)) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		say(w, "removed %s %d", keys[i], ycdl_task_remove(w->session, keys[i], 0));
+	ycdl_keys_free(keys, n);
+}
+
 /* Waits until nothing is pending. When this run started something, the
  * all-finished signal follows the last change: it is waited for too, a few
  * seconds at most, since it is not sent when every task fails the moment
@@ -384,7 +402,9 @@ static void wait_until_idle(struct worker *w, bool started)
 	while (count_pending(w) > 0) {
 		wait_for_a_change(w);
 		act_on_complete(w);
+		remove_finished(w);
 	}
+	remove_finished(w);
 	if (!started)
 		return;
 	while (!all_finished_seen(w) && grace-- > 0)
@@ -474,6 +494,10 @@ static bool parse_option(struct worker *w, char **argv, int argc, int *i)
 	}
 	if (strcmp(a, "--log-progress") == 0) {
 		w->log_progress = true;
+		return true;
+	}
+	if (strcmp(a, "--remove-finished") == 0) {
+		w->remove_finished = true;
 		return true;
 	}
 	if (!v)
