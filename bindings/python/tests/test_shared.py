@@ -376,3 +376,14 @@ def test_session_options_out_of_range_are_refused_exactly(tmp_path):
         ycdl.Session("sh-bad", state_dir=state, host_command="ycdl serve")
     with pytest.raises(TypeError):
         ycdl.Session("sh-bad", state_dir=state, takeover=1)
+
+
+def test_the_two_process_driver_passes_its_python_steps():
+    # tests/bindings/two_process: an app adds downloads to a background host
+    # and exits, another process attaches and checks the files, the host is
+    # stopped; its Node and Swift steps are scripts/test's to run.
+    done = subprocess.run([str(REPO / "tests" / "bindings" / "two_process"), "--python-only"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env=dict(os.environ, YCDL_PYTHON=sys.executable), timeout=170)
+    assert done.returncode == 0, done.stdout
+    assert "two_process: passed" in done.stdout
