@@ -44,6 +44,10 @@ typedef enum ycdl_open_mode {
     YCDL_OPEN_OWN_OR_ATTACH, YCDL_OPEN_OWN, YCDL_OPEN_ATTACH, ...
 } ycdl_open_mode;
 
+typedef enum ycdl_role {
+    YCDL_ROLE_OWNER, YCDL_ROLE_CLIENT, ...
+} ycdl_role;
+
 #define YCDL_STATUS_ALL ...
 #define YCDL_SESSION_OPTIONS_VERSION ...
 #define YCDL_TASK_OPTIONS_VERSION ...
@@ -84,7 +88,19 @@ typedef struct ycdl_session_options {
     const char *user_agent;
     int verify_tls;
     int compute_sha256;
+    unsigned int fetch_budget_factor;
+    uint64_t fetch_budget_extra;
     int open_mode;
+    int takeover;
+    int background;
+    const char *const *host_command;
+    const char *url_refresh_statuses;
+    const char *const *accept_types;
+    size_t accept_type_count;
+    int receive_events;
+    int64_t disk_reserve;
+    int preallocate;
+    unsigned int max_host_connections;
     ...;
 } ycdl_session_options;
 
@@ -95,6 +111,19 @@ int ycdl_session_close(ycdl_session *session);
 int ycdl_session_event_fd(int *out_fd, ycdl_session *session);
 int ycdl_session_next_event(void **out_data, size_t *out_len,
                             ycdl_session *session);
+int ycdl_session_role(ycdl_session *session);
+
+typedef struct ycdl_session_info {
+    int role;
+    int owner_pid;
+    unsigned int clients;
+    size_t tasks;
+    size_t pending;
+    ...;
+} ycdl_session_info;
+
+int ycdl_session_get_info(ycdl_session_info **out, ycdl_session *session);
+int ycdl_session_request_stop(ycdl_session *session);
 int ycdl_session_set_max_concurrent(ycdl_session *session,
                                     unsigned int max_concurrent);
 int ycdl_session_set_network(ycdl_session *session, ycdl_network network);
@@ -122,6 +151,8 @@ typedef struct ycdl_task_options {
     int conflict;
     int use_content_disposition;
     int start_paused;
+    const char *const *secret_headers;
+    size_t secret_header_count;
     const char *const *accept_types;
     size_t accept_type_count;
     uint64_t min_size;

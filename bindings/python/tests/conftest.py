@@ -29,7 +29,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         env = dict(line.rstrip("\n").split("=", 1)
                    for line in (where / "servers.env").read_text().splitlines() if "=" in line)
         yield Servers(nginx=env["NGINX_URL"], nginx_tls=env["NGINX_TLS_URL"],
-                      fault=env["FAULT_URL"], www=Path(env["WWW_DIR"]),
+                      fault=env["FAULT_URL"], fault2=env["FAULT_URL2"],
+                      www=Path(env["WWW_DIR"]),
                       ca_file=Path(env["CA_FILE"]))
     finally:
         subprocess.run([sys.executable, str(TESTSERVERS), "stop", "--dir", str(where)],

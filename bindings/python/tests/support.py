@@ -21,6 +21,7 @@ class Servers:
     nginx: str
     nginx_tls: str
     fault: str
+    fault2: str         # the fault server on a second port: another origin
     www: Path
     ca_file: Path
 

@@ -17,7 +17,10 @@ so a new process continues where the last one stopped, byte for byte::
 
 asyncio: ``async for event in session.aevents()`` and
 ``await task.wait_async()``. Groups of tasks (an album, a season):
-``session.add(url, group="album")``, ``session.group("album").wait()``. Errors: :mod:`ycdl.errors`, every class also
+``session.add(url, group="album")``, ``session.group("album").wait()``.
+Shared sessions: ``Session(id, attach=True)`` attaches to the process that
+owns the session, ``Session(id, background=True)`` starts a host that
+downloads on after this process exits. Errors: :mod:`ycdl.errors`, every class also
 here. Events are ``ycdl.Event`` messages decoded with :mod:`ycdl.ycdl_pb2`,
 generated from the core's proto/ycdl.proto (typed by its stub
 ycdl_pb2.pyi); statuses and error codes are the enums :class:`TaskStatus`
@@ -31,16 +34,17 @@ from ._events import Event, EventData, EventKind
 from ._group import Group, GroupInfo
 from ._native import ffi as _ffi
 from ._native import lib as _lib
-from ._session import Session
+from ._session import Session, SessionInfo
 from ._streams import AsyncEventIterator, EventIterator
 from ._task import Task, TaskInfo
-from ._types import Conflict, ErrorCode, Network, Resumability, Role, TaskStatus
+from ._types import Conflict, ErrorCode, Network, OpenMode, Resumability, Role, TaskStatus
 from .errors import *  # noqa: F401,F403  (every exception class, as pygit2 does)
 from .errors import __all__ as _error_names
 
 # The public classes present themselves as ycdl.X (help(), repr, pickle).
-for _public in (Session, Task, TaskInfo, Group, GroupInfo, Event, EventKind, EventIterator,
-                AsyncEventIterator, TaskStatus, Network, Conflict, Resumability, Role, ErrorCode):
+for _public in (Session, SessionInfo, Task, TaskInfo, Group, GroupInfo, Event, EventKind,
+                EventIterator, AsyncEventIterator, TaskStatus, Network, Conflict, OpenMode,
+                Resumability, Role, ErrorCode):
     _public.__module__ = __name__
 del _public
 
@@ -48,8 +52,8 @@ __version__: str = _ffi.string(_lib.ycdl_version()).decode()
 """The version of libycdl compiled into this package."""
 
 __all__ = [
-    "Session", "Task", "TaskInfo", "Group", "GroupInfo", "Event", "EventKind", "EventIterator",
-    "AsyncEventIterator", "TaskStatus", "Network", "Conflict", "Resumability", "Role",
-    "ErrorCode", "EventData", "errors", "ycdl_pb2", "__version__",
+    "Session", "SessionInfo", "Task", "TaskInfo", "Group", "GroupInfo", "Event", "EventKind",
+    "EventIterator", "AsyncEventIterator", "TaskStatus", "Network", "Conflict", "OpenMode",
+    "Resumability", "Role", "ErrorCode", "EventData", "errors", "ycdl_pb2", "__version__",
     *[name for name in _error_names if name[0].isupper()],
 ]

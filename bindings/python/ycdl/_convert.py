@@ -50,6 +50,12 @@ class Keeper:
         self._owned.append(array)
         return array
 
+    def argv(self, values: List[bytes]) -> Any:
+        """A NULL-terminated ``char *[]`` (a command line), kept alive by self."""
+        array = ffi.new("char *[]", [self.string(v) for v in values] + [ffi.NULL])
+        self._owned.append(array)
+        return array
+
 
 def _no_nul(data: bytes, name: str) -> bytes:
     if b"\0" in data:

@@ -215,6 +215,7 @@ class Group:
             settled = self._settled_from_info()
             if settled is not None:
                 return settled
+            self._session._require_events("waiting")
 
             def ready() -> bool:
                 return outcome.event is not None or self._gone(outcome)
@@ -236,6 +237,7 @@ class Group:
             settled = self._settled_from_info()
             if settled is not None:
                 return settled
+            self._session._require_events("waiting")
             core.watch(loop, self._session)
             try:
                 while True:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import weakref
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from . import _convert as convert
 from ._convert import Keeper, StrPath
@@ -14,8 +15,9 @@ from ._native import ffi, lib
 from ._streams import AsyncEventIterator, EventIterator
 from ._group import Group
 from ._task import Task, TaskInfo
-from ._types import Conflict, Network, TaskStatus
-from .errors import TaskNotFoundError, check, error_for
+from ._types import Conflict, Network, OpenMode, Role, TaskStatus, enum_or_none
+from .errors import (HostProgramNotFoundError, InvalidArgumentError, InvalidStateError,
+                     OwnerNotFoundError, TaskNotFoundError, check, error_for)
 
 Headers = Union[Mapping[str, str], Iterable[str]]
 StatusFilter = Union[TaskStatus, str, Iterable[Union[TaskStatus, str]]]
@@ -33,12 +35,38 @@ _SECOND_OPTIONS = {
     "max_retry_after": "max_retry_after_s",
     "low_speed_time": "low_speed_time_s",
 }
-_UINT_OPTIONS = ("max_concurrent", "max_retries", "max_redirects", "low_speed_limit")
-_UINT64_OPTIONS = ("checkpoint_bytes", "max_recv_speed", "max_file_size")
+_UINT_OPTIONS = ("max_concurrent", "max_retries", "max_redirects", "low_speed_limit",
+                 "fetch_budget_factor")
+_UINT64_OPTIONS = ("checkpoint_bytes", "max_recv_speed", "max_file_size", "fetch_budget_extra")
 _STRING_OPTIONS = ("pinned_public_key", "proxy", "user_agent")
 _PATH_OPTIONS = ("state_dir", "download_dir", "ca_file")
-_FLAG_OPTIONS = ("auto_resume", "allow_cellular", "verify_tls", "compute_sha256")
+_FLAG_OPTIONS = ("auto_resume", "allow_cellular", "verify_tls", "compute_sha256",
+                 "takeover", "background", "receive_events", "preallocate")
 _NEVER_NONE = _FLAG_OPTIONS + ("max_concurrent",)     # they have a real default
+# Options given by a function of their own in _session_options.
+_SPECIAL_OPTIONS = ("mode", "attach", "host_command", "url_refresh_statuses", "accept_types",
+                    "disk_reserve", "max_host_connections")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """The session as its owner sees it (:meth:`Session.info`).
+
+    Attributes:
+        role: what this handle is now (:class:`ycdl.Role`).
+        owner_pid: the process that owns the session and runs its downloads
+            (this one when role is OWNER).
+        clients: handles attached to the owner (this one included when it
+            is a client).
+        tasks: the session's tasks.
+        pending: those waiting, downloading or waiting for a network.
+    """
+
+    role: Role
+    owner_pid: int
+    clients: int
+    tasks: int
+    pending: int
 
 
 class Session:
@@ -47,9 +75,21 @@ class Session:
     Opening a session restores every task persisted under its identifier:
     downloads that were running in an earlier process (also one killed with
     SIGKILL) come back paused, or continue by themselves with
-    ``auto_resume=True``. Only one process (and one Session object) may hold
-    an identifier at a time; a second one raises
-    :class:`ycdl.SessionLockedError`.
+    ``auto_resume=True``.
+
+    One process at a time owns an identifier and runs its downloads; other
+    Session objects (in other processes, or here) may attach to it and work
+    through this same API: their calls go to the owner, their events come
+    from it (first an ``attached`` event with the tasks as they are), and
+    closing them never stops the owner's downloads. By default a Session
+    owns its identifier or raises :class:`ycdl.SessionLockedError`;
+    ``attach=True`` only attaches (:class:`ycdl.OwnerNotFoundError` when
+    nobody owns it), ``mode="own_or_attach"`` does whichever it can, and
+    ``background=True`` starts a host process (``ycdl serve``) when nobody
+    owns it, which keeps downloading after this process exits.
+    :attr:`role` says which this handle is; when the owner goes away an
+    attached handle takes the session over (``takeover``) and receives a
+    ``role_changed`` event.
 
     Example::
 
@@ -100,8 +140,53 @@ class Session:
             finished events and :meth:`Task.info` (default True); False
             saves about a second of CPU per 2 GB, and a ``sha256:`` checksum
             is verified anyway.
+        fetch_budget_factor, fetch_budget_extra: a task may fetch at most
+            factor x its size + extra bytes (over every attempt) before it
+            fails with :class:`ycdl.FetchLimitError`; factor 0 removes the
+            bound (defaults 3 and 8 MiB).
+        mode: what to do when another handle holds the identifier
+            (:class:`ycdl.OpenMode` or its name): ``"own"`` (raise
+            :class:`ycdl.SessionLockedError`), ``"attach"`` (attach only:
+            :class:`ycdl.OwnerNotFoundError` when nobody owns it) or
+            ``"own_or_attach"``. Default ``"own"``, or ``"own_or_attach"``
+            with background.
+        attach: the same as ``mode="attach"``.
+        background: when nobody owns the session, start a host process
+            that owns it (by default ``ycdl serve --session ID --state-dir
+            DIR --exit-when-idle``, ``ycdl`` found on PATH or named by
+            ``$YCDL_HOST_PROGRAM``; it exits once nothing is left to
+            download and nobody is attached) and attach to it: downloads
+            go on after this process exits. This handle is always a client.
+            :class:`ycdl.HostProgramNotFoundError` when the host cannot be
+            started. See docs/background.md.
+        host_command: the host's whole command line (a list of str), in
+            place of ``ycdl serve …``; it must own this session under the
+            same state_dir.
+        takeover: when the owner exits, crashes or is killed, an attached
+            handle takes the session over (a ``role_changed`` event, then
+            ``session_restored``; running downloads continue here). False:
+            its calls then raise :class:`ycdl.SessionClosedError`.
+        receive_events: False for a handle that only makes calls (a list,
+            a pause); it gets no events at all, so :meth:`events` and
+            :meth:`Task.wait` are refused.
+        url_refresh_statuses: the HTTP statuses that mean "this URL no
+            longer works" (an expired signed link): the task waits for a
+            new URL instead of failing (default ``[401, 403, 410]``; ``[]``:
+            none).
+        accept_types: the Content-Types a task accepts when it names none
+            of its own (see :meth:`add`); default: the core's guard.
+        disk_reserve: bytes kept free on the download disk: a download
+            whose remaining bytes do not fit with this much left over fails
+            at once with :class:`ycdl.DiskFullError` (default: 1 % of the
+            file system, at most 256 MiB; 0: none).
+        preallocate: take a large download's room up front (16 MiB and
+            more), so that a disk filling meanwhile is found early.
+        max_host_connections: the most connections to one host at once,
+            for every task together (0..1000; 0: no cap).
 
-    Options left at None take the core's defaults.
+    Options left at None take the core's defaults. The download settings
+    are the owner's: an attached handle's own (max_concurrent…) do not
+    change them, except its download_dir for what it adds.
     """
 
     def __init__(self, identifier: str, *,
@@ -128,14 +213,27 @@ class Session:
                  proxy: Optional[str] = None,
                  user_agent: Optional[str] = None,
                  verify_tls: bool = True,
-                 compute_sha256: bool = True) -> None:
+                 compute_sha256: bool = True,
+                 fetch_budget_factor: Optional[int] = None,
+                 fetch_budget_extra: Optional[int] = None,
+                 mode: Optional[Union[OpenMode, str]] = None,
+                 attach: bool = False,
+                 background: bool = False,
+                 host_command: Optional[Sequence[StrPath]] = None,
+                 takeover: bool = True,
+                 receive_events: bool = True,
+                 url_refresh_statuses: Optional[Iterable[int]] = None,
+                 accept_types: Optional[Iterable[str]] = None,
+                 disk_reserve: Optional[int] = None,
+                 preallocate: bool = True,
+                 max_host_connections: Optional[int] = None) -> None:
         options = dict(locals())
         del options["self"], options["identifier"]
         name = convert.text(identifier, "identifier")
         keep = Keeper()
         opts = _session_options(options, keep)
         out = ffi.new("ycdl_session **")
-        check(lib.ycdl_session_open(out, name, opts))
+        _check_open(lib.ycdl_session_open(out, name, opts), background)
         try:
             self._core = Core(out[0])
         except BaseException:
@@ -146,6 +244,7 @@ class Session:
         self._max_concurrent = int(opts.max_concurrent)
         self._allow_cellular = bool(opts.allow_cellular)
         self._max_recv_speed = int(opts.max_recv_speed)
+        self._receive_events = receive_events
         self._network = Network.UNKNOWN
         # Closing on garbage collection and at interpreter exit; the
         # finalizer holds the core only, never the Session.
@@ -186,11 +285,52 @@ class Session:
         self._core._check_open()
         return self._core.event_fd
 
+    # --------------------------------------------------------- sharing
+
+    @property
+    def role(self) -> Role:
+        """What this handle is now: :attr:`Role.OWNER` (it runs the
+        downloads) or :attr:`Role.CLIENT` (attached to the owner's process).
+        A client becomes the owner when it takes the session over; a
+        ``role_changed`` event says when."""
+        with self._core.calling() as handle:
+            value = lib.ycdl_session_role(handle)
+        if value < 0:
+            check(value)
+        return Role(value)
+
+    def info(self) -> SessionInfo:
+        """The session as its owner sees it: this handle's role, the
+        owner's pid, the attached clients, the tasks and those pending."""
+        out = ffi.new("ycdl_session_info **")
+        with self._core.calling() as handle:
+            check(lib.ycdl_session_get_info(out, handle))
+        try:
+            c = out[0]
+            return SessionInfo(role=enum_or_none(Role, c.role) or Role.CLIENT,
+                               owner_pid=int(c.owner_pid), clients=int(c.clients),
+                               tasks=int(c.tasks), pending=int(c.pending))
+        finally:
+            lib.ycdl_free(out[0])
+
+    def request_stop(self) -> None:
+        """Asks the session's owner to close it (what ``ycdl stop`` does):
+        the owner's handle gets a ``stop_requested`` event; a host (``ycdl
+        serve``, or one started with background=True) closes on it, pausing
+        its downloads with their data kept. From any handle."""
+        self._core.call(lib.ycdl_session_request_stop)
+
+    def _require_events(self, what: str) -> None:
+        if not self._receive_events:
+            raise InvalidStateError("%s needs events, and this Session was opened with "
+                                    "receive_events=False" % what)
+
     # ----------------------------------------------------------- tasks
 
     def add(self, url: str, dest: Optional[StrPath] = None, *,
             file_id: Optional[str] = None,
             headers: Optional[Headers] = None,
+            secret_headers: Optional[Headers] = None,
             checksum: Optional[str] = None,
             metadata: Optional[bytes] = None,
             display_name: Optional[str] = None,
@@ -223,6 +363,12 @@ class Session:
             headers: extra request headers, ``{name: value}`` or
                 ``["Name: value", ...]``. Authorization and Cookie are never
                 written to disk (see :meth:`Task.set_headers`).
+            secret_headers: more request headers that are secrets (an API
+                token), in the same forms: like Authorization and Cookie they
+                are sent only to the origin (scheme, host, port) of the URL,
+                never after a redirect elsewhere, and never written to disk;
+                after a restart the task waits for them
+                (:meth:`Task.set_headers`, which keeps their names secret).
             checksum: ``"sha256:<hex>"`` or ``"md5:<hex>"``, verified before
                 the file is placed.
             metadata: opaque bytes kept with the task (at most 1 MiB), back in
@@ -256,7 +402,8 @@ class Session:
         """
         keep = Keeper()
         opts = _task_options(keep, url, dest, file_id=file_id, headers=headers,
-                             checksum=checksum, metadata=metadata, display_name=display_name,
+                             secret_headers=secret_headers, checksum=checksum,
+                             metadata=metadata, display_name=display_name,
                              thumbnail_url=thumbnail_url, priority=priority,
                              allow_cellular=allow_cellular, expected_size=expected_size,
                              max_recv_speed=max_recv_speed, conflict=conflict,
@@ -472,6 +619,7 @@ class Session:
         tasks or wait for them. Close iterators you stop reading (or use
         them in a ``with`` block): an open one keeps every event.
         """
+        self._require_events("events()")
         if timeout is not None:
             convert.milliseconds(timeout, "timeout", high=2**62)
         return EventIterator(self, self._core, timeout)
@@ -487,6 +635,7 @@ class Session:
         (from any thread) or ``aclose()`` (from any task) ends an iteration
         waiting for its next event.
         """
+        self._require_events("aevents()")
         if timeout is not None:
             convert.milliseconds(timeout, "timeout", high=2**62)
         return AsyncEventIterator(self, self._core, timeout)
@@ -502,10 +651,10 @@ def _session_options(options: Dict[str, Any], keep: Keeper) -> Any:
     """A ycdl_session_options with the core's defaults and the given values."""
     opts = ffi.new("ycdl_session_options *")
     check(lib.ycdl_session_options_init(opts, lib.YCDL_SESSION_OPTIONS_VERSION))
-    # This binding owns its session or fails with SessionLocked, as before
-    # the core could attach; attaching reaches the bindings with issue 19.
-    opts.open_mode = lib.YCDL_OPEN_OWN
+    _set_sharing_options(opts, options, keep)
     for name, value in options.items():
+        if name in _SPECIAL_OPTIONS:
+            continue
         if value is None and name not in _NEVER_NONE:
             continue    # the core's default
         if name in _PATH_OPTIONS:
@@ -525,11 +674,63 @@ def _session_options(options: Dict[str, Any], keep: Keeper) -> Any:
     return opts
 
 
+def _open_mode(mode: Any, attach: Any, background: bool) -> OpenMode:
+    """The open mode mode, attach and background ask for together."""
+    if convert.flag(attach, "attach"):
+        if mode is not None and OpenMode.coerce(mode) is not OpenMode.ATTACH:
+            raise InvalidArgumentError("attach=True contradicts mode=%r" % (mode,))
+        return OpenMode.ATTACH
+    if mode is not None:
+        return OpenMode.coerce(mode)
+    # Before attaching reached this binding a Session always owned its
+    # identifier (or raised SessionLockedError); that stays the default.
+    return OpenMode.OWN_OR_ATTACH if background else OpenMode.OWN
+
+
+def _set_sharing_options(opts: Any, options: Dict[str, Any], keep: Keeper) -> None:
+    """The session options that are not one value each of a plain type."""
+    opts.open_mode = int(_open_mode(options["mode"], options["attach"],
+                                    bool(options["background"])))
+    command = options["host_command"]
+    if command is not None:
+        if isinstance(command, (str, bytes)) or not isinstance(command, Sequence):
+            raise TypeError("host_command must be a list of str (argv), not %s"
+                            % type(command).__name__)
+        opts.host_command = keep.argv([convert.path(arg, "host_command") for arg in command])
+    statuses = options["url_refresh_statuses"]
+    if statuses is not None:
+        if isinstance(statuses, (str, bytes)):
+            raise TypeError("url_refresh_statuses must be a list of int, not a single %s"
+                            % type(statuses).__name__)
+        codes = [convert.integer(code, "url_refresh_statuses", 100, 999) for code in statuses]
+        opts.url_refresh_statuses = keep.string(",".join(map(str, codes)).encode())
+    types = convert.text_list(options["accept_types"], "accept_types")
+    if types:
+        opts.accept_types = keep.string_array(types)
+        opts.accept_type_count = len(types)
+    if options["disk_reserve"] is not None:
+        opts.disk_reserve = convert.integer(options["disk_reserve"], "disk_reserve", 0,
+                                            convert.INT64_MAX)
+    if options["max_host_connections"] is not None:
+        opts.max_host_connections = convert.integer(options["max_host_connections"],
+                                                    "max_host_connections", 0, 1000)
+
+
+def _check_open(rc: int, background: bool) -> None:
+    """check() for ycdl_session_open, whose YCDL_E_NOT_FOUND means no owner
+    to attach to, or (background) no host program to start."""
+    if rc == lib.YCDL_E_NOT_FOUND:
+        message = ffi.string(lib.ycdl_last_error_message()).decode("utf-8", "replace")
+        cls = HostProgramNotFoundError if background else OwnerNotFoundError
+        raise cls(message, code=rc)
+    check(rc)
+
+
 _ADD_ARGUMENTS = frozenset((
-    "url", "dest", "file_id", "headers", "checksum", "metadata", "display_name",
-    "thumbnail_url", "priority", "allow_cellular", "expected_size", "max_recv_speed",
-    "conflict", "use_content_disposition", "start_paused", "group", "mirrors",
-    "accept_types", "min_size", "name_from_url"))
+    "url", "dest", "file_id", "headers", "secret_headers", "checksum", "metadata",
+    "display_name", "thumbnail_url", "priority", "allow_cellular", "expected_size",
+    "max_recv_speed", "conflict", "use_content_disposition", "start_paused", "group",
+    "mirrors", "accept_types", "min_size", "name_from_url"))
 
 
 def _item_arguments(item: Any, index: int) -> Any:
@@ -570,6 +771,10 @@ def _task_options(keep: Keeper, url: str, dest: Optional[StrPath] = None,
     lines = convert.header_lines(a["headers"])
     opts.headers = keep.string_array(lines)
     opts.header_count = len(lines)
+    secrets = convert.header_lines(a["secret_headers"])
+    if secrets:
+        opts.secret_headers = keep.string_array(secrets)
+        opts.secret_header_count = len(secrets)
     opts.priority = convert.integer(a["priority"], "priority", convert.INT_MIN, convert.INT_MAX)
     opts.allow_cellular = convert.flag(a["allow_cellular"], "allow_cellular")
     if a["expected_size"] is not None:
@@ -596,10 +801,10 @@ def _task_options(keep: Keeper, url: str, dest: Optional[StrPath] = None,
 
 
 _ADD_DEFAULTS: Dict[str, Any] = dict(
-    file_id=None, headers=None, checksum=None, metadata=None, display_name=None,
-    thumbnail_url=None, priority=0, allow_cellular=True, expected_size=None,
-    max_recv_speed=None, conflict=Conflict.FAIL, use_content_disposition=False,
-    start_paused=False, group=None, mirrors=None, accept_types=None, min_size=None,
+    file_id=None, headers=None, secret_headers=None, checksum=None, metadata=None,
+    display_name=None, thumbnail_url=None, priority=0, allow_cellular=True,
+    expected_size=None, max_recv_speed=None, conflict=Conflict.FAIL,
+    use_content_disposition=False, start_paused=False, group=None, mirrors=None, accept_types=None, min_size=None,
     name_from_url=False)
 
 

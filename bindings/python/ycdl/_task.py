@@ -266,6 +266,7 @@ class Task:
             settled = self._settled_from_info()
             if settled is not None:
                 return settled
+            self._session._require_events("waiting")
             event = core.wait_outcome(outcome, timeout)
         if event is None:
             raise TimeoutError("task %s did not finish within %s s" % (self._key, timeout))
@@ -282,6 +283,7 @@ class Task:
             settled = self._settled_from_info()
             if settled is not None:
                 return settled
+            self._session._require_events("waiting")
             event = await core.wait_outcome_async(outcome, timeout, self._session)
         if event is None:
             raise TimeoutError("task %s did not finish within %s s" % (self._key, timeout))

@@ -98,6 +98,25 @@ class Role(enum.IntEnum):
     """Attached to the owner's process."""
 
 
+class OpenMode(enum.IntEnum):
+    """How :class:`ycdl.Session` treats a session another process (or
+    another Session here) holds (ycdl_open_mode)."""
+
+    OWN = lib.YCDL_OPEN_OWN
+    """Own the session, or raise :class:`ycdl.SessionLockedError`."""
+    ATTACH = lib.YCDL_OPEN_ATTACH
+    """Attach to the process that owns it, or raise
+    :class:`ycdl.OwnerNotFoundError`."""
+    OWN_OR_ATTACH = lib.YCDL_OPEN_OWN_OR_ATTACH
+    """Own it when it is free, else attach to its owner."""
+
+    @classmethod
+    def coerce(cls, value: Union["OpenMode", str, int]) -> "OpenMode":
+        """An OpenMode from itself, its name (``"own-or-attach"``, any case)
+        or its value."""
+        return _coerce(cls, value)
+
+
 class ErrorCode(enum.IntEnum):
     """The core's error codes (YCDL_E_*, negative), as ``Error.code`` and
     ``event.error_code`` carry them. Each has its exception class in

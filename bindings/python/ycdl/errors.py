@@ -20,7 +20,8 @@ from ._types import ErrorCode, enum_or_none
 
 __all__ = [
     "Error", "DownloadError", "InvalidArgumentError", "OutOfMemoryError",
-    "SessionLockedError", "TaskNotFoundError", "GroupNotFoundError", "DestinationExistsError",
+    "SessionLockedError", "OwnerNotFoundError", "HostProgramNotFoundError",
+    "TaskNotFoundError", "GroupNotFoundError", "DestinationExistsError",
     "InvalidStateError", "SessionClosedError", "WouldBlockError", "LocalIOError",
     "DiskFullError", "StoreError", "NetworkError", "ResolveError",
     "NetworkTimeoutError", "TLSError", "HTTPError", "TooManyRedirectsError",
@@ -95,6 +96,22 @@ class SessionLockedError(Error):
     """Another process, or another open Session here, holds the identifier
     (YCDL_E_LOCKED)."""
     code = ErrorCode.LOCKED
+
+
+class OwnerNotFoundError(Error, LookupError):
+    """No process owns the session, so there is nothing to attach to
+    (YCDL_E_NOT_FOUND, from ``Session(..., attach=True)``)."""
+
+    code = ErrorCode.NOT_FOUND
+
+
+class HostProgramNotFoundError(Error, LookupError):
+    """``Session(..., background=True)`` found no owner and cannot start a
+    host: its program (``ycdl`` on PATH, ``$YCDL_HOST_PROGRAM`` or the
+    first item of ``host_command``) is not an executable (YCDL_E_NOT_FOUND;
+    the message names it)."""
+
+    code = ErrorCode.NOT_FOUND
 
 
 class TaskNotFoundError(Error, KeyError):

@@ -65,3 +65,19 @@ def misuse(event: ycdl.Event) -> None:
     ycdl.ErrorCode.TEAPOT  # type: ignore[attr-defined]
     label: str = event.status  # type: ignore[assignment]
     del label
+
+
+def shared(state: Path) -> List[str]:
+    # Attaching, the background host and the session-level options are typed.
+    with ycdl.Session("app", state_dir=state, attach=True, takeover=False,
+                      receive_events=True) as client:
+        role: ycdl.Role = client.role
+        info: ycdl.SessionInfo = client.info()
+        client.add("https://example.com/a.bin", secret_headers={"X-Api-Token": "t"})
+    with ycdl.Session("app", state_dir=state, mode=ycdl.OpenMode.OWN_OR_ATTACH,
+                      background=True, host_command=["ycdl", "serve"],
+                      url_refresh_statuses=[403], accept_types=["video/*"],
+                      disk_reserve=0, preallocate=False, max_host_connections=2) as host:
+        host.request_stop()
+    ycdl.Session("app", mode="attach", disk_reserve="1G")  # type: ignore[arg-type]
+    return ["%s %d %d" % (role, info.owner_pid, info.clients)]
