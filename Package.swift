@@ -65,6 +65,19 @@ let coreTargets: [Target] = coreFromSource
             publicHeadersPath: "\(swiftRoot)/Sources/CYcdl/include",
             cSettings: [.headerSearchPath("libycdl/generated")],
             linkerSettings: [.linkedLibrary("pthread", .when(platforms: [.linux]))]),
+        // The ycdl program (cli/), as CMake builds it: the host a session
+        // opened with `background: true` starts ($YCDL_HOST_PROGRAM names
+        // it), and what the tests use as one. It links the core's string
+        // map from CYcdl, hence libycdl/src on its header path. No product:
+        // `swift run ycdl-cli` here, and apps depending on the package
+        // never build it.
+        .executableTarget(
+            name: "ycdl-cli",
+            dependencies: ["CYcdl"],
+            path: ".",
+            exclude: ["cli/CMakeLists.txt"],
+            sources: ["cli"],
+            cSettings: [.headerSearchPath("libycdl/src")]),
     ]
     // A release that publishes the XCFramework replaces this line with
     // .binaryTarget(name: "CYcdl", url: <zip of the release>, checksum: <swift package compute-checksum>).
@@ -92,6 +105,12 @@ let package = Package(
             dependencies: ["CYcdl"],
             path: "\(swiftRoot)/Sources/Ycdl",
             linkerSettings: appleLinkage),
+        // Lists the tasks of a session another process owns, as JSON lines
+        // (see its main.swift): the Swift end of cross-binding tests.
+        .executableTarget(
+            name: "ycdl-swift-list",
+            dependencies: ["Ycdl"],
+            path: "\(swiftRoot)/Sources/ycdl-swift-list"),
         .testTarget(
             name: "YcdlTests",
             dependencies: ["Ycdl"],
