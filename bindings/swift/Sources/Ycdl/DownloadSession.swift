@@ -57,6 +57,11 @@ public final class DownloadSession: Sendable {
         pump.close()
     }
 
+    /// The version of the C core this package was built with ("0.1.0").
+    public static var coreVersion: String {
+        String(cString: ycdl_version())
+    }
+
     /// Pauses running downloads (keeping their data), saves every task and
     /// releases the identifier. Streams from `events` end; `finished()`
     /// waiters throw `.closed`; later calls throw `.closed`. Idempotent.
