@@ -8,7 +8,9 @@ import Foundation
 import Testing
 @testable import Ycdl
 
-@Suite struct SharedSessionTests {
+// One at a time: these start hosts and programs and wait for them, which
+// would add to the load the timing-sensitive suites run under.
+@Suite(.serialized) struct SharedSessionTests {
     let servers = TestServers.shared
 
     @Test func attachedHandleListsTasksAndReceivesFinished() async throws {
