@@ -40,6 +40,52 @@ extension DownloadSession {
         /// second of CPU per 2 GB; a `sha256:` checksum is verified anyway.
         public var computesSHA256: Bool
 
+        // Shared sessions (see `DownloadSession.OpenMode` and docs/background.md).
+
+        /// A handle attached to another process's session takes it over when
+        /// that owner exits, crashes or is killed (default true): one such
+        /// handle becomes the owner (`.roleChanged(role: .owner, …)`, then its
+        /// `sessionRestored`), the others attach to it. With false, calls of a
+        /// handle whose owner is gone throw `.closed`.
+        public var takesOverWhenOwnerExits: Bool
+        /// With `background`: the host's command line, program first; nil:
+        /// `ycdl serve --session ID --state-dir DIR --exit-when-idle`, with
+        /// `ycdl` named by `$YCDL_HOST_PROGRAM`, else found on `PATH`.
+        public var hostCommand: [String]?
+        /// False for a handle that only makes calls (lists, pauses): it gets
+        /// no events at all, attached or not, and the owner sends it no
+        /// snapshot (default true).
+        public var receivesEvents: Bool
+
+        // Downloads (the owner's settings govern; an attached handle's are
+        // not sent to the owner).
+
+        /// The content types a task accepts when its `DownloadOptions` name
+        /// none ("video/mp4", "video/*"); empty: the core's guard, which
+        /// refuses an HTML page for a file not named as one.
+        public var acceptedContentTypes: [String]
+        /// The HTTP statuses that mean "this URL no longer works" (an
+        /// expired signed link): the task waits for a new URL
+        /// (`.waitingForURL`) instead of failing. nil: 401, 403 and 410;
+        /// empty: none.
+        public var urlRefreshStatuses: [Int]?
+        /// Bytes kept free on the download disk: once a response's length is
+        /// known, a task whose remaining bytes do not fit with this much left
+        /// over fails at once with `.diskFull` ("needs N, M available"),
+        /// before writing anything. nil: 1 % of the file system, at most
+        /// 256 MiB; 0: none.
+        public var diskReserve: UInt64?
+        /// Takes a large download's room up front (16 MiB and more), so a
+        /// disk that fills meanwhile is found before the download (default
+        /// true).
+        public var preallocatesFiles: Bool
+        /// The most connections to one host (name and port) at once, for
+        /// every task together (aria2's --max-connection-per-server); a
+        /// download beyond it waits for a connection. nil: no cap but
+        /// `maxTaskCount`. HTTP/2 downloads from one origin share one
+        /// connection whatever the cap.
+        public var maxHostConnections: Int?
+
         public init() {
             var defaults = ycdl_session_options()
             ycdl_session_options_init(&defaults, UInt32(YCDL_SESSION_OPTIONS_VERSION))
@@ -54,19 +100,33 @@ extension DownloadSession {
             connectTimeout = seconds(defaults.connect_timeout_ms)
             lowSpeedTimeout = TimeInterval(defaults.low_speed_time_s)
             computesSHA256 = defaults.compute_sha256 != 0
+            takesOverWhenOwnerExits = defaults.takeover != 0
+            receivesEvents = defaults.receive_events != 0
+            acceptedContentTypes = []
+            diskReserve = defaults.disk_reserve < 0 ? nil : UInt64(defaults.disk_reserve)
+            preallocatesFiles = defaults.preallocate != 0
+            maxHostConnections = defaults.max_host_connections == 0 ? nil : Int(defaults.max_host_connections)
         }
 
         /// Calls `body` with these settings as C options; the strings live
         /// as long as the call.
-        func withCOptions<Result>(stateDirectory: URL?,
+        func withCOptions<Result>(stateDirectory: URL?, mode: OpenMode, background: Bool,
                                   _ body: (inout ycdl_session_options) throws -> Result) rethrows -> Result
         {
             let arena = CArena()
             var o = ycdl_session_options()
             ycdl_session_options_init(&o, UInt32(YCDL_SESSION_OPTIONS_VERSION))
-            // This binding owns its session or fails with .locked, as before
-            // the core could attach; attaching reaches the bindings with issue 19.
-            o.open_mode = Int32(YCDL_OPEN_OWN.rawValue)
+            o.open_mode = mode.coreValue
+            o.background = background ? 1 : 0
+            o.takeover = takesOverWhenOwnerExits ? 1 : 0
+            o.host_command = arena.nullTerminatedStringArray(hostCommand ?? [])
+            o.receive_events = receivesEvents ? 1 : 0
+            o.accept_types = arena.stringArray(acceptedContentTypes)
+            o.accept_type_count = acceptedContentTypes.count
+            o.url_refresh_statuses = arena.string(urlRefreshStatuses.map { $0.map(String.init).joined(separator: ",") })
+            o.disk_reserve = diskReserve.map { Int64(clamping: $0) } ?? -1
+            o.preallocate = preallocatesFiles ? 1 : 0
+            o.max_host_connections = clampedUInt32(maxHostConnections ?? 0)
             o.state_dir = arena.string(stateDirectory?.path)
             o.download_dir = arena.string(downloadDirectory?.path)
             o.max_concurrent = clampedUInt32(maxTaskCount)

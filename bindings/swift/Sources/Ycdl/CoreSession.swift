@@ -89,6 +89,18 @@ final class CArena {
         allocations.append(UnsafeMutableRawPointer(array))
         return UnsafePointer(array)
     }
+
+    /// An argv-style array: the strings, then NULL (nil for no strings).
+    func nullTerminatedStringArray(_ strings: [String]) -> UnsafePointer<UnsafePointer<CChar>?>? {
+        guard !strings.isEmpty else { return nil }
+        let array = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        for (index, element) in strings.enumerated() {
+            array[index] = string(element)
+        }
+        array[strings.count] = nil
+        allocations.append(UnsafeMutableRawPointer(array))
+        return UnsafePointer(array)
+    }
 }
 
 /// Takes a string the library allocated and frees it with the library's own

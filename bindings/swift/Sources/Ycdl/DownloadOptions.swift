@@ -13,9 +13,15 @@ public struct DownloadOptions: Sendable, Hashable {
         case rename = 2
     }
 
-    /// Extra request headers, "Name: value" each. Authorization and Cookie
-    /// headers are used but never written to disk.
+    /// Extra request headers, "Name: value" each. Authorization,
+    /// Proxy-Authorization and Cookie headers are secret: sent only to the
+    /// URL's own origin (never after a redirect elsewhere) and never written
+    /// to disk, so after a restart the task waits for them.
     public var headers: [String] = []
+    /// More headers, "Name: value" each, that are secrets (an API token):
+    /// treated like Authorization above; their names stay secret for the
+    /// task, also in `setHeaders`.
+    public var secretHeaders: [String] = []
     /// Whether this task may use a cellular network.
     public var allowsCellularAccess = true
     /// Higher runs first.
@@ -56,6 +62,8 @@ public struct DownloadOptions: Sendable, Hashable {
     func apply(to o: inout ycdl_task_options, arena: CArena) {
         o.headers = arena.stringArray(headers)
         o.header_count = headers.count
+        o.secret_headers = arena.stringArray(secretHeaders)
+        o.secret_header_count = secretHeaders.count
         o.allow_cellular = allowsCellularAccess ? 1 : 0
         o.priority = Int32(clamping: priority)
         o.expected_size = expectedSize ?? -1

@@ -16,7 +16,8 @@ public final class DownloadSession: Sendable {
     private let pump: EventPump
     private let settings: Locked<(maxTaskCount: Int, allowsCellularAccess: Bool)>
 
-    /// Opens (creating if needed) the session and restores its tasks.
+    /// Opens (creating if needed) the session and restores its tasks, or
+    /// attaches to the process that owns it (see `OpenMode`).
     ///
     /// - Parameters:
     ///   - identifier: letters, digits, `.`, `_` and `-` (at most 200), e.g.
@@ -25,10 +26,20 @@ public final class DownloadSession: Sendable {
     ///     `<stateDirectory>/<identifier>/`); nil: the core's default
     ///     (`$XDG_STATE_HOME/ycdl`, else `~/.local/state/ycdl`). On iOS pass a
     ///     folder in Application Support.
-    public init(identifier: String, stateDirectory: URL? = nil,
+    ///   - mode: own the session, attach to its owner, or either; `.own`
+    ///     (the default) throws `.locked` when another handle owns it.
+    ///   - background: when no process owns the session, start a host that
+    ///     does (`ycdl serve … --exit-when-idle`, detached, its output in
+    ///     `<stateDirectory>/<identifier>/host.log`) and attach to it: the
+    ///     downloads go on after this process exits, as in iOS's background
+    ///     sessions. The host program is `configuration.hostCommand`, else
+    ///     `$YCDL_HOST_PROGRAM`, else `ycdl` on `PATH`; none found throws
+    ///     `.notFound`. Not with `mode: .own` (`.invalidArgument`).
+    public init(identifier: String, stateDirectory: URL? = nil, mode: OpenMode = .own, background: Bool = false,
                 configuration: Configuration = Configuration()) throws
     {
-        let pointer = try configuration.withCOptions(stateDirectory: stateDirectory) { options -> OpaquePointer in
+        let pointer = try configuration.withCOptions(stateDirectory: stateDirectory, mode: mode,
+                                                     background: background) { options -> OpaquePointer in
             var session: OpaquePointer?
             try check(ycdl_session_open(&session, identifier, &options))
             return session!
@@ -44,6 +55,11 @@ public final class DownloadSession: Sendable {
 
     deinit {
         pump.close()
+    }
+
+    /// The version of the C core this package was built with ("0.1.0").
+    public static var coreVersion: String {
+        String(cString: ycdl_version())
     }
 
     /// Pauses running downloads (keeping their data), saves every task and

@@ -26,7 +26,9 @@ final class EventHub: Sendable {
         /// Asks the core for a group's figures (set by the session).
         var groupLookup: (@Sendable (String) throws -> DownloadGroupInfo)?
         var onAllTasksFinished: (@Sendable (AllTasksFinished) -> Void)?
-        /// The session's first event, replayed to every later stream.
+        /// The handle's first event (sessionRestored for an owner, attached
+        /// for a client; the latest after a role change), replayed to every
+        /// later stream.
         var restored: DownloadEvent?
         var closed = false
     }
@@ -54,7 +56,10 @@ final class EventHub: Sendable {
         resolveWaiters(for: event)
         resolveGroupWaiters(for: event)
         let (observers, hook) = state.withLock { state in
-            if case .sessionRestored = event { state.restored = event }
+            switch event {
+            case .sessionRestored, .attached: state.restored = event
+            default: break
+            }
             return (Array(state.observers.values), state.onAllTasksFinished)
         }
         observers.forEach { $0.receive(event) }
@@ -82,8 +87,9 @@ final class EventHub: Sendable {
 
     // MARK: - Streams and observers
 
-    /// A stream of `transform`'s non-nil results: first for the session's
-    /// sessionRestored event (which comes before anyone can listen), then
+    /// A stream of `transform`'s non-nil results: first for the handle's
+    /// sessionRestored or attached event (which comes before anyone can
+    /// listen), then
     /// for every event from now on. Unbounded: a stream nobody reads keeps
     /// every event until it is dropped.
     func stream<Element: Sendable>(_ transform: @escaping @Sendable (DownloadEvent) -> Element?)

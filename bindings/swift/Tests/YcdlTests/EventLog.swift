@@ -101,6 +101,11 @@ extension DownloadEvent {
         return false
     }
 
+    func isFinished(_ key: String) -> Bool {
+        if case .finished(key, _, _, _, _, _, _) = self { return true }
+        return false
+    }
+
     var isAllTasksFinished: Bool {
         if case .allTasksFinished = self { return true }
         return false

@@ -23,12 +23,13 @@ func testConfiguration(_ dir: URL) -> DownloadSession.Configuration {
 }
 
 /// A session named `name` whose state and downloads go to `dir`.
-func openSession(_ name: String, in dir: URL,
+func openSession(_ name: String, in dir: URL, mode: DownloadSession.OpenMode = .own, background: Bool = false,
                  _ adjust: (inout DownloadSession.Configuration) -> Void = { _ in }) throws -> DownloadSession
 {
     var configuration = testConfiguration(dir)
     adjust(&configuration)
-    return try DownloadSession(identifier: name, stateDirectory: dir, configuration: configuration)
+    return try DownloadSession(identifier: name, stateDirectory: dir, mode: mode, background: background,
+                               configuration: configuration)
 }
 
 /// Options that add a task without starting it.

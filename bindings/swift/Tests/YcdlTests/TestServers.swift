@@ -77,6 +77,12 @@ struct TestServers: Sendable {
 /// threads block SIGTERM — so a server started through it could never be
 /// stopped; posix_spawn here gives the child an empty mask instead.
 func spawnAndWait(_ arguments: [String]) throws -> Int32 {
+    try waitForExit(spawnQuietly(arguments))
+}
+
+/// Starts a program as spawnAndWait does (empty signal mask, stdout to
+/// /dev/null) and returns its pid without waiting.
+func spawnQuietly(_ arguments: [String]) throws -> pid_t {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -100,6 +106,11 @@ func spawnAndWait(_ arguments: [String]) throws -> Int32 {
     var pid = pid_t()
     let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
     guard spawned == 0 else { throw TestFailure("cannot run \(arguments[0]): error \(spawned)") }
+    return pid
+}
+
+/// Waits for a child and returns its exit status (-1 when a signal ended it).
+func waitForExit(_ pid: pid_t) -> Int32 {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     // WIFEXITED / WEXITSTATUS, which Swift does not import.

@@ -1,0 +1,1 @@
+../../../../../libycdl/include/ycdl.h

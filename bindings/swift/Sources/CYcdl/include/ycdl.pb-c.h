@@ -1,0 +1,1 @@
+../../../../../libycdl/generated/ycdl.pb-c.h
