@@ -12,8 +12,9 @@ const path = require('node:path');
 function platformTag() {
   let tag = `${process.platform}-${process.arch}`;
   if (process.platform === 'linux') {
-    const glibc = process.report?.getReport?.().header?.glibcVersionRuntime;
-    if (!glibc) tag += '-musl';
+    // What detect-libc asks; without a report (never seen) assume glibc.
+    const header = process.report?.getReport?.().header;
+    if (header && !header.glibcVersionRuntime) tag += '-musl';
   }
   return tag;
 }
