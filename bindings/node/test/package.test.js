@@ -28,10 +28,14 @@ function npm(args, cwd, cache, env = process.env) {
   });
 }
 
-/** The package folder's files git reports, ignored ones included. */
+/**
+ * The package folder's files git reports, ignored ones included, but not
+ * build/: the addon run-tests built and the scratch files of the tests
+ * running meanwhile (build/test-run).
+ */
 function treeState() {
-  return execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all', '.'],
-    { cwd: h.PACKAGE_DIR, encoding: 'utf8' });
+  return execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=all', '--',
+    '.', ':(exclude)build'], { cwd: h.PACKAGE_DIR, encoding: 'utf8' });
 }
 
 /** A PATH of one folder holding node, npm and sh: no cc, gcc, make or python. */

@@ -119,10 +119,12 @@ test('an_attached_handle_takes_over_when_the_owner_is_killed_and_finishes_byte_i
   const events = h.record(client);
   const done = client.task(key).done();
   await h.waitFor(client, 'progress', (e) => e.key === key && e.bytesWritten > 300000);
+  // Listening before the kill: the event may come before the exit is seen.
+  const roleChanged = h.waitFor(client, 'roleChanged', () => true, 40000);
   owner.child.kill('SIGKILL');
   assert.deepEqual(await owner.exited, [null, 'SIGKILL']);
 
-  const changed = await h.waitFor(client, 'roleChanged');
+  const changed = await roleChanged;
   assert.equal(changed.role, 'owner');
   assert.match(changed.reason, /took the session over/);
   assert.equal(client.role, 'owner');
