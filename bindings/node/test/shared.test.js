@@ -3,12 +3,13 @@
 // gets its events; it takes the session over when the owner is killed with
 // SIGKILL and finishes the download byte-identical; background: true starts
 // a host; test/tools/attach-and-wait.js waits for another process's
-// downloads; the session options of version 4 and 5 and secret headers
-// take effect, and bad values fail with exact errors.
+// downloads, also those `ycdl serve` (the CLI, when built) owns; the
+// session options of version 4 and 5 and secret headers take effect, and
+// bad values fail with exact errors.
 'use strict';
 
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const test = require('node:test');
@@ -19,6 +20,8 @@ const h = require('./helpers.js');
 const { FAULT_URL, NGINX_URL } = h.servers;
 const OWNER = path.join(__dirname, 'tools', 'own-session.js');
 const ATTACH_AND_WAIT = path.join(__dirname, 'tools', 'attach-and-wait.js');
+// The C command-line tool, when built (scripts/build, scripts/test).
+const CLI = process.env.YCDL_CLI || path.join(h.REPO_DIR, 'build', 'cli', 'ycdl');
 
 /**
  * Starts tools/own-session.js owning id in dir with urls added. events
@@ -69,6 +72,18 @@ async function slowFile(id, size, rate) {
   const sha = h.makeFile(`${id}.bin`, size);
   await fetch(`${FAULT_URL}/_reset?id=${id}`);
   return { sha, url: `${FAULT_URL}/${id}.bin?rate=${rate}&id=${id}` };
+}
+
+/** Runs attach-and-wait.js on the session; [exit code, its stdout lines as objects, stderr]. */
+async function attachAndWait(dir, id, timeoutS) {
+  const tool = spawn(process.execPath, [ATTACH_AND_WAIT, dir, id, String(timeoutS)],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  tool.stdout.on('data', (chunk) => { stdout += chunk; });
+  tool.stderr.on('data', (chunk) => { stderr += chunk; });
+  const [code] = await new Promise((resolve) => tool.on('exit', (...args) => resolve(args)));
+  return [code, stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)), stderr];
 }
 
 function openOptions(dir, extra = {}) {
@@ -169,14 +184,8 @@ test('attach_and_wait_prints_each_finished_task_of_another_process', async () =>
   const owner = startOwner(dir, 'tool', [one.url, two.url]);
   try {
     const { keys } = await owner.ready;
-    const tool = spawn(process.execPath, [ATTACH_AND_WAIT, dir, 'tool', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    tool.stdout.on('data', (chunk) => { stdout += chunk; });
-    tool.stderr.on('data', (chunk) => { stderr += chunk; });
-    const [code] = await new Promise((resolve) => tool.on('exit', (...args) => resolve(args)));
+    const [code, lines, stderr] = await attachAndWait(dir, 'tool', 60);
     assert.equal(code, 0, stderr);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
     assert.deepEqual(lines.map((l) => [l.key, l.sha256]).sort(),
       [[keys[0], one.sha], [keys[1], two.sha]].sort());
     assert.match(stderr.split('\n')[0], /"type":"attached"/);
@@ -186,17 +195,33 @@ test('attach_and_wait_prints_each_finished_task_of_another_process', async () =>
   }
 });
 
+test('attach_and_wait_follows_a_session_that_ycdl_serve_owns', { skip: !fs.existsSync(CLI) && 'the CLI is not built' }, async () => {
+  const dir = h.tempDir('sh-cli');
+  const { sha, url } = await slowFile('sh-cli', 400000, 400000);
+  const where = ['--session', 'cli', '--state-dir', dir];
+  const serve = spawn(CLI, ['serve', ...where], { cwd: dir, stdio: 'ignore' });
+  const served = new Promise((resolve) => serve.on('exit', (...args) => resolve(args)));
+  try {
+    const key = execFileSync(CLI, ['add', ...where, url], { cwd: dir, encoding: 'utf8' }).trim();
+    const [code, lines, stderr] = await attachAndWait(dir, 'cli', 60);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(lines.map((l) => [l.key, l.sha256]), [[key, sha]]);
+    assert.equal(h.sha256File(lines[0].path), sha);
+    execFileSync(CLI, ['stop', ...where], { stdio: 'ignore' });
+    assert.deepEqual(await served, [0, null]);
+  } finally {
+    serve.kill('SIGTERM');
+  }
+});
+
 test('attach_and_wait_exits_3_when_nobody_owns_the_session', async () => {
   const dir = h.tempDir('sh-none');
-  const tool = spawn(process.execPath, [ATTACH_AND_WAIT, dir, 'nobody', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  tool.stderr.on('data', (chunk) => { stderr += chunk; });
-  const [code] = await new Promise((resolve) => tool.on('exit', (...args) => resolve(args)));
+  const [code, , stderr] = await attachAndWait(dir, 'nobody', 1);
   assert.equal(code, 3);
   assert.match(stderr, /cannot attach to nobody .*YCDL_E_NOT_FOUND/);
 });
 
-test('open_modes_own_attach_and_own_or_attach_in_one_process', () => {
+test('open_modes_own_attach_and_own_or_attach_in_one_process', async () => {
   const dir = h.tempDir('sh-modes');
   assert.throws(() => new Session('modes', { ...openOptions(dir), attach: true }),
     { code: 'YCDL_E_NOT_FOUND', message: /no process owns the session modes/ });
@@ -205,10 +230,14 @@ test('open_modes_own_attach_and_own_or_attach_in_one_process', () => {
     assert.equal(owner.role, 'owner');
     assert.throws(() => new Session('modes', openOptions(dir)), { code: 'YCDL_E_LOCKED' });
     const client = new Session('modes', { ...openOptions(dir), mode: 'own-or-attach', receiveEvents: false });
+    const clientEvents = h.record(client);
     assert.equal(client.role, 'client');
     const task = client.add({ url: `${NGINX_URL}/nothing-here.bin`, startPaused: true });
     assert.deepEqual(owner.tasks().map((t) => t.key), [task.key]);
     assert.equal(owner.info().clients, 1);
+    await h.waitFor(owner, 'taskAdded');
+    await h.sleep(200);
+    assert.deepEqual(clientEvents, [], 'a handle with receiveEvents: false gets no events');
     client.close();
   } finally {
     owner.close();
