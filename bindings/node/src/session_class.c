@@ -356,6 +356,11 @@ static napi_value session_set_max_recv_speed(napi_env env, napi_callback_info in
 	return result_of(env, ycdl_session_set_max_recv_speed(ns->core, (uint64_t)bps));
 }
 
+static const char *role_name(int role)
+{
+	return role == YCDL_ROLE_OWNER ? "owner" : "client";
+}
+
 /* role(): 'owner' (this process runs the downloads) or 'client'. */
 static napi_value session_role(napi_env env, napi_callback_info info)
 {
@@ -364,8 +369,7 @@ static napi_value session_role(napi_env env, napi_callback_info info)
 
 	if (!ns)
 		return NULL;
-	NAPI_OR_NULL(env, napi_create_string_utf8(env,
-			ycdl_session_role(ns->core) == YCDL_ROLE_OWNER ? "owner" : "client",
+	NAPI_OR_NULL(env, napi_create_string_utf8(env, role_name(ycdl_session_role(ns->core)),
 			NAPI_AUTO_LENGTH, &name));
 	return name;
 }
@@ -385,7 +389,7 @@ static napi_value session_info(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	builder_init(&b, env);
-	put_string(&b, "role", si->role == YCDL_ROLE_OWNER ? "owner" : "client");
+	put_string(&b, "role", role_name(si->role));
 	put_number(&b, "ownerPid", si->owner_pid);
 	put_number(&b, "clients", si->clients);
 	put_number(&b, "tasks", (double)si->tasks);
