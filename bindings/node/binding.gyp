@@ -1,6 +1,8 @@
 # binding.gyp — builds ycdl.node: the addon's C files plus libycdl's own
-# sources (vendored into deps/ by scripts/vendor.js), linked against the
-# system's libcurl, libevent, protobuf-c, libcrypto and zlib.
+# sources (from the repository, or deps/ in a packed tarball: see
+# scripts/core-sources.js) and the committed protobuf-c code in generated/,
+# linked against the system's libcurl, libevent, protobuf-c, libcrypto and
+# zlib. The core is compiled into the addon: no libycdl.so at run time.
 {
   "variables": {
     "ycdl_pkgs": "libcurl libevent_core libevent_pthreads libprotobuf-c libcrypto zlib"
@@ -19,10 +21,7 @@
         "src/watch.c",
         "<!@(node scripts/core-sources.js)"
       ],
-      "include_dirs": [
-        "deps/libycdl/include",
-        "deps/proto"
-      ],
+      "include_dirs": ["<!@(node scripts/core-sources.js --include)"],
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-fvisibility=hidden"],
       "cflags_c": ["-std=c11", "-Wall", "-Wextra", "<!@(pkg-config --cflags <(ycdl_pkgs))"],

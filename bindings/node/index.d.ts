@@ -68,7 +68,7 @@ export interface YcdlError extends Error {
 
 /** Options of `new Session()`. Only identifier is required. */
 export interface SessionOptions {
-  /** Names the session: letters, digits, '.', '_' and '-', 1..200 characters. Only one process may hold it. */
+  /** Names the session: letters, digits, '.', '_' and '-', 1..200 characters. One process owns it; others may attach (mode). */
   identifier: string;
   /** Root of all session state (default $XDG_STATE_HOME/ycdl, else ~/.local/state/ycdl). */
   stateDir?: string;
@@ -122,6 +122,70 @@ export interface SessionOptions {
    * a 'sha256:' checksum is verified anyway.
    */
   computeSha256?: boolean;
+  /**
+   * A task may fetch at most fetchBudgetFactor times its size plus
+   * fetchBudgetExtra bytes (over every attempt) before failing with
+   * YCDL_E_FETCH_LIMIT (defaults 3 and 8 MiB; a factor of 0 removes it).
+   */
+  fetchBudgetFactor?: number;
+  fetchBudgetExtra?: number;
+  /** HTTP statuses meaning "this URL no longer works": the task waits for a new URL (default [401, 403, 410]; [] none). */
+  urlRefreshStatuses?: number[];
+  /** Content types a task accepts when it names none of its own (TaskOptions.acceptTypes); default: the core's guard against error pages. */
+  acceptTypes?: string[];
+  /** Bytes kept free on the download disk; a task that would not leave them fails with YCDL_E_DISK_FULL before writing. -1 (default): 1 % of the file system, at most 256 MiB; 0: none. */
+  diskReserve?: number;
+  /** Take a large download's room up front (default true, for files of 16 MiB and more). */
+  preallocate?: boolean;
+  /** The most connections to one host at once, for all tasks together (0, the default: no cap; at most 1000). */
+  maxHostConnections?: number;
+
+  // ------------------------------------------------- shared sessions
+  /**
+   * How to open a session another handle (another process) may hold:
+   * 'own' (the default) owns it or throws YCDL_E_LOCKED; 'attach' attaches
+   * to the running owner (its first event is 'attached') or throws
+   * YCDL_E_NOT_FOUND; 'own-or-attach' does whichever fits (the default with
+   * background). Settings that govern downloads are the owner's; an
+   * attached handle's downloadDir still applies to what it adds.
+   */
+  mode?: OpenMode;
+  /** true is mode: 'attach' (not both). */
+  attach?: boolean;
+  /**
+   * When nobody owns the session, start a host process that keeps
+   * downloading after this one exits (`ycdl serve … --exit-when-idle`,
+   * ycdl from PATH or $YCDL_HOST_PROGRAM) and attach to it. Not with
+   * mode 'own'. See docs/background.md.
+   */
+  background?: boolean;
+  /** The host's argv instead of ycdl serve's (with background). */
+  hostCommand?: string[];
+  /**
+   * An attached handle takes the session over when its owner exits,
+   * crashes or is killed (default true): a 'roleChanged' event (role
+   * 'owner'), then 'sessionRestored', and it runs the downloads. With
+   * false its calls fail with YCDL_E_CLOSED once the owner is gone.
+   */
+  takeover?: boolean;
+  /** false for a handle that only makes calls: it gets no events (default true). */
+  receiveEvents?: boolean;
+}
+
+/** How new Session() treats a session another handle holds. */
+export type OpenMode = 'own' | 'attach' | 'own-or-attach';
+
+/** sessionInfo: the session as its owner sees it. */
+export interface SessionInfo {
+  /** This handle's role. */
+  role: 'owner' | 'client';
+  /** The process that owns the session. */
+  ownerPid: number;
+  /** Handles attached to the owner. */
+  clients: number;
+  tasks: number;
+  /** Tasks waiting, downloading or waiting for a network. */
+  pending: number;
 }
 
 /** Options of `session.add()`. Only url is required. */
@@ -140,6 +204,12 @@ export interface TaskOptions {
   metadata?: unknown;
   /** Extra request headers. Authorization and Cookie are used but never written to disk. */
   headers?: Record<string, string | number> | string[];
+  /**
+   * Headers that are secrets (an API token): like Authorization, sent only
+   * to the origin of the task's URL, never after a redirect elsewhere, and
+   * never written to disk (after a restart the task waits for setHeaders()).
+   */
+  secretHeaders?: Record<string, string | number> | string[];
   /** May this task use a cellular network (default true). */
   allowCellular?: boolean;
   /** Higher runs first (default 0). */
@@ -578,11 +648,22 @@ export interface AddManyError extends YcdlError {
 
 /** A libycdl session: owns tasks, persists them, reports events. */
 export declare class Session extends EventEmitter {
-  /** Throws a YcdlError with code YCDL_E_LOCKED when another process holds the identifier. */
+  /**
+   * Opens the session. With mode 'own' (the default) throws a YcdlError
+   * with code YCDL_E_LOCKED when another handle holds the identifier; with
+   * 'attach', YCDL_E_NOT_FOUND when nobody does.
+   */
+  constructor(identifier: string, options?: Omit<SessionOptions, 'identifier'>);
   constructor(options: SessionOptions);
   readonly identifier: string;
   /** True once close() was called. */
   readonly closed: boolean;
+  /** 'owner' (this process runs the downloads) or 'client' (attached to the owner's); a takeover changes it. */
+  readonly role: 'owner' | 'client';
+  /** The session as its owner sees it. */
+  info(): SessionInfo;
+  /** Asks the owner to close the session: its handle gets a 'stopRequested' event (a host closes on it). */
+  requestStop(): void;
   /** Adds a download, or returns the task already holding its URL or fileId. */
   add(options: TaskOptions): Task;
   /** Adds many in one call; throws an AddManyError for the first failing item (the others are added). */
@@ -613,7 +694,7 @@ export declare class Session extends EventEmitter {
    * session).
    */
   unref(): this;
-  /** Pauses running downloads (keeping their data), saves everything, frees the session. */
+  /** Owner: pauses running downloads (keeping their data), saves everything, frees the session (an attached handle may take it over). Client: detaches; the owner's downloads go on. */
   close(): void;
 
   on<K extends keyof SessionEvents>(event: K, listener: (...args: SessionEvents[K]) => void): this;

@@ -8,14 +8,17 @@ const SESSION_OPTIONS = new Set([
   'progressIntervalMs', 'checkpointIntervalMs', 'checkpointBytes', 'maxRetries', 'retryBaseMs',
   'retryMaxMs', 'maxRetryAfterS', 'maxRedirects', 'connectTimeoutMs', 'lowSpeedLimit',
   'lowSpeedTimeS', 'maxRecvSpeed', 'maxFileSize', 'caFile', 'pinnedPublicKey', 'proxy',
-  'userAgent', 'verifyTls', 'computeSha256',
+  'userAgent', 'verifyTls', 'computeSha256', 'fetchBudgetFactor', 'fetchBudgetExtra',
+  'urlRefreshStatuses', 'acceptTypes', 'diskReserve', 'preallocate', 'maxHostConnections',
+  // Shared sessions (docs/background.md).
+  'mode', 'attach', 'background', 'takeover', 'receiveEvents', 'hostCommand',
 ]);
 
 const TASK_OPTIONS = new Set([
   'url', 'dest', 'destDir', 'fileId', 'displayName', 'thumbnailUrl', 'metadata', 'headers',
   'allowCellular', 'priority', 'expectedSize', 'checksum', 'maxRecvSpeed', 'conflict',
   'useContentDisposition', 'startPaused', 'group', 'mirrors', 'acceptTypes', 'minSize',
-  'nameFromUrl',
+  'nameFromUrl', 'secretHeaders',
 ]);
 
 /** A TypeError with the code the addon gives invalid arguments. */
@@ -39,15 +42,15 @@ function checkNames(options, known, what) {
 }
 
 /** { Name: value } or ["Name: value", ...] as the core's list. */
-function headerList(headers) {
+function headerList(headers, what = 'options.headers') {
   if (headers === undefined || headers === null || Array.isArray(headers)) return headers;
   if (!isPlainObject(headers)) {
-    throw invalid('options.headers must be an object of name: value pairs or an array of ' +
+    throw invalid(`${what} must be an object of name: value pairs or an array of ` +
       '"Name: value" strings');
   }
   return Object.entries(headers).map(([name, value]) => {
     if (typeof value !== 'string' && typeof value !== 'number') {
-      throw invalid(`options.headers['${name}'] must be a string`);
+      throw invalid(`${what}['${name}'] must be a string`);
     }
     return `${name}: ${value}`;
   });
@@ -80,8 +83,50 @@ function decodeMetadata(bytes) {
 function taskOptions(options, what = 'session.add() options') {
   checkNames(options, TASK_OPTIONS, what);
   if (!isPlainObject(options)) return options;
-  const { metadata, headers, ...rest } = options;
-  return { ...rest, headers: headerList(headers), userData: encodeMetadata(metadata) };
+  const { metadata, headers, secretHeaders, ...rest } = options;
+  return {
+    ...rest,
+    headers: headerList(headers),
+    secretHeaders: headerList(secretHeaders, 'options.secretHeaders'),
+    userData: encodeMetadata(metadata),
+  };
+}
+
+/**
+ * The addon's session options from new Session(identifier, options) or
+ * new Session(options): `attach: true` is `mode: 'attach'`, and
+ * urlRefreshStatuses may be an array of statuses.
+ */
+function sessionOptions(identifierOrOptions, maybeOptions) {
+  let options = identifierOrOptions;
+  if (typeof identifierOrOptions === 'string') {
+    if (maybeOptions !== undefined && !isPlainObject(maybeOptions)) {
+      throw invalid('new Session(identifier, options): options must be an object');
+    }
+    if (maybeOptions?.identifier !== undefined) {
+      throw invalid('new Session(identifier, options): options.identifier is the first argument');
+    }
+    options = { ...maybeOptions, identifier: identifierOrOptions };
+  } else if (!isPlainObject(options)) {
+    throw invalid('new Session(identifier, options): identifier must be a string, or options must be ' +
+      'an object with an identifier');
+  }
+  checkNames(options, SESSION_OPTIONS, 'Session options');
+  const { attach, urlRefreshStatuses, ...rest } = options;
+  if (attach !== undefined) {
+    if (typeof attach !== 'boolean') throw invalid('options.attach must be a boolean');
+    if (rest.mode !== undefined) throw invalid("options.attach and options.mode cannot both be given");
+    if (attach) rest.mode = 'attach';
+  }
+  if (Array.isArray(urlRefreshStatuses)) {
+    if (!urlRefreshStatuses.every(Number.isInteger)) {
+      throw invalid('options.urlRefreshStatuses must be an array of HTTP statuses (integers)');
+    }
+    rest.urlRefreshStatuses = urlRefreshStatuses.join(',');
+  } else if (urlRefreshStatuses !== undefined) {
+    throw invalid('options.urlRefreshStatuses must be an array of HTTP statuses, such as [401, 403, 410]');
+  }
+  return rest;
 }
 
 /** Replaces the addon's userData bytes with the decoded metadata. */
@@ -91,5 +136,5 @@ function withMetadata(object) {
 }
 
 module.exports = {
-  SESSION_OPTIONS, invalid, checkNames, headerList, taskOptions, withMetadata,
+  SESSION_OPTIONS, invalid, checkNames, headerList, taskOptions, sessionOptions, withMetadata,
 };

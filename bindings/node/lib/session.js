@@ -6,7 +6,7 @@
 
 const { EventEmitter } = require('node:events');
 const native = require('./native.js');
-const { SESSION_OPTIONS, checkNames, invalid, taskOptions, withMetadata } = require('./options.js');
+const { checkNames, invalid, sessionOptions, taskOptions, withMetadata } = require('./options.js');
 const { Task, kCreate, kForget, kSettle, kSettleIfEnded, taskError } = require('./task.js');
 const group = require('./group.js');
 
@@ -29,23 +29,38 @@ class Session extends EventEmitter {
   #closed = false;
 
   /**
-   * Opens the session named options.identifier (creating its state under
-   * options.stateDir); throws an Error with code YCDL_E_LOCKED when another
-   * process holds it.
+   * new Session(identifier, options) or new Session({ identifier, ... }):
+   * opens the session (creating its state under options.stateDir). With
+   * mode 'own' (the default) it throws an Error with code YCDL_E_LOCKED
+   * when another handle holds it; 'attach' (or attach: true) attaches to
+   * the running owner or throws YCDL_E_NOT_FOUND; 'own-or-attach' does
+   * whichever fits; background: true starts a host when nobody owns it.
    */
-  constructor(options) {
+  constructor(identifierOrOptions, options) {
     super();
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw invalid('new Session(options): options must be an object with an identifier');
-    }
-    checkNames(options, SESSION_OPTIONS, 'Session options');
-    this.#native = new native.Session(options, (events) => this.#dispatch(events));
-    Object.defineProperty(this, 'identifier', { value: options.identifier, enumerable: true });
+    const opts = sessionOptions(identifierOrOptions, options);
+    this.#native = new native.Session(opts, (events) => this.#dispatch(events));
+    Object.defineProperty(this, 'identifier', { value: opts.identifier, enumerable: true });
   }
 
   /** True once close() was called. */
   get closed() {
     return this.#closed;
+  }
+
+  /** 'owner' (this process runs the downloads) or 'client' (attached to the owner's process). */
+  get role() {
+    return this.#native.role();
+  }
+
+  /** The session as its owner sees it: { role, ownerPid, clients, tasks, pending }. */
+  info() {
+    return this.#native.sessionInfo();
+  }
+
+  /** Asks the owner to close the session: its handle gets a stopRequested event. */
+  requestStop() {
+    this.#native.requestStop();
   }
 
   /** Adds a download (or returns the task already holding its URL or file id). */
@@ -148,9 +163,11 @@ class Session extends EventEmitter {
   }
 
   /**
-   * Pauses running downloads (keeping their data), writes every snapshot and
-   * frees the session; a new Session continues where this one stopped.
-   * Pending done() promises reject with code YCDL_E_CLOSED.
+   * Owner: pauses running downloads (keeping their data), writes every
+   * snapshot and frees the session; a new Session continues where this one
+   * stopped (an attached handle takes it over). Client: detaches; the
+   * owner's downloads go on. Pending done() promises reject with code
+   * YCDL_E_CLOSED.
    */
   close() {
     if (this.#closed) return;

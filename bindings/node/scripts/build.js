@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// build.js — the package's install script: builds build/Release/ycdl.node
-// with the node-gyp that npm ships, against the running Node's own headers
+// build.js — builds build/Release/ycdl.node from source (run-tests, and
+// install.js when no prebuild fits) with the node-gyp that npm ships, against the running Node's own headers
 // when it has them (Debian, NodeSource and official tarballs install them
 // under <prefix>/include/node), so that installing downloads nothing.
 'use strict';
@@ -41,15 +41,7 @@ function nodeDirArgs() {
   return [];
 }
 
-function ensureDeps() {
-  if (fs.existsSync(path.join(pkg, 'deps', 'proto', 'ycdl.pb-c.c'))) return;
-  // Only a repository checkout lacks deps/: the tarball carries it.
-  const vendor = spawnSync(process.execPath, [path.join(__dirname, 'vendor.js')], { stdio: 'inherit' });
-  if (vendor.status !== 0) process.exit(vendor.status || 1);
-}
-
 function main() {
-  ensureDeps();
   const jobs = process.env.JOBS || String(os.availableParallelism ? os.availableParallelism() : os.cpus().length);
   const args = [findNodeGyp(), 'rebuild', ...nodeDirArgs(), `--jobs=${jobs}`, ...process.argv.slice(2)];
   const result = spawnSync(process.execPath, args, { cwd: pkg, stdio: 'inherit' });

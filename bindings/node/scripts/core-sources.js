@@ -1,19 +1,35 @@
 #!/usr/bin/env node
-// core-sources.js — prints the C files of the vendored core for binding.gyp
-// (gyp has no globs): libycdl's sources and the protobuf-c code generated from
-// every contract in proto/.
+// core-sources.js — where binding.gyp finds the C core (gyp has no globs):
+// libycdl's sources and header from deps/libycdl in the tarball (copied
+// there by scripts/pack.js), else from the repository around this
+// checkout, plus the committed protobuf-c code in generated/.
+//   node scripts/core-sources.js             the .c files
+//   node scripts/core-sources.js --include   the include folders
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 
 const pkg = path.resolve(__dirname, '..');
-const src = path.join('deps', 'libycdl', 'src');
-const files = fs.readdirSync(path.join(pkg, src))
-  .filter((name) => name.endsWith('.c'))
-  .sort()
-  .map((name) => path.posix.join('deps', 'libycdl', 'src', name));
-for (const name of fs.readdirSync(path.join(pkg, 'deps', 'proto')).sort()) {
-  if (name.endsWith('.pb-c.c')) files.push(path.posix.join('deps', 'proto', name));
+
+/** deps/libycdl in a packed package, ../../libycdl in the repository. */
+function coreDir() {
+  const vendored = path.posix.join('deps', 'libycdl');
+  if (fs.existsSync(path.join(pkg, vendored, 'include', 'ycdl.h'))) return vendored;
+  const repo = path.posix.join('..', '..', 'libycdl');
+  if (fs.existsSync(path.join(pkg, repo, 'include', 'ycdl.h'))) return repo;
+  console.error('core-sources: no libycdl sources (deps/libycdl, or a repository checkout)');
+  process.exit(1);
 }
-console.log(files.join(' '));
+
+function cFiles(dir) {
+  return fs.readdirSync(path.join(pkg, dir)).filter((name) => name.endsWith('.c')).sort()
+    .map((name) => path.posix.join(dir, name));
+}
+
+const core = coreDir();
+if (process.argv[2] === '--include') {
+  console.log([path.posix.join(core, 'include'), 'generated'].join(' '));
+} else {
+  console.log([...cFiles(path.posix.join(core, 'src')), ...cFiles('generated')].join(' '));
+}

@@ -161,7 +161,7 @@ struct reader {
 	bool failed;
 	char *strings[READER_MAX_STRINGS];
 	size_t string_count;
-	char **arrays[4];               /* string arrays, each NULL-terminated */
+	char **arrays[6];               /* string arrays, each NULL-terminated */
 	size_t array_count;
 };
 

@@ -282,8 +282,12 @@ napi_value event_to_object(napi_env env, const void *data, size_t len,
 		put_number(&b, "length", (double)len);
 		return builder_finish(&b);
 	}
+	/* An attached event lists the owner's tasks, and a takeover may
+	 * change which are pending here too. */
 	if (e->kind_case == YCDL__EVENT__KIND_STATUS_CHANGED ||
-	    e->kind_case == YCDL__EVENT__KIND_REMOVED)
+	    e->kind_case == YCDL__EVENT__KIND_REMOVED ||
+	    e->kind_case == YCDL__EVENT__KIND_ATTACHED ||
+	    e->kind_case == YCDL__EVENT__KIND_ROLE_CHANGED)
 		*changes_tasks = true;
 	put_string(&b, "type", kind_name(e->kind_case));
 	put_number(&b, "seq", (double)e->seq);

@@ -17,6 +17,9 @@ static const char *const network_names[] = {
 	"unknown", "unmetered", "cellular", "offline"
 };
 
+/* Indexed by ycdl_open_mode. */
+static const char *const mode_names[] = { "own-or-attach", "own", "attach" };
+
 /* ------------------------------------------------------------ options */
 
 static void read_u32(struct reader *r, const char *name, unsigned int *field)
@@ -46,6 +49,27 @@ static void read_numbers(struct reader *r, ycdl_session_options *o)
 	read_u32(r, "lowSpeedTimeS", &o->low_speed_time_s);
 	read_uint(r, "maxRecvSpeed", UINT64_MAX, &o->max_recv_speed);
 	read_uint(r, "maxFileSize", UINT64_MAX, &o->max_file_size);
+	read_u32(r, "fetchBudgetFactor", &o->fetch_budget_factor);
+	read_uint(r, "fetchBudgetExtra", UINT64_MAX, &o->fetch_budget_extra);
+	read_int(r, "diskReserve", -1, JS_MAX_SAFE_INTEGER, &o->disk_reserve);
+	read_u32(r, "maxHostConnections", &o->max_host_connections);
+}
+
+/* How the handle opens a session someone else may hold. Unlike the core,
+ * whose default is own-or-attach, a Node session owns its identifier or
+ * throws YCDL_E_LOCKED unless told otherwise, as it did before sessions
+ * could be shared; background (which attaches) defaults to own-or-attach. */
+static void read_sharing(struct reader *r, ycdl_session_options *o)
+{
+	size_t host_argc;
+
+	read_bool(r, "background", &o->background);
+	o->open_mode = o->background ? YCDL_OPEN_OWN_OR_ATTACH : YCDL_OPEN_OWN;
+	read_choice(r, "mode", mode_names,
+			sizeof(mode_names) / sizeof(mode_names[0]), &o->open_mode);
+	read_bool(r, "takeover", &o->takeover);
+	read_bool(r, "receiveEvents", &o->receive_events);
+	read_string_array(r, "hostCommand", &o->host_command, &host_argc);
 }
 
 /* Fills o and *identifier from the options object; false after throwing.
@@ -65,7 +89,11 @@ static bool read_session_options(struct reader *r, ycdl_session_options *o,
 	read_string(r, "pinnedPublicKey", &o->pinned_public_key);
 	read_string(r, "proxy", &o->proxy);
 	read_string(r, "userAgent", &o->user_agent);
+	read_string(r, "urlRefreshStatuses", &o->url_refresh_statuses);
+	read_string_array(r, "acceptTypes", &o->accept_types, &o->accept_type_count);
+	read_bool(r, "preallocate", &o->preallocate);
 	read_numbers(r, o);
+	read_sharing(r, o);
 	if (r->failed)
 		return false;
 	if (!*identifier) {
@@ -159,9 +187,6 @@ static bool open_core(napi_env env, napi_value options, struct native_session *n
 	reader_init(&r, env, options, "options");
 	if (!read_session_options(&r, &opts, &identifier))
 		goto out;
-	/* This binding owns its session or fails with LOCKED, as before the
-	 * core could attach; attaching reaches the bindings with issue 19. */
-	opts.open_mode = YCDL_OPEN_OWN;
 	if ((rc = ycdl_session_open(&ns->core, identifier, &opts)) != 0) {
 		throw_core_error(env, rc);
 		goto out;
@@ -331,6 +356,58 @@ static napi_value session_set_max_recv_speed(napi_env env, napi_callback_info in
 	return result_of(env, ycdl_session_set_max_recv_speed(ns->core, (uint64_t)bps));
 }
 
+static const char *role_name(int role)
+{
+	return role == YCDL_ROLE_OWNER ? "owner" : "client";
+}
+
+/* role(): 'owner' (this process runs the downloads) or 'client'. */
+static napi_value session_role(napi_env env, napi_callback_info info)
+{
+	struct native_session *ns = session_from_call(env, info, NULL, NULL, true);
+	napi_value name;
+
+	if (!ns)
+		return NULL;
+	NAPI_OR_NULL(env, napi_create_string_utf8(env, role_name(ycdl_session_role(ns->core)),
+			NAPI_AUTO_LENGTH, &name));
+	return name;
+}
+
+/* sessionInfo(): the session as its owner sees it. */
+static napi_value session_info(napi_env env, napi_callback_info info)
+{
+	struct native_session *ns = session_from_call(env, info, NULL, NULL, true);
+	ycdl_session_info *si;
+	struct builder b;
+	int rc;
+
+	if (!ns)
+		return NULL;
+	if ((rc = ycdl_session_get_info(&si, ns->core)) != 0) {
+		throw_core_error(env, rc);
+		return NULL;
+	}
+	builder_init(&b, env);
+	put_string(&b, "role", role_name(si->role));
+	put_number(&b, "ownerPid", si->owner_pid);
+	put_number(&b, "clients", si->clients);
+	put_number(&b, "tasks", (double)si->tasks);
+	put_number(&b, "pending", (double)si->pending);
+	ycdl_free(si);
+	return builder_finish(&b);
+}
+
+/* requestStop(): asks the owner to close (a host does; an app decides). */
+static napi_value session_request_stop(napi_env env, napi_callback_info info)
+{
+	struct native_session *ns = session_from_call(env, info, NULL, NULL, true);
+
+	if (!ns)
+		return NULL;
+	return result_of(env, ycdl_session_request_stop(ns->core));
+}
+
 /* -------------------------------------------------------------- class */
 
 #define METHOD(name, fn) { name, NULL, fn, NULL, NULL, NULL, napi_default, NULL }
@@ -339,6 +416,9 @@ napi_status session_class_define(napi_env env, napi_value exports)
 {
 	static const napi_property_descriptor methods[] = {
 		METHOD("close", session_close),
+		METHOD("role", session_role),
+		METHOD("sessionInfo", session_info),
+		METHOD("requestStop", session_request_stop),
 		METHOD("ref", session_ref),
 		METHOD("unref", session_unref),
 		METHOD("setNetwork", session_set_network),

@@ -70,6 +70,8 @@ static bool read_task_options(struct reader *r, ycdl_task_options *t)
 	read_string(r, "thumbnailUrl", &t->thumbnail_url);
 	read_bytes(r, "userData", &t->user_data, &t->user_data_len);
 	read_string_array(r, "headers", &t->headers, &t->header_count);
+	read_string_array(r, "secretHeaders", &t->secret_headers,
+			&t->secret_header_count);
 	read_bool(r, "allowCellular", &t->allow_cellular);
 	if (read_int(r, "priority", INT32_MIN, INT32_MAX, &number))
 		t->priority = (int)number;

@@ -1,6 +1,6 @@
 // usage.ts — compiled (never run) by types.test.js: correct uses of the
 // package must type-check, and each @ts-expect-error line must not.
-import ycdl, { Group, GroupFigures, Session, Task, TaskInfo, YcdlError, YcdlEvent, version } from 'ycdl';
+import ycdl, { Group, GroupFigures, Session, SessionInfo, Task, TaskInfo, YcdlError, YcdlEvent, version } from 'ycdl';
 
 const session: Session = new ycdl.Session({ identifier: 'app.downloads', maxConcurrent: 2, autoResume: true });
 const task: Task = session.add({
@@ -78,3 +78,19 @@ session.on('clientsChanged', (e) => { const n: number = e.attached; void n; });
 session.on('event', (e: YcdlEvent) => { if (e.type === 'attached') { const k: string = e.tasks[0].key; void k; } });
 // @ts-expect-error a role is one of three names
 session.on('roleChanged', (e) => { const r: 'host' = e.role; void r; });
+
+// Opening a shared session.
+const client: Session = new Session('app.downloads', { mode: 'attach', takeover: true, receiveEvents: true });
+const host: Session = new Session('app.downloads', { background: true, hostCommand: ['ycdl', 'serve'] });
+new Session('app.downloads', { attach: true, acceptTypes: ['video/*'], urlRefreshStatuses: [401, 410] });
+new Session({ identifier: 'app.downloads', diskReserve: 0, preallocate: false, maxHostConnections: 2 });
+const role: 'owner' | 'client' = client.role;
+const sharing: SessionInfo = host.info();
+const owner: number = sharing.ownerPid + sharing.clients + sharing.pending;
+client.requestStop();
+client.add({ url: 'https://x', secretHeaders: { 'X-Api-Key': 'k' } });
+void role; void owner;
+// @ts-expect-error not an open mode
+new Session('app.downloads', { mode: 'steal' });
+// @ts-expect-error the identifier is the first argument
+new Session('app.downloads', { identifier: 'other' });
