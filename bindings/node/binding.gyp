@@ -1,6 +1,6 @@
 # binding.gyp — builds ycdl.node: the addon's C files plus libycdl's own
 # sources (from the repository, or deps/ in a packed tarball: see
-# scripts/core-sources.js) and the committed protobuf-c code in generated/,
+# scripts/core-sources.js) with its committed protobuf-c code,
 # linked against the system's libcurl, libevent, protobuf-c, libcrypto and
 # zlib. The core is compiled into the addon: no libycdl.so at run time.
 {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // core-sources.js — where binding.gyp finds the C core (gyp has no globs):
-// libycdl's sources and header from deps/libycdl in the tarball (copied
-// there by scripts/pack.js), else from the repository around this
-// checkout, plus the committed protobuf-c code in generated/.
+// libycdl's sources, header and committed protobuf-c code (libycdl/generated,
+// kept equal to proto/ by scripts/generate-protobuf-c and a ctest) from
+// deps/libycdl in the tarball (copied there by scripts/pack.js), else from
+// the repository around this checkout.
 //   node scripts/core-sources.js             the .c files
 //   node scripts/core-sources.js --include   the include folders
 'use strict';
@@ -29,7 +30,8 @@ function cFiles(dir) {
 
 const core = coreDir();
 if (process.argv[2] === '--include') {
-  console.log([path.posix.join(core, 'include'), 'generated'].join(' '));
+  console.log([path.posix.join(core, 'include'), path.posix.join(core, 'generated')].join(' '));
 } else {
-  console.log([...cFiles(path.posix.join(core, 'src')), ...cFiles('generated')].join(' '));
+  console.log([...cFiles(path.posix.join(core, 'src')),
+    ...cFiles(path.posix.join(core, 'generated'))].join(' '));
 }

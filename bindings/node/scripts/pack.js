@@ -4,7 +4,7 @@
 // was:
 //   prepack:  copies the package's C files and libycdl's sources into a
 //             temporary folder, builds the addon there (the committed
-//             generated/ code means no protoc-c), and puts into the package
+//             libycdl/generated code means no protoc-c), and puts into the package
 //             only what the tarball needs and git ignores: deps/libycdl (the
 //             core's sources, for installs that must compile) and
 //             prebuilds/<platform>-<arch>/ycdl.node (the addon).
@@ -27,13 +27,14 @@ function copy(from, to, keep = () => true) {
 
 /** The package's build inputs plus the core's sources in staging. */
 function stage(staging) {
-  for (const name of ['package.json', 'binding.gyp', 'src', 'generated', 'scripts/build.js',
+  for (const name of ['package.json', 'binding.gyp', 'src', 'scripts/build.js',
     'scripts/core-sources.js']) {
     copy(path.join(pkg, name), path.join(staging, name));
   }
   const core = path.join(staging, 'deps', 'libycdl');
   copy(path.join(repo, 'libycdl', 'src'), path.join(core, 'src'), (file) => /\.[ch]$/.test(file));
   copy(path.join(repo, 'libycdl', 'include'), path.join(core, 'include'), (file) => file.endsWith('.h'));
+  copy(path.join(repo, 'libycdl', 'generated'), path.join(core, 'generated'), (file) => /\.[ch]$/.test(file));
 }
 
 function prepack() {
