@@ -357,10 +357,29 @@ def shared_session_targets(w7, smoke):
     return rows
 
 
+def idle_session(r):
+    return ("### 8. An idle session (battery)\n\n"
+            "%d paused tasks, the session reopened and left alone %d s, %d runs (worst "
+            "run): %.6f s of CPU, %.2f wake-ups/s (context switches of every thread, "
+            "the measuring thread's own sleep included), %d events.\n"
+            % (r["tasks"], r["idle_s"], r["runs"], r["cpu_s_max"], r["wakeups_per_s_max"],
+               r["events_max"]))
+
+
+def idle_targets(w8, smoke):
+    # One switch is the driver's own sleep; anything more is a timer.
+    wakeups = w8["wakeups_per_s_max"] * w8["idle_s"]
+    return [["idle session: no periodic wake-ups (%d paused tasks, %d s)"
+             % (w8["tasks"], w8["idle_s"]),
+             "%d context switches, %.6f s CPU" % (wakeups, w8["cpu_s_max"]),
+             verdict(wakeups <= 2 and w8["events_max"] == 0, smoke)]]
+
+
 TARGETS = (("one_big_file", one_big_file_targets),
            ("many_small_files", many_small_files_targets),
            ("many_tasks", many_tasks_targets), ("kill_and_continue", kill_targets),
-           ("event_share", event_share_targets), ("shared_session", shared_session_targets))
+           ("event_share", event_share_targets), ("shared_session", shared_session_targets),
+           ("idle_session", idle_targets))
 
 
 def targets(res):
@@ -389,7 +408,8 @@ def markdown(res):
                 ("many_small_files_disk",
                  lambda r: many_small_files(r, "2b. Small files on disk (real fsyncs)")),
                 ("many_tasks", many_tasks), ("kill_and_continue", kill_and_continue),
-                ("event_share", event_share), ("shared_session", shared_session))
+                ("event_share", event_share), ("shared_session", shared_session),
+                ("idle_session", idle_session))
     parts = [header(res), targets(res)]
     parts += [fn(res[name]) for name, fn in sections if name in res]
     return "\n\n".join(parts) + "\n"

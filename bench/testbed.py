@@ -20,11 +20,13 @@ SIZES = {
     "full": {"big": 1024 * MIB, "small_count": 10000, "small": 16 * 1024,
              "tasks": 100000, "groups": 1000, "kill_rate": 200 * MIB, "kill_at": 0.4,
              "w6": 64 * MIB, "w6cg": 4 * MIB,
-             "rt_tasks": 1000, "rt_calls": 5000, "rss_clients": 16},
+             "rt_tasks": 1000, "rt_calls": 5000, "rss_clients": 16,
+             "idle_tasks": 1000, "idle_seconds": 10},
     "smoke": {"big": 8 * MIB, "small_count": 200, "small": 16 * 1024,
               "tasks": 2000, "groups": 20, "kill_rate": 16 * MIB, "kill_at": 0.4,
               "w6": 256 * 1024, "w6cg": 64 * 1024,
-              "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4},
+              "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4,
+              "idle_tasks": 100, "idle_seconds": 1},
 }
 
 TOOLS = ("cmake", "cc", "pkg-config", "curl", "aria2c", "nginx", "python3", "openssl")
@@ -100,6 +102,7 @@ def build(b):
                     "-pthread", "-I", os.path.join(ROOT, "libycdl", "include"),
                     "-I", os.path.join(b.build, "proto"),
                     os.path.join(HERE, "ycdl_bench.c"), os.path.join(HERE, "ycdl_bench_shared.c"),
+                    os.path.join(HERE, "ycdl_bench_idle.c"),
                     "-o", b.driver, "-L", b.build, "-lycdl", "-Wl,-rpath," + b.build] + libs,
                    check=True)
 

@@ -560,3 +560,24 @@ def files_through_client(b):
 def shared_session(b):
     return {"round_trip": round_trip(b), "events": event_throughput(b),
             "rss": rss_per_client(b), "files": files_through_client(b)}
+
+
+# ------------------------------------------- 8: an idle session (battery)
+
+def idle_session(b):
+    """A session of N paused tasks, reopened and left alone (issue 20,
+    "battery"): CPU and wake-ups of every thread of the process over S
+    seconds, against nothing (the target is zero)."""
+    state, out = os.path.join(b.tmp, "w8-idle"), os.path.join(b.tmp, "w8-out")
+    fresh_dir(state)
+    fresh_dir(out)
+    runs = []
+    for _ in range(b.runs_slow):
+        sample = timed(driver(b, "idle", "--state", state, "--out", out, "--url-prefix",
+                              b.url("/tasks"), "--count", b.sizes["idle_tasks"],
+                              "--seconds", b.sizes["idle_seconds"]), "ycdl-bench idle")
+        runs.append(b.json(sample.stdout))
+    return {"tasks": b.sizes["idle_tasks"], "idle_s": b.sizes["idle_seconds"],
+            "runs": len(runs), "cpu_s_max": max(r["cpu_s"] for r in runs),
+            "wakeups_per_s_max": max(r["wakeups_per_s"] for r in runs),
+            "events_max": max(r["events"] for r in runs)}

@@ -9,7 +9,8 @@
  *                     [--progress-ms MS] [--queue-first] [--batch N]
  *                     [--attach]
  *
- * and those of ycdl_bench_shared.c (roundtrip, events, clients).
+ * and those of ycdl_bench_shared.c (roundtrip, events, clients) and
+ * ycdl_bench_idle.c (idle).
  * fetch --attach works through a handle attached to an owner that another
  * process runs (`ycdl serve`), waiting a few seconds for it to serve.
  *
@@ -190,7 +191,7 @@ static int add_paused(ycdl_session *s, const struct args *a, struct tally *t)
 	return 0;
 }
 
-enum { GROUP_NAME_MAX = 24 };
+enum { GROUP_NAME_MAX = 32 };
 
 /* Adds urls[0..n) with one ycdl_task_add_many call; with groups, the task
  * numbered first + i joins group-((first + i) % groups). For thousands of
@@ -502,7 +503,8 @@ static int usage(void)
 		"       ycdl-bench roundtrip --state DIR --url-prefix URL --count N --calls N\n"
 		"       ycdl-bench events --state DIR --url-prefix URL --count N --clients K\n"
 		"                         [--batch N] [--backlog]\n"
-		"       ycdl-bench clients --state DIR --url-prefix URL --count N --clients K\n");
+		"       ycdl-bench clients --state DIR --url-prefix URL --count N --clients K\n"
+		"       ycdl-bench idle --state DIR --out DIR --url-prefix URL --count N --seconds S\n");
 	return 2;
 }
 
@@ -547,6 +549,8 @@ static bool parse_value(struct args *a, const char *name, const char *value)
 		a->batch = atol(value);
 	else if (strcmp(name, "--groups") == 0)
 		a->groups = atol(value);
+	else if (strcmp(name, "--seconds") == 0)
+		a->seconds = atol(value);
 	else
 		return false;
 	return true;
@@ -587,6 +591,8 @@ int main(int argc, char **argv)
 		return run_events(&a);
 	if (strcmp(c, "clients") == 0 && a.url_prefix && a.count > 0 && a.clients > 0)
 		return run_clients(&a);
+	if (strcmp(c, "idle") == 0 && a.out && a.url_prefix && a.count > 0 && a.seconds > 0)
+		return run_idle(&a);
 	/* Started by the commands above, never by hand. */
 	if (strcmp(c, "calls") == 0 && a.key && a.count > 0 && a.calls > 0)
 		return run_calls(&a);

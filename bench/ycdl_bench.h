@@ -1,7 +1,8 @@
 /* ycdl_bench.h — what the benchmark driver's two files share: its
  * arguments, the consumer's tally and the helpers every command uses.
  * ycdl_bench.c has the commands of one process (add, reopen, fetch),
- * ycdl_bench_shared.c those of shared sessions (issue 15). */
+ * ycdl_bench_shared.c those of shared sessions (issue 15),
+ * ycdl_bench_idle.c what an idle session costs (issue 20). */
 #ifndef YCDL_BENCH_H
 #define YCDL_BENCH_H
 
@@ -29,6 +30,7 @@ struct args {
 	int backlog;              /* clients read only once the adds are done */
 	long batch;               /* tasks per ycdl_task_add_many; 0: one by one */
 	long groups;              /* add: task i joins group-(i % groups); 0: none */
+	long seconds;             /* idle: how long to leave the session alone */
 };
 
 /* What the consumer saw; the event path of the library ends here. */
@@ -63,5 +65,6 @@ int run_calls(const struct args *a);
 int run_events(const struct args *a);
 int run_clients(const struct args *a);
 int run_listen(const struct args *a);
+int run_idle(const struct args *a);
 
 #endif
