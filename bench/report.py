@@ -375,11 +375,38 @@ def idle_targets(w8, smoke):
              verdict(wakeups <= 2 and w8["events_max"] == 0, smoke)]]
 
 
+def soak(r):
+    rows = []
+    for place in ("tmpfs", "disk"):
+        for tool in ("ycdl", "curl"):
+            if place in r:
+                t = r[place][tool]
+                rows.append([place, tool, "%.3f s / %.3f s" % (t["first"]["wall_s"],
+                                                             t["first"]["sys_s"]),
+                             "%.3f s / %.3f s" % (t["last_wall_s"], t["last_sys_s"]),
+                             fmt_ratio(t["last_wall_s"] / t["first"]["wall_s"])])
+    return ("### 9. A long-lived session (%s)\n\n"
+            "%d rounds of %d small files, 16 at once, fetched and then deleted; ycdl: one "
+            "session for every round (ycdl-bench soak: add_many, wait, remove with the "
+            "file); curl: `curl -Z` and the files deleted, round after round:\n\n"
+            % (load_note(r), next(iter(r[p]["ycdl"]["rounds"] for p in ("tmpfs", "disk")
+                                       if p in r)), r["files"])
+            + table(["where", "tool", "round 1 wall / sys", "last third wall / sys (median)",
+                     "last / first"], rows))
+
+
+def soak_targets(w9, smoke):
+    t = w9["tmpfs"]["ycdl"]
+    creep = t["last_wall_s"] / t["first"]["wall_s"]
+    return [["long-lived session: round N ≤ 1.2× round 1 (tmpfs, %d rounds)" % t["rounds"],
+             fmt_ratio(creep), verdict(creep <= 1.2, smoke)]]
+
+
 TARGETS = (("one_big_file", one_big_file_targets),
            ("many_small_files", many_small_files_targets),
            ("many_tasks", many_tasks_targets), ("kill_and_continue", kill_targets),
            ("event_share", event_share_targets), ("shared_session", shared_session_targets),
-           ("idle_session", idle_targets))
+           ("idle_session", idle_targets), ("soak", soak_targets))
 
 
 def targets(res):
@@ -409,7 +436,7 @@ def markdown(res):
                  lambda r: many_small_files(r, "2b. Small files on disk (real fsyncs)")),
                 ("many_tasks", many_tasks), ("kill_and_continue", kill_and_continue),
                 ("event_share", event_share), ("shared_session", shared_session),
-                ("idle_session", idle_session))
+                ("idle_session", idle_session), ("soak", soak))
     parts = [header(res), targets(res)]
     parts += [fn(res[name]) for name, fn in sections if name in res]
     return "\n\n".join(parts) + "\n"

@@ -581,3 +581,70 @@ def idle_session(b):
             "runs": len(runs), "cpu_s_max": max(r["cpu_s"] for r in runs),
             "wakeups_per_s_max": max(r["wakeups_per_s"] for r in runs),
             "events_max": max(r["events"] for r in runs)}
+
+
+# ------------------------------- 9: a long-lived session (rounds of files)
+
+def curl_rounds(out, urls, rounds):
+    """curl's side of the soak: each round fetches the files 16 at a time
+    and deletes them, as the session's rounds do; per-round figures."""
+    figures = []
+    for _ in range(rounds):
+        fresh_dir(out)
+        sample = timed(curl_many(out, urls, 16), "curl (soak round)")
+        figures.append({"wall_s": sample.wall, "user_s": sample.user, "sys_s": sample.system})
+    fresh_dir(out)
+    return figures
+
+
+def soak_figures(rounds):
+    first, rest = rounds[0], rounds[1:] or rounds
+    last = rounds[-len(rest) // 3 or -1:]     # the last third: where a creep shows
+    return {"rounds": len(rounds), "first": first,
+            "last_wall_s": median([r["wall_s"] for r in last]),
+            "last_sys_s": median([r["sys_s"] for r in last]),
+            "all": rounds}
+
+
+def quiet_disk(place):
+    """ext4 will not hand out an inode deleted in the last 5 to 35 s
+    (ialloc.c, recently_deleted): a file created while thousands were just
+    deleted searches past them all. Each tool starts its rounds on a disk
+    that has forgotten the other's deletions."""
+    if place == "disk":
+        time.sleep(40)
+
+
+@with_load
+def soak(b):
+    """Rounds of N small files added, fetched and removed (their files
+    deleted) in one session, against curl fetching and deleting the same
+    files round after round (issue 20, item 6: round N must cost what round
+    1 costs). On tmpfs, and on the disk when there is one: a file system's
+    own costs under churn show in curl's rounds too."""
+    count, rounds = b.sizes["soak_files"], b.sizes["soak_rounds"]
+    urls, _ = small_files_list(b)
+    listing = os.path.join(b.tmp, "soak-urls.txt")
+    with open(listing, "w") as f:
+        f.write("\n".join(urls[:count]) + "\n")
+    places = {"tmpfs": b.tmp}
+    if b.disk:
+        places["disk"] = b.disk
+    result = {"files": count}
+    for place, where in places.items():
+        out, state = os.path.join(where, "w9-out"), os.path.join(where, "w9-state")
+        fresh_dir(out)
+        fresh_dir(state)
+        quiet_disk(place)
+        sample = timed(driver(b, "soak", "--state", state, "--out", out, "--list", listing,
+                              "--rounds", rounds, "--jobs", 16), "ycdl-bench soak")
+        report = b.json(sample.stdout)
+        if report["failed"]:
+            raise BenchError("soak: %d downloads failed" % report["failed"])
+        ycdl = soak_figures(report["rounds"])
+        quiet_disk(place)
+        result[place] = {"ycdl": ycdl,
+                         "curl": soak_figures(curl_rounds(out, urls[:count], rounds))}
+        fresh_dir(out)
+        fresh_dir(state)
+    return result

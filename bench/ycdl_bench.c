@@ -9,6 +9,8 @@
  *                     [--progress-ms MS] [--queue-first] [--batch N]
  *                     [--attach]
  *
+ *   ycdl-bench soak   --state DIR --out DIR --list FILE --rounds N [--jobs N]
+ *
  * and those of ycdl_bench_shared.c (roundtrip, events, clients) and
  * ycdl_bench_idle.c (idle).
  * fetch --attach works through a handle attached to an owner that another
@@ -489,6 +491,73 @@ static int run_fetch(const struct args *a)
 	return t.failed == 0 && t.undecodable == 0 && t.role_changes == 0 ? 0 : 1;
 }
 
+/* --------------------------------------------------------------- soak */
+
+/* Forgets every task and deletes its file: the round leaves an empty
+ * session and folder behind, as an app that clears its finished list. */
+static int remove_all(ycdl_session *s)
+{
+	char **keys;
+	size_t n;
+	int rc;
+
+	if ((rc = ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL)) != 0)
+		return fail("ycdl_session_list", rc);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if ((rc = ycdl_task_remove(s, keys[i], YCDL_REMOVE_DELETE_FILE)) != 0)
+			rc = fail("ycdl_task_remove", rc);
+	ycdl_keys_free(keys, n);
+	return rc;
+}
+
+static double cpu_s(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/* A long-lived session (issue 20, item 6): rounds of the list's files
+ * added (add_many), fetched and removed, all in one session; each round's
+ * wall and CPU, so that a round N slower than round 1 shows. */
+static int run_soak(const struct args *a)
+{
+	struct tally t = { 0 };
+	size_t n = 0;
+	char **urls = read_list(a->list, &n);
+	struct args batched = *a;
+	ycdl_session *s;
+	int rc = 0;
+
+	if (!urls || n == 0 || open_session(&s, a) != 0)
+		return 1;
+	batched.batch = 10000;
+	printf("{\"files\": %zu, \"rounds\": [", n);
+	for (long round = 0; round < a->rounds && rc == 0; round++) {
+		unsigned long done = t.finished + t.failed;
+		struct rusage before, after;
+		double start = now_s();
+
+		getrusage(RUSAGE_SELF, &before);
+		rc = add_urls(s, &batched, urls, n, &t);
+		while (rc == 0 && t.finished + t.failed < done + n) {
+			ycdl_session_wait_event(s, 1000);
+			consume_events(s, &t);
+		}
+		if (rc == 0)
+			rc = remove_all(s);
+		consume_events(s, &t);
+		getrusage(RUSAGE_SELF, &after);
+		printf("%s{\"wall_s\": %.6f, \"user_s\": %.6f, \"sys_s\": %.6f}",
+				round ? ", " : "", now_s() - start,
+				cpu_s(&after.ru_utime) - cpu_s(&before.ru_utime),
+				cpu_s(&after.ru_stime) - cpu_s(&before.ru_stime));
+		fflush(stdout);
+	}
+	printf("], \"failed\": %lu, \"peak_rss_kib\": %ld}\n", t.failed, rss_peak_kib());
+	ycdl_session_close(s);
+	free_list(urls, n);
+	return rc == 0 && t.failed == 0 && t.undecodable == 0 ? 0 : 1;
+}
+
 /* --------------------------------------------------------------- main */
 
 static int usage(void)
@@ -504,7 +573,8 @@ static int usage(void)
 		"       ycdl-bench events --state DIR --url-prefix URL --count N --clients K\n"
 		"                         [--batch N] [--backlog]\n"
 		"       ycdl-bench clients --state DIR --url-prefix URL --count N --clients K\n"
-		"       ycdl-bench idle --state DIR --out DIR --url-prefix URL --count N --seconds S\n");
+		"       ycdl-bench idle --state DIR --out DIR --url-prefix URL --count N --seconds S\n"
+		"       ycdl-bench soak --state DIR --out DIR --list FILE --rounds N [--jobs N]\n");
 	return 2;
 }
 
@@ -551,6 +621,8 @@ static bool parse_value(struct args *a, const char *name, const char *value)
 		a->groups = atol(value);
 	else if (strcmp(name, "--seconds") == 0)
 		a->seconds = atol(value);
+	else if (strcmp(name, "--rounds") == 0)
+		a->rounds = atol(value);
 	else
 		return false;
 	return true;
@@ -591,6 +663,8 @@ int main(int argc, char **argv)
 		return run_events(&a);
 	if (strcmp(c, "clients") == 0 && a.url_prefix && a.count > 0 && a.clients > 0)
 		return run_clients(&a);
+	if (strcmp(c, "soak") == 0 && a.out && a.list && a.rounds > 0)
+		return run_soak(&a);
 	if (strcmp(c, "idle") == 0 && a.out && a.url_prefix && a.count > 0 && a.seconds > 0)
 		return run_idle(&a);
 	/* Started by the commands above, never by hand. */

@@ -31,6 +31,7 @@ struct args {
 	long batch;               /* tasks per ycdl_task_add_many; 0: one by one */
 	long groups;              /* add: task i joins group-(i % groups); 0: none */
 	long seconds;             /* idle: how long to leave the session alone */
+	long rounds;              /* soak: rounds of the list added and removed */
 };
 
 /* What the consumer saw; the event path of the library ends here. */

@@ -567,23 +567,77 @@ static int quarantine(struct store *st, struct live_set *ls,
 	return store_rewrite(st, next_live, ls);
 }
 
-/* Offers each live snapshot to the owner; refused ones are dropped. */
-static void visit_all(struct live_set *ls, store_visit_fn visit, void *ctx,
-		struct store_load_result *result)
+/* Keys the owner refused, copied (the records they came from are freed). */
+struct key_list {
+	char **keys;
+	size_t count, cap;
+};
+
+static bool key_list_add(struct key_list *kl, const char *key)
+{
+	char *copy;
+
+	if (kl->count == kl->cap) {
+		size_t cap = kl->cap ? kl->cap * 2 : 8;
+		char **keys = realloc(kl->keys, cap * sizeof(*keys));
+
+		if (!keys)
+			return false;
+		kl->keys = keys;
+		kl->cap = cap;
+	}
+	if (!(copy = strdup(key)))
+		return false;
+	kl->keys[kl->count++] = copy;
+	return true;
+}
+
+static void key_list_free(struct key_list *kl)
+{
+	for (size_t i = 0; i < kl->count; i++)
+		free(kl->keys[i]);
+	free(kl->keys);
+}
+
+/* Offers each live snapshot to the owner; refused ones are dropped (their
+ * keys go into refused when it is given). With release, each record is
+ * freed as soon as the owner took it: the tasks are built while the
+ * decoded records go, so that a big journal is never held twice. */
+static int visit_all(struct live_set *ls, store_visit_fn visit, void *ctx,
+		struct store_load_result *result, bool release, struct key_list *refused)
 {
 	for (size_t i = 0; i < ls->count; i++) {
 		Ycdl__JournalRecord *rec = ls->slots[i];
+		bool taken;
 
 		if (!rec)
 			continue;
-		if (visit(ctx, rec->put) == 0) {
+		taken = visit(ctx, rec->put) == 0;
+		if (taken)
 			result->found++;
+		else
+			result->quarantined++;
+		if (!taken && refused && !key_list_add(refused, rec->put->key))
+			return error_set(YCDL_E_NOMEM, "out of memory reading the journal");
+		if (taken && !release)
 			continue;
-		}
-		result->quarantined++;
 		strmap_remove(&ls->index, rec->put->key);
 		ycdl__journal_record__free_unpacked(rec, NULL);
 		ls->slots[i] = NULL;
+	}
+	return 0;
+}
+
+/* Drops the records whose keys the owner refused. */
+static void drop_refused(struct live_set *ls, const struct key_list *refused)
+{
+	for (size_t i = 0; i < refused->count; i++) {
+		size_t idx = (size_t)(uintptr_t)strmap_remove(&ls->index, refused->keys[i]);
+
+		if (!idx)
+			continue;
+		ycdl__journal_record__free_unpacked(ls->slots[idx - 1], NULL);
+		ls->slots[idx - 1] = NULL;
 	}
 }
 
@@ -603,32 +657,73 @@ static int write_header(struct store *st)
 	return 0;
 }
 
+/* Reads and checks the whole journal into ls (the last record per key). */
+static int read_live(struct store *st, struct live_set *ls, struct scan_result *sr,
+		size_t *size)
+{
+	unsigned char *data = NULL;
+	int rc;
+
+	memset(ls, 0, sizeof(*ls));
+	strmap_init(&ls->index);
+	memset(sr, 0, sizeof(*sr));
+	rc = lseek(st->fd, 0, SEEK_SET) < 0 ? -errno : read_whole_file(st->fd, &data, size);
+	if (rc != 0)
+		return error_set(YCDL_E_STORE, "cannot read %s: %s", st->path,
+				strerror(-rc));
+	sr->valid_end = *size;
+	if (*size < FILE_MAGIC_LEN && memcmp(data, FILE_MAGIC, *size) == 0)
+		sr->valid_end = 0;      /* a creation cut short: see load */
+	else if (*size < FILE_MAGIC_LEN || memcmp(data, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
+		sr->damaged = 1;        /* not a journal at all: keep none of it */
+	else
+		rc = scan(data, *size, ls, sr);
+	/* The file's bytes are done with: the records are decoded. */
+	free(data);
+	return rc;
+}
+
+/* Gives the tasks to the owner. A journal without damage (the usual case)
+ * frees each record as its task is made; one with damage keeps them, to be
+ * written anew. Should the owner refuse a record of an undamaged journal
+ * (rare), it is read again to have every other record to write anew. */
+static int hand_over(struct store *st, struct live_set *ls, struct scan_result *sr,
+		store_visit_fn visit, void *ctx, struct store_load_result *result)
+{
+	bool release = sr->damaged == 0 && sr->holes == 0;
+	struct key_list refused = { NULL, 0, 0 };
+	size_t size;
+	int rc;
+
+	rc = visit_all(ls, visit, ctx, result, release, release ? &refused : NULL);
+	if (rc == 0 && release && result->quarantined > 0) {
+		live_set_free(ls);
+		if ((rc = read_live(st, ls, sr, &size)) == 0)
+			drop_refused(ls, &refused);
+	}
+	key_list_free(&refused);
+	return rc;
+}
+
 static int load(struct store *st, store_visit_fn visit, void *ctx,
 		struct store_load_result *result)
 {
 	struct live_set ls;
-	struct scan_result sr = { 0, 0, 0 };
-	unsigned char *data = NULL;
+	struct scan_result sr;
 	size_t size = 0;
-	int rc = read_whole_file(st->fd, &data, &size);
+	int rc = read_live(st, &ls, &sr, &size);
 
 	if (rc != 0)
-		return error_set(YCDL_E_STORE, "cannot read %s: %s", st->path,
-				strerror(-rc));
-	memset(&ls, 0, sizeof(ls));
-	strmap_init(&ls.index);
-	if (size < FILE_MAGIC_LEN && memcmp(data, FILE_MAGIC, size) == 0) {
+		goto out;
+	if (size < FILE_MAGIC_LEN && sr.damaged == 0) {
 		/* A creation cut short (a crash before the header was all
 		 * written): nothing was ever in it. (A header of zeros is
 		 * damage: it was synced before the file's name was.) */
-		free(data);
-		return write_header(st);
-	}
-	if (size < FILE_MAGIC_LEN || memcmp(data, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
-		sr.damaged = 1;         /* not a journal at all: keep none of it */
-	else if ((rc = scan(data, size, &ls, &sr)) != 0)
+		rc = write_header(st);
 		goto out;
-	visit_all(&ls, visit, ctx, result);
+	}
+	if ((rc = hand_over(st, &ls, &sr, visit, ctx, result)) != 0)
+		goto out;
 	result->quarantined += sr.damaged;
 	if (result->quarantined > 0) {
 		rc = quarantine(st, &ls, result);
@@ -656,7 +751,6 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 	}
 out:
 	live_set_free(&ls);
-	free(data);
 	return rc;
 }
 

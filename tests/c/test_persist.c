@@ -5,8 +5,12 @@
 #include "harness.h"
 #include "fixtures.h"
 
+#include "ycdl.pb-c.h"
+
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
+#include <zlib.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -231,6 +235,93 @@ TEST(one_damaged_record_loses_only_that_record)
 	CHECK_OK(ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL));
 	CHECK_INT(n, 2);
 	ycdl_keys_free(keys, n);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(journal);
+	free(dir);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		(uint32_t)p[3] << 24;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Appends, as a whole and well-formed frame (docs/architecture.md: magic,
+ * length, CRC-32, record), a copy of the journal's first record under
+ * another key: the same URL and destination as that task, which the session
+ * must refuse to restore as a second task. */
+static void append_duplicate_of_first(const char *journal)
+{
+	unsigned char head[8 + 12], *payload, *frame;
+	Ycdl__JournalRecord *rec;
+	char *key;
+	size_t len;
+	int fd = open(journal, O_RDWR | O_APPEND);
+
+	CHECK(fd >= 0);
+	CHECK(pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head));
+	len = le32(head + 8 + 4);
+	CHECK((payload = malloc(len)) != NULL);
+	CHECK(pread(fd, payload, len, sizeof(head)) == (ssize_t)len);
+	CHECK((rec = ycdl__journal_record__unpack(NULL, len, payload)) != NULL);
+	CHECK(rec->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT);
+	key = rec->put->key;
+	rec->put->key = "ffffffffffffffffffffffffffffffff";
+	len = ycdl__journal_record__get_packed_size(rec);
+	CHECK((frame = malloc(12 + len)) != NULL);
+	ycdl__journal_record__pack(rec, frame + 12);
+	put_le32(frame, le32(head + 8));                /* the record magic */
+	put_le32(frame + 4, (uint32_t)len);
+	put_le32(frame + 8, (uint32_t)crc32(crc32(0L, Z_NULL, 0), frame + 12, (uInt)len));
+	CHECK(write(fd, frame, 12 + len) == (ssize_t)(12 + len));
+	rec->put->key = key;
+	ycdl__journal_record__free_unpacked(rec, NULL);
+	free(frame);
+	free(payload);
+	close(fd);
+}
+
+/* Restoring frees each record as its task is made; a record refused then
+ * (whole and well-formed, but a second task for one URL) must still come
+ * out quarantined with the journal kept aside, and every other task
+ * restored and written anew. */
+TEST(a_whole_record_the_session_refuses_is_quarantined_and_the_rest_kept)
+{
+	char *dir = test_dir("refused");
+	ycdl_session_options o = test_session_options(dir);
+	char *journal = journal_path(dir, "refused");
+	struct event_log log;
+	ycdl_session *s;
+	Ycdl__Event *e;
+	size_t n;
+	char **keys;
+
+	prepare_three("refused", &o);
+	append_duplicate_of_first(journal);
+	e = reopen_restored("refused", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 3);
+	CHECK_INT(e->session_restored->tasks_quarantined, 1);
+	CHECK(e->session_restored->quarantine_path &&
+	      access(e->session_restored->quarantine_path, R_OK) == 0);
+	CHECK_OK(ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL));
+	CHECK_INT(n, 3);
+	for (size_t i = 0; i < n; i++)
+		CHECK(strcmp(keys[i], "ffffffffffffffffffffffffffffffff") != 0);
+	ycdl_keys_free(keys, n);
+	log_free(&log);
+	ycdl_session_close(s);
+
+	/* Written anew: the three tasks, nothing refused any more. */
+	e = reopen_restored("refused", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_found, 3);
+	CHECK_INT(e->session_restored->tasks_quarantined, 0);
 	log_free(&log);
 	ycdl_session_close(s);
 	free(journal);
@@ -480,6 +571,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(an_unsynced_tail_that_came_back_as_zeros_is_dropped_quietly),
 		TEST_ENTRY(a_damaged_tail_without_zeros_is_still_quarantined),
 		TEST_ENTRY(one_damaged_record_loses_only_that_record),
+		TEST_ENTRY(a_whole_record_the_session_refuses_is_quarantined_and_the_rest_kept),
 		TEST_ENTRY(torn_last_record_is_dropped_quietly),
 		TEST_ENTRY(restored_tasks_keep_the_order_they_were_added_in),
 		TEST_ENTRY(second_open_of_same_identifier_is_locked),
