@@ -20,6 +20,10 @@
  *   cut          "CALL PATH" of the call the power was cut before
  *   now-ino-N    at the cut, each file's bytes as the process left them
  *                (the page cache): what a torn write may have let through
+ *   pinned/      a hard link to every file an unlink or a rename over it
+ *                would free: a run never frees an inode, so its number is
+ *                never given to a new file while a folder kept earlier
+ *                still names it (which would mix two files' bytes)
  *
  * Environment (read when the library loads):
  *   YCDL_POWERCUT_ROOT    the folder whose contents are followed
@@ -349,6 +353,26 @@ static void kept(int fd, bool with_mode, bool whole_fs)
 	pthread_mutex_unlock(&keeping);
 }
 
+/* Before path (under the root) loses a name: keeps its inode alive. */
+static void pin(int dirfd, const char *path)
+{
+	static atomic_long pinned;
+	char full[PATH_MAX], link_path[PATH_MAX + 64];
+	struct stat st;
+
+	if (!enabled || !path)
+		return;
+	abs_path(dirfd, path, full);
+	if (!under_root(full) || lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	snprintf(link_path, sizeof(link_path), "%s/pinned", shadow);
+	(void)REAL(mkdir)(link_path, 0700);
+	snprintf(link_path, sizeof(link_path), "%s/pinned/%ld", shadow,
+			atomic_fetch_add(&pinned, 1));
+	if (REAL(link)(full, link_path) != 0)
+		abort();
+}
+
 /* ------------------------------------------------------------- cutting */
 
 /* Before a call that changes path (or fd's file): the power goes when it is
@@ -549,18 +573,21 @@ int openat64(int dirfd, const char *path, int flags, ...)
 int rename(const char *from, const char *to)
 {
 	before_at_change("rename", AT_FDCWD, to);
+	pin(AT_FDCWD, to);
 	return REAL(rename)(from, to);
 }
 
 int renameat(int fromfd, const char *from, int tofd, const char *to)
 {
 	before_at_change("rename", tofd, to);
+	pin(tofd, to);
 	return REAL(renameat)(fromfd, from, tofd, to);
 }
 
 int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned int flags)
 {
 	before_at_change("renameat2", tofd, to);
+	pin(tofd, to);
 	return REAL(renameat2)(fromfd, from, tofd, to, flags);
 }
 
@@ -579,12 +606,14 @@ int linkat(int fromfd, const char *from, int tofd, const char *to, int flags)
 int unlink(const char *path)
 {
 	before_at_change("unlink", AT_FDCWD, path);
+	pin(AT_FDCWD, path);
 	return REAL(unlink)(path);
 }
 
 int unlinkat(int dirfd, const char *path, int flags)
 {
 	before_at_change("unlink", dirfd, path);
+	pin(dirfd, path);
 	return REAL(unlinkat)(dirfd, path, flags);
 }
 
