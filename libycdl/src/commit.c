@@ -100,8 +100,7 @@ void commit_free(struct commit *c)
 	if (c->timer)
 		event_free(c->timer);
 	for (size_t i = 0; i < c->count; i++)
-		if (c->entries[i].fd >= 0)
-			close(c->entries[i].fd);
+		partfile_close(c->entries[i].fd);
 	free(c->entries);
 	memset(c, 0, sizeof(*c));
 }
@@ -163,7 +162,7 @@ static void claim_delivered(struct commit_entry *e)
 	int fd = e->fd;
 
 	if (fd >= 0 && partfile_still_at(t->part_path, &e->part) != 0) {
-		close(fd);
+		partfile_close(fd);
 		fd = -1;
 	}
 	if (fd < 0)
@@ -173,7 +172,7 @@ static void claim_delivered(struct commit_entry *e)
 		return;
 	if (util_sync_data(fd) == 0)
 		t->synced_offset = t->offset;
-	close(fd);
+	partfile_close(fd);
 }
 
 void commit_settle(struct ycdl_session *s, struct task *t)
@@ -389,8 +388,7 @@ static bool run_moves(struct worker_job *work)
 /* Lets go of the member's part file, and so of its claim. */
 static void release_part(struct commit_member *m)
 {
-	if (m->fd >= 0)
-		close(m->fd);
+	partfile_close(m->fd);
 	m->fd = -1;
 }
 
@@ -598,8 +596,7 @@ static void fail_entries(struct ycdl_session *s, struct commit_entry *entries,
 {
 	for (size_t i = 0; i < count; i++) {
 		release_slot(s, entries[i].task);
-		if (entries[i].fd >= 0)
-			close(entries[i].fd);
+		partfile_close(entries[i].fd);
 		outcome_fail(s, entries[i].task, YCDL_E_NOMEM, "out of memory",
 				0, true, 0);
 	}

@@ -188,7 +188,7 @@ static bool restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return false;
 	}
-	close(part.fd);
+	partfile_close(part.fd);
 	transfer_forget_progress(s, t);
 	persist_mark(s, t);
 	emit_restarted(s, t, x->reason, discarded);

@@ -48,8 +48,15 @@ int lock_acquire(const char *session_dir, int *out_fd)
 	return 0;
 }
 
+/* Unlocks before closing: a child that another thread of this process is
+ * starting (posix_spawn, fork then exec) holds a copy of every descriptor
+ * until its exec, and a flock belongs to the open file, not to one
+ * descriptor of it: closed alone, the lock would stay with that copy, and
+ * the session reopened at once would be "held by another process". */
 void lock_release(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	(void)flock(fd, LOCK_UN);
+	close(fd);
 }

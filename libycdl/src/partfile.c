@@ -73,6 +73,14 @@ void partfile_release_claim(int fd)
 		(void)flock(fd, LOCK_UN);
 }
 
+void partfile_close(int fd)
+{
+	if (fd < 0)
+		return;
+	(void)flock(fd, LOCK_UN);
+	close(fd);
+}
+
 /* Opens and claims path as a regular file of ours; closes it again on any
  * failure. */
 static int open_claimed(const char *path, int flags, int *out_fd, struct stat *st)
@@ -83,7 +91,7 @@ static int open_claimed(const char *path, int flags, int *out_fd, struct stat *s
 		rc = error_set(YCDL_E_IO, "%s belongs to another user: not writing "
 				"to it", path);
 	if (rc != 0 && *out_fd >= 0) {
-		close(*out_fd);
+		partfile_close(*out_fd);
 		*out_fd = -1;
 	}
 	return rc;
@@ -94,7 +102,7 @@ static int open_claimed(const char *path, int flags, int *out_fd, struct stat *s
  * ours to drop; the file it shared stays as it was. */
 static int replace_linked(const char *path, int *fd, struct stat *st)
 {
-	close(*fd);
+	partfile_close(*fd);
 	*fd = -1;
 	if (unlink(path) != 0 && errno != ENOENT)
 		return os_error("replace", path, errno);
@@ -151,7 +159,7 @@ int partfile_open(const char *path, uint64_t keep, struct partfile_opened *out)
 	}
 	out->size = (uint64_t)st.st_size;
 	if ((rc = cut_to(fd, path, keep, &out->size)) != 0) {
-		close(fd);
+		partfile_close(fd);
 		return rc;
 	}
 	out->fd = fd;
@@ -196,7 +204,7 @@ int partfile_open_finished(const char *path, int *out_fd, dev_t *dev)
 	int rc = open_claimed(path, O_RDONLY, out_fd, &st);
 
 	if (rc == 0 && st.st_nlink > 1) {
-		close(*out_fd);
+		partfile_close(*out_fd);
 		*out_fd = -1;
 		rc = error_set(YCDL_E_IO, "%s has other links: not published", path);
 	}
@@ -218,7 +226,7 @@ int partfile_publish_mode(const char *path, unsigned int mode)
 		rc = os_error("change the mode of", path, errno);
 	else if (util_sync_file(fd) != 0)   /* the mode lasts a power cut */
 		rc = os_error("sync", path, errno);
-	close(fd);
+	partfile_close(fd);
 	return rc;
 }
 
@@ -258,7 +266,7 @@ static int unlink_claimed(const char *path, const struct partfile_id *ours,
 		return rc;
 	if (!only_if_empty || st.st_size == 0)
 		rc = unlink_name(path);
-	close(fd);
+	partfile_close(fd);
 	return rc;
 }
 

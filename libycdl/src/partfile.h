@@ -48,6 +48,11 @@ int partfile_still_at(const char *path, const struct partfile_id *id);
  * reading or syncing through it). */
 void partfile_release_claim(int fd);
 
+/* Gives up the claim held through fd and closes it (-1: nothing). Never a
+ * bare close: a child being started by another thread holds a copy of fd
+ * until its exec, and the claim would stay with it (lock.c says more). */
+void partfile_close(int fd);
+
 /* Opens path read-only, without its claim, when it still names the file
  * id; a descriptor or -1 (errno set). */
 int partfile_open_reader(const char *path, const struct partfile_id *id);

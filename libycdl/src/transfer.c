@@ -741,8 +741,7 @@ void transfer_free(struct transfer *x)
 	throttle_leave(&x->throttled);
 	multi_give_back_easy(&x->session->multi, x->easy);
 	curl_slist_free_all(x->headers);
-	if (x->fd >= 0)
-		close(x->fd);
+	partfile_close(x->fd);
 	reset_response(x);
 	free(x->url);
 	free(x);
@@ -766,7 +765,7 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 		set_local_error(x, rc, false, "%s", ycdl_last_error_message());
 	t->transfer = NULL;
 	if (checkpoint) {
-		close(x->fd);
+		partfile_close(x->fd);
 		x->fd = -1;
 	}
 }

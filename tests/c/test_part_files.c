@@ -8,8 +8,11 @@
 #include "fixtures.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SIZE (1024 * 1024)
@@ -136,6 +139,50 @@ TEST(second_session_may_use_the_name_once_the_first_is_done)
 	free(dir);
 }
 
+/* A child forked and not yet exec'ed (what posix_spawn or fork+exec from
+ * another thread of an app looks like for a moment) holds a copy of every
+ * descriptor, the part file's among them. A pause then a resume must not
+ * find the task's own claim held by that copy (a bare close would leave it
+ * there): the resume claims the part file again and finishes the file. */
+TEST(a_claim_survives_no_child_holding_a_copy_of_the_descriptor)
+{
+	char *dir = test_dir("claim-child"), *dest, *url, sha[65];
+	struct side a;
+	Ycdl__Event *e;
+	pid_t child;
+
+	make_file("claim-child.bin", SIZE, sha);
+	url = test_url(env.fault, "claim-child.bin?rate=700000");
+	if (asprintf(&dest, "%s/child.bin", dir) < 0)
+		abort();
+	open_side(&a, "claim-child", dir);
+	add_to(&a, url, dest);
+	pause_at(&a.log, a.key, 100000);
+	/* Forked while the task ran: the child's copies were made then. */
+	CHECK_OK(ycdl_task_resume(a.s, a.key));
+	wait_progress(&a.log, a.key, 200000, 10000);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		/* Never execs: holds the copies until killed (or the test,
+		 * failing, leaves). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	CHECK_OK(ycdl_task_pause(a.s, a.key));
+	CHECK_OK(ycdl_task_resume(a.s, a.key));
+	e = log_wait_end(&a.log, 0, a.key, 30000);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	close_side(&a);
+	free(url);
+	free(dest);
+	free(dir);
+}
+
 /* A part file that is a hard link to a file outside the download folder:
  * O_NOFOLLOW and S_ISREG do not see it. The outside file must keep every
  * byte; the download goes to a fresh file. */
@@ -258,6 +305,7 @@ TEST(part_file_of_another_user_is_refused)
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
+		TEST_ENTRY(a_claim_survives_no_child_holding_a_copy_of_the_descriptor),
 		TEST_ENTRY(second_session_writing_the_same_destination_is_refused),
 		TEST_ENTRY(second_session_may_use_the_name_once_the_first_is_done),
 		TEST_ENTRY(part_file_hard_linked_to_an_outside_file_is_not_written_through),

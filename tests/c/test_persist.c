@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,6 +239,32 @@ TEST(one_damaged_record_loses_only_that_record)
 	log_free(&log);
 	ycdl_session_close(s);
 	free(journal);
+	free(dir);
+}
+
+/* A child forked and not yet exec'ed (posix_spawn or fork+exec from another
+ * thread of the app, for a moment) holds a copy of the session lock's
+ * descriptor: a session closed then must still be free to open at once. */
+TEST(a_closed_session_reopens_at_once_while_a_child_holds_copies)
+{
+	char *dir = test_dir("lockchild");
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_session *s = open_session("lockchild", &o);
+	pid_t child = fork();
+
+	CHECK(child >= 0);
+	if (child == 0) {
+		/* Never execs: holds the copies until killed (or the test,
+		 * failing, leaves). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pause();
+		_exit(0);
+	}
+	ycdl_session_close(s);
+	s = open_session("lockchild", &o);      /* fails on YCDL_E_LOCKED */
+	ycdl_session_close(s);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	free(dir);
 }
 
@@ -576,6 +603,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(restored_tasks_keep_the_order_they_were_added_in),
 		TEST_ENTRY(second_open_of_same_identifier_is_locked),
 		TEST_ENTRY(another_process_gets_locked_at_once),
+		TEST_ENTRY(a_closed_session_reopens_at_once_while_a_child_holds_copies),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
