@@ -51,6 +51,9 @@ public final class DownloadSession: Sendable {
         try core.call { ycdl_session_event_fd(&fd, $0) }
         hub.setGroupLookup { [core] name in try coreGroupInfo(core, name) }
         pump = EventPump(core: core, fd: fd, label: "ycdl.events.\(identifier)", hub: hub)
+        if let provider = configuration.urlProvider {
+            URLProvider(provide: provider, failed: configuration.urlProviderFailed).observe(self)
+        }
     }
 
     deinit {
