@@ -38,6 +38,10 @@ public final class DownloadSession: Sendable {
     public init(identifier: String, stateDirectory: URL? = nil, mode: OpenMode = .own, background: Bool = false,
                 configuration: Configuration = Configuration()) throws
     {
+        if configuration.urlProvider != nil && !configuration.receivesEvents {
+            throw DownloadError(code: .invalidArgument,
+                                message: "urlProvider needs events, and receivesEvents is false")
+        }
         let pointer = try configuration.withCOptions(stateDirectory: stateDirectory, mode: mode,
                                                      background: background) { options -> OpaquePointer in
             var session: OpaquePointer?

@@ -93,4 +93,14 @@ import Testing
         #expect((failures.withLock { $0.first } as? DownloadError)?.code == .refusedProtocol)
         #expect(try task.info().status == .waitingForURL)
     }
+
+    @Test func aProviderNeedsEvents() throws {
+        let error = downloadError {
+            _ = try openSession("up-no-events", in: freshDirectory("up-no-events")) {
+                $0.urlProvider = { _ in nil }
+                $0.receivesEvents = false
+            }
+        }
+        #expect(error?.code == .invalidArgument)
+    }
 }
