@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Deque, Optional, Set
 
 from ._core import Listener
 from ._events import Event, EventKind
+from .errors import SessionClosedError
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -118,7 +119,10 @@ def _answer(task: "Task", answer: Any) -> None:
 def _report(task: "Task", error: Exception) -> None:
     """A provider that raised (or answered a URL set_url refused) leaves the
     task waiting for a URL; the error goes to the "ycdl" logger, which
-    prints it on stderr unless the application configured logging."""
+    prints it on stderr unless the application configured logging. A
+    session closed meanwhile is no error: nobody waits any more."""
+    if isinstance(error, SessionClosedError):
+        return
     logger.error("url_provider failed for task %s; it keeps waiting for a URL "
                  "(task.set_url() gives it one): %s: %s", task.key, type(error).__name__, error,
                  exc_info=error)
