@@ -318,8 +318,8 @@ class Core:
             self._check_open()
             self._drain_locked()
             self._listeners.append(listener)
-        self._run_after_drain()
         try:
+            self._run_after_drain()
             yield listener
         finally:
             self.unsubscribe(listener)
