@@ -139,6 +139,16 @@ export interface SessionOptions {
   preallocate?: boolean;
   /** The most connections to one host at once, for all tasks together (0, the default: no cap; at most 1000). */
   maxHostConnections?: number;
+  /**
+   * Called once for every 'urlNeeded' event (a task whose URL stopped
+   * working waits in 'waiting-for-url') with that task, after the event's
+   * listeners; its answer goes to task.setUrl(). null or undefined leaves
+   * the task waiting (setUrl() may still come later); a throw, a rejection
+   * or a URL setUrl() refuses leaves it waiting too and is reported to the
+   * 'urlProviderError' listeners, else as a process warning (code
+   * YCDL_URL_PROVIDER). Not with receiveEvents: false.
+   */
+  urlProvider?: ((task: Task) => string | URL | null | undefined | Promise<string | URL | null | undefined>) | null;
 
   // ------------------------------------------------- shared sessions
   /**
@@ -554,6 +564,10 @@ export interface SessionEvents {
   stopRequested: [event: StopRequestedEvent];
   clientsChanged: [event: ClientsChangedEvent];
   urlNeeded: [event: UrlNeededEvent];
+  /** The same event as 'urlNeeded', emitted right after it under this name too. */
+  'url-expired': [event: UrlNeededEvent];
+  /** A urlProvider threw, rejected or answered a URL setUrl() refused; the task keeps waiting for a URL. */
+  urlProviderError: [error: Error, task: Task];
   urlChanged: [event: UrlChangedEvent];
   groupProgress: [event: GroupProgressEvent];
   groupFinished: [event: GroupFinishedEvent];

@@ -10,6 +10,8 @@ const SESSION_OPTIONS = new Set([
   'lowSpeedTimeS', 'maxRecvSpeed', 'maxFileSize', 'caFile', 'pinnedPublicKey', 'proxy',
   'userAgent', 'verifyTls', 'computeSha256', 'fetchBudgetFactor', 'fetchBudgetExtra',
   'urlRefreshStatuses', 'acceptTypes', 'diskReserve', 'preallocate', 'maxHostConnections',
+  // Of this binding only (lib/session.js): not handed to the addon.
+  'urlProvider',
   // Shared sessions (docs/background.md).
   'mode', 'attach', 'background', 'takeover', 'receiveEvents', 'hostCommand',
 ]);
@@ -95,7 +97,8 @@ function taskOptions(options, what = 'session.add() options') {
 /**
  * The addon's session options from new Session(identifier, options) or
  * new Session(options): `attach: true` is `mode: 'attach'`, and
- * urlRefreshStatuses may be an array of statuses.
+ * urlRefreshStatuses may be an array of statuses. Returns { native, urlProvider }:
+ * the urlProvider function stays in JavaScript.
  */
 function sessionOptions(identifierOrOptions, maybeOptions) {
   let options = identifierOrOptions;
@@ -112,7 +115,13 @@ function sessionOptions(identifierOrOptions, maybeOptions) {
       'an object with an identifier');
   }
   checkNames(options, SESSION_OPTIONS, 'Session options');
-  const { attach, urlRefreshStatuses, ...rest } = options;
+  const { attach, urlRefreshStatuses, urlProvider, ...rest } = options;
+  if (urlProvider !== undefined && urlProvider !== null && typeof urlProvider !== 'function') {
+    throw invalid('options.urlProvider must be a function (task) => string');
+  }
+  if (urlProvider && rest.receiveEvents === false) {
+    throw invalid('options.urlProvider needs events, and options.receiveEvents is false');
+  }
   if (attach !== undefined) {
     if (typeof attach !== 'boolean') throw invalid('options.attach must be a boolean');
     if (rest.mode !== undefined) throw invalid("options.attach and options.mode cannot both be given");
@@ -126,7 +135,7 @@ function sessionOptions(identifierOrOptions, maybeOptions) {
   } else if (urlRefreshStatuses !== undefined) {
     throw invalid('options.urlRefreshStatuses must be an array of HTTP statuses, such as [401, 403, 410]');
   }
-  return rest;
+  return { native: rest, urlProvider: urlProvider ?? undefined };
 }
 
 /** Replaces the addon's userData bytes with the decoded metadata. */

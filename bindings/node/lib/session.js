@@ -1,7 +1,9 @@
 // session.js — the Session class: a libycdl session as an EventEmitter.
 // The addon reads the core's events on this thread and hands them over in
 // batches; each becomes one emit() under its type, and a finished or failed
-// event settles the done() promises of its task.
+// event settles the done() promises of its task. A urlNeeded event is also
+// emitted as 'url-expired', and goes to the urlProvider option when there
+// is one, whose answer becomes the task's setUrl().
 'use strict';
 
 const { EventEmitter } = require('node:events');
@@ -27,6 +29,7 @@ class Session extends EventEmitter {
   // Group name -> the done() promises waiting for its groupFinished event.
   #groupWaiters = new Map();
   #closed = false;
+  #urlProvider;
 
   /**
    * new Session(identifier, options) or new Session({ identifier, ... }):
@@ -38,7 +41,8 @@ class Session extends EventEmitter {
    */
   constructor(identifierOrOptions, options) {
     super();
-    const opts = sessionOptions(identifierOrOptions, options);
+    const { native: opts, urlProvider } = sessionOptions(identifierOrOptions, options);
+    this.#urlProvider = urlProvider;
     this.#native = new native.Session(opts, (events) => this.#dispatch(events));
     Object.defineProperty(this, 'identifier', { value: opts.identifier, enumerable: true });
   }
@@ -308,7 +312,43 @@ class Session extends EventEmitter {
     }
     this.#settleGroups(event);
     this.emit(event.type, event);
+    if (event.type === 'urlNeeded') {
+      this.emit('url-expired', event);
+      if (this.#urlProvider) this.#provideUrl(this.#task(event.key));
+    }
     this.emit('event', event);
+  }
+
+  /**
+   * Asks the urlProvider for the task's new URL and hands the answer to
+   * setUrl(). null or undefined leaves the task waiting; a throw, a
+   * rejection or an answer setUrl() refuses leaves it waiting too and is
+   * reported (#reportUrlProviderError).
+   */
+  #provideUrl(task) {
+    const provider = this.#urlProvider;
+    Promise.resolve()
+      .then(() => provider(task))
+      .then((url) => {
+        if (url === null || url === undefined || this.#closed) return;
+        if (url instanceof URL) url = url.href;
+        if (typeof url !== 'string') {
+          throw invalid(`urlProvider must return a string, a URL or null, not ${typeof url}`);
+        }
+        task.setUrl(url);
+      })
+      .catch((error) => this.#reportUrlProviderError(error, task));
+  }
+
+  /** To the 'urlProviderError' listeners, else as a process warning. */
+  #reportUrlProviderError(error, task) {
+    if (this.#closed) return;
+    if (this.listenerCount('urlProviderError') > 0) {
+      this.emit('urlProviderError', error, task);
+      return;
+    }
+    process.emitWarning(`ycdl: urlProvider failed for task "${task.key}", which keeps waiting for ` +
+      `a URL (task.setUrl()): ${error?.message ?? error}`, { code: 'YCDL_URL_PROVIDER' });
   }
 }
 

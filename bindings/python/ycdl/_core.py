@@ -16,6 +16,9 @@ keeps the interpreter safe:
 - asyncio loops watch the event fd with add_reader and take events on their
   own thread. No library thread ever runs Python: the C event callback is
   never installed.
+- Work a listener finds while events are delivered (the URL provider's
+  calls) runs at the end of that turn, on the thread that took the events,
+  with the lock released: see AfterDrain.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import select
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Protocol, TypeVar
 
 from . import ycdl_pb2
 from ._events import Event, EventKind, decode_event
@@ -55,6 +58,15 @@ class Listener:
 
 
 _L = TypeVar("_L", bound=Listener)
+
+
+class AfterDrain(Protocol):
+    """Work noted while events were delivered, done once the lock is
+    released by the thread (or loop) that took them."""
+
+    def has_work(self) -> bool: ...
+
+    def run_pending(self) -> None: ...
 
 
 class EventQueue(Listener):
@@ -242,6 +254,7 @@ class Core:
         self.changed = threading.Condition(self.lock)
         self.closed = False
         self.decode: Callable[[bytes], Event] = decode_event
+        self.after_drain: Optional[AfterDrain] = None
         self._calls_in_flight = 0
         self._poller: Optional[int] = None      # thread blocked in poll()
         self._listeners: List[Listener] = []
@@ -306,6 +319,7 @@ class Core:
             self._drain_locked()
             self._listeners.append(listener)
         try:
+            self._run_after_drain()
             yield listener
         finally:
             self.unsubscribe(listener)
@@ -314,6 +328,12 @@ class Core:
         """Takes every pending event now, without blocking."""
         with self.lock:
             self._drain_locked()
+        self._run_after_drain()
+
+    def _run_after_drain(self) -> None:
+        """Does the after-drain work; never with the lock held."""
+        if self.after_drain is not None and self.after_drain.has_work():
+            self.after_drain.run_pending()
 
     def _drain_locked(self) -> None:
         if self.closed:
@@ -355,19 +375,22 @@ class Core:
         SessionClosedError when the session closes before ready() holds.
         """
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
-        with self.lock:
-            while True:
+        while True:
+            with self.lock:
                 self._drain_locked()
-                if ready():
-                    return True
-                self._check_open()
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                if self._poller is None:
-                    self._poll_unlocked(remaining)
-                else:
-                    self.changed.wait(remaining)
+                if self.after_drain is None or not self.after_drain.has_work():
+                    if ready():
+                        return True
+                    self._check_open()
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    if self._poller is None:
+                        self._poll_unlocked(remaining)
+                    else:
+                        self.changed.wait(remaining)
+                    continue
+            self._run_after_drain()
 
     def _poll_unlocked(self, timeout: Optional[float]) -> None:
         """Blocks until the event fd is readable, someone wakes us, or

@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 from . import _convert as convert
 from ._convert import Keeper, StrPath
 from ._core import Core
+from ._provider import UrlProvider, UrlProviderListener
 from ._events import decode_event
 from ._native import ffi, lib
 from ._streams import AsyncEventIterator, EventIterator
@@ -183,6 +184,19 @@ class Session:
             more), so that a disk filling meanwhile is found early.
         max_host_connections: the most connections to one host at once,
             for every task together (0..1000; 0: no cap).
+        url_provider: ``(task) -> str | None``, plain or ``async``: called
+            once for every ``url_needed`` event (a task whose URL stopped
+            working waits in ``waiting_for_url``) with that :class:`Task`;
+            the binding then calls ``task.set_url()`` with its answer. None
+            leaves the task waiting (for a later ``task.set_url()``); an
+            exception, or a URL set_url refuses, is logged on the ``"ycdl"``
+            logger and leaves it waiting too. It runs where the session's
+            events are taken (this binding has no thread of its own): in
+            an :meth:`events` iteration or a :meth:`Task.wait` on that
+            thread (an ``async`` provider in a loop of its own there), or on
+            the loop of an :meth:`aevents` iteration or a
+            :meth:`Task.wait_async` as an asyncio task. Something must take
+            events, then: a ``wait()`` of the task is enough.
 
     Options left at None take the core's defaults. The download settings
     are the owner's: an attached handle's own (max_concurrent…) do not
@@ -226,9 +240,17 @@ class Session:
                  accept_types: Optional[Iterable[str]] = None,
                  disk_reserve: Optional[int] = None,
                  preallocate: bool = True,
-                 max_host_connections: Optional[int] = None) -> None:
+                 max_host_connections: Optional[int] = None,
+                 url_provider: Optional[UrlProvider] = None) -> None:
         options = dict(locals())
-        del options["self"], options["identifier"]
+        del options["self"], options["identifier"], options["url_provider"]
+        if url_provider is not None:
+            if not callable(url_provider):
+                raise TypeError("url_provider must be a function of a Task, not %s"
+                                % type(url_provider).__name__)
+            if not receive_events:
+                raise InvalidArgumentError("url_provider needs events, and receive_events "
+                                           "is False")
         name = convert.text(identifier, "identifier")
         keep = Keeper()
         opts = _session_options(options, keep)
@@ -240,6 +262,11 @@ class Session:
             lib.ycdl_session_close(out[0])
             raise
         self._core.decode = _decoder(weakref.ref(self))
+        self._url_provider = url_provider
+        if url_provider is not None:
+            listener = UrlProviderListener(self)
+            self._core.subscribe(listener)
+            self._core.after_drain = listener
         self._identifier = identifier
         self._max_concurrent = int(opts.max_concurrent)
         self._allow_cellular = bool(opts.allow_cellular)

@@ -44,6 +44,12 @@ task.setGroup('album'); task.setGroup(null); task.setUrl('https://example.com/fr
 session.on('groupProgress', (e) => { const n: number = e.bytesWrittenKnown / e.bytesExpected + e.speedBps; void n; });
 session.on('groupFinished', (e) => { const n: number = e.finished + e.failed + e.paused; const g: string = e.group; void n; void g; });
 session.on('urlNeeded', (e) => { const c: YcdlError['code'] = e.code; const u: string = e.url; void c; void u; });
+session.on('url-expired', (e) => { const u: string = e.url; const n: number = e.httpStatus; void u; void n; });
+session.on('urlProviderError', (error, t) => { const m: string = error.message + t.key; void m; });
+new Session('refreshing', { urlRefreshStatuses: [403], urlProvider: async (t) => `https://example.com/${t.key}` });
+new Session('refreshing-sync', { urlProvider: (t) => (t.key ? new URL('https://example.com/') : null) });
+// @ts-expect-error a provider answers with a URL
+new Session('refreshing-bad', { urlProvider: (t: Task) => 5 });
 session.on('urlChanged', (e) => { const u: string = e.from + e.to + e.reason; void u; });
 session.on('progress', (e) => { const n: number = e.etaSeconds + e.coalesced; void n; });
 void many; void figures; void finished; void groupTasks; void groups; void group;

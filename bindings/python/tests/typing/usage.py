@@ -80,4 +80,14 @@ def shared(state: Path) -> List[str]:
                       disk_reserve=0, preallocate=False, max_host_connections=2) as host:
         host.request_stop()
     ycdl.Session("app", mode="attach", disk_reserve="1G")  # type: ignore[arg-type]
+
+    async def refresh(task: ycdl.Task) -> Optional[str]:
+        return "https://example.com/%s" % task.key
+
+    def refresh_now(task: ycdl.Task) -> str:
+        return task.info().url
+
+    ycdl.Session("app", state_dir=state, url_provider=refresh).close()
+    ycdl.Session("app", state_dir=state, url_provider=refresh_now).close()
+    ycdl.Session("app", url_provider=lambda task: 5)  # type: ignore[arg-type,return-value]
     return ["%s %d %d" % (role, info.owner_pid, info.clients)]

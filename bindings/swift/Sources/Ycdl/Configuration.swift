@@ -86,6 +86,22 @@ extension DownloadSession {
         /// connection whatever the cap.
         public var maxHostConnections: Int?
 
+        // URL refresh (see URLProvider.swift).
+
+        /// Gives a task whose URL stopped working (a status of
+        /// `urlRefreshStatuses`, or a response `acceptedContentTypes`
+        /// refuses) a new one: called once per `.urlNeeded` event, in a task
+        /// of its own, with that event's `DownloadTask`; a non-nil answer
+        /// goes to `setURL(_:)` and the download continues. nil leaves the
+        /// task `.waitingForURL` (`setURL(_:)` may still come later); so
+        /// does an error thrown, or a URL `setURL(_:)` refuses, which go to
+        /// `urlProviderFailed`. nil (the default): no provider.
+        public var urlProvider: (@Sendable (DownloadTask) async throws -> URL?)?
+        /// Told when `urlProvider` throws or answers a URL `setURL(_:)`
+        /// refuses; the task keeps waiting for a URL. nil: a line on
+        /// standard error.
+        public var urlProviderFailed: (@Sendable (DownloadTask, any Error) -> Void)?
+
         public init() {
             var defaults = ycdl_session_options()
             ycdl_session_options_init(&defaults, UInt32(YCDL_SESSION_OPTIONS_VERSION))

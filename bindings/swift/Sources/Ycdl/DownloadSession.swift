@@ -38,6 +38,10 @@ public final class DownloadSession: Sendable {
     public init(identifier: String, stateDirectory: URL? = nil, mode: OpenMode = .own, background: Bool = false,
                 configuration: Configuration = Configuration()) throws
     {
+        if configuration.urlProvider != nil && !configuration.receivesEvents {
+            throw DownloadError(code: .invalidArgument,
+                                message: "urlProvider needs events, and receivesEvents is false")
+        }
         let pointer = try configuration.withCOptions(stateDirectory: stateDirectory, mode: mode,
                                                      background: background) { options -> OpaquePointer in
             var session: OpaquePointer?
@@ -51,6 +55,9 @@ public final class DownloadSession: Sendable {
         try core.call { ycdl_session_event_fd(&fd, $0) }
         hub.setGroupLookup { [core] name in try coreGroupInfo(core, name) }
         pump = EventPump(core: core, fd: fd, label: "ycdl.events.\(identifier)", hub: hub)
+        if let provider = configuration.urlProvider {
+            URLProvider(provide: provider, failed: configuration.urlProviderFailed).observe(self)
+        }
     }
 
     deinit {
