@@ -135,7 +135,7 @@ YCDL_EXTERN int ycdl_task_pause(ycdl_session *s, const char *key)
 
 static void delete_partial(struct ycdl_session *s, struct task *t)
 {
-	if (partfile_remove(t->part_path, &t->part) != 0)
+	if (persist_unclaim(s, t) != 0 || partfile_remove(t->part_path, &t->part) != 0)
 		return;
 	transfer_forget_progress(s, t);
 	persist_mark(s, t);
@@ -170,10 +170,21 @@ static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
 	unsigned int flags = *(const unsigned int *)arg;
 	int rc;
 
-	if ((rc = store_remove(&s->store, t->key)) != 0)
-		return rc;      /* not forgotten on disk: keep it in memory too */
+	/* Stopped first: stopping a transfer checkpoints it, a snapshot that
+	 * must come before the removal in the journal, or it brings the task
+	 * back on the next open. */
 	halt(s, t);
-	(void)partfile_remove(t->part_path, &t->part);
+	if ((rc = store_remove(&s->store, t->key)) != 0) {
+		/* Not forgotten on disk: kept in memory too, stopped. */
+		if (task_status_is_pending(t->status))
+			status_set(s, t, YCDL_STATUS_PAUSED);
+		return rc;
+	}
+	/* Its bytes go once the journal no longer claims them (persist.h);
+	 * should that fail, the part file stays rather than a claim on
+	 * nothing. */
+	if (persist_forget(s, t) == 0)
+		(void)partfile_remove(t->part_path, &t->part);
 	if ((flags & YCDL_REMOVE_DELETE_FILE) && t->status == YCDL_STATUS_FINISHED)
 		unlink(t->dest_path);
 	emit_removed(s, t->key);

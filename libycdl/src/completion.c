@@ -61,7 +61,8 @@ static bool file_matches(const char *path, const char *algo, const char *hex,
  * after a checksum mismatch the bytes are known to be wrong. */
 static void discard_part(struct ycdl_session *s, struct task *t)
 {
-	(void)partfile_remove(t->part_path, &t->part);
+	if (persist_unclaim(s, t) == 0)
+		(void)partfile_remove(t->part_path, &t->part);
 	transfer_forget_progress(s, t);
 	persist_mark(s, t);
 }

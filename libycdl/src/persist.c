@@ -67,6 +67,24 @@ static int next_snapshot(void *ctx, const Ycdl__TaskSnapshot **out)
 	return 0;
 }
 
+int persist_unclaim(struct ycdl_session *s, struct task *t)
+{
+	int rc;
+
+	if (t->synced_offset == 0)
+		return 0;
+	t->synced_offset = 0;
+	persist_mark(s, t);
+	if ((rc = persist_write_marked(s)) != 0)
+		return rc;
+	return store_flush(&s->store);
+}
+
+int persist_forget(struct ycdl_session *s, struct task *t)
+{
+	return t->synced_offset == 0 ? 0 : store_flush(&s->store);
+}
+
 int persist_compact(struct ycdl_session *s)
 {
 	struct compaction c = { &s->tasks, tasks_first(&s->tasks),

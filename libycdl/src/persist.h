@@ -18,6 +18,17 @@ void persist_mark(struct ycdl_session *s, struct task *t);
  * snapshots in force are then the earlier ones, which claim less). */
 int persist_write_marked(struct ycdl_session *s);
 
+/* Makes the journal stop claiming t's bytes, durably, before they are
+ * deleted: were the deletion durable first (a later sync of the folder
+ * does that), a power cut would bring back a claim on bytes that are gone.
+ * Nothing to do when nothing is claimed. Returns 0, or the store's error:
+ * then the bytes must stay. */
+int persist_unclaim(struct ycdl_session *s, struct task *t);
+
+/* Makes a removal record just put in the journal durable, when t claims
+ * bytes (persist_unclaim's reason); 0 or the store's error. */
+int persist_forget(struct ycdl_session *s, struct task *t);
+
 /* Rewrites the journal with one snapshot per task (compaction). */
 int persist_compact(struct ycdl_session *s);
 

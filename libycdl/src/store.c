@@ -413,6 +413,15 @@ int store_sync(struct store *st)
 	return 0;
 }
 
+int store_flush(struct store *st)
+{
+	int rc;
+
+	if (st->buf_len && (rc = write_frames(st)) != 0)
+		return rc;
+	return store_sync(st);
+}
+
 int store_ticket_take(struct store *st, struct store_ticket *ticket)
 {
 	ticket->size = st->size;

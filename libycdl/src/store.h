@@ -76,6 +76,10 @@ void store_begin_batch(struct store *st);
 int store_end_batch(struct store *st);
 /* Makes everything written so far durable. */
 int store_sync(struct store *st);
+/* Writes the records held back (a batch in progress included) and makes
+ * everything durable now: for a change that must be on disk before what
+ * follows it (a removal before the part file goes). */
+int store_flush(struct store *st);
 /* Takes a ticket for everything written so far (the caller ends the
  * batch it may hold first). Returns 0, or a YCDL_E_* error with
  * ticket->fd = -1. */

@@ -242,6 +242,46 @@ TEST(one_damaged_record_loses_only_that_record)
 	free(dir);
 }
 
+/* Removing a running task stops its transfer, and stopping checkpoints it:
+ * that snapshot must not land in the journal after the removal, or the
+ * task comes back on the next open (it did). Its part file goes too. */
+TEST(a_task_removed_while_downloading_stays_removed_after_reopen)
+{
+	char *dir = test_dir("rmrun"), *url, *key, **keys, part[4096];
+	ycdl_session_options o = test_session_options(dir);
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	struct event_log log;
+	ycdl_session *s;
+	ycdl_task_info *info;
+	size_t n;
+
+	o.checkpoint_bytes = 65536;
+	make_file("rmrun.bin", 2 * 1024 * 1024, NULL);
+	url = test_url(env.fault, "rmrun.bin?rate=500000");
+	s = open_session("rmrun", &o);
+	log_init(&log, s);
+	t.url = url;
+	CHECK_OK(ycdl_task_add(&key, s, &t));
+	wait_progress(&log, key, 300000, 10000);
+	CHECK_OK(ycdl_task_get_info(&info, s, key));
+	snprintf(part, sizeof(part), "%s.part", info->dest_path);
+	ycdl_free(info);
+	CHECK(access(part, F_OK) == 0);
+	CHECK_OK(ycdl_task_remove(s, key, 0));
+	CHECK(access(part, F_OK) != 0);
+	log_free(&log);
+	ycdl_session_close(s);
+
+	s = open_session("rmrun", &o);
+	CHECK_OK(ycdl_session_list(&keys, &n, s, YCDL_STATUS_ALL));
+	CHECK_INT(n, 0);
+	ycdl_keys_free(keys, n);
+	ycdl_session_close(s);
+	ycdl_free(key);
+	free(url);
+	free(dir);
+}
+
 /* A child forked and not yet exec'ed (posix_spawn or fork+exec from another
  * thread of the app, for a moment) holds a copy of the session lock's
  * descriptor: a session closed then must still be free to open at once. */
@@ -604,6 +644,7 @@ int main(int argc, char **argv)
 		TEST_ENTRY(second_open_of_same_identifier_is_locked),
 		TEST_ENTRY(another_process_gets_locked_at_once),
 		TEST_ENTRY(a_closed_session_reopens_at_once_while_a_child_holds_copies),
+		TEST_ENTRY(a_task_removed_while_downloading_stays_removed_after_reopen),
 	};
 
 	return test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
