@@ -82,7 +82,10 @@ int persist_unclaim(struct ycdl_session *s, struct task *t)
 
 int persist_forget(struct ycdl_session *s, struct task *t)
 {
-	return t->synced_offset == 0 ? 0 : store_flush(&s->store);
+	/* A finished task's bytes are its placed file, not a part file. */
+	if (t->synced_offset == 0 || t->status == YCDL_STATUS_FINISHED)
+		return 0;
+	return store_flush(&s->store);
 }
 
 int persist_compact(struct ycdl_session *s)

@@ -26,7 +26,9 @@ int persist_write_marked(struct ycdl_session *s);
 int persist_unclaim(struct ycdl_session *s, struct task *t);
 
 /* Makes a removal record just put in the journal durable, when t claims
- * bytes (persist_unclaim's reason); 0 or the store's error. */
+ * bytes of a part file (persist_unclaim's reason; a finished task's are
+ * its placed file, which stays or goes by the caller's choice); 0 or the
+ * store's error. */
 int persist_forget(struct ycdl_session *s, struct task *t);
 
 /* Rewrites the journal with one snapshot per task (compaction). */
