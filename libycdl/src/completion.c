@@ -185,7 +185,9 @@ static bool restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 		outcome_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
 		return false;
 	}
-	if ((rc = partfile_open(t->part_path, 0, &part)) != 0) {
+	/* The journal lets go of the bytes before they are cut (persist.h). */
+	if ((rc = persist_unclaim(s, t)) != 0 ||
+	    (rc = partfile_open(t->part_path, 0, &part)) != 0) {
 		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return false;
 	}

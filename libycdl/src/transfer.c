@@ -74,20 +74,21 @@ static void reset_response(struct transfer *x)
 	x->mode = BODY_UNDECIDED;
 }
 
-/* Drops the partial data and starts the part file again from byte zero. */
+/* Drops the partial data and starts the part file again from byte zero.
+ * The journal lets go of the bytes first (persist_unclaim says why). */
 static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 		const char *reason)
 {
 	uint64_t discarded = t->offset;
-	bool claimed = t->synced_offset != 0;
+	int rc;
 
+	if ((rc = persist_unclaim(s, t)) != 0)
+		return rc;
 	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return error_set(error_from_errno(errno), "cannot truncate %s: %s",
 				t->part_path, strerror(errno));
 	transfer_forget_progress(s, t);
 	group_note(s, t, false);
-	if (claimed)
-		persist_mark(s, t);
 	if (discarded > 0 || reason)
 		emit_restarted(s, t, reason, discarded);
 	return 0;
@@ -639,6 +640,9 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 
 	if (keep > 0 && t->resumability != RESUMABLE_YES)
 		keep = 0;
+	/* Cutting claimed bytes: the journal lets go of them first. */
+	if (keep < t->synced_offset && (rc = persist_unclaim(s, t)) != 0)
+		return rc;
 	if ((rc = partfile_open(t->part_path, keep, &part)) != 0)
 		return rc;
 	x->fd = part.fd;
@@ -651,6 +655,8 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	} else if (part.size < keep) {
 		/* The part file lost bytes a snapshot claimed (deleted or cut
 		 * outside libycdl): what is left cannot be trusted either. */
+		if ((rc = persist_unclaim(s, t)) != 0)
+			return rc;
 		if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) < 0)
 			return error_set(error_from_errno(errno), "cannot truncate %s: %s",
 					t->part_path, strerror(errno));

@@ -5,8 +5,13 @@ a disk would have kept; until every file is finished.
 
 A round is a fresh session downloading a few files from the test servers
 (tests/servers), three at a time, with small checkpoints, through
-tests/torture/worker.c. Rounds take turns among three kinds:
+tests/torture/worker.c. Rounds take turns among four kinds:
   - plain: five files, small to a few MiB, some throttled;
+  - restart: the same, but the two throttled files change on the server
+    after their first request (one with new validators: a resume gets the
+    whole new file; one keeping them: the resumed bytes differ), so a run
+    after a cut starts them again from zero: the cut may fall while the
+    part file is emptied;
   - remove: the same, and each run removes a task the moment its bytes
     are all written (while its group commit is out), a later run adding it
     again; placed by rename (--overwrite);
@@ -31,8 +36,10 @@ Asserted after every cut, on the rebuilt folder and the next run's report:
   - no task claims bytes that are not on disk: a restored task's bytes are
     at most its part file's size, and a task restored as finished has its
     file;
-At the end of a round: every file byte-identical, no .part left (a remove
-round whose last run removed a task runs once more without removing).
+At the end of a round: every file byte-identical (to the original or, for a
+file that changed on the server, to either whole version: never a splice of
+the two), no .part left (a remove round whose last run removed a task runs
+once more without removing).
 
   powercut.py --worker W --shim S [--cuts N] [--seed N] [--tmp DIR]
 
@@ -53,7 +60,8 @@ JOBS = 3
 CHECKPOINT_BYTES = 128 * 1024
 RUN_TIMEOUT = 120
 MAX_RUNS_PER_ROUND = 60
-KINDS = ("plain", "remove", "compaction")
+KINDS = ("plain", "remove", "compaction", "restart")
+CHANGED_XOR = bytes(b ^ 0x5A for b in range(256))
 COMPACTION_FILES = 500
 # Calls counted from the rewrite's first: its own few, then what follows.
 AIMED_CALLS = 16
@@ -192,16 +200,19 @@ def rebuild(root, before, shadow, rng, shapes):
 # ------------------------------------------------------------ a round
 
 class File:
-    def __init__(self, servers, rng, name, size, rate):
+    def __init__(self, servers, rng, name, size, rate, change=""):
         self.name = name
         data = rng.randbytes(size)
         self.sha = hashlib.sha256(data).hexdigest()
+        # What the fault server serves after the change (faultserver.py).
+        self.shas = {self.sha, hashlib.sha256(data.translate(CHANGED_XOR)).hexdigest()} \
+            if change else {self.sha}
         self.www = os.path.join(servers["WWW_DIR"], name)
         with open(self.www, "wb") as f:
             f.write(data)
         # Throttled files from the fault server, the others from nginx
         # (hundreds of tiny files a run: the fault server's pace is slow).
-        query = "?rate=%d" % rate if rate else ""
+        query = "?rate=%d%s" % (rate, change) if rate else ""
         origin = servers["FAULT_URL"] if rate else servers["NGINX_URL"]
         self.url = "%s/%s%s" % (origin, name, query)
         # The library's default name: the key (the URL's MD5) and its extension.
@@ -210,15 +221,18 @@ class File:
 
 def round_files(servers, rng, prefix, kind):
     if kind == "compaction":
-        specs = [("tiny%d" % i, rng.randint(1, 4000), 0) for i in range(COMPACTION_FILES)]
+        specs = [("tiny%d" % i, rng.randint(1, 4000), 0, "") for i in range(COMPACTION_FILES)]
     else:
-        specs = [("big-slow", rng.randint(2, 4) << 20, 4000000),
-                 ("mid", rng.randint(300000, 900000), 0),
-                 ("mid-slow", rng.randint(300000, 900000), 2000000),
-                 ("small", rng.randint(1, 100000), 0),
-                 ("tiny", rng.randint(1, 2000), 0)]
-    return [File(servers, rng, "%s-%s.bin" % (prefix, name), size, rate)
-            for name, size, rate in specs]
+        restart = kind == "restart"
+        specs = [("big-slow", rng.randint(2, 4) << 20, 4000000,
+                  "&change_after=1" if restart else ""),
+                 ("mid", rng.randint(300000, 900000), 0, ""),
+                 ("mid-slow", rng.randint(300000, 900000), 2000000,
+                  "&change_after=1&keep_validators=1" if restart else ""),
+                 ("small", rng.randint(1, 100000), 0, ""),
+                 ("tiny", rng.randint(1, 2000), 0, "")]
+    return [File(servers, rng, "%s-%s.bin" % (prefix, spec[0]), *spec[1:])
+            for spec in specs]
 
 
 def parse_lines(text):
@@ -335,7 +349,7 @@ class Round:
         out = os.path.join(self.root, "out")
         for f in self.files:
             path = os.path.join(out, f.saved_as)
-            if not os.path.exists(path) or sha256_of(path) != f.sha:
+            if not os.path.exists(path) or sha256_of(path) not in f.shas:
                 fail("%s is not byte-identical at the end of the round" % path)
         left = [n for n in os.listdir(out) if n.endswith(".part")]
         if left:
