@@ -23,6 +23,7 @@ struct get_options {
 	const char *cacert;
 	unsigned int jobs;          /* 0: the library's default */
 	unsigned int per_host;      /* --max-host-connections; 0: no cap */
+	unsigned int connections;   /* -x: per download; 0: the library's */
 	bool no_sha256;
 	bool retries_given;
 	unsigned int retries;
@@ -52,21 +53,25 @@ static void usage_get(void)
 		"                [--limit-total RATE] [-H 'Name: value']...\n"
 		"                [--secret-header 'Name: value']... [--accept TYPE]...\n"
 		"                [--cacert FILE] [--no-sha256] [--group NAME]\n"
-		"                [--max-host-connections N] URL...\n"
+		"                [--max-host-connections N] [-x N] URL...\n"
 		"       ycdl get [options] [--mirror URL]... URL   (one file, several sources)\n"
 		"Files are named as the server says (Content-Disposition), else after the\n"
 		"URL's last path segment, \"name (1).ext\" when taken; --name-by md5 names\n"
 		"them by the MD5 of the URL instead.\n"
 		"N: a whole number (-j 1 to %d); RATE: bytes per second such as 500K or\n"
 		"1.5M (K, M, G, T are binary: 1K = 1024), 0 for no limit; --limit-rate\n"
-		"limits each download, --limit-total all of the session's together\n", MAX_JOBS);
+		"limits each download, --limit-total all of the session's together.\n"
+		"-x N (--connections N, 1 to %d): fetch each large file over up to N\n"
+		"connections at once, in segments (a server that takes byte ranges)\n",
+		MAX_JOBS, YCDL_MAX_CONNECTIONS);
 }
 
 static bool is_numeric_option(const char *a)
 {
 	return strcmp(a, "-j") == 0 || strcmp(a, "--retries") == 0 ||
 		strcmp(a, "--limit-rate") == 0 || strcmp(a, "--limit-total") == 0 ||
-		strcmp(a, "--max-host-connections") == 0;
+		strcmp(a, "--max-host-connections") == 0 || strcmp(a, "-x") == 0 ||
+		strcmp(a, "--connections") == 0;
 }
 
 /* Parses one of the numeric options; false when its value is refused
@@ -85,6 +90,12 @@ static bool parse_number(struct get_options *g, const char *option, const char *
 		if (!cli_uint_option(option, value, 1, MAX_JOBS, &n))
 			return false;
 		g->jobs = (unsigned int)n;
+		return true;
+	}
+	if (strcmp(option, "-x") == 0 || strcmp(option, "--connections") == 0) {
+		if (!cli_uint_option(option, value, 1, YCDL_MAX_CONNECTIONS, &n))
+			return false;
+		g->connections = (unsigned int)n;
 		return true;
 	}
 	if (strcmp(option, "--max-host-connections") == 0) {
@@ -166,6 +177,7 @@ static void options_for(ycdl_task_options *t, const struct get_options *g, const
 	t->dest_dir = g->dir;
 	t->checksum = g->checksum;
 	t->max_recv_speed = g->rate;
+	t->connections = g->connections;
 	t->headers = g->headers;
 	t->header_count = g->header_count;
 	t->secret_headers = g->secret_headers;

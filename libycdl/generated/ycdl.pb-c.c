@@ -1042,6 +1042,51 @@ void   ycdl__task_snapshot__free_unpacked
   assert(message->base.descriptor == &ycdl__task_snapshot__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   ycdl__segment__init
+                     (Ycdl__Segment         *message)
+{
+  static const Ycdl__Segment init_value = YCDL__SEGMENT__INIT;
+  *message = init_value;
+}
+size_t ycdl__segment__get_packed_size
+                     (const Ycdl__Segment *message)
+{
+  assert(message->base.descriptor == &ycdl__segment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t ycdl__segment__pack
+                     (const Ycdl__Segment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &ycdl__segment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t ycdl__segment__pack_to_buffer
+                     (const Ycdl__Segment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &ycdl__segment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Ycdl__Segment *
+       ycdl__segment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Ycdl__Segment *)
+     protobuf_c_message_unpack (&ycdl__segment__descriptor,
+                                allocator, len, data);
+}
+void   ycdl__segment__free_unpacked
+                     (Ycdl__Segment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &ycdl__segment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   ycdl__journal_record__init
                      (Ycdl__JournalRecord         *message)
 {
@@ -1592,7 +1637,7 @@ const ProtobufCMessageDescriptor ycdl__status_changed__descriptor =
   (ProtobufCMessageInit) ycdl__status_changed__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ycdl__progress__field_descriptors[6] =
+static const ProtobufCFieldDescriptor ycdl__progress__field_descriptors[7] =
 {
   {
     "bytes_this_burst",
@@ -1666,19 +1711,32 @@ static const ProtobufCFieldDescriptor ycdl__progress__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connections",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__Progress, connections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ycdl__progress__field_indices_by_name[] = {
   2,   /* field[2] = bytes_expected */
   0,   /* field[0] = bytes_this_burst */
   1,   /* field[1] = bytes_written */
   5,   /* field[5] = coalesced */
+  6,   /* field[6] = connections */
   4,   /* field[4] = eta_seconds */
   3,   /* field[3] = speed_bps */
 };
 static const ProtobufCIntRange ycdl__progress__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor ycdl__progress__descriptor =
 {
@@ -1688,7 +1746,7 @@ const ProtobufCMessageDescriptor ycdl__progress__descriptor =
   "Ycdl__Progress",
   "ycdl",
   sizeof(Ycdl__Progress),
-  6,
+  7,
   ycdl__progress__field_descriptors,
   ycdl__progress__field_indices_by_name,
   1,  ycdl__progress__number_ranges,
@@ -2867,7 +2925,7 @@ const ProtobufCMessageDescriptor ycdl__clients_changed__descriptor =
   (ProtobufCMessageInit) ycdl__clients_changed__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ycdl__task_info__field_descriptors[23] =
+static const ProtobufCFieldDescriptor ycdl__task_info__field_descriptors[25] =
 {
   {
     "key",
@@ -3145,11 +3203,36 @@ static const ProtobufCFieldDescriptor ycdl__task_info__field_descriptors[23] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connections",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__TaskInfo, connections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_connections",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__TaskInfo, max_connections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ycdl__task_info__field_indices_by_name[] = {
   15,   /* field[15] = allow_cellular */
   10,   /* field[10] = bytes_expected */
   9,   /* field[9] = bytes_written */
+  23,   /* field[23] = connections */
   3,   /* field[3] = dest_path */
   5,   /* field[5] = display_name */
   16,   /* field[16] = error_code */
@@ -3160,6 +3243,7 @@ static const unsigned ycdl__task_info__field_indices_by_name[] = {
   22,   /* field[22] = group */
   18,   /* field[18] = http_status */
   0,   /* field[0] = key */
+  24,   /* field[24] = max_connections */
   14,   /* field[14] = priority */
   21,   /* field[21] = request_url */
   13,   /* field[13] = resumable */
@@ -3174,7 +3258,7 @@ static const unsigned ycdl__task_info__field_indices_by_name[] = {
 static const ProtobufCIntRange ycdl__task_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 0, 25 }
 };
 const ProtobufCMessageDescriptor ycdl__task_info__descriptor =
 {
@@ -3184,14 +3268,14 @@ const ProtobufCMessageDescriptor ycdl__task_info__descriptor =
   "Ycdl__TaskInfo",
   "ycdl",
   sizeof(Ycdl__TaskInfo),
-  23,
+  25,
   ycdl__task_info__field_descriptors,
   ycdl__task_info__field_indices_by_name,
   1,  ycdl__task_info__number_ranges,
   (ProtobufCMessageInit) ycdl__task_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ycdl__task_snapshot__field_descriptors[38] =
+static const ProtobufCFieldDescriptor ycdl__task_snapshot__field_descriptors[40] =
 {
   {
     "key",
@@ -3649,11 +3733,36 @@ static const ProtobufCFieldDescriptor ycdl__task_snapshot__field_descriptors[38]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connections",
+    39,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__TaskSnapshot, connections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "segments",
+    40,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Ycdl__TaskSnapshot, n_segments),
+    offsetof(Ycdl__TaskSnapshot, segments),
+    &ycdl__segment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ycdl__task_snapshot__field_indices_by_name[] = {
   33,   /* field[33] = accept_types */
   10,   /* field[10] = allow_cellular */
   26,   /* field[26] = conflict */
+  38,   /* field[38] = connections */
   25,   /* field[25] = created_ms */
   3,   /* field[3] = dest_path */
   6,   /* field[6] = display_name */
@@ -3682,6 +3791,7 @@ static const unsigned ycdl__task_snapshot__field_indices_by_name[] = {
   19,   /* field[19] = resumability */
   20,   /* field[20] = retries */
   31,   /* field[31] = secret_header_names */
+  39,   /* field[39] = segments */
   28,   /* field[28] = sha256_hex */
   14,   /* field[14] = status */
   7,   /* field[7] = thumbnail_url */
@@ -3693,7 +3803,7 @@ static const unsigned ycdl__task_snapshot__field_indices_by_name[] = {
 static const ProtobufCIntRange ycdl__task_snapshot__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 38 }
+  { 0, 40 }
 };
 const ProtobufCMessageDescriptor ycdl__task_snapshot__descriptor =
 {
@@ -3703,11 +3813,75 @@ const ProtobufCMessageDescriptor ycdl__task_snapshot__descriptor =
   "Ycdl__TaskSnapshot",
   "ycdl",
   sizeof(Ycdl__TaskSnapshot),
-  38,
+  40,
   ycdl__task_snapshot__field_descriptors,
   ycdl__task_snapshot__field_indices_by_name,
   1,  ycdl__task_snapshot__number_ranges,
   (ProtobufCMessageInit) ycdl__task_snapshot__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor ycdl__segment__field_descriptors[3] =
+{
+  {
+    "start",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__Segment, start),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__Segment, end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "synced",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__Segment, synced),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned ycdl__segment__field_indices_by_name[] = {
+  1,   /* field[1] = end */
+  0,   /* field[0] = start */
+  2,   /* field[2] = synced */
+};
+static const ProtobufCIntRange ycdl__segment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor ycdl__segment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "ycdl.Segment",
+  "Segment",
+  "Ycdl__Segment",
+  "ycdl",
+  sizeof(Ycdl__Segment),
+  3,
+  ycdl__segment__field_descriptors,
+  ycdl__segment__field_indices_by_name,
+  1,  ycdl__segment__number_ranges,
+  (ProtobufCMessageInit) ycdl__segment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor ycdl__journal_record__field_descriptors[2] =

@@ -38,6 +38,7 @@ typedef struct Ycdl__StopRequested Ycdl__StopRequested;
 typedef struct Ycdl__ClientsChanged Ycdl__ClientsChanged;
 typedef struct Ycdl__TaskInfo Ycdl__TaskInfo;
 typedef struct Ycdl__TaskSnapshot Ycdl__TaskSnapshot;
+typedef struct Ycdl__Segment Ycdl__Segment;
 typedef struct Ycdl__JournalRecord Ycdl__JournalRecord;
 
 
@@ -243,10 +244,14 @@ struct  Ycdl__Progress
    * earlier progress events this one replaced
    */
   uint32_t coalesced;
+  /*
+   * connections receiving the task's bytes now
+   */
+  uint32_t connections;
 };
 #define YCDL__PROGRESS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ycdl__progress__descriptor) \
-    , 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Ycdl__ResumedAtOffset
@@ -585,10 +590,18 @@ struct  Ycdl__TaskInfo
    */
   char *request_url;
   char *group;
+  /*
+   * receiving now (0 when not downloading)
+   */
+  uint32_t connections;
+  /*
+   * the most it may use
+   */
+  uint32_t max_connections;
 };
 #define YCDL__TASK_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ycdl__task_info__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, YCDL__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, YCDL__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
@@ -691,10 +704,41 @@ struct  Ycdl__TaskSnapshot
    * "" when in none
    */
   char *group;
+  /*
+   * the most at once; 0: the session's
+   */
+  uint32_t connections;
+  /*
+   * A segmented download's map (segments.h): the file [0, total) in
+   * order, each segment's bytes from its start that are synced. Empty for
+   * a one-connection task, whose synced bytes are offset. With segments,
+   * offset is the synced bytes from 0 without a gap (a reader that knows
+   * nothing of segments resumes from there, safely).
+   */
+  size_t n_segments;
+  Ycdl__Segment **segments;
 };
 #define YCDL__TASK_SNAPSHOT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ycdl__task_snapshot__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, YCDL__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, YCDL__RESUMABILITY__RESUMABILITY_UNKNOWN, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, YCDL__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, YCDL__RESUMABILITY__RESUMABILITY_UNKNOWN, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0,NULL }
+
+
+struct  Ycdl__Segment
+{
+  ProtobufCMessage base;
+  uint64_t start;
+  /*
+   * exclusive
+   */
+  uint64_t end;
+  /*
+   * bytes from start, durable
+   */
+  uint64_t synced;
+};
+#define YCDL__SEGMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&ycdl__segment__descriptor) \
+    , 0, 0, 0 }
 
 
 typedef enum {
@@ -1158,6 +1202,25 @@ Ycdl__TaskSnapshot *
 void   ycdl__task_snapshot__free_unpacked
                      (Ycdl__TaskSnapshot *message,
                       ProtobufCAllocator *allocator);
+/* Ycdl__Segment methods */
+void   ycdl__segment__init
+                     (Ycdl__Segment         *message);
+size_t ycdl__segment__get_packed_size
+                     (const Ycdl__Segment   *message);
+size_t ycdl__segment__pack
+                     (const Ycdl__Segment   *message,
+                      uint8_t             *out);
+size_t ycdl__segment__pack_to_buffer
+                     (const Ycdl__Segment   *message,
+                      ProtobufCBuffer     *buffer);
+Ycdl__Segment *
+       ycdl__segment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   ycdl__segment__free_unpacked
+                     (Ycdl__Segment *message,
+                      ProtobufCAllocator *allocator);
 /* Ycdl__JournalRecord methods */
 void   ycdl__journal_record__init
                      (Ycdl__JournalRecord         *message);
@@ -1248,6 +1311,9 @@ typedef void (*Ycdl__TaskInfo_Closure)
 typedef void (*Ycdl__TaskSnapshot_Closure)
                  (const Ycdl__TaskSnapshot *message,
                   void *closure_data);
+typedef void (*Ycdl__Segment_Closure)
+                 (const Ycdl__Segment *message,
+                  void *closure_data);
 typedef void (*Ycdl__JournalRecord_Closure)
                  (const Ycdl__JournalRecord *message,
                   void *closure_data);
@@ -1283,6 +1349,7 @@ extern const ProtobufCMessageDescriptor ycdl__stop_requested__descriptor;
 extern const ProtobufCMessageDescriptor ycdl__clients_changed__descriptor;
 extern const ProtobufCMessageDescriptor ycdl__task_info__descriptor;
 extern const ProtobufCMessageDescriptor ycdl__task_snapshot__descriptor;
+extern const ProtobufCMessageDescriptor ycdl__segment__descriptor;
 extern const ProtobufCMessageDescriptor ycdl__journal_record__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -708,7 +708,7 @@ const ProtobufCMessageDescriptor ycdl__wire__request__descriptor =
   (ProtobufCMessageInit) ycdl__wire__request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor ycdl__wire__add_options__field_descriptors[23] =
+static const ProtobufCFieldDescriptor ycdl__wire__add_options__field_descriptors[24] =
 {
   {
     "url",
@@ -986,11 +986,24 @@ static const ProtobufCFieldDescriptor ycdl__wire__add_options__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "connections",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Ycdl__Wire__AddOptions, connections),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned ycdl__wire__add_options__field_indices_by_name[] = {
   18,   /* field[18] = accept_types */
   12,   /* field[12] = checksum */
   14,   /* field[14] = conflict */
+  23,   /* field[23] = connections */
   3,   /* field[3] = dest_dir */
   2,   /* field[2] = dest_path */
   4,   /* field[4] = display_name */
@@ -1015,7 +1028,7 @@ static const unsigned ycdl__wire__add_options__field_indices_by_name[] = {
 static const ProtobufCIntRange ycdl__wire__add_options__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor ycdl__wire__add_options__descriptor =
 {
@@ -1025,7 +1038,7 @@ const ProtobufCMessageDescriptor ycdl__wire__add_options__descriptor =
   "Ycdl__Wire__AddOptions",
   "ycdl.wire",
   sizeof(Ycdl__Wire__AddOptions),
-  23,
+  24,
   ycdl__wire__add_options__field_descriptors,
   ycdl__wire__add_options__field_indices_by_name,
   1,  ycdl__wire__add_options__number_ranges,

@@ -254,10 +254,14 @@ struct  Ycdl__Wire__AddOptions
    * "": none
    */
   char *group;
+  /*
+   * 0: the session's
+   */
+  uint32_t connections;
 };
 #define YCDL__WIRE__ADD_OPTIONS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&ycdl__wire__add_options__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0,NULL, 0, 0,NULL, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, 0,NULL, 0,NULL, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0,NULL, 0, 0,NULL, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 typedef enum {

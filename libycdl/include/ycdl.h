@@ -169,9 +169,11 @@ typedef enum ycdl_role {
 
 /* Version 2 added compute_sha256, version 3 fetch_budget_factor and
  * fetch_budget_extra, version 4 open_mode, takeover, background and
- * host_command. A caller built against an older version passes its
- * version and the library reads only the fields that version had. */
-#define YCDL_SESSION_OPTIONS_VERSION 5
+ * host_command, version 5 url_refresh_statuses to max_host_connections,
+ * version 6 connections and segment_min_size. A caller built against an
+ * older version passes its version and the library reads only the fields
+ * that version had. */
+#define YCDL_SESSION_OPTIONS_VERSION 6
 
 typedef struct ycdl_session_options {
 	unsigned int version;
@@ -287,12 +289,20 @@ typedef struct ycdl_session_options {
 	 * with HTTP/2, downloads from one origin share one connection
 	 * (multiplexed) whatever the cap. */
 	unsigned int max_host_connections;
+	/* Version 6. The connections a task uses when it names none
+	 * (ycdl_task_options.connections, which says when several are
+	 * used); 1..32, default 1. */
+	unsigned int connections;
+	/* The least bytes a segment is cut to (default 1 MiB; at least
+	 * 64 KiB): a file shorter than two of them uses one connection. */
+	uint64_t segment_min_size;
 } ycdl_session_options;
 
 #define YCDL_SESSION_OPTIONS_INIT { YCDL_SESSION_OPTIONS_VERSION, NULL, NULL, \
 	3, 0, 1, 250, 1000, 4u << 20, 5, 1000, 60000, 3600, 10, 30000, 1, 30, \
 	0, 0, NULL, NULL, NULL, NULL, 1, NULL, NULL, 1, 3, 8u << 20, \
-	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1, -1, 1, 0 }
+	YCDL_OPEN_OWN_OR_ATTACH, 1, 0, NULL, NULL, NULL, 0, 1, -1, 1, 0, \
+	1, 1u << 20 }
 
 /* Fills opts with the defaults of the given version
  * (YCDL_SESSION_OPTIONS_VERSION). */
@@ -397,10 +407,13 @@ YCDL_EXTERN int ycdl_session_set_max_recv_speed(ycdl_session *session,
 /* -------------------------------------------------------------- tasks */
 
 /* Version 2 added secret_headers, version 3 accept_types, min_size,
- * mirrors, name_from_url and group. A
+ * mirrors, name_from_url and group, version 4 connections. A
  * caller built against an older version passes it and the library reads
  * only the fields that version had. */
-#define YCDL_TASK_OPTIONS_VERSION 3
+#define YCDL_TASK_OPTIONS_VERSION 4
+
+/* The most connections one task may use (ycdl_task_options.connections). */
+#define YCDL_MAX_CONNECTIONS 32
 
 typedef struct ycdl_task_options {
 	unsigned int version;
@@ -480,11 +493,24 @@ typedef struct ycdl_task_options {
 	/* The group the task belongs to (an album, a season): 1..200 bytes
 	 * without control characters; NULL: none. See "groups" below. */
 	const char *group;
+	/* Version 4. The most connections the file is fetched over at once
+	 * (1..32; 0: the session's, ycdl_session_options.connections): a
+	 * file whose size is known, at least two minimum pieces long, from a
+	 * server that takes byte ranges and names it with a strong validator
+	 * is cut into that many segments, each fetched by its own ranged
+	 * request into the one part file; a connection done early takes half
+	 * of the largest segment left. Every piece is validated like a resume
+	 * (206, the exact Content-Range, the same validator): a file that
+	 * changed between two requests starts again, never spliced; a server
+	 * that answers a range with the whole file is fetched over one
+	 * connection. The task's speed limit holds for the sum (each
+	 * connection gets an equal share). */
+	unsigned int connections;
 } ycdl_task_options;
 
 #define YCDL_TASK_OPTIONS_INIT { YCDL_TASK_OPTIONS_VERSION, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, NULL, 0, 1, 0, -1, NULL, 0, \
-	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0, 0, NULL }
+	YCDL_CONFLICT_FAIL, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0, 0, NULL, 0 }
 
 YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts,
 		unsigned int version);
@@ -593,6 +619,10 @@ typedef struct ycdl_task_info {
 	 * one, or a mirror is in use); else "". */
 	const char *request_url;
 	const char *group;                /* "" when in none */
+	/* Connections it is receiving over now (0 when not downloading),
+	 * and the most it may use (ycdl_task_options.connections). */
+	unsigned int connections;
+	unsigned int max_connections;
 } ycdl_task_info;
 
 /* A snapshot of one task. Free with ycdl_task_info_free. */

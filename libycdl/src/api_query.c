@@ -7,6 +7,7 @@
 #include "error.h"
 #include "info_block.h"
 #include "naming.h"
+#include "segments.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
@@ -34,6 +35,8 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 		.request_url = strcmp(task_request_url(t), t->url) != 0
 			? task_request_url(t) : "",
 		.group = t->group_name,
+		.connections = segments_in_use(t),
+		.max_connections = segments_wanted(t->session, t),
 	};
 
 	return info_block_copy(&f);

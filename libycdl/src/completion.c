@@ -15,6 +15,7 @@
 #include "partfile.h"
 #include "retry.h"
 #include "scheduler.h"
+#include "segments.h"
 #include "session.h"
 #include "status.h"
 #include "task.h"
@@ -157,6 +158,9 @@ static bool start_in_slot(struct ycdl_session *s, struct task *t)
 
 void completion_start(struct ycdl_session *s, struct task *t)
 {
+	t->single_connection = false;   /* a new run asks for ranges again */
+	if (t->segs)
+		t->segs->helper_failures = 0;
 	if (!start_in_slot(s, t))
 		scheduler_give_back_slot(s);
 }
@@ -333,8 +337,12 @@ void completion_request_done(struct ycdl_session *s, struct transfer *x,
 {
 	struct task *t = x->task;
 
-	if (!transfer_end(x, result))
-		return;         /* a redirect: its next request is on its way */
+	result = transfer_result(x, result);
+	if (transfer_redirected(x, result))
+		return;         /* its next request is on its way */
+	if (segments_request_done(s, x, result))
+		return;         /* another piece, waiting for helpers, or a helper */
+	transfer_end(x, result);
 	scheduler_remove_running(s, x);
 	if (!judge(s, t, x, result))
 		scheduler_give_back_slot(s);

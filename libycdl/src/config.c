@@ -24,6 +24,8 @@ static size_t options_size(unsigned int version)
 		return offsetof(ycdl_session_options, open_mode);
 	if (version == 4)
 		return offsetof(ycdl_session_options, url_refresh_statuses);
+	if (version == 5)
+		return offsetof(ycdl_session_options, connections);
 	return sizeof(ycdl_session_options);
 }
 
@@ -162,6 +164,11 @@ static int check_numbers(const ycdl_session_options *o)
 				"default), 0 or a number of bytes");
 	if (o->max_host_connections > 1000)
 		return error_set(YCDL_E_INVALID, "max_host_connections must be <= 1000");
+	if (o->connections < 1 || o->connections > YCDL_MAX_CONNECTIONS)
+		return error_set(YCDL_E_INVALID, "connections must be 1..%d",
+				YCDL_MAX_CONNECTIONS);
+	if (o->segment_min_size < (64u << 10))
+		return error_set(YCDL_E_INVALID, "segment_min_size must be at least 64 KiB");
 	if (o->host_command && !o->host_command[0])
 		return error_set(YCDL_E_INVALID, "host_command is empty");
 	return body_guard_check_types(o->accept_types, o->accept_type_count);
@@ -220,6 +227,8 @@ int config_from_options(struct config *cfg, const ycdl_session_options *opts)
 	cfg->disk_reserve = o->disk_reserve;
 	cfg->preallocate = o->preallocate != 0;
 	cfg->max_host_connections = o->max_host_connections;
+	cfg->connections = o->connections;
+	cfg->segment_min_size = o->segment_min_size;
 	cfg->file_mode = 0666 & ~util_process_umask();
 	cfg->event_cb = o->event_cb;
 	cfg->event_cb_payload = o->event_cb_payload;

@@ -46,6 +46,8 @@ struct config {
 	int64_t disk_reserve;     /* -1: the default (disk_space.h) */
 	bool preallocate;
 	unsigned int max_host_connections;   /* 0: no cap */
+	unsigned int connections;            /* a task's default (segments.h) */
+	uint64_t segment_min_size;
 	char **host_command;      /* NULL-terminated, or NULL */
 	/* statuses that send a task to wait for a new URL */
 	unsigned int refresh_statuses[CONFIG_MAX_REFRESH_STATUSES];

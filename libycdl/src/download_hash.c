@@ -1,6 +1,7 @@
 /* download_hash.c — see download_hash.h. */
 #define _GNU_SOURCE
 #include "download_hash.h"
+#include "segments.h"
 
 #include "digest.h"
 #include "error.h"
@@ -181,14 +182,22 @@ int download_hash_start(struct ycdl_session *s, struct transfer *x)
 	/* A job still following an earlier transfer goes on following this
 	 * one, unless the part file was cut back below what it was told to
 	 * hash (only the loop thread writes job->end). */
-	if ((t->hash_job && t->hash_job->end > t->offset) ||
-	    (!t->hash_job && t->hashed > t->offset))
+	uint64_t prefix = segments_prefix(t);
+
+	if ((t->hash_job && t->hash_job->end > prefix) ||
+	    (!t->hash_job && t->hashed > prefix))
 		download_hash_forget(s, t);
 	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
 		return error_set(YCDL_E_NOMEM, "cannot create a digest");
 	t->hash_by_finish = false;
-	follow(s, t, x, t->offset);
+	follow(s, t, x, prefix);
 	return 0;
+}
+
+void download_hash_reached(struct ycdl_session *s, struct transfer *x,
+		uint64_t end)
+{
+	follow(s, x->task, x, end);
 }
 
 void download_hash_wrote(struct transfer *x, size_t len)

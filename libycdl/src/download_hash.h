@@ -27,6 +27,10 @@ int download_hash_start(struct ycdl_session *s, struct transfer *x);
  * offset moves past them). */
 void download_hash_wrote(struct transfer *x, size_t len);
 
+/* For a segmented task (segments.h): bytes [0, end) are all written now. */
+void download_hash_reached(struct ycdl_session *s, struct transfer *x,
+		uint64_t end);
+
 /* Hands t's digest over to the group commit (waiting for a job out, if
  * any): *digest covers bytes [0, *from) of the part file and may be NULL
  * when out of memory. t has no digest until download_hash_take_back. */

@@ -5,6 +5,7 @@
 #include "events.h"
 
 #include "error.h"
+#include "segments.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
@@ -133,6 +134,7 @@ void emit_progress(struct ycdl_session *s, struct task *t, bool force)
 	m.bytes_expected = t->total;
 	m.speed_bps = t->speed_bps;
 	m.eta_seconds = task_eta_seconds(t);
+	m.connections = segments_in_use(t);
 	ev.kind_case = YCDL__EVENT__KIND_PROGRESS;
 	ev.progress = &m;
 	emit(s, t->key, &ev);

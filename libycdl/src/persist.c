@@ -3,6 +3,7 @@
 #include "persist.h"
 
 #include "error.h"
+#include "segments.h"
 #include "session.h"
 #include "snapshot.h"
 #include "store.h"
@@ -74,6 +75,8 @@ int persist_unclaim(struct ycdl_session *s, struct task *t)
 	if (t->synced_offset == 0)
 		return 0;
 	t->synced_offset = 0;
+	if (t->segs)
+		segment_map_unclaim(&t->segs->map);
 	persist_mark(s, t);
 	if ((rc = persist_write_marked(s)) != 0)
 		return rc;
@@ -91,7 +94,7 @@ int persist_forget(struct ycdl_session *s, struct task *t)
 int persist_compact(struct ycdl_session *s)
 {
 	struct compaction c = { &s->tasks, tasks_first(&s->tasks),
-		{ YCDL__TASK_SNAPSHOT__INIT, NULL }, false };
+		{ YCDL__TASK_SNAPSHOT__INIT, NULL, NULL }, false };
 	int rc;
 
 	persist_write_marked(s);    /* the rewrite supersedes them; keep order simple */

@@ -11,6 +11,7 @@
 #include "host.h"
 #include "lock.h"
 #include "persist.h"
+#include "segments.h"
 #include "server.h"
 #include "snapshot.h"
 #include "status.h"
@@ -124,6 +125,8 @@ static void end_of_turn(struct ycdl_session *s)
 	if (session_role(s) == YCDL_ROLE_OWNER) {
 		while (!s->closing && (t = scheduler_take_next(s)) != NULL)
 			completion_start(s, t);
+		if (!s->closing)
+			segments_spawn_helpers(s);
 		groups_check_finished(s);
 		status_check_all_finished(s);
 		if (store_needs_compaction(&s->store, s->tasks.count))
@@ -292,6 +295,7 @@ YCDL_EXTERN int ycdl_session_open(ycdl_session **out, const char *identifier,
 	if (!(s = calloc(1, sizeof(*s))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	s->lock_fd = -1;
+	queue_init(&s->segment_spawns);
 	tasks_init(&s->tasks);
 	groups_init(&s->groups);
 	s->rng_state = (uint64_t)util_wall_ms() ^ ((uint64_t)getpid() << 32) ^

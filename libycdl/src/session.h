@@ -36,6 +36,7 @@ struct ycdl_session {
 	struct throttle throttle;  /* the session's speed limit */
 	struct commit commit;
 	struct worker worker;      /* off-loop file work */
+	struct queue segment_spawns;   /* tasks wanting helpers (segments.h) */
 	uint64_t rng_state;        /* for retry jitter (util_random) */
 	bool closing;
 	int role;                  /* ycdl_role; atomic: changes on the loop

@@ -7,6 +7,7 @@
 #include "body_guard.h"
 #include "error.h"
 #include "naming.h"
+#include "segments.h"
 #include "task.h"
 #include "url.h"
 #include "util.h"
@@ -16,6 +17,38 @@
 
 #define S(x) ((char *)((x) ? (x) : ""))
 
+/* Far more segments than a map holds (its connections plus the splits in
+ * flight: complete neighbours merge at each checkpoint), beyond which a
+ * map is not believed. */
+#define SNAPSHOT_MAX_SEGMENTS (1u << 16)
+
+/* The map of a segmented task, with what each segment holds synced; its
+ * offset is the synced bytes from 0 (proto/ycdl.proto says why). */
+static int view_segments(struct snapshot_view *view, const struct task *t)
+{
+	const struct segment_map *m = &t->segs->map;
+	Ycdl__TaskSnapshot *snap = &view->snap;
+	Ycdl__Segment *msgs, **ptrs;
+	size_t i = 0;
+
+	view->segments = calloc(m->count, sizeof(*msgs) + sizeof(*ptrs));
+	if (!view->segments)
+		return YCDL_E_NOMEM;
+	msgs = view->segments;
+	ptrs = (Ycdl__Segment **)(msgs + m->count);
+	for (struct segment *g = segment_map_first(m); g; g = segment_map_next(m, g), i++) {
+		ycdl__segment__init(&msgs[i]);
+		msgs[i].start = g->start;
+		msgs[i].end = g->end;
+		msgs[i].synced = g->synced;
+		ptrs[i] = &msgs[i];
+	}
+	snap->n_segments = m->count;
+	snap->segments = ptrs;
+	snap->offset = segment_map_prefix(m, true);
+	return 0;
+}
+
 int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 {
 	Ycdl__TaskSnapshot *snap = &view->snap;
@@ -23,6 +56,7 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 
 	ycdl__task_snapshot__init(snap);
 	view->headers = NULL;
+	view->segments = NULL;
 	if (t->header_count) {
 		view->headers = calloc(t->header_count, sizeof(char *));
 		if (!view->headers)
@@ -75,6 +109,11 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->mirrors = t->mirrors;
 	snap->mirror_index = t->mirror_index;
 	snap->group = S(t->group_name);
+	snap->connections = t->connections;
+	if (t->segs && view_segments(view, t) != 0) {
+		snapshot_view_release(view);
+		return YCDL_E_NOMEM;
+	}
 	return 0;
 }
 
@@ -82,6 +121,38 @@ void snapshot_view_release(struct snapshot_view *view)
 {
 	free(view->headers);
 	view->headers = NULL;
+	free(view->segments);
+	view->segments = NULL;
+}
+
+/* A segmented snapshot's map, made the task's; the task's bytes are the
+ * sum of its segments' synced bytes. */
+static int restore_segments(struct task *t, const Ycdl__TaskSnapshot *s)
+{
+	uint64_t (*ranges)[3];
+	int rc;
+
+	if (s->total < 0 || s->n_segments > SNAPSHOT_MAX_SEGMENTS)
+		return error_set(YCDL_E_STORE, "snapshot %s has segments without a size",
+				s->key);
+	if (!(ranges = calloc(s->n_segments, sizeof(*ranges))))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < s->n_segments; i++) {
+		ranges[i][0] = s->segments[i]->start;
+		ranges[i][1] = s->segments[i]->end;
+		ranges[i][2] = s->segments[i]->synced;
+	}
+	rc = segments_restore(t, (uint64_t)s->total, (const uint64_t (*)[3])ranges,
+			s->n_segments);
+	free(ranges);
+	if (rc != 0)
+		return rc;
+	if (segment_map_prefix(&t->segs->map, true) != s->offset)
+		return error_set(YCDL_E_STORE, "snapshot %s: its offset is not its "
+				"segments' prefix", s->key);
+	t->offset = t->synced_offset = t->best_offset =
+		segment_map_sum(&t->segs->map, true);
+	return 0;
 }
 
 static bool is_absolute(const char *path)
@@ -185,6 +256,12 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 	t->max_recv_speed = s->max_recv_speed;
 	t->min_size = s->min_size;
 	t->mirror_index = s->mirror_index;
+	t->connections = s->connections > YCDL_MAX_CONNECTIONS ? YCDL_MAX_CONNECTIONS
+		: s->connections;
+	if (s->n_segments && (rc = restore_segments(t, s)) != 0) {
+		task_free(t);
+		return rc;
+	}
 	*out = t;
 	return 0;
 }

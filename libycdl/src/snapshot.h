@@ -12,6 +12,7 @@ struct task;
 struct snapshot_view {
 	Ycdl__TaskSnapshot snap;
 	char **headers;      /* the persistable subset of the task's headers */
+	void *segments;      /* a segmented task's map, as messages */
 };
 
 int snapshot_view_of(struct snapshot_view *view, const struct task *t);

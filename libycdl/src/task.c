@@ -8,6 +8,7 @@
 #include "error.h"
 #include "body_guard.h"
 #include "naming.h"
+#include "segments.h"
 #include "session.h"
 #include "url.h"
 #include "util.h"
@@ -182,6 +183,7 @@ void task_free(struct task *t)
 	util_free_strings(t->mirrors, t->mirror_count);
 	util_free_string(t->group_name);
 	url_credentials_clear(&t->url_creds);
+	segments_forget(t);
 	if (t->retry_timer)
 		event_free(t->retry_timer);
 	digest_free(t->sha256);     /* its owner abandoned a job still out */
@@ -252,6 +254,9 @@ int task_check_options(const ycdl_task_options *given)
 		return error_set(YCDL_E_INVALID, "conflict must be a ycdl_conflict");
 	if (o->expected_size < -1)
 		return error_set(YCDL_E_INVALID, "expected_size must be -1 or >= 0");
+	if (o->connections > YCDL_MAX_CONNECTIONS)
+		return error_set(YCDL_E_INVALID, "connections must be 0..%d",
+				YCDL_MAX_CONNECTIONS);
 	if (o->dest_path && (!*o->dest_path || o->dest_path[strlen(o->dest_path) - 1] == '/'))
 		return error_set(YCDL_E_INVALID, "dest_path must name a file");
 	if ((rc = check_checksum(o->checksum)) != 0)
@@ -273,6 +278,8 @@ size_t task_options_size(unsigned int version)
 		return offsetof(ycdl_task_options, secret_headers);
 	if (version == 2)
 		return offsetof(ycdl_task_options, accept_types);
+	if (version == 3)
+		return offsetof(ycdl_task_options, connections);
 	return sizeof(ycdl_task_options);
 }
 
@@ -391,6 +398,7 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->total = -1;
 	t->max_recv_speed = o->max_recv_speed;
 	t->min_size = o->min_size;
+	t->connections = o->connections;
 	t->conflict = o->conflict;
 	t->use_content_disposition = o->use_content_disposition != 0;
 	t->created_ms = util_wall_ms();

@@ -20,6 +20,7 @@ struct digest;
 struct hash_job;
 struct commit_member;
 struct task_line;
+struct segments;
 
 /* Where a task whose bytes are all in is, in the group commit (commit.h). */
 enum commit_stage {
@@ -86,11 +87,15 @@ struct task {
 	size_t mirror_count;
 	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
 	char *group_name;          /* "" when in no group */
+	unsigned int connections;  /* the most at once; 0: the session's */
 
 	/* ---- runtime only */
 	struct url_credentials url_creds;  /* from the URL as added; url has none */
 	struct ycdl_session *session;
-	struct transfer *transfer; /* while downloading */
+	struct transfer *transfer; /* while downloading (the primary) */
+	struct segments *segs;     /* its segment map, when segmented
+				      (segments.h); persisted with it */
+	bool single_connection;    /* this run: the server refused ranges */
 	struct partfile_id part;   /* the part file it last claimed (partfile.h) */
 	struct event *retry_timer; /* while backing off before a retry */
 	struct digest *sha256;     /* running hash of bytes [0, hashed) */

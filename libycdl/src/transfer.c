@@ -16,6 +16,7 @@
 #include "partfile.h"
 #include "persist.h"
 #include "retry.h"
+#include "segments.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
@@ -178,6 +179,19 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 {
 	int64_t len = content_length(x);
 
+	if (x->piece_request) {
+		/* Never taken for a piece: the whole file again means the
+		 * server changed it or does not give ranges (segments.h). */
+		if (validator_changed(t, x)) {
+			ask_restart(x, "the resource changed between the requests "
+					"of its segments");
+		} else {
+			x->ranges_refused = true;
+			ask_restart(x, "the server answered a range request with "
+					"the whole file");
+		}
+		return;
+	}
 	if (names_part_of_the_file(x)) {
 		ask_restart(x, "the server sent part of the file as the whole file");
 		return;
@@ -237,11 +251,17 @@ static void accept_partial_body(struct ycdl_session *s, struct task *t,
 		ask_restart(x, "the resource changed since the partial download");
 		return;
 	}
+	if (x->piece_request && (cr.total < 0 || cr.total != t->total ||
+			cr.last + 1 != x->request_end)) {
+		ask_restart(x, "the server sent another range than the segment asked for");
+		return;
+	}
 	if (cr.total >= 0)
 		t->total = cr.total;
 	x->mode = BODY_APPEND;
 	x->verify_left = x->overlap;
-	emit_resumed(s, t);
+	if (!x->helper && x->requests == 1)
+		emit_resumed(s, t);     /* once per start, not per piece */
 }
 
 /* 416 to a resume: the file is now shorter than what the overlap asks
@@ -318,8 +338,11 @@ static void decide_response(struct ycdl_session *s, struct task *t,
 	else
 		set_local_error(x, YCDL_E_BAD_RESPONSE, true, "%s",
 				"unexpected success status without a body");
-	if (x->mode == BODY_APPEND)
+	if (x->mode == BODY_APPEND && !x->piece_request) {
 		claim_room(s, t, x);
+		if (x->mode == BODY_APPEND && segments_begin(s, t, x) != 0)
+			set_local_error(x, YCDL_E_NOMEM, true, "%s", "out of memory");
+	}
 	if (x->mode == BODY_UNDECIDED)
 		x->mode = BODY_DISCARD;
 }
@@ -389,13 +412,22 @@ static size_t on_header(char *buffer, size_t size, size_t nitems, void *userdata
 	return len;
 }
 
-static bool checkpoint_due(struct ycdl_session *s, struct transfer *x)
+/* Checkpoints are the task's: its primary transfer keeps their count
+ * for every connection of a segmented download. */
+static bool checkpoint_due(struct ycdl_session *s, struct task *t)
 {
 	const struct config *cfg = &s->cfg;
+	struct transfer *x = t->transfer;
 
 	return x->task->offset - x->checkpoint_offset >= cfg->checkpoint_bytes ||
 		util_monotonic_ms() - x->last_checkpoint_ms >=
 			(int64_t)cfg->checkpoint_interval_ms;
+}
+
+/* Where x's next byte goes in the part file. */
+static uint64_t write_position(const struct transfer *x)
+{
+	return x->piece ? x->piece->start + x->piece->done : x->task->offset;
 }
 
 /* The first bytes of a resumed body repeat the end of the part file
@@ -403,7 +435,7 @@ static bool checkpoint_due(struct ycdl_session *s, struct transfer *x)
 static bool overlap_matches(struct transfer *x, const char *ptr, size_t len)
 {
 	char disk[16384];
-	uint64_t at = x->task->offset - x->verify_left;
+	uint64_t at = write_position(x) - x->verify_left;
 
 	while (len > 0) {
 		size_t n = len < sizeof(disk) ? len : sizeof(disk);
@@ -432,6 +464,55 @@ static size_t sniff(struct transfer *x, const char *ptr, size_t len)
 		return len;
 	refuse(x);
 	return 0;
+}
+
+/* What follows each write: progress, the group's figures, a checkpoint
+ * when due; false when the checkpoint failed (x's error says why). */
+static bool after_write(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	int rc;
+
+	emit_progress(s, t, false);
+	group_note(s, t, false);
+	if (checkpoint_due(s, t) && (rc = transfer_checkpoint(s, t)) != 0) {
+		set_local_error(x, rc, false, "cannot checkpoint the partial file: %s",
+				ycdl_last_error_message());
+		return false;
+	}
+	return true;
+}
+
+/* A segmented task's bytes: in place, in x's segment, never past its end
+ * (which another request's split may have moved closer); the request is
+ * cut (0) once its segment is complete and more would come. */
+static size_t write_piece(struct transfer *x, const char *ptr, size_t len,
+		size_t taken)
+{
+	struct ycdl_session *s = x->session;
+	struct task *t = x->task;
+	struct segment *g = x->piece;
+	uint64_t at, left;
+	size_t n;
+	int rc;
+
+	if (!g)
+		return 0;       /* complete: the rest is another request's */
+	at = g->start + g->done;
+	left = segment_left(g);
+	n = len < left ? len : (size_t)left;
+	if ((rc = util_pwrite_all(x->fd, ptr, n, at)) != 0) {
+		set_local_error(x, error_from_errno(-rc), false,
+				"cannot write the partial file: %s", strerror(-rc));
+		return 0;
+	}
+	g->done += n;
+	t->offset += n;
+	segments_wrote(s, x, g, n);
+	if (!after_write(s, t, x))
+		return 0;
+	if (x->piece_done && (n < len || at + n < x->request_end))
+		return 0;
+	return taken;
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -474,6 +555,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		if (len == 0)
 			return taken;
 	}
+	if (x->piece || x->piece_done)
+		return write_piece(x, ptr, len, taken);
 	if (s->cfg.max_file_size && t->offset + len > s->cfg.max_file_size) {
 		set_local_error(x, YCDL_E_TOO_LARGE, false, "%s",
 				"the file exceeds the maximum file size");
@@ -492,14 +575,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	if (x->hashing)
 		download_hash_wrote(x, len);
 	t->offset += len;
-	emit_progress(s, t, false);
-	group_note(s, t, false);
-	if (checkpoint_due(s, x) && (rc = transfer_checkpoint(s, t)) != 0) {
-		set_local_error(x, rc, false, "cannot checkpoint the partial file: %s",
-				ycdl_last_error_message());
-		return 0;
-	}
-	return taken;
+	return after_write(s, t, x) ? taken : 0;
 }
 
 /* ------------------------------------------------------ the request */
@@ -603,6 +679,18 @@ static void set_transport_options(struct ycdl_session *s, struct transfer *x)
 	size_receive_buffer(x);
 }
 
+/* A task's speed limit holds for the sum of its connections: each gets
+ * an equal share of it (rounded up: a limit never becomes none). */
+static uint64_t task_rate_per_connection(const struct ycdl_session *s,
+		const struct task *t)
+{
+	unsigned int n = segments_wanted(s, t);
+
+	if (t->max_recv_speed == 0 || n <= 1)
+		return t->max_recv_speed;
+	return (t->max_recv_speed + n - 1) / n;
+}
+
 static int build_request(struct ycdl_session *s, struct transfer *x)
 {
 	struct task *t = x->task;
@@ -611,7 +699,8 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 
 	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
-	if ((rc = throttle_join(&x->throttled, &s->throttle, x->easy, t->max_recv_speed)) != 0)
+	if ((rc = throttle_join(&x->throttled, &s->throttle, x->easy,
+			task_rate_per_connection(s, t))) != 0)
 		return rc;
 	if (!(x->url = strdup(task_request_url(t))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
@@ -631,10 +720,11 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	return 0;
 }
 
-/* Where to continue: the bytes we hold, unless the server cannot resume. */
+/* Where to continue: the bytes we hold, unless the server cannot resume
+ * (a segmented task's reach to its furthest segment's bytes). */
 static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
-	uint64_t keep = t->offset;
+	uint64_t keep = t->segs ? segment_map_extent(&t->segs->map, false) : t->offset;
 	struct partfile_opened part;
 	int rc;
 
@@ -664,6 +754,12 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 		emit_restarted(s, t, "the partial file holds less than was recorded",
 				t->offset);
 	}
+	if (t->segs && part.size >= keep)
+		return 0;       /* its offset is the sum of its segments' bytes */
+	if (t->segs) {
+		transfer_forget_progress(s, t);   /* its bytes are gone */
+		persist_mark(s, t);
+	}
 	t->offset = part.size;
 	if (t->synced_offset > part.size) {
 		t->synced_offset = part.size;
@@ -685,9 +781,13 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->hashing = task_hashes(s, t);
 	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = download_hash_start(s, x)) != 0))
 		goto fail;
-	x->resuming = t->offset > 0;
-	x->overlap = t->offset < RESUME_OVERLAP ? t->offset : RESUME_OVERLAP;
+	if (t->segs && segment_map_complete(&t->segs->map))
+		segments_forget(t);     /* resumed from the end, as one request */
+	x->resuming = t->offset > 0 && !t->segs;
+	x->overlap = !x->resuming ? 0 : t->offset < RESUME_OVERLAP ? t->offset
+		: RESUME_OVERLAP;
 	x->request_offset = t->offset - x->overlap;
+	x->request_end = UINT64_MAX;
 	x->checkpoint_offset = t->offset;
 	x->started_ms = x->last_checkpoint_ms = util_monotonic_ms();
 	t->last_progress_ms = x->started_ms;
@@ -696,7 +796,11 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	if ((rc = build_request(s, x)) != 0)
 		goto fail;
 	t->transfer = x;
-	if ((rc = multi_add(&s->multi, x->easy)) != 0) {
+	x->requests = t->segs ? 0 : 1;
+	rc = t->segs ? transfer_request_piece(s, x, segment_map_take(&t->segs->map, x, 0))
+		: multi_add(&s->multi, x->easy);
+	if (rc != 0) {
+		segments_stop_helpers(s, t);   /* lets go of the segment taken */
 		t->transfer = NULL;
 		goto fail;
 	}
@@ -704,6 +808,65 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 fail:
 	transfer_free(x);
 	return rc;
+}
+
+int transfer_start_helper(struct ycdl_session *s, struct task *t,
+		struct transfer **out)
+{
+	struct transfer *x = calloc(1, sizeof(*x));
+	int rc;
+
+	if (!x)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	x->session = s;
+	x->task = t;
+	x->helper = true;
+	x->fd = t->transfer->fd;
+	x->part = t->transfer->part;
+	x->started_ms = util_monotonic_ms();
+	queue_init(&x->helper_link);
+	if ((rc = build_request(s, x)) != 0) {
+		transfer_free(x);
+		return rc;
+	}
+	*out = x;
+	return 0;
+}
+
+int transfer_request_piece(struct ycdl_session *s, struct transfer *x,
+		struct segment *g)
+{
+	struct task *t = x->task;
+	char range[48];
+	int rc;
+
+	if (!g)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	multi_remove(&s->multi, x->easy);
+	x->piece = g;
+	x->piece_request = true;
+	x->piece_done = false;
+	x->requests++;
+	x->resuming = true;
+	x->overlap = g->done < RESUME_OVERLAP ? g->done : RESUME_OVERLAP;
+	x->request_offset = g->start + g->done - x->overlap;
+	x->request_end = g->end;
+	x->verify_left = 0;
+	x->redirects = 0;
+	x->after = AFTER_NOTHING;
+	x->http_error = 0;
+	x->status = 0;
+	reset_response(x);
+	free(x->url);
+	if (!(x->url = strdup(task_request_url(t))))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, x->request_offset,
+			g->end - 1);
+	curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+	size_receive_buffer(x);
+	if ((rc = aim_request(x)) != 0)
+		return rc;
+	return multi_add(&s->multi, x->easy);
 }
 
 int transfer_checkpoint(struct ycdl_session *s, struct task *t)
@@ -728,6 +891,8 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 		x->checkpoint_offset = t->offset;
 	}
 	t->synced_offset = t->offset;
+	if (t->segs)
+		segment_map_mark_synced(&t->segs->map);
 	persist_mark(s, t);
 	/* A claim waits for no loop turn (one turn of a fast download can run
 	 * many megabytes of callbacks): a kill now loses one checkpoint. */
@@ -736,6 +901,7 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 
 void transfer_forget_progress(struct ycdl_session *s, struct task *t)
 {
+	segments_forget(t);
 	task_forget_progress(t);
 	download_hash_forget(s, t);
 }
@@ -747,7 +913,8 @@ void transfer_free(struct transfer *x)
 	throttle_leave(&x->throttled);
 	multi_give_back_easy(&x->session->multi, x->easy);
 	curl_slist_free_all(x->headers);
-	partfile_close(x->fd);
+	if (!x->helper)
+		partfile_close(x->fd);     /* a helper's is its primary's */
 	reset_response(x);
 	free(x->url);
 	free(x);
@@ -782,6 +949,7 @@ void transfer_stop(struct ycdl_session *s, struct task *t)
 
 	if (!x)
 		return;
+	segments_stop_helpers(s, t);
 	detach(s, t, x, true);
 	transfer_free(x);
 }
@@ -849,12 +1017,23 @@ static bool follow_redirect(struct ycdl_session *s, struct transfer *x)
 	return true;
 }
 
-bool transfer_end(struct transfer *x, CURLcode result)
+CURLcode transfer_result(const struct transfer *x, CURLcode result)
 {
-	if (result == CURLE_OK && follow_redirect(x->session, x))
-		return false;
+	if (result == CURLE_WRITE_ERROR && x->piece_done && !x->local_error &&
+	    x->after == AFTER_NOTHING)
+		return CURLE_OK;
+	return result;
+}
+
+bool transfer_redirected(struct transfer *x, CURLcode result)
+{
+	return result == CURLE_OK && x->after == AFTER_NOTHING &&
+		follow_redirect(x->session, x);
+}
+
+void transfer_end(struct transfer *x, CURLcode result)
+{
 	if (x->mode == BODY_REFUSED && !x->local_error)
 		refuse(x);      /* a body shorter than the sniff, or none */
 	detach(x->session, x->task, x, !transfer_delivered_everything(x, result));
-	return true;
 }

@@ -71,6 +71,21 @@ struct transfer {
 	unsigned char sniff[BODY_GUARD_SNIFF];   /* a refused body's start */
 	size_t sniffed;
 
+	/* a segmented task's request (segments.h) */
+	struct segment *piece;    /* the segment its bytes go to, or NULL */
+	uint64_t request_end;     /* the range asked ends before this byte
+				     (UINT64_MAX: the file's end) */
+	bool piece_request;       /* asked for exactly a piece's range */
+	bool piece_done;          /* its segment is complete: the request may
+				     be cut (curl's write error is ours) */
+	bool ranges_refused;      /* the server answered the range with 200 */
+	bool helper;              /* an extra connection: borrows the fd */
+	bool parked;              /* the primary, out of curl, its work done,
+				     waiting for its helpers */
+	struct queue helper_link; /* in its task's helpers */
+	unsigned int requests;    /* sent by transfer_start or for a piece,
+				     redirects not counted */
+
 	bool hashing;             /* SHA-256 follows the bytes (task_hashes) */
 	int64_t last_checkpoint_ms;
 	uint64_t checkpoint_offset;
@@ -88,12 +103,30 @@ int transfer_start(struct ycdl_session *s, struct task *t);
  * snapshot). Not from inside a curl callback. */
 void transfer_stop(struct ycdl_session *s, struct task *t);
 
-/* curl finished x's request with result (multi.h). A redirect to follow
- * starts the next request of x and returns false; otherwise x leaves curl,
- * its bytes synced and claimed unless it delivered everything (the group
- * commit syncs those), and true is returned: the caller judges the end
- * (completion.c) and frees x. */
-bool transfer_end(struct transfer *x, CURLcode result);
+/* curl finished x's request with result (multi.h): the result as it
+ * means for the download (a request we cut at its segment's end is a
+ * success). */
+CURLcode transfer_result(const struct transfer *x, CURLcode result);
+
+/* When x's request ended in a redirect to follow, starts the next request
+ * of x and returns true. */
+bool transfer_redirected(struct transfer *x, CURLcode result);
+
+/* x's request is over: x leaves curl, its bytes synced and claimed unless
+ * it delivered everything (the group commit syncs those); the caller
+ * judges the end (completion.c) and frees x. */
+void transfer_end(struct transfer *x, CURLcode result);
+
+/* A helper of t's primary (segments.h): its own request and limits, the
+ * primary's part file; not in curl until transfer_request_piece. */
+int transfer_start_helper(struct ycdl_session *s, struct task *t,
+		struct transfer **out);
+
+/* Sends x's next request for segment g (owned by x): the bytes g lacks,
+ * with If-Range and, when g holds some, the bytes before them to compare
+ * (like a resume). 0, or an error with x out of curl. */
+int transfer_request_piece(struct ycdl_session *s, struct transfer *x,
+		struct segment *g);
 
 /* Whether x's request delivered its whole body: its data is synced with
  * the group commit of finished files (commit.c), not one file at a time. */

@@ -253,6 +253,27 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int util_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)offset);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
 uint64_t util_random(uint64_t *state)
 {
 	uint64_t x = *state;

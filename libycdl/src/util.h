@@ -61,6 +61,8 @@ int util_sync_file(int fd);
 int util_fsync_parent_dir(const char *path);
 /* write() of all len bytes, retrying on EINTR and short writes. */
 int util_write_all(int fd, const void *buf, size_t len);
+/* pwrite() of all len bytes at offset, the same way. */
+int util_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset);
 
 /* The process's file-creation mask, read without changing it where the
  * system allows (Linux: /proc/self/status). */

@@ -83,6 +83,8 @@ void wire_info_message(Ycdl__TaskInfo *m, const ycdl_task_info *i)
 	m->sha256_hex = S(i->sha256_hex);
 	m->request_url = S(i->request_url);
 	m->group = S(i->group);
+	m->connections = i->connections;
+	m->max_connections = i->max_connections;
 }
 
 ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m)
@@ -100,7 +102,8 @@ ycdl_task_info *wire_info_from_message(const Ycdl__TaskInfo *m)
 		.error_code = m->error_code, .error_message = m->error_message,
 		.http_status = m->http_status, .retries = m->retries,
 		.sha256_hex = m->sha256_hex, .request_url = m->request_url,
-		.group = m->group,
+		.group = m->group, .connections = m->connections,
+		.max_connections = m->max_connections,
 	};
 
 	return info_block_copy(&f);
@@ -137,6 +140,7 @@ void wire_add_message(Ycdl__Wire__AddOptions *m, const ycdl_task_options *o)
 	m->mirrors = (char **)o->mirrors;
 	m->name_from_url = o->name_from_url != 0;
 	m->group = S(o->group);
+	m->connections = o->connections;
 }
 
 /* "" is how a message says "not given". */
@@ -178,6 +182,7 @@ void wire_add_options(ycdl_task_options *o, const Ycdl__Wire__AddOptions *m)
 	o->mirror_count = m->n_mirrors;
 	o->name_from_url = m->name_from_url;
 	o->group = given(m->group);
+	o->connections = m->connections;
 }
 
 ycdl_group_info *wire_group_info(const Ycdl__GroupFigures *m)

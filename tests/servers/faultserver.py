@@ -20,6 +20,7 @@ parameters (all optional, combinable):
   always=S           every request answers status S
   retry_after=SEC    a Retry-After header on those failure answers
   reset_after=N      first request: TCP reset after N body bytes
+                     (reset_at=K: the id's K-th request instead)
   short=N            first request: full Content-Length, N bytes, then close
   stall_after=N&stall=SEC  first request: N bytes, then silence for SEC s
   chunked=1          chunked transfer encoding, no length (a Range request
@@ -28,6 +29,8 @@ parameters (all optional, combinable):
                      silence for SEC s before the terminating chunk
   cd=VALUE           a Content-Disposition header with VALUE as is
   norange=1          no Accept-Ranges; Range is ignored (always 200)
+  norange_from=K     the same, from the id's K-th request on (a server
+                     that stops taking ranges: a second segment's request)
   no_validators=1    neither ETag nor Last-Modified
   weak_etag=1        a weak ETag (W/"...") next to Last-Modified
   change_after=N     after N requests of the id the content changes: every
@@ -371,7 +374,7 @@ class Handler(BaseHTTPRequestHandler):
             status = 200
         self.send_response(status)
         self.send_validators(res)
-        if not self.param("norange"):
+        if not self.refuses_ranges():
             self.send_header("Accept-Ranges", "bytes")
         if content_range:
             self.send_header("Content-Range", content_range)
@@ -385,6 +388,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.send_body(res.chunks(first, last), first=first)
+
+    def refuses_ranges(self):
+        first = self.int_param("norange_from", 0)
+        return bool(self.param("norange")) or (first > 0 and self.nth >= first)
 
     def send_validators(self, res):
         if self.param("no_validators"):
@@ -409,7 +416,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.param("full_with_cr"):
             return (200, 0, res.size - 1, "bytes 0-%d/%d" % (res.size - 1, res.size))
         spec = self.headers.get("Range")
-        if not spec or self.param("norange") or not spec.startswith("bytes="):
+        if not spec or self.refuses_ranges() or not spec.startswith("bytes="):
             return whole
         try:
             first_s, last_s = spec[6:].split("-", 1)
@@ -432,7 +439,7 @@ class Handler(BaseHTTPRequestHandler):
     def send_chunked(self, res):
         self.send_response(200)
         self.send_validators(res)
-        if not self.param("norange"):
+        if not self.refuses_ranges():
             self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -485,7 +492,8 @@ class Handler(BaseHTTPRequestHandler):
     def send_body_pieces(self, pieces, count, body_range):
         first_request = self.nth == 1
         rate = self.int_param("rate", 0)
-        reset_after = self.int_param("reset_after", -1) if first_request else -1
+        reset_after = self.int_param("reset_after", -1) \
+            if self.nth == self.int_param("reset_at", 1) else -1
         short = self.int_param("short", -1) if first_request else -1
         stalling = self.nth <= self.int_param("stall_requests", 1)
         stall_after = self.int_param("stall_after", -1) if stalling else -1

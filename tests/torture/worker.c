@@ -7,6 +7,7 @@
  *
  *   --log FILE            append the lines to FILE (default: stdout)
  *   --jobs N              downloads at once (default 3)
+ *   --connections N       connections per download (segments; default 1)
  *   --checkpoint-bytes N  --checkpoint-ms N   checkpoint spacing
  *   --retries N  --retry-base-ms N            retry policy
  *   --low-speed-limit B  --low-speed-time S   stall detection
@@ -92,6 +93,7 @@ struct worker {
 	const char *ca_file;
 	const char *user_agent;
 	unsigned int jobs;
+	unsigned int connections;
 	uint64_t checkpoint_bytes;
 	unsigned int checkpoint_ms;
 	long retries;
@@ -435,6 +437,7 @@ static int open_session(struct worker *w)
 	o.state_dir = w->state_dir;
 	o.download_dir = w->dir;
 	o.max_concurrent = w->jobs;
+	o.connections = w->connections;
 	o.checkpoint_bytes = w->checkpoint_bytes;
 	o.checkpoint_interval_ms = w->checkpoint_ms;
 	if (w->retries >= 0)
@@ -525,6 +528,8 @@ static bool parse_option(struct worker *w, char **argv, int argc, int *i)
 		return false;
 	else if (strcmp(a, "--jobs") == 0)
 		w->jobs = (unsigned int)n;
+	else if (strcmp(a, "--connections") == 0)
+		w->connections = (unsigned int)n;
 	else if (strcmp(a, "--checkpoint-bytes") == 0)
 		w->checkpoint_bytes = n;
 	else if (strcmp(a, "--on-complete-after") == 0)
@@ -559,7 +564,7 @@ static bool parse_args(struct worker *w, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct worker w = {
-		.jobs = 3, .checkpoint_bytes = 256 * 1024, .checkpoint_ms = 200,
+		.jobs = 3, .connections = 1, .checkpoint_bytes = 256 * 1024, .checkpoint_ms = 200,
 		.retries = -1, .retry_base_ms = 100, .low_speed_limit = 1,
 		.low_speed_time = -1, .log_fd = STDOUT_FILENO,
 		.mutex = PTHREAD_MUTEX_INITIALIZER,

@@ -1,0 +1,377 @@
+/* segments.c — see segments.h. */
+#define _GNU_SOURCE
+#include "segments.h"
+
+#include "completion.h"
+#include "download_hash.h"
+#include "error.h"
+#include "multi.h"
+#include "persist.h"
+#include "session.h"
+#include "task.h"
+#include "transfer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+unsigned int segments_wanted(const struct ycdl_session *s, const struct task *t)
+{
+	unsigned int n = t->connections ? t->connections : s->cfg.connections;
+
+	return n ? n : 1;
+}
+
+unsigned int segments_in_use(const struct task *t)
+{
+	if (!t->transfer)
+		return 0;
+	return (t->transfer->parked ? 0 : 1) + (t->segs ? t->segs->helper_count : 0);
+}
+
+uint64_t segments_prefix(const struct task *t)
+{
+	return t->segs ? t->segs->prefix : t->offset;
+}
+
+static struct segments *segments_new(struct task *t)
+{
+	struct segments *segs = calloc(1, sizeof(*segs));
+
+	if (!segs)
+		return NULL;
+	segs->task = t;
+	queue_init(&segs->helpers);
+	queue_init(&segs->spawn_link);
+	queue_init(&segs->map.segments);
+	return segs;
+}
+
+void segments_forget(struct task *t)
+{
+	struct segments *segs = t->segs;
+
+	if (!segs)
+		return;
+	queue_remove(&segs->spawn_link);
+	segment_map_free(&segs->map);
+	free(segs);
+	t->segs = NULL;
+	if (t->transfer)
+		t->transfer->piece = NULL;
+}
+
+void segments_want_helpers(struct ycdl_session *s, struct task *t)
+{
+	if (t->segs && queue_empty(&t->segs->spawn_link))
+		queue_insert_tail(&s->segment_spawns, &t->segs->spawn_link);
+}
+
+int segments_begin(struct ycdl_session *s, struct task *t, struct transfer *x)
+{
+	unsigned int wanted = segments_wanted(s, t);
+	uint64_t min = s->cfg.segment_min_size;
+	struct segments *segs;
+	struct segment *first;
+
+	if (wanted <= 1 || x->helper || t->segs || t->single_connection ||
+	    t->resumability != RESUMABLE_YES || t->total < 0 ||
+	    (uint64_t)t->total - t->offset < 2 * min)
+		return 0;
+	if (!(segs = segments_new(t)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (segment_map_init(&segs->map, (uint64_t)t->total, t->offset,
+			t->synced_offset) != 0 ||
+	    !segment_map_split_even(&segs->map, segment_map_first(&segs->map),
+			wanted, min)) {
+		segment_map_free(&segs->map);
+		free(segs);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	first = segment_map_first(&segs->map);
+	first->owner = x;
+	segs->prefix = t->offset;
+	t->segs = segs;
+	x->piece = first;       /* its request goes on, to the file's end */
+	segments_want_helpers(s, t);
+	return 0;
+}
+
+int segments_restore(struct task *t, uint64_t total,
+		const uint64_t (*ranges)[3], size_t count)
+{
+	struct segments *segs = segments_new(t);
+
+	if (!segs)
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	segs->map.total = total;
+	for (size_t i = 0; i < count; i++) {
+		if (segment_map_append(&segs->map, ranges[i][0], ranges[i][1],
+				ranges[i][2], ranges[i][2]) != 0) {
+			segment_map_free(&segs->map);
+			free(segs);
+			return YCDL_E_NOMEM;
+		}
+	}
+	if (!segment_map_is_whole(&segs->map)) {
+		segment_map_free(&segs->map);
+		free(segs);
+		return error_set(YCDL_E_STORE, "the segments of %s do not cover the "
+				"file", t->key);
+	}
+	segs->prefix = segment_map_prefix(&segs->map, false);
+	t->segs = segs;
+	return 0;
+}
+
+void segments_wrote(struct ycdl_session *s, struct transfer *x,
+		struct segment *g, size_t n)
+{
+	struct task *t = x->task;
+	struct segments *segs = t->segs;
+	uint64_t prefix;
+
+	(void)n;
+	if (segment_left(g) == 0) {
+		g->owner = NULL;
+		x->piece = NULL;
+		x->piece_done = true;
+	}
+	if (g->start > segs->prefix)
+		return;         /* behind a gap: the prefix does not move */
+	prefix = segment_map_prefix(&segs->map, false);
+	if (prefix == segs->prefix)
+		return;
+	segs->prefix = prefix;
+	if (t->transfer && t->transfer->hashing)
+		download_hash_reached(s, t->transfer, prefix);
+}
+
+/* ------------------------------------------------- requests ending */
+
+/* x's request did what it was sent for: its segment is complete. */
+static bool piece_finished(const struct transfer *x, CURLcode result)
+{
+	return result == CURLE_OK && x->piece_done && !x->local_error &&
+		!x->http_error && x->after == AFTER_NOTHING && x->mode == BODY_APPEND;
+}
+
+/* Sends x after more work; false when there is none (or it could not be
+ * sent: x is then out of curl). */
+static bool take_more(struct ycdl_session *s, struct transfer *x)
+{
+	struct task *t = x->task;
+	struct segment *g = segment_map_take(&t->segs->map, x, s->cfg.segment_min_size);
+
+	if (!g)
+		return false;
+	if (transfer_request_piece(s, x, g) != 0) {
+		g->owner = NULL;
+		x->piece = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void drop_helper(struct ycdl_session *s, struct transfer *x)
+{
+	struct segments *segs = x->task->segs;
+
+	multi_remove(&s->multi, x->easy);
+	if (x->piece) {
+		x->piece->owner = NULL;
+		x->piece = NULL;
+	}
+	queue_remove(&x->helper_link);
+	segs->helper_count--;
+	transfer_free(x);
+}
+
+void segments_stop_helpers(struct ycdl_session *s, struct task *t)
+{
+	struct segments *segs = t->segs;
+	struct queue *q;
+
+	if (!segs)
+		return;
+	while ((q = queue_first(&segs->helpers)) != NULL)
+		drop_helper(s, QUEUE_DATA(q, struct transfer, helper_link));
+	for (struct segment *g = segment_map_first(&segs->map); g;
+	     g = segment_map_next(&segs->map, g))
+		g->owner = NULL;
+	if (t->transfer)
+		t->transfer->piece = NULL;
+}
+
+/* The primary is still receiving its first response, to the file's end:
+ * it can carry the whole file alone. */
+static bool primary_streams_to_the_end(const struct transfer *p)
+{
+	return !p->parked && !p->piece_request && p->piece && p->piece->start == 0;
+}
+
+/* The server does not give ranges after all: the helpers go and the
+ * primary, which asked for the whole file, takes every byte after its
+ * own (the ones the helpers wrote are the same file: its validators did
+ * not change). The task is a one-connection download again. */
+static void go_single(struct ycdl_session *s, struct task *t)
+{
+	struct transfer *p = t->transfer;
+	uint64_t done = p->piece->done, synced = p->piece->synced;
+
+	segments_stop_helpers(s, t);
+	segments_forget(t);
+	t->single_connection = true;
+	t->offset = done;
+	if (t->synced_offset != synced) {
+		t->synced_offset = synced;
+		persist_mark(s, t);
+	}
+	p->request_end = UINT64_MAX;
+	p->piece_done = false;
+	if (lseek(p->fd, (off_t)done, SEEK_SET) < 0) {
+		p->after = AFTER_RESTART;
+		snprintf(p->reason, sizeof(p->reason), "%s",
+				"cannot seek in the partial file");
+	}
+}
+
+/* A helper found the file changed (or refused ranges) where the primary
+ * cannot carry on alone: the whole task starts again from zero. */
+static void restart_all(struct ycdl_session *s, struct task *t,
+		struct transfer *x)
+{
+	struct transfer *p = t->transfer;
+
+	if (x->ranges_refused)
+		t->single_connection = true;
+	if (p->after == AFTER_NOTHING) {
+		p->after = AFTER_RESTART;
+		snprintf(p->reason, sizeof(p->reason), "%s", x->reason);
+	}
+	segments_stop_helpers(s, t);     /* x among them */
+	p->parked = false;
+	completion_request_done(s, p, CURLE_OK);
+}
+
+/* A helper left: the primary, waiting, takes what it left, or ends the
+ * task's requests once none is left. */
+static void after_helper_left(struct ycdl_session *s, struct task *t)
+{
+	struct transfer *p = t->transfer;
+	struct segments *segs = t->segs;
+
+	if (!p->parked) {
+		if (segment_map_has_orphans(&segs->map))
+			segments_want_helpers(s, t);
+		return;
+	}
+	if (segment_map_has_orphans(&segs->map)) {
+		p->parked = false;
+		if (throttle_join(&p->throttled, &s->throttle, p->easy,
+				p->throttled.bucket.rate) == 0 && take_more(s, p))
+			return;
+		p->piece_done = false;  /* judged as the attempt that failed */
+	} else if (segs->helper_count > 0) {
+		return;
+	}
+	p->parked = false;
+	completion_request_done(s, p, CURLE_OK);
+}
+
+static void helper_ended(struct ycdl_session *s, struct transfer *x,
+		CURLcode result)
+{
+	struct task *t = x->task;
+
+	if (x->after == AFTER_RESTART) {
+		if (x->ranges_refused && primary_streams_to_the_end(t->transfer))
+			go_single(s, t);
+		else
+			restart_all(s, t, x);
+		return;
+	}
+	if (piece_finished(x, result) && take_more(s, x))
+		return;
+	if (!piece_finished(x, result))
+		t->segs->helper_failures++;
+	drop_helper(s, x);
+	after_helper_left(s, t);
+}
+
+static bool primary_ended(struct ycdl_session *s, struct transfer *x,
+		CURLcode result)
+{
+	struct task *t = x->task;
+	struct segments *segs = t->segs;
+
+	if (piece_finished(x, result)) {
+		if (take_more(s, x))
+			return true;
+		if (segs->helper_count > 0) {
+			/* Nothing left to take: out of curl until the helpers
+			 * are done (after_helper_left). */
+			multi_remove(&s->multi, x->easy);
+			throttle_leave(&x->throttled);
+			x->parked = true;
+			return true;
+		}
+		if (segment_map_complete(&segs->map))
+			segments_forget(t);     /* one file now, judged as such */
+		return false;
+	}
+	segments_stop_helpers(s, t);
+	return false;
+}
+
+bool segments_request_done(struct ycdl_session *s, struct transfer *x,
+		CURLcode result)
+{
+	if (!x->task->segs)
+		return false;
+	if (x->helper) {
+		helper_ended(s, x, result);
+		return true;
+	}
+	return primary_ended(s, x, result);
+}
+
+/* ------------------------------------------------- helpers starting */
+
+static void spawn_for(struct ycdl_session *s, struct task *t)
+{
+	struct segments *segs = t->segs;
+	unsigned int wanted = segments_wanted(s, t);
+
+	while (t->transfer && !t->single_connection && segs->helper_count + 1 < wanted &&
+	       segs->helper_failures < SEGMENTS_MAX_HELPER_FAILURES) {
+		struct transfer *x;
+		struct segment *g;
+
+		if (transfer_start_helper(s, t, &x) != 0)
+			return;
+		if (!(g = segment_map_take(&segs->map, x, s->cfg.segment_min_size))) {
+			transfer_free(x);
+			return;
+		}
+		queue_insert_tail(&segs->helpers, &x->helper_link);
+		segs->helper_count++;
+		if (transfer_request_piece(s, x, g) != 0) {
+			drop_helper(s, x);
+			return;
+		}
+	}
+}
+
+void segments_spawn_helpers(struct ycdl_session *s)
+{
+	struct queue *q;
+
+	while ((q = queue_first(&s->segment_spawns)) != NULL) {
+		struct segments *segs = QUEUE_DATA(q, struct segments, spawn_link);
+
+		queue_remove(q);
+		if (segs->task->status == YCDL_STATUS_DOWNLOADING)
+			spawn_for(s, segs->task);
+	}
+}
