@@ -5,8 +5,11 @@ a disk would have kept; until every file is finished.
 
 A round is a fresh session downloading a few files from the test servers
 (tests/servers), three at a time, with small checkpoints, through
-tests/torture/worker.c. Rounds take turns among four kinds:
+tests/torture/worker.c. Rounds take turns among five kinds:
   - plain: five files, small to a few MiB, some throttled;
+  - segments: the same, each file over up to four connections, cut into
+    segments of at least 256 KiB (the two larger ones: 2 to 16 of them),
+    written in place; every segment resumes from its own checkpoint;
   - restart: the same, but the two throttled files change on the server
     after their first request (one with new validators: a resume gets the
     whole new file; one keeping them: the resumed bytes differ), so a run
@@ -60,7 +63,7 @@ JOBS = 3
 CHECKPOINT_BYTES = 128 * 1024
 RUN_TIMEOUT = 120
 MAX_RUNS_PER_ROUND = 60
-KINDS = ("plain", "remove", "compaction", "restart")
+KINDS = ("plain", "remove", "compaction", "restart", "segments")
 CHANGED_XOR = bytes(b ^ 0x5A for b in range(256))
 COMPACTION_FILES = 500
 # Calls counted from the rewrite's first: its own few, then what follows.
@@ -147,13 +150,26 @@ def torn(kept, now, rng):
     written after it, by the model's choice: nothing (strict); its length
     with zeros (the new size made it, the blocks did not: ext4's delayed
     allocation, XFS); or a part of it, its 512-byte sectors each there or
-    zeros (written back in any order)."""
+    zeros (written back in any order). Unless strict, bytes rewritten in
+    place since the sync (a segmented download's positional writes fill
+    holes below the end) reach the disk sector by sector, some and not
+    others ("mixed" when any did)."""
     extra = len(now) - len(kept)
     shape = rng.randrange(3)
-    if extra <= 0 or shape == 0:
+    if shape == 0:
         return kept, "strict"
+    base, mixed = bytearray(kept), False
+    common = min(len(kept), len(now))
+    for lo in range(0, common, 512):
+        hi = min(lo + 512, common)
+        if now[lo:hi] != kept[lo:hi] and rng.random() < 0.5:
+            base[lo:hi] = now[lo:hi]
+            mixed = True
+    label = "mixed" if mixed else None
+    if extra <= 0:
+        return bytes(base), label or "strict"
     if shape == 1:
-        return kept + bytes(extra), "zeros"
+        return bytes(base) + bytes(extra), label or "zeros"
     cut = rng.randint(1, extra)
     start = len(kept)
     tail = bytearray(now[start:start + cut])
@@ -163,7 +179,7 @@ def torn(kept, now, rng):
         if rng.random() < 0.3:
             lo, hi = max(sector * 512, start) - start, min(sector * 512 + 512, start + cut) - start
             tail[lo:hi] = bytes(hi - lo)
-    return kept + bytes(tail), "torn"
+    return bytes(base) + bytes(tail), label or "torn"
 
 
 def rebuild(root, before, shadow, rng, shapes):
@@ -260,6 +276,8 @@ class Round:
             extra = ["--overwrite"] + (["--on-complete", "remove"] if removing else [])
         elif self.kind == "compaction":
             extra = ["--overwrite", "--remove-finished"]
+        elif self.kind == "segments":
+            extra = ["--connections", "4", "--segment-min", "262144"]
         return [self.t.worker, "--state-dir", os.path.join(self.root, "state"),
                 "--session", "pc", "--dir", os.path.join(self.root, "out"),
                 "--log", self.log, "--jobs", str(JOBS),

@@ -8,6 +8,7 @@
  *   --log FILE            append the lines to FILE (default: stdout)
  *   --jobs N              downloads at once (default 3)
  *   --connections N       connections per download (segments; default 1)
+ *   --segment-min N       the least bytes a segment is cut to
  *   --checkpoint-bytes N  --checkpoint-ms N   checkpoint spacing
  *   --retries N  --retry-base-ms N            retry policy
  *   --low-speed-limit B  --low-speed-time S   stall detection
@@ -94,6 +95,7 @@ struct worker {
 	const char *user_agent;
 	unsigned int jobs;
 	unsigned int connections;
+	uint64_t segment_min;
 	uint64_t checkpoint_bytes;
 	unsigned int checkpoint_ms;
 	long retries;
@@ -438,6 +440,7 @@ static int open_session(struct worker *w)
 	o.download_dir = w->dir;
 	o.max_concurrent = w->jobs;
 	o.connections = w->connections;
+	o.segment_min_size = w->segment_min;
 	o.checkpoint_bytes = w->checkpoint_bytes;
 	o.checkpoint_interval_ms = w->checkpoint_ms;
 	if (w->retries >= 0)
@@ -530,6 +533,8 @@ static bool parse_option(struct worker *w, char **argv, int argc, int *i)
 		w->jobs = (unsigned int)n;
 	else if (strcmp(a, "--connections") == 0)
 		w->connections = (unsigned int)n;
+	else if (strcmp(a, "--segment-min") == 0)
+		w->segment_min = n;
 	else if (strcmp(a, "--checkpoint-bytes") == 0)
 		w->checkpoint_bytes = n;
 	else if (strcmp(a, "--on-complete-after") == 0)
@@ -564,7 +569,7 @@ static bool parse_args(struct worker *w, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct worker w = {
-		.jobs = 3, .connections = 1, .checkpoint_bytes = 256 * 1024, .checkpoint_ms = 200,
+		.jobs = 3, .connections = 1, .segment_min = 1u << 20, .checkpoint_bytes = 256 * 1024, .checkpoint_ms = 200,
 		.retries = -1, .retry_base_ms = 100, .low_speed_limit = 1,
 		.low_speed_time = -1, .log_fd = STDOUT_FILENO,
 		.mutex = PTHREAD_MUTEX_INITIALIZER,
