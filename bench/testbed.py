@@ -21,12 +21,14 @@ SIZES = {
              "tasks": 100000, "groups": 1000, "kill_rate": 200 * MIB, "kill_at": 0.4,
              "w6": 64 * MIB, "w6cg": 4 * MIB,
              "rt_tasks": 1000, "rt_calls": 5000, "rss_clients": 16,
-             "idle_tasks": 1000, "idle_seconds": 10, "soak_files": 2000, "soak_rounds": 12},
+             "idle_tasks": 1000, "idle_seconds": 10, "soak_files": 2000, "soak_rounds": 12,
+             "seg_connections": 8, "seg_rate": 25 * MIB},
     "smoke": {"big": 8 * MIB, "small_count": 200, "small": 16 * 1024,
               "tasks": 2000, "groups": 20, "kill_rate": 16 * MIB, "kill_at": 0.4,
               "w6": 256 * 1024, "w6cg": 64 * 1024,
               "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4,
-              "idle_tasks": 100, "idle_seconds": 1, "soak_files": 100, "soak_rounds": 2},
+              "idle_tasks": 100, "idle_seconds": 1, "soak_files": 100, "soak_rounds": 2,
+              "seg_connections": 4, "seg_rate": 1 * MIB},
 }
 
 TOOLS = ("cmake", "cc", "pkg-config", "curl", "aria2c", "nginx", "python3", "openssl")

@@ -648,3 +648,67 @@ def soak(b):
         fresh_dir(out)
         fresh_dir(state)
     return result
+
+
+# ------------------------------ 10: one file over several connections (issue 18)
+
+def segment_commands(b, out, state, url, n):
+    return {
+        "curl": curl_one(out, url),
+        "ycdl -x 1": ycdl_get(b, state, out, [url]),
+        "ycdl -x %d" % n: ycdl_get(b, state, out, [url], options=["-x", str(n)]),
+        "aria2c -x %d" % n: aria2c(out, "-x", str(n), "-s", str(n), "-k", "1M",
+                                   "-o", "big.bin", url),
+    }
+
+
+def segmented_kill_once(b, url, path, out, state, n, expected_wall):
+    """ycdl get -x n killed (SIGKILL) at 40 % of the time it took, then run
+    again to the end: what nginx sent beyond the file's size over both runs
+    (re-fetched bytes and what was in flight at the kill)."""
+    fresh_dir(out)
+    fresh_dir(state)
+    cmd = ycdl_get(b, state, out, [url], options=["-x", str(n)])
+    offset = os.path.getsize(b.servers["NGINX_ACCESS_LOG"])
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(expected_wall * b.sizes["kill_at"])
+    if proc.poll() is not None:
+        raise BenchError("ycdl -x %d ended before it could be killed" % n)
+    proc.kill()
+    proc.wait()
+    sent_before = sum(n for _, n in log_entries(b, offset, path))
+    again = timed(cmd, "ycdl -x %d after kill -9" % n)
+    check_dir(out, [b.data["big"]], "segmented kill -9")
+    sent = sum(n for _, n in log_entries(b, offset, path))
+    return {"sent_before_kill": sent_before, "wasted_network": sent - b.sizes["big"],
+            "second_wall": again.wall}
+
+
+@with_load
+def segmented(b):
+    """One big file from an nginx holding each connection to seg_rate
+    (limit_rate, as many servers and CDNs do): ycdl get -x N against aria2c
+    -x N -s N -k 1M and curl (one connection), and ycdl over one connection;
+    then ycdl -x N killed at 40 % and run again."""
+    n, rate = b.sizes["seg_connections"], b.sizes["seg_rate"]
+    path = "/big.bin?rate=%d" % rate
+    url = b.url(path)
+    out, state = os.path.join(b.tmp, "w10-out"), os.path.join(b.tmp, "w10-state")
+
+    def prepare(name):
+        fresh_dir(out)
+        fresh_dir(state)
+
+    def verify(name):
+        check_dir(out, [b.data["big"]], "segmented, " + name)
+
+    tools = run_interleaved(b, segment_commands(b, out, state, url, n), b.runs_slow,
+                            prepare, verify)
+    limit = b.sizes["big"] / (n * rate)
+    kill = segmented_kill_once(b, url, path, out, state, n,
+                               tools["ycdl -x %d" % n]["wall"])
+    fresh_dir(out)
+    return {"bytes": b.sizes["big"], "connections": n, "rate": rate,
+            "physical_limit_s": limit, "tools": tools, "kill": kill,
+            "checkpoint_bytes": 4 << 20}

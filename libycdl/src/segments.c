@@ -320,6 +320,8 @@ static bool primary_ended(struct ycdl_session *s, struct transfer *x,
 			segments_forget(t);     /* one file now, judged as such */
 		return false;
 	}
+	if (x->ranges_refused)
+		t->single_connection = true;    /* its restart: one request */
 	segments_stop_helpers(s, t);
 	return false;
 }
