@@ -51,6 +51,7 @@ typedef enum ycdl_role {
 #define YCDL_STATUS_ALL ...
 #define YCDL_SESSION_OPTIONS_VERSION ...
 #define YCDL_TASK_OPTIONS_VERSION ...
+#define YCDL_MAX_CONNECTIONS ...
 #define YCDL_CANCEL_DELETE_DATA ...
 #define YCDL_REMOVE_DELETE_FILE ...
 
@@ -101,6 +102,8 @@ typedef struct ycdl_session_options {
     int64_t disk_reserve;
     int preallocate;
     unsigned int max_host_connections;
+    unsigned int connections;
+    uint64_t segment_min_size;
     ...;
 } ycdl_session_options;
 
@@ -160,6 +163,7 @@ typedef struct ycdl_task_options {
     size_t mirror_count;
     int name_from_url;
     const char *group;
+    unsigned int connections;
     ...;
 } ycdl_task_options;
 
@@ -211,6 +215,8 @@ typedef struct ycdl_task_info {
     const char *sha256_hex;
     const char *request_url;
     const char *group;
+    unsigned int connections;
+    unsigned int max_connections;
     ...;
 } ycdl_task_info;
 

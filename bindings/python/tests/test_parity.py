@@ -1,9 +1,12 @@
 """test_parity.py - the rest of the C API the binding carries: many tasks
 added in one call, every task's info in one call, a new URL for a task
 whose URL stopped working, mirrors, the body guard (accepted types, a
-minimum size) and files named after their URL."""
+minimum size), files named after their URL and one file over several
+connections."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -143,3 +146,68 @@ def test_name_from_url_names_the_file_as_wget_does(servers, make_session, tmp_pa
     assert sha256_of(tmp_path / "pp name (1).bin") == sha
     with pytest.raises(TypeError):
         session.add(servers.nginx + "/pp%20name.bin?x=3", name_from_url=1)
+
+
+SEGMENTED_SIZE = 8 * 1024 * 1024
+
+
+def test_a_file_is_fetched_over_several_connections_byte_identical(servers, make_session,
+                                                                    record):
+    # nginx holds each connection to 1 MB/s (after the first second's worth
+    # at once): the four pieces of 8 MiB overlap in time for over a second.
+    sha = servers.make_file("pp-segments.bin", SEGMENTED_SIZE)
+    session = make_session(segment_min_size=256 * 1024)
+    events = record(session)
+    task = session.add(servers.nginx + "/pp-segments.bin?rate=1m", connections=4)
+    most = 0
+    deadline = time.monotonic() + 30
+    while most < 2 and task.status is not Status.FINISHED and time.monotonic() < deadline:
+        most = max(most, task.info().connections)
+        time.sleep(0.01)
+    assert most > 1, "task.info() never reported more than one connection"
+    assert task.info().max_connections == 4
+
+    path = task.wait(timeout=60)
+
+    assert sha256_of(path) == sha
+    finished = events.until_kind(EventKind.FINISHED, task.key)
+    assert finished.data.sha256_hex == sha
+    progress = events.of(EventKind.PROGRESS, task.key)
+    assert max(e.data.connections for e in progress) > 1
+    assert all(e.data.connections <= 4 for e in progress)
+    # Every piece was validated: nothing restarted, nothing spliced.
+    assert events.of(EventKind.RESTARTED, task.key) == []
+    info = task.info()
+    assert (info.connections, info.max_connections) == (0, 4)
+    assert (info.bytes_written, info.sha256) == (SEGMENTED_SIZE, sha)
+
+
+def test_connections_default_to_the_session_s_and_are_refused_out_of_range(make_session,
+                                                                           tmp_path):
+    session = make_session(connections=3)
+    paused = session.add("http://127.0.0.1:9/pp-conn.bin", start_paused=True)
+    assert (paused.info().connections, paused.info().max_connections) == (0, 3)
+    assert session.add("http://127.0.0.1:9/pp-conn-0.bin", start_paused=True,
+                       connections=0).info().max_connections == 3
+    own = session.add_many([{"url": "http://127.0.0.1:9/pp-conn-most.bin", "start_paused": True,
+                             "connections": ycdl.MAX_CONNECTIONS}])[0]
+    assert own.info().max_connections == ycdl.MAX_CONNECTIONS == 32
+    with pytest.raises(ycdl.InvalidArgumentError) as raised:
+        session.add("http://127.0.0.1:9/pp-conn-33.bin", connections=33)
+    assert raised.value.code is ycdl.ErrorCode.INVALID
+    assert "connections" in raised.value.message
+    with pytest.raises(ycdl.InvalidArgumentError):
+        session.add("http://127.0.0.1:9/pp-conn-neg.bin", connections=-1)
+    with pytest.raises(TypeError):
+        session.add("http://127.0.0.1:9/pp-conn-str.bin", connections="4")
+    assert len(session.tasks()) == 3
+
+    state = tmp_path / "state"
+    with pytest.raises(ycdl.InvalidArgumentError) as raised:
+        ycdl.Session("pp-bad", state_dir=state, connections=0)
+    assert "connections" in raised.value.message
+    with pytest.raises(ycdl.InvalidArgumentError):
+        ycdl.Session("pp-bad", state_dir=state, connections=33)
+    with pytest.raises(ycdl.InvalidArgumentError) as raised:
+        ycdl.Session("pp-bad", state_dir=state, segment_min_size=1024)
+    assert "segment_min_size" in raised.value.message

@@ -51,9 +51,13 @@ del _public
 __version__: str = _ffi.string(_lib.ycdl_version()).decode()
 """The version of libycdl compiled into this package."""
 
+MAX_CONNECTIONS: int = int(_lib.YCDL_MAX_CONNECTIONS)
+"""The most connections one download may use (``Session.add(connections=)``)."""
+
 __all__ = [
     "Session", "SessionInfo", "Task", "TaskInfo", "Group", "GroupInfo", "Event", "EventKind",
     "EventIterator", "AsyncEventIterator", "TaskStatus", "Network", "Conflict", "OpenMode",
     "Resumability", "Role", "ErrorCode", "EventData", "errors", "ycdl_pb2", "__version__",
+    "MAX_CONNECTIONS",
     *[name for name in _error_names if name[0].isupper()],
 ]

@@ -37,8 +37,9 @@ _SECOND_OPTIONS = {
     "low_speed_time": "low_speed_time_s",
 }
 _UINT_OPTIONS = ("max_concurrent", "max_retries", "max_redirects", "low_speed_limit",
-                 "fetch_budget_factor")
-_UINT64_OPTIONS = ("checkpoint_bytes", "max_recv_speed", "max_file_size", "fetch_budget_extra")
+                 "fetch_budget_factor", "connections")
+_UINT64_OPTIONS = ("checkpoint_bytes", "max_recv_speed", "max_file_size", "fetch_budget_extra",
+                   "segment_min_size")
 _STRING_OPTIONS = ("pinned_public_key", "proxy", "user_agent")
 _PATH_OPTIONS = ("state_dir", "download_dir", "ca_file")
 _FLAG_OPTIONS = ("auto_resume", "allow_cellular", "verify_tls", "compute_sha256",
@@ -184,6 +185,12 @@ class Session:
             more), so that a disk filling meanwhile is found early.
         max_host_connections: the most connections to one host at once,
             for every task together (0..1000; 0: no cap).
+        connections: the connections a task is fetched over when
+            :meth:`add` names none (1..32, :data:`ycdl.MAX_CONNECTIONS`;
+            default 1).
+        segment_min_size: the least bytes a segment of a download over
+            several connections is cut to (at least 64 KiB; default 1 MiB):
+            a file shorter than two of them uses one connection.
         url_provider: ``(task) -> str | None``, plain or ``async``: called
             once for every ``url_needed`` event (a task whose URL stopped
             working waits in ``waiting_for_url``) with that :class:`Task`;
@@ -241,6 +248,8 @@ class Session:
                  disk_reserve: Optional[int] = None,
                  preallocate: bool = True,
                  max_host_connections: Optional[int] = None,
+                 connections: Optional[int] = None,
+                 segment_min_size: Optional[int] = None,
                  url_provider: Optional[UrlProvider] = None) -> None:
         options = dict(locals())
         del options["self"], options["identifier"], options["url_provider"]
@@ -373,7 +382,8 @@ class Session:
             mirrors: Optional[Iterable[str]] = None,
             accept_types: Optional[Iterable[str]] = None,
             min_size: Optional[int] = None,
-            name_from_url: bool = False) -> Task:
+            name_from_url: bool = False,
+            connections: Optional[int] = None) -> Task:
         """Adds a download and queues it; returns its :class:`Task`.
 
         When the session already holds the URL, or the key, no task is
@@ -426,6 +436,16 @@ class Session:
             name_from_url: name the file after the URL's last path segment,
                 as wget and curl -O do, in dest (a directory) or the
                 download_dir; the key stays file_id, else the MD5 of the URL.
+            connections: the most connections the file is fetched over at
+                once (1..32; None or 0: the session's ``connections``). A
+                file whose size is known, at least two of the session's
+                ``segment_min_size`` long, from a server that takes byte
+                ranges and names it with a strong validator is cut into
+                that many segments, each validated like a resume; a server
+                that does not is fetched over one connection. The speed
+                limit holds for the sum. :attr:`TaskInfo.connections` and
+                the progress events' ``connections`` say how many receive
+                now.
         """
         keep = Keeper()
         opts = _task_options(keep, url, dest, file_id=file_id, headers=headers,
@@ -437,7 +457,7 @@ class Session:
                              use_content_disposition=use_content_disposition,
                              start_paused=start_paused, group=group, mirrors=mirrors,
                              accept_types=accept_types, min_size=min_size,
-                             name_from_url=name_from_url)
+                             name_from_url=name_from_url, connections=connections)
         out_key = ffi.new("char **")
         with self._core.calling() as handle:
             check(lib.ycdl_task_add(out_key, handle, opts))
@@ -757,7 +777,7 @@ _ADD_ARGUMENTS = frozenset((
     "url", "dest", "file_id", "headers", "secret_headers", "checksum", "metadata",
     "display_name", "thumbnail_url", "priority", "allow_cellular", "expected_size",
     "max_recv_speed", "conflict", "use_content_disposition", "start_paused", "group",
-    "mirrors", "accept_types", "min_size", "name_from_url"))
+    "mirrors", "accept_types", "min_size", "name_from_url", "connections"))
 
 
 def _item_arguments(item: Any, index: int) -> Any:
@@ -824,6 +844,9 @@ def _task_options(keep: Keeper, url: str, dest: Optional[StrPath] = None,
     if a["min_size"] is not None:
         opts.min_size = convert.integer(a["min_size"], "min_size", 0, convert.UINT64_MAX)
     opts.name_from_url = convert.flag(a["name_from_url"], "name_from_url")
+    if a["connections"] is not None:
+        # The core judges the range (0..YCDL_MAX_CONNECTIONS) and names it.
+        opts.connections = convert.integer(a["connections"], "connections", 0, convert.UINT_MAX)
     return opts
 
 
@@ -832,7 +855,7 @@ _ADD_DEFAULTS: Dict[str, Any] = dict(
     display_name=None, thumbnail_url=None, priority=0, allow_cellular=True,
     expected_size=None, max_recv_speed=None, conflict=Conflict.FAIL,
     use_content_disposition=False, start_paused=False, group=None, mirrors=None, accept_types=None, min_size=None,
-    name_from_url=False)
+    name_from_url=False, connections=None)
 
 
 def _set_destination(opts: Any, dest: Optional[StrPath], keep: Keeper) -> None:

@@ -48,6 +48,10 @@ class TaskInfo:
         request_url: the URL requests go to when it is not url (one given
             with :meth:`Task.set_url`, or a mirror in use); None otherwise.
         group: the task's group, None when it is in none.
+        connections: the connections it is receiving over now (0 unless
+            downloading; more than one for a segmented download).
+        max_connections: the most it may use: its own ``connections``,
+            else the session's.
     """
 
     key: str
@@ -73,6 +77,8 @@ class TaskInfo:
     sha256: Optional[str]
     request_url: Optional[str]
     group: Optional[str]
+    connections: int
+    max_connections: int
 
     @property
     def error(self) -> Optional[DownloadError]:
@@ -113,6 +119,8 @@ class TaskInfo:
             sha256=optional(info.sha256_hex),
             request_url=optional(info.request_url),
             group=optional(info.group),
+            connections=info.connections,
+            max_connections=info.max_connections,
         )
 
 

@@ -304,6 +304,7 @@ class Progress(_message.Message):
     SPEED_BPS_FIELD_NUMBER: _builtins.int
     ETA_SECONDS_FIELD_NUMBER: _builtins.int
     COALESCED_FIELD_NUMBER: _builtins.int
+    CONNECTIONS_FIELD_NUMBER: _builtins.int
     bytes_this_burst: _builtins.int
     """written since the previous progress event"""
     bytes_written: _builtins.int
@@ -318,6 +319,8 @@ class Progress(_message.Message):
     """
     coalesced: _builtins.int
     """earlier progress events this one replaced"""
+    connections: _builtins.int
+    """connections receiving the task's bytes now"""
     def __init__(
         self,
         *,
@@ -327,10 +330,11 @@ class Progress(_message.Message):
         speed_bps: _builtins.int = ...,
         eta_seconds: _builtins.int = ...,
         coalesced: _builtins.int = ...,
+        connections: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_expected", b"bytes_expected", "bytes_this_burst", b"bytes_this_burst", "bytes_written", b"bytes_written", "coalesced", b"coalesced", "eta_seconds", b"eta_seconds", "speed_bps", b"speed_bps"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_expected", b"bytes_expected", "bytes_this_burst", b"bytes_this_burst", "bytes_written", b"bytes_written", "coalesced", b"coalesced", "connections", b"connections", "eta_seconds", b"eta_seconds", "speed_bps", b"speed_bps"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -857,6 +861,8 @@ class TaskInfo(_message.Message):
     SHA256_HEX_FIELD_NUMBER: _builtins.int
     REQUEST_URL_FIELD_NUMBER: _builtins.int
     GROUP_FIELD_NUMBER: _builtins.int
+    CONNECTIONS_FIELD_NUMBER: _builtins.int
+    MAX_CONNECTIONS_FIELD_NUMBER: _builtins.int
     key: _builtins.str
     url: _builtins.str
     final_url: _builtins.str
@@ -882,6 +888,10 @@ class TaskInfo(_message.Message):
     request_url: _builtins.str
     """"" unless ycdl_task_set_url gave one"""
     group: _builtins.str
+    connections: _builtins.int
+    """receiving now (0 when not downloading)"""
+    max_connections: _builtins.int
+    """the most it may use"""
     def __init__(
         self,
         *,
@@ -908,10 +918,12 @@ class TaskInfo(_message.Message):
         sha256_hex: _builtins.str = ...,
         request_url: _builtins.str = ...,
         group: _builtins.str = ...,
+        connections: _builtins.int = ...,
+        max_connections: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_cellular", b"allow_cellular", "bytes_expected", b"bytes_expected", "bytes_written", b"bytes_written", "dest_path", b"dest_path", "display_name", b"display_name", "error_code", b"error_code", "error_message", b"error_message", "eta_seconds", b"eta_seconds", "file_id", b"file_id", "final_url", b"final_url", "group", b"group", "http_status", b"http_status", "key", b"key", "priority", b"priority", "request_url", b"request_url", "resumable", b"resumable", "retries", b"retries", "sha256_hex", b"sha256_hex", "speed_bps", b"speed_bps", "status", b"status", "thumbnail_url", b"thumbnail_url", "url", b"url", "user_data", b"user_data"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_cellular", b"allow_cellular", "bytes_expected", b"bytes_expected", "bytes_written", b"bytes_written", "connections", b"connections", "dest_path", b"dest_path", "display_name", b"display_name", "error_code", b"error_code", "error_message", b"error_message", "eta_seconds", b"eta_seconds", "file_id", b"file_id", "final_url", b"final_url", "group", b"group", "http_status", b"http_status", "key", b"key", "max_connections", b"max_connections", "priority", b"priority", "request_url", b"request_url", "resumable", b"resumable", "retries", b"retries", "sha256_hex", b"sha256_hex", "speed_bps", b"speed_bps", "status", b"status", "thumbnail_url", b"thumbnail_url", "url", b"url", "user_data", b"user_data"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -964,6 +976,8 @@ class TaskSnapshot(_message.Message):
     MIRRORS_FIELD_NUMBER: _builtins.int
     MIRROR_INDEX_FIELD_NUMBER: _builtins.int
     GROUP_FIELD_NUMBER: _builtins.int
+    CONNECTIONS_FIELD_NUMBER: _builtins.int
+    SEGMENTS_FIELD_NUMBER: _builtins.int
     key: _builtins.str
     url: _builtins.str
     """original URL: the task's identity"""
@@ -1013,6 +1027,8 @@ class TaskSnapshot(_message.Message):
     """0: the task's own URL; i: mirrors[i-1]"""
     group: _builtins.str
     """"" when in none"""
+    connections: _builtins.int
+    """the most at once; 0: the session's"""
     @_builtins.property
     def headers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """"Name: value"; credentials never persisted"""
@@ -1027,6 +1043,15 @@ class TaskSnapshot(_message.Message):
     def accept_types(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
     def mirrors(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def segments(self) -> _containers.RepeatedCompositeFieldContainer[Global___Segment]:
+        """A segmented download's map (segments.h): the file [0, total) in
+        order, each segment's bytes from its start that are synced. Empty for
+        a one-connection task, whose synced bytes are offset. With segments,
+        offset is the synced bytes from 0 without a gap (a reader that knows
+        nothing of segments resumes from there, safely).
+        """
+
     def __init__(
         self,
         *,
@@ -1068,14 +1093,43 @@ class TaskSnapshot(_message.Message):
         mirrors: _abc.Iterable[_builtins.str] | None = ...,
         mirror_index: _builtins.int = ...,
         group: _builtins.str = ...,
+        connections: _builtins.int = ...,
+        segments: _abc.Iterable[Global___Segment] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_types", b"accept_types", "allow_cellular", b"allow_cellular", "conflict", b"conflict", "created_ms", b"created_ms", "dest_path", b"dest_path", "display_name", b"display_name", "error_code", b"error_code", "error_message", b"error_message", "etag", b"etag", "expected_checksum", b"expected_checksum", "expected_size", b"expected_size", "file_id", b"file_id", "final_url", b"final_url", "group", b"group", "had_credentials", b"had_credentials", "headers", b"headers", "http_status", b"http_status", "key", b"key", "last_modified", b"last_modified", "max_recv_speed", b"max_recv_speed", "min_size", b"min_size", "mirror_index", b"mirror_index", "mirrors", b"mirrors", "offset", b"offset", "order", b"order", "part_path", b"part_path", "priority", b"priority", "request_url", b"request_url", "resumability", b"resumability", "retries", b"retries", "secret_header_names", b"secret_header_names", "sha256_hex", b"sha256_hex", "status", b"status", "thumbnail_url", b"thumbnail_url", "total", b"total", "url", b"url", "use_content_disposition", b"use_content_disposition", "user_data", b"user_data"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accept_types", b"accept_types", "allow_cellular", b"allow_cellular", "conflict", b"conflict", "connections", b"connections", "created_ms", b"created_ms", "dest_path", b"dest_path", "display_name", b"display_name", "error_code", b"error_code", "error_message", b"error_message", "etag", b"etag", "expected_checksum", b"expected_checksum", "expected_size", b"expected_size", "file_id", b"file_id", "final_url", b"final_url", "group", b"group", "had_credentials", b"had_credentials", "headers", b"headers", "http_status", b"http_status", "key", b"key", "last_modified", b"last_modified", "max_recv_speed", b"max_recv_speed", "min_size", b"min_size", "mirror_index", b"mirror_index", "mirrors", b"mirrors", "offset", b"offset", "order", b"order", "part_path", b"part_path", "priority", b"priority", "request_url", b"request_url", "resumability", b"resumability", "retries", b"retries", "secret_header_names", b"secret_header_names", "segments", b"segments", "sha256_hex", b"sha256_hex", "status", b"status", "thumbnail_url", b"thumbnail_url", "total", b"total", "url", b"url", "use_content_disposition", b"use_content_disposition", "user_data", b"user_data"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TaskSnapshot: _TypeAlias = TaskSnapshot  # noqa: Y015
+
+@_typing.final
+class Segment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    SYNCED_FIELD_NUMBER: _builtins.int
+    start: _builtins.int
+    end: _builtins.int
+    """exclusive"""
+    synced: _builtins.int
+    """bytes from start, durable"""
+    def __init__(
+        self,
+        *,
+        start: _builtins.int = ...,
+        end: _builtins.int = ...,
+        synced: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "start", b"start", "synced", b"synced"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Segment: _TypeAlias = Segment  # noqa: Y015
 
 @_typing.final
 class JournalRecord(_message.Message):

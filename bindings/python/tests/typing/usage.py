@@ -18,7 +18,8 @@ def handle(event: ycdl.Event) -> List[str]:
     if isinstance(event.data, ycdl_pb2.Progress):
         written: int = event.data.bytes_written
         expected: int = event.data.bytes_expected
-        lines.append("%d of %d" % (written, expected))
+        over: int = event.data.connections
+        lines.append("%d of %d over %d" % (written, expected, over))
     elif isinstance(event.data, ycdl_pb2.StatusChanged):
         new: Optional[ycdl.TaskStatus] = event.status
         old: Optional[ycdl.TaskStatus] = event.old_status
@@ -77,9 +78,14 @@ def shared(state: Path) -> List[str]:
     with ycdl.Session("app", state_dir=state, mode=ycdl.OpenMode.OWN_OR_ATTACH,
                       background=True, host_command=["ycdl", "serve"],
                       url_refresh_statuses=[403], accept_types=["video/*"],
-                      disk_reserve=0, preallocate=False, max_host_connections=2) as host:
+                      disk_reserve=0, preallocate=False, max_host_connections=2,
+                      connections=4, segment_min_size=1 << 20) as host:
+        task = host.add("https://example.com/b.bin", connections=ycdl.MAX_CONNECTIONS)
+        now: int = task.info().connections + task.info().max_connections
+        del now
         host.request_stop()
     ycdl.Session("app", mode="attach", disk_reserve="1G")  # type: ignore[arg-type]
+    ycdl.Session("app", connections="4")  # type: ignore[arg-type]
 
     async def refresh(task: ycdl.Task) -> Optional[str]:
         return "https://example.com/%s" % task.key
