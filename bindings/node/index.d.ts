@@ -139,6 +139,10 @@ export interface SessionOptions {
   preallocate?: boolean;
   /** The most connections to one host at once, for all tasks together (0, the default: no cap; at most 1000). */
   maxHostConnections?: number;
+  /** The connections a task is fetched over when it names none (TaskOptions.connections): 1..MAX_CONNECTIONS (32), default 1. */
+  connections?: number;
+  /** The least bytes a segment of a download over several connections is cut to (at least 64 KiB; default 1 MiB): a file shorter than two of them uses one connection. */
+  segmentMinSize?: number;
   /**
    * Called once for every 'urlNeeded' event (a task whose URL stopped
    * working waits in 'waiting-for-url') with that task, after the event's
@@ -250,6 +254,16 @@ export interface TaskOptions {
   minSize?: number;
   /** Name the file after the URL's last path segment, as wget and curl -O do. */
   nameFromUrl?: boolean;
+  /**
+   * The most connections the file is fetched over at once (1..MAX_CONNECTIONS,
+   * 32; 0 or absent: the session's `connections`), as aria2c's -x. A file
+   * whose size is known, at least two of the session's `segmentMinSize`
+   * long, from a server that takes byte ranges and names it with a strong
+   * validator is cut into segments, each validated like a resume (a file
+   * that changed between two requests starts again, never spliced); any
+   * other is fetched over one connection. maxRecvSpeed holds for the sum.
+   */
+  connections?: number;
 }
 
 /** The error recorded on a failed task. */
@@ -296,6 +310,10 @@ export interface TaskInfo {
   requestUrl: string;
   /** The task's group; '' when in none. */
   group: string;
+  /** Connections it is receiving over now; 0 unless downloading. */
+  connections: number;
+  /** The most it may use: its own `connections`, else the session's. */
+  maxConnections: number;
 }
 
 /**
@@ -365,6 +383,8 @@ export interface ProgressEvent extends EventBase {
   etaSeconds: number;
   /** Earlier progress events of the task this one replaced while nobody read. */
   coalesced: number;
+  /** Connections receiving the task's bytes now (more than one for a segmented download). */
+  connections: number;
 }
 
 export interface ResumedEvent extends EventBase {
@@ -723,11 +743,14 @@ export declare class Session extends EventEmitter {
 
 /** The libycdl version, e.g. "0.1.0". */
 export declare const version: string;
+/** The most connections one download may use (TaskOptions.connections): 32. */
+export declare const MAX_CONNECTIONS: number;
 
 declare const ycdl: {
   Session: typeof Session;
   Task: typeof Task;
   Group: typeof Group;
   version: string;
+  MAX_CONNECTIONS: number;
 };
 export default ycdl;

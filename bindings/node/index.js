@@ -7,7 +7,9 @@ const { Session } = require('./lib/session.js');
 const { Task } = require('./lib/task.js');
 const { Group } = require('./lib/group.js');
 
-module.exports = { Session, Task, Group, version: native.version() };
+module.exports = {
+  Session, Task, Group, version: native.version(), MAX_CONNECTIONS: native.MAX_CONNECTIONS,
+};
 // What `import ycdl from 'ycdl'` gives, so TypeScript's default import
 // means the same from CommonJS.
 module.exports.default = module.exports;

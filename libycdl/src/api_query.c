@@ -7,7 +7,7 @@
 #include "error.h"
 #include "info_block.h"
 #include "naming.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"

@@ -15,7 +15,7 @@
 #include "partfile.h"
 #include "retry.h"
 #include "scheduler.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "session.h"
 #include "status.h"
 #include "task.h"
@@ -340,8 +340,6 @@ void completion_request_done(struct ycdl_session *s, struct transfer *x,
 	result = transfer_result(x, result);
 	if (transfer_redirected(x, result))
 		return;         /* its next request is on its way */
-	if (segments_request_done(s, x, result))
-		return;         /* another piece, waiting for helpers, or a helper */
 	transfer_end(x, result);
 	scheduler_remove_running(s, x);
 	if (!judge(s, t, x, result))

@@ -1,7 +1,7 @@
 /* download_hash.c — see download_hash.h. */
 #define _GNU_SOURCE
 #include "download_hash.h"
-#include "segments.h"
+#include "segmented_task.h"
 
 #include "digest.h"
 #include "error.h"

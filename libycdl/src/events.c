@@ -5,7 +5,7 @@
 #include "events.h"
 
 #include "error.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"

@@ -3,7 +3,7 @@
 #include "persist.h"
 
 #include "error.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "session.h"
 #include "snapshot.h"
 #include "store.h"

@@ -3,8 +3,6 @@
 #include "segments.h"
 
 #include "completion.h"
-#include "download_hash.h"
-#include "error.h"
 #include "multi.h"
 #include "persist.h"
 #include "session.h"
@@ -14,138 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-unsigned int segments_wanted(const struct ycdl_session *s, const struct task *t)
-{
-	unsigned int n = t->connections ? t->connections : s->cfg.connections;
-
-	return n ? n : 1;
-}
-
-unsigned int segments_in_use(const struct task *t)
-{
-	if (!t->transfer)
-		return 0;
-	return (t->transfer->parked ? 0 : 1) + (t->segs ? t->segs->helper_count : 0);
-}
-
-uint64_t segments_prefix(const struct task *t)
-{
-	return t->segs ? t->segs->prefix : t->offset;
-}
-
-static struct segments *segments_new(struct task *t)
-{
-	struct segments *segs = calloc(1, sizeof(*segs));
-
-	if (!segs)
-		return NULL;
-	segs->task = t;
-	queue_init(&segs->helpers);
-	queue_init(&segs->spawn_link);
-	queue_init(&segs->map.segments);
-	return segs;
-}
-
-void segments_forget(struct task *t)
-{
-	struct segments *segs = t->segs;
-
-	if (!segs)
-		return;
-	queue_remove(&segs->spawn_link);
-	segment_map_free(&segs->map);
-	free(segs);
-	t->segs = NULL;
-	if (t->transfer)
-		t->transfer->piece = NULL;
-}
-
-void segments_want_helpers(struct ycdl_session *s, struct task *t)
-{
-	if (t->segs && queue_empty(&t->segs->spawn_link))
-		queue_insert_tail(&s->segment_spawns, &t->segs->spawn_link);
-}
-
-int segments_begin(struct ycdl_session *s, struct task *t, struct transfer *x)
-{
-	unsigned int wanted = segments_wanted(s, t);
-	uint64_t min = s->cfg.segment_min_size;
-	struct segments *segs;
-	struct segment *first;
-
-	if (wanted <= 1 || x->helper || t->segs || t->single_connection ||
-	    t->resumability != RESUMABLE_YES || t->total < 0 ||
-	    (uint64_t)t->total - t->offset < 2 * min)
-		return 0;
-	if (!(segs = segments_new(t)))
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	if (segment_map_init(&segs->map, (uint64_t)t->total, t->offset,
-			t->synced_offset) != 0 ||
-	    !segment_map_split_even(&segs->map, segment_map_first(&segs->map),
-			wanted, min)) {
-		segment_map_free(&segs->map);
-		free(segs);
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	}
-	first = segment_map_first(&segs->map);
-	first->owner = x;
-	segs->prefix = t->offset;
-	t->segs = segs;
-	x->piece = first;       /* its request goes on, to the file's end */
-	segments_want_helpers(s, t);
-	return 0;
-}
-
-int segments_restore(struct task *t, uint64_t total,
-		const uint64_t (*ranges)[3], size_t count)
-{
-	struct segments *segs = segments_new(t);
-
-	if (!segs)
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	segs->map.total = total;
-	for (size_t i = 0; i < count; i++) {
-		if (segment_map_append(&segs->map, ranges[i][0], ranges[i][1],
-				ranges[i][2], ranges[i][2]) != 0) {
-			segment_map_free(&segs->map);
-			free(segs);
-			return YCDL_E_NOMEM;
-		}
-	}
-	if (!segment_map_is_whole(&segs->map)) {
-		segment_map_free(&segs->map);
-		free(segs);
-		return error_set(YCDL_E_STORE, "the segments of %s do not cover the "
-				"file", t->key);
-	}
-	segs->prefix = segment_map_prefix(&segs->map, false);
-	t->segs = segs;
-	return 0;
-}
-
-void segments_wrote(struct ycdl_session *s, struct transfer *x,
-		struct segment *g, size_t n)
-{
-	struct task *t = x->task;
-	struct segments *segs = t->segs;
-	uint64_t prefix;
-
-	(void)n;
-	if (segment_left(g) == 0) {
-		g->owner = NULL;
-		x->piece = NULL;
-		x->piece_done = true;
-	}
-	if (g->start > segs->prefix)
-		return;         /* behind a gap: the prefix does not move */
-	prefix = segment_map_prefix(&segs->map, false);
-	if (prefix == segs->prefix)
-		return;
-	segs->prefix = prefix;
-	if (t->transfer && t->transfer->hashing)
-		download_hash_reached(s, t->transfer, prefix);
-}
 
 /* ------------------------------------------------- requests ending */
 
@@ -173,36 +39,6 @@ static bool take_more(struct ycdl_session *s, struct transfer *x)
 	return true;
 }
 
-static void drop_helper(struct ycdl_session *s, struct transfer *x)
-{
-	struct segments *segs = x->task->segs;
-
-	multi_remove(&s->multi, x->easy);
-	if (x->piece) {
-		x->piece->owner = NULL;
-		x->piece = NULL;
-	}
-	queue_remove(&x->helper_link);
-	segs->helper_count--;
-	transfer_free(x);
-}
-
-void segments_stop_helpers(struct ycdl_session *s, struct task *t)
-{
-	struct segments *segs = t->segs;
-	struct queue *q;
-
-	if (!segs)
-		return;
-	while ((q = queue_first(&segs->helpers)) != NULL)
-		drop_helper(s, QUEUE_DATA(q, struct transfer, helper_link));
-	for (struct segment *g = segment_map_first(&segs->map); g;
-	     g = segment_map_next(&segs->map, g))
-		g->owner = NULL;
-	if (t->transfer)
-		t->transfer->piece = NULL;
-}
-
 /* The primary is still receiving its first response, to the file's end:
  * it can carry the whole file alone. */
 static bool primary_streams_to_the_end(const struct transfer *p)
@@ -219,7 +55,7 @@ static void go_single(struct ycdl_session *s, struct task *t)
 	struct transfer *p = t->transfer;
 	uint64_t done = p->piece->done, synced = p->piece->synced;
 
-	segments_stop_helpers(s, t);
+	transfer_stop_helpers(s, t);
 	segments_forget(t);
 	t->single_connection = true;
 	t->offset = done;
@@ -249,7 +85,7 @@ static void restart_all(struct ycdl_session *s, struct task *t,
 		p->after = AFTER_RESTART;
 		snprintf(p->reason, sizeof(p->reason), "%s", x->reason);
 	}
-	segments_stop_helpers(s, t);     /* x among them */
+	transfer_stop_helpers(s, t);     /* x among them */
 	p->parked = false;
 	completion_request_done(s, p, CURLE_OK);
 }
@@ -295,7 +131,7 @@ static void helper_ended(struct ycdl_session *s, struct transfer *x,
 		return;
 	if (!piece_finished(x, result))
 		t->segs->helper_failures++;
-	drop_helper(s, x);
+	transfer_drop_helper(s, x);
 	after_helper_left(s, t);
 }
 
@@ -322,20 +158,26 @@ static bool primary_ended(struct ycdl_session *s, struct transfer *x,
 	}
 	if (x->ranges_refused)
 		t->single_connection = true;    /* its restart: one request */
-	segments_stop_helpers(s, t);
+	transfer_stop_helpers(s, t);
 	return false;
 }
 
-bool segments_request_done(struct ycdl_session *s, struct transfer *x,
+void segments_request_done(struct ycdl_session *s, struct transfer *x,
 		CURLcode result)
 {
-	if (!x->task->segs)
-		return false;
-	if (x->helper) {
-		helper_ended(s, x, result);
-		return true;
+	CURLcode own = transfer_result(x, result);
+
+	if (x->task->segs) {
+		if (transfer_redirected(x, own))
+			return;         /* its next request is on its way */
+		if (x->helper) {
+			helper_ended(s, x, own);
+			return;
+		}
+		if (primary_ended(s, x, own))
+			return;
 	}
-	return primary_ended(s, x, result);
+	completion_request_done(s, x, result);
 }
 
 /* ------------------------------------------------- helpers starting */
@@ -359,7 +201,7 @@ static void spawn_for(struct ycdl_session *s, struct task *t)
 		queue_insert_tail(&segs->helpers, &x->helper_link);
 		segs->helper_count++;
 		if (transfer_request_piece(s, x, g) != 0) {
-			drop_helper(s, x);
+			transfer_drop_helper(s, x);
 			return;
 		}
 	}

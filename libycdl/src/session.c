@@ -143,7 +143,7 @@ static void on_request_done(CURL *easy, CURLcode result, void *arg)
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
 	if (x)
-		completion_request_done(arg, x, result);
+		segments_request_done(arg, x, result);
 }
 
 /* What an owner has beyond what every handle has (the loop, the events):

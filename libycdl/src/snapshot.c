@@ -7,7 +7,7 @@
 #include "body_guard.h"
 #include "error.h"
 #include "naming.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "task.h"
 #include "url.h"
 #include "util.h"

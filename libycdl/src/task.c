@@ -8,7 +8,7 @@
 #include "error.h"
 #include "body_guard.h"
 #include "naming.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "session.h"
 #include "url.h"
 #include "util.h"

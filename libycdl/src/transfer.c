@@ -16,7 +16,7 @@
 #include "partfile.h"
 #include "persist.h"
 #include "retry.h"
-#include "segments.h"
+#include "segmented_task.h"
 #include "session.h"
 #include "task.h"
 #include "util.h"
@@ -507,7 +507,8 @@ static size_t write_piece(struct transfer *x, const char *ptr, size_t len,
 	}
 	g->done += n;
 	t->offset += n;
-	segments_wrote(s, x, g, n);
+	if (segments_wrote(x, g, n) && t->transfer->hashing)
+		download_hash_reached(s, t->transfer, t->segs->prefix);
 	if (!after_write(s, t, x))
 		return 0;
 	if (x->piece_done && (n < len || at + n < x->request_end))
@@ -800,7 +801,7 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	rc = t->segs ? transfer_request_piece(s, x, segment_map_take(&t->segs->map, x, 0))
 		: multi_add(&s->multi, x->easy);
 	if (rc != 0) {
-		segments_stop_helpers(s, t);   /* lets go of the segment taken */
+		transfer_stop_helpers(s, t);   /* lets go of the segment taken */
 		t->transfer = NULL;
 		goto fail;
 	}
@@ -943,13 +944,43 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 	}
 }
 
+void transfer_drop_helper(struct ycdl_session *s, struct transfer *x)
+{
+	struct segments *segs = x->task->segs;
+
+	multi_remove(&s->multi, x->easy);
+	if (x->piece) {
+		x->piece->owner = NULL;
+		x->piece = NULL;
+	}
+	queue_remove(&x->helper_link);
+	segs->helper_count--;
+	transfer_free(x);
+}
+
+void transfer_stop_helpers(struct ycdl_session *s, struct task *t)
+{
+	struct segments *segs = t->segs;
+	struct queue *q;
+
+	if (!segs)
+		return;
+	while ((q = queue_first(&segs->helpers)) != NULL)
+		transfer_drop_helper(s, QUEUE_DATA(q, struct transfer, helper_link));
+	for (struct segment *g = segment_map_first(&segs->map); g;
+	     g = segment_map_next(&segs->map, g))
+		g->owner = NULL;
+	if (t->transfer)
+		t->transfer->piece = NULL;
+}
+
 void transfer_stop(struct ycdl_session *s, struct task *t)
 {
 	struct transfer *x = t->transfer;
 
 	if (!x)
 		return;
-	segments_stop_helpers(s, t);
+	transfer_stop_helpers(s, t);
 	detach(s, t, x, true);
 	transfer_free(x);
 }

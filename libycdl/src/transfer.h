@@ -117,6 +117,14 @@ bool transfer_redirected(struct transfer *x, CURLcode result);
  * judges the end (completion.c) and frees x. */
 void transfer_end(struct transfer *x, CURLcode result);
 
+/* Stops t's helpers (segments.h: their bytes stay, claimed by the next
+ * checkpoint) and lets go of every segment's owner. Not from a curl
+ * callback. */
+void transfer_stop_helpers(struct ycdl_session *s, struct task *t);
+
+/* Takes helper x out of curl and of its task's helpers, and frees it. */
+void transfer_drop_helper(struct ycdl_session *s, struct transfer *x);
+
 /* A helper of t's primary (segments.h): its own request and limits, the
  * primary's part file; not in curl until transfer_request_piece. */
 int transfer_start_helper(struct ycdl_session *s, struct task *t,

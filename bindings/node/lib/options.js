@@ -10,6 +10,7 @@ const SESSION_OPTIONS = new Set([
   'lowSpeedTimeS', 'maxRecvSpeed', 'maxFileSize', 'caFile', 'pinnedPublicKey', 'proxy',
   'userAgent', 'verifyTls', 'computeSha256', 'fetchBudgetFactor', 'fetchBudgetExtra',
   'urlRefreshStatuses', 'acceptTypes', 'diskReserve', 'preallocate', 'maxHostConnections',
+  'connections', 'segmentMinSize',
   // Of this binding only (lib/session.js): not handed to the addon.
   'urlProvider',
   // Shared sessions (docs/background.md).
@@ -20,7 +21,7 @@ const TASK_OPTIONS = new Set([
   'url', 'dest', 'destDir', 'fileId', 'displayName', 'thumbnailUrl', 'metadata', 'headers',
   'allowCellular', 'priority', 'expectedSize', 'checksum', 'maxRecvSpeed', 'conflict',
   'useContentDisposition', 'startPaused', 'group', 'mirrors', 'acceptTypes', 'minSize',
-  'nameFromUrl', 'secretHeaders',
+  'nameFromUrl', 'secretHeaders', 'connections',
 ]);
 
 /** A TypeError with the code the addon gives invalid arguments. */

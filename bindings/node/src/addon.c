@@ -1,5 +1,5 @@
 /* addon.c — the entry point of ycdl.node: exports the native Session class,
- * the library's version and decodeEvent (the decoder of the session's
+ * the library's version, MAX_CONNECTIONS and decodeEvent (the decoder of the session's
  * events, for the tests: it lets them decode every kind, also those only
  * another process's session sends). Context-aware (NAPI_MODULE_INIT), so it loads
  * in worker threads and Electron renderers; it keeps no global state. */
@@ -35,12 +35,14 @@ static napi_value decode_event(napi_env env, napi_callback_info info)
 
 NAPI_MODULE_INIT()
 {
-	napi_value fn, decode;
+	napi_value fn, decode, most;
 
 	if (session_class_define(env, exports) != napi_ok ||
 	    napi_create_function(env, "version", NAPI_AUTO_LENGTH, version, NULL,
 			&fn) != napi_ok ||
 	    napi_set_named_property(env, exports, "version", fn) != napi_ok ||
+	    napi_create_uint32(env, YCDL_MAX_CONNECTIONS, &most) != napi_ok ||
+	    napi_set_named_property(env, exports, "MAX_CONNECTIONS", most) != napi_ok ||
 	    napi_create_function(env, "decodeEvent", NAPI_AUTO_LENGTH, decode_event,
 			NULL, &decode) != napi_ok ||
 	    napi_set_named_property(env, exports, "decodeEvent", decode) != napi_ok) {

@@ -50,6 +50,7 @@ static void put_progress(struct builder *b, const Ycdl__Progress *m)
 	put_number(b, "speedBps", (double)m->speed_bps);
 	put_number(b, "etaSeconds", (double)m->eta_seconds);
 	put_number(b, "coalesced", m->coalesced);
+	put_number(b, "connections", m->connections);
 }
 
 static void put_resumed(struct builder *b, const Ycdl__ResumedAtOffset *m)
@@ -172,7 +173,8 @@ static void put_attached(struct builder *b, const Ycdl__Attached *m)
 			.error_code = p->error_code, .error_message = p->error_message,
 			.http_status = p->http_status, .retries = p->retries,
 			.sha256_hex = p->sha256_hex, .request_url = p->request_url,
-			.group = p->group,
+			.group = p->group, .connections = p->connections,
+			.max_connections = p->max_connections,
 		};
 
 		if (!(task = info_object(b->env, &t))) {

@@ -53,6 +53,10 @@ static void read_numbers(struct reader *r, ycdl_session_options *o)
 	read_uint(r, "fetchBudgetExtra", UINT64_MAX, &o->fetch_budget_extra);
 	read_int(r, "diskReserve", -1, JS_MAX_SAFE_INTEGER, &o->disk_reserve);
 	read_u32(r, "maxHostConnections", &o->max_host_connections);
+	/* Their ranges (1..YCDL_MAX_CONNECTIONS, at least 64 KiB) are the
+	 * core's to judge: its message names the option. */
+	read_u32(r, "connections", &o->connections);
+	read_uint(r, "segmentMinSize", UINT64_MAX, &o->segment_min_size);
 }
 
 /* How the handle opens a session someone else may hold. Unlike the core,

@@ -61,6 +61,7 @@ static napi_value key_string(napi_env env, char *key)
 static bool read_task_options(struct reader *r, ycdl_task_options *t)
 {
 	int64_t number;
+	uint64_t count;
 
 	read_string(r, "url", &t->url);
 	read_string(r, "dest", &t->dest_path);
@@ -87,6 +88,9 @@ static bool read_task_options(struct reader *r, ycdl_task_options *t)
 	read_string_array(r, "acceptTypes", &t->accept_types, &t->accept_type_count);
 	read_uint(r, "minSize", JS_MAX_SAFE_INTEGER, &t->min_size);
 	read_bool(r, "nameFromUrl", &t->name_from_url);
+	/* 0..YCDL_MAX_CONNECTIONS is the core's to judge. */
+	if (read_uint(r, "connections", UINT32_MAX, &count))
+		t->connections = (unsigned int)count;
 	if (r->failed)
 		return false;
 	if (!r->object) {
@@ -353,6 +357,8 @@ napi_value info_object(napi_env env, const ycdl_task_info *t)
 	put_string(&b, "sha256", t->sha256_hex);
 	put_string(&b, "requestUrl", t->request_url);
 	put_string(&b, "group", t->group);
+	put_number(&b, "connections", t->connections);
+	put_number(&b, "maxConnections", t->max_connections);
 	return builder_finish(&b);
 }
 

@@ -199,6 +199,8 @@ test('esm_import_gives_the_same_classes', async () => {
   assert.equal(esm.Session, Session);
   assert.equal(esm.Task, Task);
   assert.equal(esm.version, ycdl.version);
+  assert.equal(esm.MAX_CONNECTIONS, 32);
+  assert.equal(ycdl.MAX_CONNECTIONS, 32);
   assert.equal(esm.default, ycdl);
   assert.match(ycdl.version, /^\d+\.\d+\.\d+$/);
 });

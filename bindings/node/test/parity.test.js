@@ -1,15 +1,15 @@
 // parity.test.js — the rest of the C API through the binding: many tasks
 // added in one call, every task's info in one call, a new URL for a task
 // whose URL stopped working, mirrors, the body guard (accepted types, a
-// minimum size), files named after their URL, and the fields progress
-// events carry.
+// minimum size), files named after their URL, the fields progress
+// events carry, and one file over several connections.
 'use strict';
 
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const test = require('node:test');
 
-const { Session, Task } = require('..');
+const { Session, Task, MAX_CONNECTIONS } = require('..');
 const h = require('./helpers.js');
 
 const { NGINX_URL, FAULT_URL } = h.servers;
@@ -168,5 +168,58 @@ test('progress_events_carry_the_eta_and_what_they_replaced', async () => {
   const coalesced = events.reduce((n, e) => n + (e.type === 'progress' ? e.coalesced : 0), 0);
   assert.equal(events.at(-1).seq, events.length + coalesced);
   assert.equal(progress.reduce((n, p) => n + p.bytesThisBurst, 0), 600000);
+  session.close();
+});
+
+test('a_file_is_fetched_over_several_connections_byte_identical', async () => {
+  // nginx holds each connection to 1 MB/s (after the first second's worth
+  // at once): the four pieces of 8 MiB overlap in time for over a second.
+  const size = 8 * 1024 * 1024;
+  const sha = h.makeFile('np-segments.bin', size);
+  const { session } = openSession('np-segments', { segmentMinSize: 256 * 1024 });
+  const events = h.record(session);
+  const task = session.add({ url: `${NGINX_URL}/np-segments.bin?rate=1m`, connections: 4 });
+  const done = task.done();
+  let most = 0;
+  await h.until(() => {
+    const info = task.info();
+    most = Math.max(most, info.connections);
+    return most > 1 || info.status === 'finished';
+  }, 'info() reports more than one connection', 30000);
+  assert.ok(most > 1, 'info() never reported more than one connection');
+  assert.equal(task.info().maxConnections, 4);
+
+  const file = await done;
+
+  assert.equal(h.sha256File(file), sha);
+  const finished = events.find((e) => e.type === 'finished' && e.key === task.key);
+  assert.equal(finished.sha256, sha);
+  const progress = events.filter((e) => e.type === 'progress' && e.key === task.key);
+  assert.ok(Math.max(...progress.map((p) => p.connections)) > 1);
+  assert.ok(progress.every((p) => p.connections <= 4));
+  // Every piece was validated: nothing restarted, nothing spliced.
+  assert.deepEqual(events.filter((e) => e.type === 'restarted'), []);
+  const info = task.info();
+  assert.deepEqual([info.connections, info.maxConnections, info.bytesWritten, info.sha256],
+    [0, 4, size, sha]);
+  session.close();
+});
+
+test('connections_default_to_the_session_s_and_are_refused_out_of_range', () => {
+  const { session } = openSession('np-conn', { connections: 3 });
+  const url = (name) => `http://127.0.0.1:9/${name}.bin`;
+  const paused = session.add({ url: url('np-conn'), startPaused: true });
+  assert.deepEqual([paused.info().connections, paused.info().maxConnections], [0, 3]);
+  assert.equal(session.add({ url: url('np-conn-0'), startPaused: true, connections: 0 })
+    .info().maxConnections, 3);
+  const [most] = session.addMany([{ url: url('np-conn-most'), startPaused: true, connections: MAX_CONNECTIONS }]);
+  assert.equal(most.info().maxConnections, 32);
+  assert.throws(() => session.add({ url: url('np-conn-33'), connections: 33 }),
+    { name: 'TypeError', code: 'YCDL_E_INVALID', message: 'connections must be 0..32' });
+  assert.throws(() => session.add({ url: url('np-conn-neg'), connections: -1 }),
+    { name: 'TypeError', code: 'YCDL_E_INVALID', message: /options\.connections must be an integer/ });
+  assert.throws(() => session.add({ url: url('np-conn-str'), connections: '4' }),
+    { name: 'TypeError', code: 'YCDL_E_INVALID' });
+  assert.equal(session.tasks().length, 3);
   session.close();
 });

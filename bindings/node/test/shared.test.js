@@ -259,6 +259,10 @@ test('sharing_options_fail_with_exact_errors', () => {
   invalid({ takeover: 1 }, 'options.takeover must be a boolean');
   invalid({ receiveEvents: 'no' }, 'options.receiveEvents must be a boolean');
   invalid({ maxHostConnections: 1001 }, 'max_host_connections must be <= 1000');
+  invalid({ connections: 0 }, 'connections must be 1..32');
+  invalid({ connections: 33 }, 'connections must be 1..32');
+  invalid({ connections: -1 }, 'options.connections must be an integer from 0 to 4294967295');
+  invalid({ segmentMinSize: 1024 }, 'segment_min_size must be at least 64 KiB');
   invalid({ diskReserve: -2 }, 'options.diskReserve must be an integer from -1 to 9007199254740991');
   invalid({ urlRefreshStatuses: [200] }, 'url_refresh_statuses must be at most 16 HTTP error statuses ' +
     'separated by commas, such as "401,403,410"');

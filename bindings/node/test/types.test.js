@@ -127,7 +127,7 @@ test('the_kinds_of_shared_sessions_decode_with_their_fields', () => {
   const task = Buffer.concat([pbBytes(1, 'k1'), pbBytes(2, 'https://example.com/a.mp4'),
     pbBytes(4, '/tmp/a.mp4'), pbBytes(8, JSON.stringify({ title: 'A' })), pbInt(9, 2),
     pbInt(10, 1000), pbInt(11, 5000), pbInt(13, -1), pbInt(14, -1), pbInt(17, -16),
-    pbBytes(18, 'HTTP 503'), pbInt(19, 503), pbBytes(23, 'album')]);
+    pbBytes(18, 'HTTP 503'), pbInt(19, 503), pbBytes(23, 'album'), pbInt(24, 3), pbInt(25, 4)]);
   const attached = toEvent(native.decodeEvent(pbEvent(23, pbBytes(1, task), pbInt(2, 4242))));
   assert.equal(attached.type, 'attached');
   assert.equal(attached.ownerPid, 4242);
@@ -137,8 +137,12 @@ test('the_kinds_of_shared_sessions_decode_with_their_fields', () => {
     displayName: '', thumbnailUrl: '', status: 'downloading', bytesWritten: 1000,
     bytesExpected: 5000, speedBps: 0, etaSeconds: -1, resumable: null, priority: 0,
     allowCellular: false, error: { code: 'YCDL_E_HTTP', errno: -16, message: 'HTTP 503', httpStatus: 503 },
-    httpStatus: 503, retries: 0, sha256: '', requestUrl: '', group: 'album', metadata: { title: 'A' },
+    httpStatus: 503, retries: 0, sha256: '', requestUrl: '', group: 'album', connections: 3,
+    maxConnections: 4, metadata: { title: 'A' },
   });
+  // Progress (field 12) carries the connections receiving now (its field 7).
+  assert.equal(native.decodeEvent(pbEvent(12, pbInt(2, 100), pbInt(7, 4))).connections, 4);
+  assert.equal(native.decodeEvent(pbEvent(12)).connections, 0);
   assert.deepEqual(native.decodeEvent(pbEvent(24, pbInt(1, 1), pbBytes(2, 'the owner exited'))),
     { type: 'roleChanged', seq: 7, timestamp: 1700000000000, key: '', role: 'owner', reason: 'the owner exited' });
   assert.equal(native.decodeEvent(pbEvent(24, pbInt(1, 2))).role, 'client');

@@ -1,6 +1,6 @@
 // usage.ts — compiled (never run) by types.test.js: correct uses of the
 // package must type-check, and each @ts-expect-error line must not.
-import ycdl, { Group, GroupFigures, Session, SessionInfo, Task, TaskInfo, YcdlError, YcdlEvent, version } from 'ycdl';
+import ycdl, { Group, GroupFigures, MAX_CONNECTIONS, Session, SessionInfo, Task, TaskInfo, YcdlError, YcdlEvent, version } from 'ycdl';
 
 const session: Session = new ycdl.Session({ identifier: 'app.downloads', maxConcurrent: 2, autoResume: true });
 const task: Task = session.add({
@@ -51,7 +51,12 @@ new Session('refreshing-sync', { urlProvider: (t) => (t.key ? new URL('https://e
 // @ts-expect-error a provider answers with a URL
 new Session('refreshing-bad', { urlProvider: (t: Task) => 5 });
 session.on('urlChanged', (e) => { const u: string = e.from + e.to + e.reason; void u; });
-session.on('progress', (e) => { const n: number = e.etaSeconds + e.coalesced; void n; });
+session.on('progress', (e) => { const n: number = e.etaSeconds + e.coalesced + e.connections; void n; });
+const segmented: Task = session.add({ url: 'https://example.com/d.iso', connections: MAX_CONNECTIONS });
+const over: number = segmented.info().connections + segmented.info().maxConnections + ycdl.MAX_CONNECTIONS;
+void over;
+// @ts-expect-error connections are a number
+session.add({ url: 'https://x', connections: '4' });
 void many; void figures; void finished; void groupTasks; void groups; void group;
 
 // @ts-expect-error group names are strings
@@ -90,6 +95,7 @@ const client: Session = new Session('app.downloads', { mode: 'attach', takeover:
 const host: Session = new Session('app.downloads', { background: true, hostCommand: ['ycdl', 'serve'] });
 new Session('app.downloads', { attach: true, acceptTypes: ['video/*'], urlRefreshStatuses: [401, 410] });
 new Session({ identifier: 'app.downloads', diskReserve: 0, preallocate: false, maxHostConnections: 2 });
+new Session({ identifier: 'app.downloads', connections: 4, segmentMinSize: 1 << 20 });
 const role: 'owner' | 'client' = client.role;
 const sharing: SessionInfo = host.info();
 const owner: number = sharing.ownerPid + sharing.clients + sharing.pending;
