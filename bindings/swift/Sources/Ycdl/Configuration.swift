@@ -85,6 +85,14 @@ extension DownloadSession {
         /// `maxTaskCount`. HTTP/2 downloads from one origin share one
         /// connection whatever the cap.
         public var maxHostConnections: Int?
+        /// The connections a task is fetched over when its `DownloadOptions`
+        /// name none (`DownloadOptions.connections`, which says when several
+        /// are used): 1…`DownloadOptions.maxConnections` (32); default 1.
+        public var connectionsPerTask: Int
+        /// The least bytes a segment of a download over several connections
+        /// is cut to (at least 64 KiB; default 1 MiB): a file shorter than
+        /// two of them uses one connection.
+        public var segmentMinimumSize: UInt64
 
         // URL refresh (see URLProvider.swift).
 
@@ -122,6 +130,8 @@ extension DownloadSession {
             diskReserve = defaults.disk_reserve < 0 ? nil : UInt64(defaults.disk_reserve)
             preallocatesFiles = defaults.preallocate != 0
             maxHostConnections = defaults.max_host_connections == 0 ? nil : Int(defaults.max_host_connections)
+            connectionsPerTask = Int(defaults.connections)
+            segmentMinimumSize = defaults.segment_min_size
         }
 
         /// Calls `body` with these settings as C options; the strings live
@@ -143,6 +153,8 @@ extension DownloadSession {
             o.disk_reserve = diskReserve.map { Int64(clamping: $0) } ?? -1
             o.preallocate = preallocatesFiles ? 1 : 0
             o.max_host_connections = clampedUInt32(maxHostConnections ?? 0)
+            o.connections = clampedUInt32(connectionsPerTask)
+            o.segment_min_size = segmentMinimumSize
             o.state_dir = arena.string(stateDirectory?.path)
             o.download_dir = arena.string(downloadDirectory?.path)
             o.max_concurrent = clampedUInt32(maxTaskCount)

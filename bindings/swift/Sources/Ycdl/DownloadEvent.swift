@@ -66,6 +66,9 @@ public struct DownloadProgress: Sendable, Hashable {
     /// Earlier progress reports of the task this one replaced while nobody
     /// read the session's events (its `bytesWritten` counts theirs too).
     public var coalesced = 0
+    /// Connections receiving the task's bytes now (more than one for a
+    /// download over several connections, `DownloadOptions.connections`).
+    public var connections = 0
 
     /// 0…1, when the size is known.
     public var fractionCompleted: Double? {

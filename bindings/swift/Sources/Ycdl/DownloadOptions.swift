@@ -56,6 +56,18 @@ public struct DownloadOptions: Sendable, Hashable {
     /// do (in the destination directory); the key stays the file id, else
     /// the MD5 of the URL.
     public var namesFileAfterURL = false
+    /// The most connections the file is fetched over at once
+    /// (1…`maxConnections`; nil or 0: the session's
+    /// `Configuration.connectionsPerTask`), as aria2c's -x. A file whose size
+    /// is known, at least two `Configuration.segmentMinimumSize` long, from a
+    /// server that takes byte ranges and names it with a strong validator is
+    /// cut into segments, each validated like a resume (a file that changed
+    /// between two requests starts again, never spliced); any other is
+    /// fetched over one connection. `maxBytesPerSecond` holds for the sum.
+    public var connections: Int?
+
+    /// The most connections one task may use (`YCDL_MAX_CONNECTIONS`).
+    public static let maxConnections = Int(YCDL_MAX_CONNECTIONS)
 
     public init() {}
 
@@ -79,5 +91,8 @@ public struct DownloadOptions: Sendable, Hashable {
         o.accept_type_count = acceptedContentTypes.count
         o.min_size = minimumSize ?? 0
         o.name_from_url = namesFileAfterURL ? 1 : 0
+        // A negative count is out of range as much as 33 is: the core refuses
+        // it (`.invalidArgument`) rather than taking it as the session's.
+        o.connections = connections.map { $0 < 0 ? UInt32.max : UInt32(clamping: $0) } ?? 0
     }
 }

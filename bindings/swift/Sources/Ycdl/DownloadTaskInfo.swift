@@ -37,6 +37,11 @@ public struct DownloadTaskInfo: Sendable, Hashable {
     public var requestURL: URL?
     /// The task's group; nil when it is in none.
     public var group: String?
+    /// The connections it is receiving over now; 0 unless downloading.
+    public var connections: Int
+    /// The most it may use: its own `DownloadOptions.connections`, else the
+    /// session's.
+    public var maxConnections: Int
 
     init(_ i: ycdl_task_info) {
         key = String(cString: i.key)
@@ -65,6 +70,8 @@ public struct DownloadTaskInfo: Sendable, Hashable {
         sha256 = optionalString(i.sha256_hex)
         requestURL = optionalString(i.request_url).map(coreURL)
         group = optionalString(i.group)
+        connections = Int(i.connections)
+        maxConnections = Int(i.max_connections)
     }
 
     /// One task of an attached event (ycdl.TaskInfo, field for field the
@@ -78,7 +85,8 @@ public struct DownloadTaskInfo: Sendable, Hashable {
             bytes_expected: p.bytes_expected, speed_bps: p.speed_bps, eta_seconds: p.eta_seconds,
             resumable: p.resumable, priority: p.priority, allow_cellular: p.allow_cellular != 0 ? 1 : 0,
             error_code: p.error_code, error_message: p.error_message, http_status: p.http_status,
-            retries: p.retries, sha256_hex: p.sha256_hex, request_url: p.request_url, group: p.group)
+            retries: p.retries, sha256_hex: p.sha256_hex, request_url: p.request_url, group: p.group,
+            connections: p.connections, max_connections: p.max_connections)
         self.init(info)
     }
 }

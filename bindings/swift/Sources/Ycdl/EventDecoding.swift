@@ -34,7 +34,8 @@ extension DownloadEvent {
             self = .progress(key: key, DownloadProgress(
                 bytesWritten: m.bytes_this_burst, totalBytesWritten: m.bytes_written,
                 totalBytesExpected: knownSize(m.bytes_expected), bytesPerSecond: m.speed_bps,
-                estimatedTimeRemaining: knownSize(m.eta_seconds), coalesced: Int(m.coalesced)))
+                estimatedTimeRemaining: knownSize(m.eta_seconds), coalesced: Int(m.coalesced),
+                connections: Int(m.connections)))
         case YCDL__EVENT__KIND_RESUMED:
             let m = e.resumed.pointee
             self = .resumedAtOffset(key: key, offset: m.offset, expectedTotalBytes: knownSize(m.bytes_expected))

@@ -141,6 +141,8 @@ private func event(kind number: Int, key: String = "", _ message: [UInt8]) -> [U
         task.string(18, "HTTP 503")
         task.int(19, 503)
         task.string(23, "album")
+        task.int(24, 3)
+        task.int(25, 4)
         var attached = Wire()
         attached.data(1, task.bytes)
         attached.int(2, 4242)
@@ -156,6 +158,16 @@ private func event(kind number: Int, key: String = "", _ message: [UInt8]) -> [U
         #expect(info.status == .downloading && info.bytesWritten == 1000 && info.bytesExpected == 5000)
         #expect(info.estimatedTimeRemaining == nil && info.isResumable == nil && info.group == "album")
         #expect(info.error?.code == .http && info.httpStatus == 503)
+        #expect(info.connections == 3 && info.maxConnections == 4)
+        // Progress (kind 12) carries the connections receiving now (its field 7).
+        var progress = Wire()
+        progress.int(2, 100)
+        progress.int(7, 4)
+        guard case .progress(_, let report)? = decode(event(kind: 12, key: "k1", progress.bytes)) else {
+            Issue.record("progress did not decode as .progress")
+            return
+        }
+        #expect(report.totalBytesWritten == 100 && report.connections == 4)
 
         var role = Wire()
         role.int(1, 1)

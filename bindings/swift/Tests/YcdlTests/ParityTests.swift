@@ -1,7 +1,8 @@
 // ParityTests.swift — the rest of the C API through the package: many tasks
 // added in one call, every task's info in one call, a new URL for a task
 // whose URL stopped working, mirrors, the body guard (accepted types, a
-// minimum size), files named after their URL, and the progress fields.
+// minimum size), files named after their URL, the progress fields, and one
+// file over several connections.
 import Foundation
 import Testing
 @testable import Ycdl
@@ -183,5 +184,71 @@ import Testing
         // A report that replaced others counts their bytes: the bursts add up.
         #expect(progress.map(\.bytesWritten).reduce(0, +) == 600_000)
         #expect(progress.allSatisfy { $0.coalesced >= 0 })
+    }
+
+    @Test func fetchesAFileOverSeveralConnectionsByteIdentical() async throws {
+        // nginx holds each connection to 1 MB/s (after the first second's
+        // worth at once): the four pieces of 8 MiB overlap for over a second.
+        let size = 8 * 1024 * 1024
+        let sha = try servers.makeFile("swift-segments.bin", size: size)
+        let session = try openSession("segments", in: freshDirectory("segments")) {
+            $0.segmentMinimumSize = 256 * 1024
+        }
+        defer { session.close() }
+        let log = EventLog(session)
+        var options = DownloadOptions()
+        options.connections = 4
+        let task = try session.startDownload(url: servers.nginxURL("swift-segments.bin?rate=1m"), options: options)
+        var most = 0
+        try await waitUntil("info() reports more than one connection", timeout: 30) {
+            guard let info = try? task.info() else { return false }
+            most = max(most, info.connections)
+            return most > 1 || info.status == .finished
+        }
+        #expect(most > 1, "info() never reported more than one connection")
+        #expect(try task.info().maxConnections == 4)
+
+        #expect(try sha256(of: await task.finished()) == sha)
+
+        let finished = try await log.wait("finished") { $0.isFinished(task.key) }
+        guard case .finished(_, _, _, let hash, _, _, _) = finished else { return }
+        #expect(hash == sha)
+        let progress = log.events(for: task.key).compactMap(\.progress)
+        #expect((progress.map(\.connections).max() ?? 0) > 1)
+        #expect(progress.allSatisfy { $0.connections <= 4 })
+        // Every piece was validated: nothing restarted, nothing spliced.
+        #expect(!log.events(for: task.key).contains { if case .restarted = $0 { true } else { false } })
+        let info = try task.info()
+        #expect(info.connections == 0 && info.maxConnections == 4)
+        #expect(info.bytesWritten == UInt64(size) && info.sha256 == sha)
+    }
+
+    @Test func connectionsDefaultToTheSessionsAndAreRefusedOutOfRange() throws {
+        let defaults = DownloadSession.Configuration()
+        #expect(defaults.connectionsPerTask == 1 && defaults.segmentMinimumSize == 1 << 20)
+        let dir = try freshDirectory("connections")
+        let session = try openSession("connections", in: dir) { $0.connectionsPerTask = 3 }
+        defer { session.close() }
+        let url = { (name: String) in URL(string: "http://127.0.0.1:9/\(name).bin")! }
+        let paused = try session.startDownload(url: url("swift-conn"), options: pausedOptions())
+        #expect(try paused.info().connections == 0 && paused.info().maxConnections == 3)
+        var most = pausedOptions()
+        most.connections = DownloadOptions.maxConnections
+        #expect(try session.startDownload(url: url("swift-conn-most"), options: most).info().maxConnections == 32)
+        for bad in [33, -1] {
+            var options = pausedOptions()
+            options.connections = bad
+            let error = downloadError { _ = try session.startDownload(url: url("swift-conn\(bad)"), options: options) }
+            #expect(error?.code == .invalidArgument)
+            #expect(error?.message.contains("connections") == true)
+        }
+        #expect(try session.tasks().count == 2)
+        #expect(downloadError { _ = try openSession("conn-zero", in: dir) { $0.connectionsPerTask = 0 } }?.code
+            == .invalidArgument)
+        #expect(downloadError { _ = try openSession("conn-33", in: dir) { $0.connectionsPerTask = 33 } }?.code
+            == .invalidArgument)
+        let small = downloadError { _ = try openSession("conn-small", in: dir) { $0.segmentMinimumSize = 1024 } }
+        #expect(small?.code == .invalidArgument)
+        #expect(small?.message.contains("segment_min_size") == true)
     }
 }
