@@ -105,8 +105,10 @@ static void after_helper_left(struct ycdl_session *s, struct task *t)
 	if (segment_map_has_orphans(&segs->map)) {
 		p->parked = false;
 		if (throttle_join(&p->throttled, &s->throttle, p->easy,
-				p->throttled.bucket.rate) == 0 && take_more(s, p))
+				t->max_recv_speed) == 0 && take_more(s, p)) {
+			transfer_share_limit(t);
 			return;
+		}
 		p->piece_done = false;  /* judged as the attempt that failed */
 	} else if (segs->helper_count > 0) {
 		return;
@@ -150,6 +152,7 @@ static bool primary_ended(struct ycdl_session *s, struct transfer *x,
 			multi_remove(&s->multi, x->easy);
 			throttle_leave(&x->throttled);
 			x->parked = true;
+			transfer_share_limit(t);
 			return true;
 		}
 		if (segment_map_complete(&segs->map))
@@ -215,7 +218,9 @@ void segments_spawn_helpers(struct ycdl_session *s)
 		struct segments *segs = QUEUE_DATA(q, struct segments, spawn_link);
 
 		queue_remove(q);
-		if (segs->task->status == YCDL_STATUS_DOWNLOADING)
+		if (segs->task->status == YCDL_STATUS_DOWNLOADING) {
 			spawn_for(s, segs->task);
+			transfer_share_limit(segs->task);
+		}
 	}
 }

@@ -115,6 +115,14 @@ int throttle_join(struct throttled *w, struct throttle *th, CURL *easy,
 	return 0;
 }
 
+void throttle_set_own_rate(struct throttled *w, uint64_t rate)
+{
+	if (!w->session)
+		return;
+	/* A transfer joined without a limit has no timer: it keeps none. */
+	rate_limit_set(&w->bucket, w->timer ? rate : 0, util_monotonic_us());
+}
+
 void throttle_leave(struct throttled *w)
 {
 	if (!w->session)

@@ -60,6 +60,10 @@ void throttle_set_rate(struct throttle *th, uint64_t rate);
  * and to th's. */
 int throttle_join(struct throttled *w, struct throttle *th, CURL *easy,
 		uint64_t rate);
+/* Its own limit (its task's share) from now on; a transfer that joined
+ * without one stays unlimited. */
+void throttle_set_own_rate(struct throttled *w, uint64_t rate);
+
 /* Stops: out of the line, its timer freed. The transfer stays as curl has
  * it (its handle is being taken out of the multi). */
 void throttle_leave(struct throttled *w);

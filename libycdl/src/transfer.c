@@ -529,6 +529,12 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	 * and the bytes after it must not be written past the gap. */
 	if (x->local_error || x->after != AFTER_NOTHING)
 		return 0;
+	/* Nor does a request whose segment is complete (the rest is another
+	 * request's): refused before the speed limit could hold it, else it
+	 * would be held, then delivered inside curl_easy_pause, where curl
+	 * does not see the refusal, and so on to the body's end. */
+	if (x->piece_done && !x->piece)
+		return 0;
 	/* Before anything counts the chunk: when held, curl delivers it again. */
 	if (!throttle_admit(&x->throttled, len))
 		return CURL_WRITEFUNC_PAUSE;
@@ -680,18 +686,6 @@ static void set_transport_options(struct ycdl_session *s, struct transfer *x)
 	size_receive_buffer(x);
 }
 
-/* A task's speed limit holds for the sum of its connections: each gets
- * an equal share of it (rounded up: a limit never becomes none). */
-static uint64_t task_rate_per_connection(const struct ycdl_session *s,
-		const struct task *t)
-{
-	unsigned int n = segments_wanted(s, t);
-
-	if (t->max_recv_speed == 0 || n <= 1)
-		return t->max_recv_speed;
-	return (t->max_recv_speed + n - 1) / n;
-}
-
 static int build_request(struct ycdl_session *s, struct transfer *x)
 {
 	struct task *t = x->task;
@@ -701,7 +695,7 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
 	if ((rc = throttle_join(&x->throttled, &s->throttle, x->easy,
-			task_rate_per_connection(s, t))) != 0)
+			t->max_recv_speed)) != 0)
 		return rc;
 	if (!(x->url = strdup(task_request_url(t))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
@@ -956,6 +950,7 @@ void transfer_drop_helper(struct ycdl_session *s, struct transfer *x)
 	queue_remove(&x->helper_link);
 	segs->helper_count--;
 	transfer_free(x);
+	transfer_share_limit(segs->task);
 }
 
 void transfer_stop_helpers(struct ycdl_session *s, struct task *t)
@@ -972,6 +967,22 @@ void transfer_stop_helpers(struct ycdl_session *s, struct task *t)
 		g->owner = NULL;
 	if (t->transfer)
 		t->transfer->piece = NULL;
+}
+
+void transfer_share_limit(struct task *t)
+{
+	unsigned int n = segments_in_use(t);
+	uint64_t share;
+	struct queue *q;
+
+	if (!t->max_recv_speed || !t->transfer || n == 0)
+		return;
+	share = (t->max_recv_speed + n - 1) / n;    /* never rounded to none */
+	throttle_set_own_rate(&t->transfer->throttled, share);
+	if (t->segs)
+		QUEUE_FOREACH(q, &t->segs->helpers)
+			throttle_set_own_rate(&QUEUE_DATA(q, struct transfer,
+					helper_link)->throttled, share);
 }
 
 void transfer_stop(struct ycdl_session *s, struct task *t)

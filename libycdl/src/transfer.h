@@ -122,6 +122,10 @@ void transfer_end(struct transfer *x, CURLcode result);
  * callback. */
 void transfer_stop_helpers(struct ycdl_session *s, struct task *t);
 
+/* The task's speed limit shared equally among the connections it
+ * receives over now (segments.h), each held to its share. */
+void transfer_share_limit(struct task *t);
+
 /* Takes helper x out of curl and of its task's helpers, and frees it. */
 void transfer_drop_helper(struct ycdl_session *s, struct transfer *x);
 

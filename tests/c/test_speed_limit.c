@@ -276,6 +276,20 @@ TEST(four_mib_at_two_mib_per_second_takes_the_time_it_must)
 	end(&r);
 }
 
+/* A file over four connections (segments.h): the task's limit holds for
+ * their sum, not for each. */
+TEST(a_task_limit_holds_for_the_sum_of_its_connections)
+{
+	struct run r;
+	ycdl_session_options o = run_options(&r, "limit-segs");
+
+	o.connections = 4;
+	o.segment_min_size = 256 * KiB;
+	begin_with(&r, "limit-segs", &o);
+	download_one(&r, env.nginx, "limit-segs", 2 * MiB, 512 * KiB);
+	end(&r);
+}
+
 /* HTTP/2 delivers a stream's data in frames of its own: held all the same. */
 TEST(a_limit_holds_over_http2)
 {
@@ -592,6 +606,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_ENTRY(a_task_limit_holds_from_the_first_second),
 		TEST_ENTRY(four_mib_at_two_mib_per_second_takes_the_time_it_must),
+		TEST_ENTRY(a_task_limit_holds_for_the_sum_of_its_connections),
 		TEST_ENTRY(a_limit_holds_over_http2),
 		TEST_ENTRY(the_session_limit_holds_for_four_tasks_together),
 		TEST_ENTRY(a_task_limit_holds_inside_the_session_limit),
