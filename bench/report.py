@@ -405,18 +405,17 @@ def soak_targets(w9, smoke):
 def segmented(r):
     n, tools = r["connections"], r["tools"]
     rows = [[name, spread(t), fmt_s(t["cpu"]), fmt_mib(t["rss_kib"]),
-             fmt_ratio(t["wall"] / r["physical_limit_s"])]
+             fmt_ratio(t["wall"] / r["physical_limit_s"]), "%.0f" % t.get("requests", 0)]
             for name, t in tools.items()]
     k = r["kill"]
-    return ("### 10. One %d MiB file over %d connections, nginx holding each to %s/s "
+    return ("### 10. One %d MiB file over %d connections, the fault server holding each to %s/s "
             "(%d runs, median (min–max); %s)\n\n"
-            "The physical limit is size / (%d × the rate): %s. nginx sends a first second's "
-            "worth at once on every connection (its limit_rate), so a tool can beat it "
-            "slightly.\n\n"
+            "The physical limit is size / (%d × the rate): %s (every response paced from "
+            "its first byte; requests per run in the last column).\n\n"
             % (r["bytes"] // MIB, n, fmt_bytes(r["rate"]), tools["curl"]["runs"],
                load_note(r), n, fmt_s(r["physical_limit_s"])) +
-            table(["tool", "wall", "user+sys", "peak RSS", "wall / limit"], rows) +
-            "\n\nKilled (SIGKILL) at 40 %% of its time and run again: nginx sent "
+            table(["tool", "wall", "user+sys", "peak RSS", "wall / limit", "requests"], rows) +
+            "\n\nKilled (SIGKILL) at 40 %% of its time and run again: the server sent "
             "%s beyond the file over both runs (re-fetched plus in flight at the kill; "
             "one checkpoint per segment is %d × %s)."
             % (fmt_bytes(k["wasted_network"]), n, fmt_bytes(r["checkpoint_bytes"])))

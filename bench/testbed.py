@@ -28,7 +28,7 @@ SIZES = {
               "w6": 256 * 1024, "w6cg": 64 * 1024,
               "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4,
               "idle_tasks": 100, "idle_seconds": 1, "soak_files": 100, "soak_rounds": 2,
-              "seg_connections": 4, "seg_rate": 1 * MIB},
+              "seg_connections": 4, "seg_rate": 2 * MIB},
 }
 
 TOOLS = ("cmake", "cc", "pkg-config", "curl", "aria2c", "nginx", "python3", "openssl")

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 import urllib.parse
+import urllib.request
 
 from measure import (BenchError, CpuWindow, callgrind_inclusive, check_dir, fresh_dir,
                      load_average, median, summarize, timed)
@@ -651,25 +652,48 @@ def soak(b):
 
 
 # ------------------------------ 10: one file over several connections (issue 18)
+#
+# The files come from the fault server (tests/servers/faultserver.py), which
+# paces every response to ?rate= from its first byte, as a CDN that caps
+# each connection does. nginx's limit_rate would not do: it lets a first
+# second's worth through at once on every request, so the tool that makes
+# the most requests would win by that alone.
+
+def fault_stats(b, ident):
+    """The fault server's counters for ident: {"requests": R, "bytes": B}."""
+    text = urllib.request.urlopen("%s/_stats?id=%s" % (b.servers["FAULT_URL"], ident),
+                                  timeout=10).read().decode()
+    return {k: int(v) for k, v in (line.split("=") for line in text.split())}
+
 
 def segment_commands(b, out, state, url, n):
+    """Each tool's requests are counted under an id of its own."""
+    def tagged(tool):
+        return "%s&id=w10-%s" % (url, tool)
     return {
-        "curl": curl_one(out, url),
-        "ycdl -x 1": ycdl_get(b, state, out, [url]),
-        "ycdl -x %d" % n: ycdl_get(b, state, out, [url], options=["-x", str(n)]),
+        "curl": curl_one(out, tagged("curl")),
+        "ycdl -x 1": ycdl_get(b, state, out, [tagged("ycdl-x1")]),
+        "ycdl -x %d" % n: ycdl_get(b, state, out, [tagged("ycdl-xn")],
+                                   options=["-x", str(n)]),
+        "ycdl -x %d --no-sha256" % n: ycdl_get(b, state, out, [tagged("ycdl-xn-nosha")],
+                                               options=["-x", str(n), "--no-sha256"]),
         "aria2c -x %d" % n: aria2c(out, "-x", str(n), "-s", str(n), "-k", "1M",
-                                   "-o", "big.bin", url),
+                                   "-o", "big.bin", tagged("aria2c")),
     }
 
 
-def segmented_kill_once(b, url, path, out, state, n, expected_wall):
+SEGMENT_IDS = {"curl": "curl", "ycdl -x 1": "ycdl-x1", "ycdl -x N": "ycdl-xn",
+               "ycdl -x N --no-sha256": "ycdl-xn-nosha", "aria2c -x N": "aria2c"}
+
+
+def segmented_kill_once(b, url, out, state, n, expected_wall):
     """ycdl get -x n killed (SIGKILL) at 40 % of the time it took, then run
-    again to the end: what nginx sent beyond the file's size over both runs
-    (re-fetched bytes and what was in flight at the kill)."""
+    again to the end: what the server sent beyond the file's size over both
+    runs (re-fetched bytes and what was in flight at the kill)."""
     fresh_dir(out)
     fresh_dir(state)
+    url = "%s&id=w10-kill-%d" % (url, os.getpid())
     cmd = ycdl_get(b, state, out, [url], options=["-x", str(n)])
-    offset = os.path.getsize(b.servers["NGINX_ACCESS_LOG"])
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     time.sleep(expected_wall * b.sizes["kill_at"])
@@ -677,23 +701,23 @@ def segmented_kill_once(b, url, path, out, state, n, expected_wall):
         raise BenchError("ycdl -x %d ended before it could be killed" % n)
     proc.kill()
     proc.wait()
-    sent_before = sum(n for _, n in log_entries(b, offset, path))
+    time.sleep(0.3)         # the server notices the closed connections
+    before = fault_stats(b, "w10-kill-%d" % os.getpid())["bytes"]
     again = timed(cmd, "ycdl -x %d after kill -9" % n)
     check_dir(out, [b.data["big"]], "segmented kill -9")
-    sent = sum(n for _, n in log_entries(b, offset, path))
-    return {"sent_before_kill": sent_before, "wasted_network": sent - b.sizes["big"],
+    sent = fault_stats(b, "w10-kill-%d" % os.getpid())["bytes"]
+    return {"sent_before_kill": before, "wasted_network": sent - b.sizes["big"],
             "second_wall": again.wall}
 
 
 @with_load
 def segmented(b):
-    """One big file from an nginx holding each connection to seg_rate
-    (limit_rate, as many servers and CDNs do): ycdl get -x N against aria2c
-    -x N -s N -k 1M and curl (one connection), and ycdl over one connection;
-    then ycdl -x N killed at 40 % and run again."""
+    """One big file from a server holding each connection to seg_rate:
+    ycdl get -x N (with and without its SHA-256) against aria2c -x N -s N
+    -k 1M and curl (one connection), and ycdl over one connection; then
+    ycdl -x N killed at 40 % and run again."""
     n, rate = b.sizes["seg_connections"], b.sizes["seg_rate"]
-    path = "/big.bin?rate=%d" % rate
-    url = b.url(path)
+    url = "%s/big.bin?rate=%d" % (b.servers["FAULT_URL"], rate)
     out, state = os.path.join(b.tmp, "w10-out"), os.path.join(b.tmp, "w10-state")
 
     def prepare(name):
@@ -703,11 +727,17 @@ def segmented(b):
     def verify(name):
         check_dir(out, [b.data["big"]], "segmented, " + name)
 
+    for ident in SEGMENT_IDS.values():
+        urllib.request.urlopen("%s/_reset?id=w10-%s" % (b.servers["FAULT_URL"], ident),
+                               timeout=10).read()
     tools = run_interleaved(b, segment_commands(b, out, state, url, n), b.runs_slow,
                             prepare, verify)
+    rounds = b.runs_slow + b.warmup
+    for name, ident in SEGMENT_IDS.items():
+        tools[name.replace(" N", " %d" % n)]["requests"] = \
+            fault_stats(b, "w10-" + ident)["requests"] / rounds
     limit = b.sizes["big"] / (n * rate)
-    kill = segmented_kill_once(b, url, path, out, state, n,
-                               tools["ycdl -x %d" % n]["wall"])
+    kill = segmented_kill_once(b, url, out, state, n, tools["ycdl -x %d" % n]["wall"])
     fresh_dir(out)
     return {"bytes": b.sizes["big"], "connections": n, "rate": rate,
             "physical_limit_s": limit, "tools": tools, "kill": kill,

@@ -9,6 +9,13 @@
 
 #include <stdlib.h>
 
+/* The file is cut into this many pieces per connection, taken in order
+ * (segment_map_take: the first of the largest orphans): the bytes from 0
+ * then close behind the requests, and the running SHA-256 follows them,
+ * rather than having all but one connection's share left to read once
+ * the last byte is in (one piece per connection: 7/8 of a file over 8). */
+#define PIECES_PER_CONNECTION 4
+
 unsigned int segments_wanted(const struct ycdl_session *s, const struct task *t)
 {
 	unsigned int n = t->connections ? t->connections : s->cfg.connections;
@@ -77,7 +84,7 @@ int segments_begin(struct ycdl_session *s, struct task *t, struct transfer *x)
 	if (segment_map_init(&segs->map, (uint64_t)t->total, t->offset,
 			t->synced_offset) != 0 ||
 	    !segment_map_split_even(&segs->map, segment_map_first(&segs->map),
-			wanted, min)) {
+			wanted * PIECES_PER_CONNECTION, min)) {
 		segment_map_free(&segs->map);
 		free(segs);
 		return error_set(YCDL_E_NOMEM, "out of memory");
