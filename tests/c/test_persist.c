@@ -324,11 +324,60 @@ static void put_le32(unsigned char *p, uint32_t v)
  * length, CRC-32, record), a copy of the journal's first record under
  * another key: the same URL and destination as that task, which the session
  * must refuse to restore as a second task. */
+typedef void (*alter_fn)(Ycdl__TaskSnapshot *snap, const void *arg);
+
+static void append_altered_first(const char *journal, alter_fn alter, const void *arg);
+
+static void as_duplicate(Ycdl__TaskSnapshot *snap, const void *arg)
+{
+	(void)arg;
+	snap->key = "ffffffffffffffffffffffffffffffff";
+}
+
+/* A second task for the first one's URL: whole and well-formed, refused. */
 static void append_duplicate_of_first(const char *journal)
+{
+	append_altered_first(journal, as_duplicate, NULL);
+}
+
+/* A segment map as {start, end, synced} triples, and the offset and total
+ * the snapshot claims with it. */
+struct bad_map {
+	const char *what;
+	int64_t total;
+	uint64_t offset;
+	size_t count;
+	uint64_t ranges[3][3];
+};
+
+static void with_map(Ycdl__TaskSnapshot *snap, const void *arg)
+{
+	static Ycdl__Segment segs[3], *ptrs[3];
+	const struct bad_map *m = arg;
+
+	snap->key = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+	snap->url = "http://127.0.0.1:9/bad-map.bin";
+	snap->dest_path = "/nonexistent/bad-map.bin";
+	snap->part_path = "/nonexistent/bad-map.bin.part";
+	snap->status = YCDL__TASK_STATUS__TASK_STATUS_PAUSED;
+	snap->total = m->total;
+	snap->offset = m->offset;
+	for (size_t i = 0; i < m->count; i++) {
+		ycdl__segment__init(&segs[i]);
+		segs[i].start = m->ranges[i][0];
+		segs[i].end = m->ranges[i][1];
+		segs[i].synced = m->ranges[i][2];
+		ptrs[i] = &segs[i];
+	}
+	snap->n_segments = m->count;
+	snap->segments = ptrs;
+}
+
+/* Appends a copy of the journal's first record as alter changes it. */
+static void append_altered_first(const char *journal, alter_fn alter, const void *arg)
 {
 	unsigned char head[8 + 12], *payload, *frame;
 	Ycdl__JournalRecord *rec;
-	char *key;
 	size_t len;
 	int fd = open(journal, O_RDWR | O_APPEND);
 
@@ -339,16 +388,21 @@ static void append_duplicate_of_first(const char *journal)
 	CHECK(pread(fd, payload, len, sizeof(head)) == (ssize_t)len);
 	CHECK((rec = ycdl__journal_record__unpack(NULL, len, payload)) != NULL);
 	CHECK(rec->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT);
-	key = rec->put->key;
-	rec->put->key = "ffffffffffffffffffffffffffffffff";
-	len = ycdl__journal_record__get_packed_size(rec);
-	CHECK((frame = malloc(12 + len)) != NULL);
-	ycdl__journal_record__pack(rec, frame + 12);
+	{
+		/* The alteration points fields at static strings: the record
+		 * is packed, then its own fields are put back to be freed. */
+		Ycdl__TaskSnapshot saved = *rec->put;
+
+		alter(rec->put, arg);
+		len = ycdl__journal_record__get_packed_size(rec);
+		CHECK((frame = malloc(12 + len)) != NULL);
+		ycdl__journal_record__pack(rec, frame + 12);
+		*rec->put = saved;
+	}
 	put_le32(frame, le32(head + 8));                /* the record magic */
 	put_le32(frame + 4, (uint32_t)len);
 	put_le32(frame + 8, (uint32_t)crc32(crc32(0L, Z_NULL, 0), frame + 12, (uInt)len));
 	CHECK(write(fd, frame, 12 + len) == (ssize_t)(12 + len));
-	rec->put->key = key;
 	ycdl__journal_record__free_unpacked(rec, NULL);
 	free(frame);
 	free(payload);
@@ -389,6 +443,77 @@ TEST(a_whole_record_the_session_refuses_is_quarantined_and_the_rest_kept)
 	e = reopen_restored("refused", &o, &s, &log);
 	CHECK_INT(e->session_restored->tasks_found, 3);
 	CHECK_INT(e->session_restored->tasks_quarantined, 0);
+	log_free(&log);
+	ycdl_session_close(s);
+	free(journal);
+	free(dir);
+}
+
+/* A segmented task's map is believed only when it covers its file in
+ * order, no segment claims more than its length, and the offset is its
+ * synced prefix: any other is quarantined, never resumed from. */
+TEST(a_segment_map_that_does_not_cover_its_file_is_quarantined)
+{
+	static const struct bad_map maps[] = {
+		{ "overlap", 1000, 10, 2, { { 0, 600, 10 }, { 500, 1000, 0 } } },
+		{ "gap", 1000, 10, 2, { { 0, 400, 10 }, { 500, 1000, 0 } } },
+		{ "short", 1000, 10, 2, { { 0, 500, 10 }, { 500, 900, 0 } } },
+		{ "over-length", 1000, 500, 2, { { 0, 500, 600 }, { 500, 1000, 0 } } },
+		{ "no size", -1, 10, 2, { { 0, 500, 10 }, { 500, 1000, 0 } } },
+		{ "offset", 1000, 400, 2, { { 0, 500, 10 }, { 500, 1000, 0 } } },
+	};
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		char id[32], *dir, *journal;
+		ycdl_session_options o;
+		struct event_log log;
+		ycdl_session *s;
+		Ycdl__Event *e;
+		ycdl_task_info *info = NULL;
+
+		snprintf(id, sizeof(id), "badmap-%zu", i);
+		dir = test_dir(id);
+		o = test_session_options(dir);
+		journal = journal_path(dir, id);
+		prepare_three(id, &o);
+		append_altered_first(journal, with_map, &maps[i]);
+		e = reopen_restored(id, &o, &s, &log);
+		if (e->session_restored->tasks_quarantined != 1)
+			test_fail(__FILE__, __LINE__, "the %s map: %u quarantined",
+					maps[i].what, e->session_restored->tasks_quarantined);
+		CHECK_INT(e->session_restored->tasks_found, 3);
+		CHECK_INT(ycdl_task_get_info(&info, s, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"),
+				YCDL_E_NOT_FOUND);
+		log_free(&log);
+		ycdl_session_close(s);
+		free(journal);
+		free(dir);
+	}
+}
+
+/* The same record with a map that is whole is believed: the task comes
+ * back with the sum of its segments' synced bytes. */
+TEST(a_whole_segment_map_is_restored_with_its_bytes)
+{
+	static const struct bad_map good = { "whole", 1000, 10, 3,
+		{ { 0, 300, 10 }, { 300, 700, 400 }, { 700, 1000, 5 } } };
+	char *dir = test_dir("goodmap"), *journal = journal_path(dir, "goodmap");
+	ycdl_session_options o = test_session_options(dir);
+	struct event_log log;
+	ycdl_task_info *info;
+	ycdl_session *s;
+	Ycdl__Event *e;
+
+	prepare_three("goodmap", &o);
+	append_altered_first(journal, with_map, &good);
+	e = reopen_restored("goodmap", &o, &s, &log);
+	CHECK_INT(e->session_restored->tasks_quarantined, 0);
+	CHECK_INT(e->session_restored->tasks_found, 4);
+	CHECK_OK(ycdl_task_get_info(&info, s, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"));
+	CHECK_INT(info->bytes_written, 10 + 400 + 5);
+	CHECK_INT(info->bytes_expected, 1000);
+	CHECK_INT(info->status, YCDL_STATUS_PAUSED);
+	ycdl_task_info_free(info);
 	log_free(&log);
 	ycdl_session_close(s);
 	free(journal);
@@ -639,6 +764,8 @@ int main(int argc, char **argv)
 		TEST_ENTRY(a_damaged_tail_without_zeros_is_still_quarantined),
 		TEST_ENTRY(one_damaged_record_loses_only_that_record),
 		TEST_ENTRY(a_whole_record_the_session_refuses_is_quarantined_and_the_rest_kept),
+		TEST_ENTRY(a_segment_map_that_does_not_cover_its_file_is_quarantined),
+		TEST_ENTRY(a_whole_segment_map_is_restored_with_its_bytes),
 		TEST_ENTRY(torn_last_record_is_dropped_quietly),
 		TEST_ENTRY(restored_tasks_keep_the_order_they_were_added_in),
 		TEST_ENTRY(second_open_of_same_identifier_is_locked),
