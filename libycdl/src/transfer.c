@@ -763,16 +763,29 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	return 0;
 }
 
-int transfer_start(struct ycdl_session *s, struct task *t)
+/* A transfer of t with nothing open yet; NULL when out of memory. */
+static struct transfer *transfer_new(struct ycdl_session *s, struct task *t)
 {
 	struct transfer *x = calloc(1, sizeof(*x));
-	int rc;
 
-	if (!x)
-		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (!x) {
+		error_set(YCDL_E_NOMEM, "out of memory");
+		return NULL;
+	}
 	x->session = s;
 	x->task = t;
 	x->fd = -1;
+	queue_init(&x->helper_link);
+	return x;
+}
+
+int transfer_start(struct ycdl_session *s, struct task *t)
+{
+	struct transfer *x = transfer_new(s, t);
+	int rc;
+
+	if (!x)
+		return YCDL_E_NOMEM;
 	x->hashing = task_hashes(s, t);
 	if ((rc = open_part(s, t, x)) != 0 || (x->hashing && (rc = download_hash_start(s, x)) != 0))
 		goto fail;
@@ -808,18 +821,15 @@ fail:
 int transfer_start_helper(struct ycdl_session *s, struct task *t,
 		struct transfer **out)
 {
-	struct transfer *x = calloc(1, sizeof(*x));
+	struct transfer *x = transfer_new(s, t);
 	int rc;
 
 	if (!x)
-		return error_set(YCDL_E_NOMEM, "out of memory");
-	x->session = s;
-	x->task = t;
+		return YCDL_E_NOMEM;
 	x->helper = true;
 	x->fd = t->transfer->fd;
 	x->part = t->transfer->part;
 	x->started_ms = util_monotonic_ms();
-	queue_init(&x->helper_link);
 	if ((rc = build_request(s, x)) != 0) {
 		transfer_free(x);
 		return rc;

@@ -233,12 +233,14 @@ int util_fsync_parent_dir(const char *path)
 	return rc;
 }
 
-int util_write_all(int fd, const void *buf, size_t len)
+/* write() or, at offset >= 0, pwrite() of all len bytes. */
+static int write_fully(int fd, const void *buf, size_t len, int64_t offset)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = offset < 0 ? write(fd, p, len)
+			: pwrite(fd, p, len, (off_t)offset);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -249,29 +251,20 @@ int util_write_all(int fd, const void *buf, size_t len)
 			return -EIO;
 		p += n;
 		len -= (size_t)n;
+		if (offset >= 0)
+			offset += n;
 	}
 	return 0;
 }
 
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	return write_fully(fd, buf, len, -1);
+}
+
 int util_pwrite_all(int fd, const void *buf, size_t len, uint64_t offset)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)offset);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		offset += (uint64_t)n;
-	}
-	return 0;
+	return write_fully(fd, buf, len, (int64_t)offset);
 }
 
 uint64_t util_random(uint64_t *state)

@@ -15,6 +15,10 @@
 
 #define SIZE (8u * 1024 * 1024)
 #define MIN_PIECE (256u * 1024)
+/* nginx lets a first second's worth of its limit_rate through at once on
+ * every request: from nginx, pieces of 2 MiB at 512 KiB/s (four, one per
+ * connection) take 3 s each, so that the connections overlap in time. */
+#define NGINX_PIECE (2u * 1024 * 1024)
 #define CONNECTIONS 4
 
 struct run {
@@ -26,8 +30,9 @@ struct run {
 	char *url;
 };
 
-/* A session cutting files into pieces of at least MIN_PIECE, one task of
- * CONNECTIONS connections for www/name served by server with query. */
+/* A session cutting files into pieces of at least MIN_PIECE (NGINX_PIECE
+ * from nginx), one task of CONNECTIONS connections for www/name served by
+ * server with query. */
 static void start(struct run *r, const char *id, const char *server,
 		const char *name, const char *query)
 {
@@ -37,7 +42,7 @@ static void start(struct run *r, const char *id, const char *server,
 
 	r->dir = test_dir(id);
 	o = test_session_options(r->dir);
-	o.segment_min_size = MIN_PIECE;
+	o.segment_min_size = server == env.nginx ? NGINX_PIECE : MIN_PIECE;
 	r->s = open_session(id, &o);
 	log_init(&r->log, r->s);
 	make_file(name, SIZE, r->sha);
@@ -84,11 +89,8 @@ TEST(a_large_file_is_fetched_over_several_connections_byte_identical)
 	struct run r;
 	Ycdl__Event *e;
 
-	/* nginx holds each connection to 1 MB/s (after a first second's
-	 * worth at once): one connection would take 8 s, and the pieces
-	 * overlap in time. */
 	snprintf(tag, sizeof(tag), "seg-nginx-%ld", (long)getpid());
-	snprintf(query, sizeof(query), "rate=1m&tag=%s", tag);
+	snprintf(query, sizeof(query), "rate=512k&tag=%s", tag);
 	start(&r, "seg-nginx", env.nginx, "seg-nginx.bin", query);
 	wait_progress(&r.log, r.key, 1, 20000);
 	CHECK_OK(ycdl_task_get_info(&info, r.s, r.key));
@@ -118,13 +120,13 @@ TEST(a_file_given_a_checksum_is_verified_over_several_connections)
 	Ycdl__Event *e;
 
 	o = test_session_options(dir);
-	o.segment_min_size = MIN_PIECE;
+	o.segment_min_size = NGINX_PIECE;
 	o.connections = CONNECTIONS;        /* the session's default this time */
 	s = open_session("seg-sum", &o);
 	log_init(&log, s);
 	make_file("seg-sum.bin", SIZE, sha);
 	snprintf(checksum, sizeof(checksum), "sha256:%s", sha);
-	url = test_url(env.nginx, "seg-sum.bin?rate=1m");
+	url = test_url(env.nginx, "seg-sum.bin?rate=512k");
 	t.url = url;
 	t.checksum = checksum;
 	key = add_task(s, &t);
@@ -171,42 +173,41 @@ TEST(a_file_shorter_than_two_pieces_uses_one_connection)
 	free(dir);
 }
 
-/* The server takes the first request's range-less GET, then refuses every
- * range (200, the whole file, no Accept-Ranges): the first request, which
- * asked for the whole file, carries it alone; nothing is discarded. */
-TEST(a_server_that_refuses_ranges_after_the_first_request_falls_back_to_one_connection)
+/* www/<id>.bin from the fault server with fault (query parameters) that
+ * makes the pieces' ranges fail with a 200: the first request, which asked
+ * for the whole file, carries it alone, nothing discarded, nothing
+ * restarted; the first request and each helper's one refused request. */
+static void one_connection_finishes(const char *id, const char *fault)
 {
+	char name[64], query[128];
 	struct run r;
 	Ycdl__Event *e;
 
-	fault_reset("seg-norange");
-	start(&r, "seg-norange", env.fault, "seg-norange.bin",
-			"id=seg-norange&rate=4000000&norange_from=2");
+	snprintf(name, sizeof(name), "%s.bin", id);
+	snprintf(query, sizeof(query), "id=%s&rate=4000000&%s", id, fault);
+	fault_reset(id);
+	start(&r, id, env.fault, name, query);
 	e = wait_end(&r);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
 	CHECK_STR(e->finished->sha256_hex, r.sha);
 	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
-	/* The first, and each helper's one refused request. */
-	CHECK(fault_stat("seg-norange", "requests") <= CONNECTIONS);
-	CHECK(fault_stat("seg-norange", "requests") >= 2);
+	CHECK(fault_stat(id, "requests") <= CONNECTIONS);
+	CHECK(fault_stat(id, "requests") >= 2);
 	finish(&r);
 }
 
-/* Every range is answered 200 (with the asked bytes): never written as
- * the file, the first request goes on alone. */
+/* The server takes the first request's range-less GET, then refuses every
+ * range (200, the whole file, no Accept-Ranges). */
+TEST(a_server_that_refuses_ranges_after_the_first_request_falls_back_to_one_connection)
+{
+	one_connection_finishes("seg-norange", "norange_from=2");
+}
+
+/* Every range is answered 200 with the asked bytes: never written as the
+ * file. */
 TEST(a_range_answered_with_200_is_never_written_and_one_connection_finishes)
 {
-	struct run r;
-	Ycdl__Event *e;
-
-	fault_reset("seg-ok200");
-	start(&r, "seg-ok200", env.fault, "seg-ok200.bin",
-			"id=seg-ok200&rate=4000000&ok_with_range=1");
-	e = wait_end(&r);
-	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
-	CHECK_STR(e->finished->sha256_hex, r.sha);
-	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
-	finish(&r);
+	one_connection_finishes("seg-ok200", "ok_with_range=1");
 }
 
 /* The file changes after the first request (new validators): the pieces'

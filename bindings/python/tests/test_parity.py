@@ -153,12 +153,12 @@ SEGMENTED_SIZE = 8 * 1024 * 1024
 
 def test_a_file_is_fetched_over_several_connections_byte_identical(servers, make_session,
                                                                     record):
-    # nginx holds each connection to 1 MB/s (after the first second's worth
-    # at once): the four pieces of 8 MiB overlap in time for over a second.
     sha = servers.make_file("pp-segments.bin", SEGMENTED_SIZE)
-    session = make_session(segment_min_size=256 * 1024)
+    # nginx lets a second's worth of its rate through at once on every
+    # request: four pieces of 2 MiB at 512 KiB/s overlap for 3 s.
+    session = make_session(segment_min_size=2 << 20)
     events = record(session)
-    task = session.add(servers.nginx + "/pp-segments.bin?rate=1m", connections=4)
+    task = session.add(servers.nginx + "/pp-segments.bin?rate=512k", connections=4)
     most = 0
     deadline = time.monotonic() + 30
     while most < 2 and task.status is not Status.FINISHED and time.monotonic() < deadline:

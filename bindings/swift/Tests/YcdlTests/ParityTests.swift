@@ -187,18 +187,18 @@ import Testing
     }
 
     @Test func fetchesAFileOverSeveralConnectionsByteIdentical() async throws {
-        // nginx holds each connection to 1 MB/s (after the first second's
-        // worth at once): the four pieces of 8 MiB overlap for over a second.
+        // nginx lets a second's worth of its rate through at once on every
+        // request: four pieces of 2 MiB at 512 KiB/s overlap for 3 s.
         let size = 8 * 1024 * 1024
         let sha = try servers.makeFile("swift-segments.bin", size: size)
         let session = try openSession("segments", in: freshDirectory("segments")) {
-            $0.segmentMinimumSize = 256 * 1024
+            $0.segmentMinimumSize = 2 << 20
         }
         defer { session.close() }
         let log = EventLog(session)
         var options = DownloadOptions()
         options.connections = 4
-        let task = try session.startDownload(url: servers.nginxURL("swift-segments.bin?rate=1m"), options: options)
+        let task = try session.startDownload(url: servers.nginxURL("swift-segments.bin?rate=512k"), options: options)
         var most = 0
         try await waitUntil("info() reports more than one connection", timeout: 30) {
             guard let info = try? task.info() else { return false }
