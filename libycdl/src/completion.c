@@ -110,6 +110,9 @@ static bool verify(struct ycdl_session *s, struct task *t)
  * file goes along: the commit syncs through it. */
 static bool finalize(struct ycdl_session *s, struct task *t, struct transfer *x)
 {
+	/* Whichever request brought its last byte, a segmented file is one
+	 * file now: its map must not outlive it into the finished record. */
+	segments_forget(t);
 	if (t->total < 0)
 		t->total = (int64_t)t->offset;
 	if (!verify(s, t))

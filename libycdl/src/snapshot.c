@@ -110,7 +110,9 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->mirror_index = t->mirror_index;
 	snap->group = S(t->group_name);
 	snap->connections = t->connections;
-	if (t->segs && view_segments(view, t) != 0) {
+	/* A finished task's bytes are its file, never a map of segments. */
+	if (t->segs && snap->status != YCDL__TASK_STATUS__TASK_STATUS_FINISHED &&
+	    view_segments(view, t) != 0) {
 		snapshot_view_release(view);
 		return YCDL_E_NOMEM;
 	}
