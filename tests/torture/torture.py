@@ -686,7 +686,10 @@ class TakeoverRound(Round):
 
     @staticmethod
     def role(lines):
-        """What a worker's log says it is now: owner, client or None."""
+        """What a worker's log says it is now: owner, client or None. One
+        that has said its final listing is closing its session: another
+        may take it over before this one is reaped, and is not a second
+        owner."""
         now = None
         for line in lines:
             words = line.split(" ")
@@ -696,6 +699,8 @@ class TakeoverRound(Round):
                 now = "client"
             elif words[0] == "role":
                 now = words[1] if words[1] in ("owner", "client") else None
+            elif words[0] in ("final-end", "exit"):
+                now = None
         return now
 
     def owner(self):
