@@ -48,15 +48,19 @@ static struct segments *segments_new(struct task *t)
 	return segs;
 }
 
-void segments_forget(struct task *t)
+/* Frees segs (in no spawn line, or taken out of it first). */
+static void segments_discard(struct segments *segs)
 {
-	struct segments *segs = t->segs;
-
-	if (!segs)
-		return;
 	queue_remove(&segs->spawn_link);
 	segment_map_free(&segs->map);
 	free(segs);
+}
+
+void segments_forget(struct task *t)
+{
+	if (!t->segs)
+		return;
+	segments_discard(t->segs);
 	t->segs = NULL;
 	if (t->transfer)
 		t->transfer->piece = NULL;
@@ -85,8 +89,7 @@ int segments_begin(struct ycdl_session *s, struct task *t, struct transfer *x)
 			t->synced_offset) != 0 ||
 	    !segment_map_split_even(&segs->map, segment_map_first(&segs->map),
 			wanted * PIECES_PER_CONNECTION, min)) {
-		segment_map_free(&segs->map);
-		free(segs);
+		segments_discard(segs);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	first = segment_map_first(&segs->map);
@@ -109,14 +112,12 @@ int segments_restore(struct task *t, uint64_t total,
 	for (size_t i = 0; i < count; i++) {
 		if (segment_map_append(&segs->map, ranges[i][0], ranges[i][1],
 				ranges[i][2], ranges[i][2]) != 0) {
-			segment_map_free(&segs->map);
-			free(segs);
+			segments_discard(segs);
 			return YCDL_E_NOMEM;
 		}
 	}
 	if (!segment_map_is_whole(&segs->map)) {
-		segment_map_free(&segs->map);
-		free(segs);
+		segments_discard(segs);
 		return error_set(YCDL_E_STORE, "the segments of %s do not cover the "
 				"file", t->key);
 	}
@@ -125,12 +126,11 @@ int segments_restore(struct task *t, uint64_t total,
 	return 0;
 }
 
-bool segments_wrote(struct transfer *x, struct segment *g, size_t n)
+bool segments_wrote(struct transfer *x, struct segment *g)
 {
 	struct segments *segs = x->task->segs;
 	uint64_t prefix;
 
-	(void)n;
 	if (segment_left(g) == 0) {
 		g->owner = NULL;
 		x->piece = NULL;

@@ -50,10 +50,10 @@ int segments_begin(struct ycdl_session *s, struct task *t, struct transfer *x);
 int segments_restore(struct task *t, uint64_t total,
 		const uint64_t (*ranges)[3], size_t count);
 
-/* The n bytes just written at segment g by x: a complete segment lets go
+/* Bytes were just written at segment g by x: a complete segment lets go
  * of x (x->piece_done). True when the prefix moved (the running hash may
  * follow it: t->segs->prefix). */
-bool segments_wrote(struct transfer *x, struct segment *g, size_t n);
+bool segments_wrote(struct transfer *x, struct segment *g);
 
 /* Asks for t's helpers to be started at the end of the turn. */
 void segments_want_helpers(struct ycdl_session *s, struct task *t);

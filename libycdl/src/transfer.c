@@ -507,7 +507,7 @@ static size_t write_piece(struct transfer *x, const char *ptr, size_t len,
 	}
 	g->done += n;
 	t->offset += n;
-	if (segments_wrote(x, g, n) && t->transfer->hashing)
+	if (segments_wrote(x, g) && t->transfer->hashing)
 		download_hash_reached(s, t->transfer, t->segs->prefix);
 	if (!after_write(s, t, x))
 		return 0;
@@ -653,6 +653,28 @@ static void size_receive_buffer(struct transfer *x)
 {
 	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE,
 			throttle_receive_buffer(&x->throttled));
+}
+
+/* Sends x's next request on its own easy handle (a piece, a redirect's
+ * next hop), so that a kept-alive connection is reused: x takes url, and
+ * range when given (else the handle's stays). The caller has reset what
+ * it keeps of the request; the response starts from nothing. */
+static int resend(struct ycdl_session *s, struct transfer *x, char *url,
+		const char *range)
+{
+	int rc;
+
+	multi_remove(&s->multi, x->easy);
+	free(x->url);
+	x->url = url;
+	reset_response(x);
+	x->status = 0;
+	if (range)
+		curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+	size_receive_buffer(x);     /* the limits as they are now */
+	if ((rc = aim_request(x)) != 0)
+		return rc;
+	return multi_add(&s->multi, x->easy);
 }
 
 static void set_transport_options(struct ycdl_session *s, struct transfer *x)
@@ -843,11 +865,10 @@ int transfer_request_piece(struct ycdl_session *s, struct transfer *x,
 {
 	struct task *t = x->task;
 	char range[48];
-	int rc;
+	char *url;
 
-	if (!g)
+	if (!g || !(url = strdup(task_request_url(t))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	multi_remove(&s->multi, x->easy);
 	x->piece = g;
 	x->piece_request = true;
 	x->piece_done = false;
@@ -860,18 +881,9 @@ int transfer_request_piece(struct ycdl_session *s, struct transfer *x,
 	x->redirects = 0;
 	x->after = AFTER_NOTHING;
 	x->http_error = 0;
-	x->status = 0;
-	reset_response(x);
-	free(x->url);
-	if (!(x->url = strdup(task_request_url(t))))
-		return error_set(YCDL_E_NOMEM, "out of memory");
 	snprintf(range, sizeof(range), "%" PRIu64 "-%" PRIu64, x->request_offset,
 			g->end - 1);
-	curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
-	size_receive_buffer(x);
-	if ((rc = aim_request(x)) != 0)
-		return rc;
-	return multi_add(&s->multi, x->easy);
+	return resend(s, x, url, range);
 }
 
 int transfer_checkpoint(struct ycdl_session *s, struct task *t)
@@ -1055,14 +1067,8 @@ static bool follow_redirect(struct ycdl_session *s, struct transfer *x)
 		return false;
 	}
 	emit_redirected(s, x->task, x->url, to, x->status);
-	multi_remove(&s->multi, x->easy);
-	free(x->url);
-	x->url = to;
 	x->redirects++;
-	reset_response(x);
-	x->status = 0;
-	size_receive_buffer(x);     /* the limits as they are now */
-	if (aim_request(x) != 0 || multi_add(&s->multi, x->easy) != 0) {
+	if (resend(s, x, to, NULL) != 0) {
 		set_local_error(x, YCDL_E_NOMEM, true, "%s", ycdl_last_error_message());
 		return false;
 	}

@@ -30,34 +30,49 @@ struct run {
 	char *url;
 };
 
+/* What a run may vary; zeros are the usual. */
+struct shape {
+	uint64_t piece;        /* the pieces' least size; 0: by server */
+	uint64_t size;         /* the file's; 0: SIZE */
+	bool session_default;  /* CONNECTIONS from the session, not the task */
+	bool checksum;         /* the task is given the file's SHA-256 */
+};
+
 /* A session cutting files into pieces of at least MIN_PIECE (NGINX_PIECE
  * from nginx), one task of CONNECTIONS connections for www/name served by
  * server with query. */
-static void start_pieces(struct run *r, const char *id, const char *server,
-		const char *name, const char *query, uint64_t piece)
+static void start_shaped(struct run *r, const char *id, const char *server,
+		const char *name, const char *query, const struct shape *shape)
 {
 	ycdl_session_options o;
 	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
-	char path[256];
+	char path[256], checksum[80];
 
 	r->dir = test_dir(id);
 	o = test_session_options(r->dir);
-	o.segment_min_size = piece;
+	o.segment_min_size = shape->piece ? shape->piece :
+			server == env.nginx ? NGINX_PIECE : MIN_PIECE;
+	if (shape->session_default)
+		o.connections = CONNECTIONS;
+	else
+		t.connections = CONNECTIONS;
 	r->s = open_session(id, &o);
 	log_init(&r->log, r->s);
-	make_file(name, SIZE, r->sha);
+	make_file(name, shape->size ? shape->size : SIZE, r->sha);
 	snprintf(path, sizeof(path), "%s?%s", name, query);
 	r->url = test_url(server, path);
 	t.url = r->url;
-	t.connections = CONNECTIONS;
+	if (shape->checksum) {
+		snprintf(checksum, sizeof(checksum), "sha256:%s", r->sha);
+		t.checksum = checksum;
+	}
 	r->key = add_task(r->s, &t);
 }
 
 static void start(struct run *r, const char *id, const char *server,
 		const char *name, const char *query)
 {
-	start_pieces(r, id, server, name, query,
-			server == env.nginx ? NGINX_PIECE : MIN_PIECE);
+	start_shaped(r, id, server, name, query, &(struct shape){ 0 });
 }
 
 static void finish(struct run *r)
@@ -136,65 +151,34 @@ TEST(a_large_file_is_fetched_over_several_connections_byte_identical)
 
 TEST(a_file_given_a_checksum_is_verified_over_several_connections)
 {
-	ycdl_session_options o;
-	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
-	char sha[65], checksum[80], *dir = test_dir("seg-sum"), *url, *key;
-	struct event_log log;
-	ycdl_session *s;
+	struct run r;
 	Ycdl__Event *e;
 
-	o = test_session_options(dir);
-	o.segment_min_size = NGINX_PIECE;
-	o.connections = CONNECTIONS;        /* the session's default this time */
-	s = open_session("seg-sum", &o);
-	log_init(&log, s);
-	make_file("seg-sum.bin", SIZE, sha);
-	snprintf(checksum, sizeof(checksum), "sha256:%s", sha);
-	url = test_url(env.nginx, "seg-sum.bin?rate=512k");
-	t.url = url;
-	t.checksum = checksum;
-	key = add_task(s, &t);
-	e = log_wait_end(&log, 0, key, 60000);
+	start_shaped(&r, "seg-sum", env.nginx, "seg-sum.bin", "rate=512k",
+			&(struct shape){ .session_default = true, .checksum = true });
+	e = wait_end(&r);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
-	CHECK_STR(e->finished->sha256_hex, sha);
-	CHECK(most_connections(&log, key) > 1);
-	ycdl_free(key);
-	free(url);
-	log_free(&log);
-	ycdl_session_close(s);
-	free(dir);
+	CHECK_STR(e->finished->sha256_hex, r.sha);
+	CHECK(most_connections(&r.log, r.key) > 1);
+	finish(&r);
 }
 
 TEST(a_file_shorter_than_two_pieces_uses_one_connection)
 {
-	char tag[64], query[128], sha[65], path[160], *dir = test_dir("seg-small"), *url, *key;
-	ycdl_session_options o = test_session_options(dir);
-	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
-	struct event_log log;
-	ycdl_session *s;
+	char tag[64], query[128];
+	struct run r;
 	Ycdl__Event *e;
 
-	o.segment_min_size = MIN_PIECE;
-	s = open_session("seg-small", &o);
-	log_init(&log, s);
-	make_file("seg-small.bin", 2 * MIN_PIECE - 1, sha);
 	snprintf(tag, sizeof(tag), "seg-small-%ld", (long)getpid());
 	snprintf(query, sizeof(query), "rate=1m&tag=%s", tag);
-	snprintf(path, sizeof(path), "seg-small.bin?%s", query);
-	url = test_url(env.nginx, path);
-	t.url = url;
-	t.connections = CONNECTIONS;
-	key = add_task(s, &t);
-	e = log_wait_end(&log, 0, key, 30000);
+	start_shaped(&r, "seg-small", env.nginx, "seg-small.bin", query,
+			&(struct shape){ .piece = MIN_PIECE, .size = 2 * MIN_PIECE - 1 });
+	e = wait_end(&r);
 	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
-	CHECK_STR(e->finished->sha256_hex, sha);
+	CHECK_STR(e->finished->sha256_hex, r.sha);
 	CHECK_INT(nginx_connections_used(tag), 1);
-	CHECK(most_connections(&log, key) <= 1);
-	ycdl_free(key);
-	free(url);
-	log_free(&log);
-	ycdl_session_close(s);
-	free(dir);
+	CHECK(most_connections(&r.log, r.key) <= 1);
+	finish(&r);
 }
 
 /* www/<id>.bin from the fault server with fault (query parameters) that
@@ -274,9 +258,9 @@ TEST(a_file_changed_under_the_same_validators_is_caught_by_a_continued_segment)
 	 * a piece that holds nothing has nothing to compare. docs/
 	 * architecture.md, "Segmented downloads".) */
 	fault_reset("seg-samev");
-	start_pieces(&r, "seg-samev", env.fault, "seg-samev.bin",
+	start_shaped(&r, "seg-samev", env.fault, "seg-samev.bin",
 			"id=seg-samev&rate=1000000&change_after=4&keep_validators=1",
-			2u << 20);
+			&(struct shape){ .piece = 2u << 20 });
 	held = pause_at(&r.log, r.key, SIZE / 3);
 	CHECK(held >= SIZE / 3);
 	changed_sha256("seg-samev.bin", 0, changed);
