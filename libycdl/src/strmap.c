@@ -1,17 +1,26 @@
-/* strmap.c — separate-chaining hash map with FNV-1a; grows at load 1. */
+/* strmap.c — open addressing with linear probing. Beside the slots, an
+ * array holds 32 bits of each slot's hash (0: empty), so a probe runs along
+ * that dense array and compares strings only where a hash matches, and
+ * growing never reads the keys again (the chained table this replaced
+ * chased a pointer per entry on every lookup and every growth: reopening
+ * 100,000 tasks spent a third of its time there). Removal shifts the rest
+ * of the run back (no tombstones), so lookups stay short however many
+ * tasks come and go. Grows at four fifths full: 20 bytes a slot, 25 to
+ * 50 an entry (an unsuccessful lookup reads 13 hashes on average). */
 #include "strmap.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct strmap_entry {
+struct strmap_slot {
 	const char *key;
 	void *value;
-	struct strmap_entry *next;
 };
 
-static uint64_t hash_string(const char *s)
+/* FNV-1a, then a finalizer: FNV's bits mix poorly for keys that differ only
+ * in their last characters (URLs, numbered names). Never 0, which marks an
+ * empty slot. */
+static uint32_t hash_string(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -19,7 +28,10 @@ static uint64_t hash_string(const char *s)
 		h ^= (unsigned char)*s;
 		h *= 1099511628211ull;
 	}
-	return h;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h ? (uint32_t)h : 1;
 }
 
 void strmap_init(struct strmap *map)
@@ -29,99 +41,108 @@ void strmap_init(struct strmap *map)
 
 void strmap_free(struct strmap *map)
 {
-	for (size_t i = 0; i < map->bucket_count; i++) {
-		struct strmap_entry *e = map->buckets[i];
-
-		while (e) {
-			struct strmap_entry *next = e->next;
-
-			free(e);
-			e = next;
-		}
-	}
-	free(map->buckets);
+	free(map->slots);       /* the hashes are in the same block */
 	strmap_init(map);
 }
 
-static struct strmap_entry **find_slot(const struct strmap *map, const char *key)
+/* The index of the slot holding key, or of the empty one where it would
+ * go. The table is never full. */
+static size_t probe(const struct strmap *map, const char *key, uint32_t hash)
 {
-	struct strmap_entry **slot;
+	size_t mask = map->capacity - 1;
 
-	if (map->bucket_count == 0)
-		return NULL;
-	slot = &map->buckets[hash_string(key) & (map->bucket_count - 1)];
-	while (*slot && strcmp((*slot)->key, key) != 0)
-		slot = &(*slot)->next;
-	return slot;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		if (map->hashes[i] == 0 ||
+		    (map->hashes[i] == hash && strcmp(map->slots[i].key, key) == 0))
+			return i;
+	}
 }
 
 void *strmap_get(const struct strmap *map, const char *key)
 {
-	struct strmap_entry **slot = find_slot(map, key);
+	size_t i;
 
-	return slot && *slot ? (*slot)->value : NULL;
+	if (map->size == 0)
+		return NULL;
+	i = probe(map, key, hash_string(key));
+	return map->hashes[i] ? map->slots[i].value : NULL;
+}
+
+/* Slots and hashes for capacity entries, in one zeroed block. */
+static bool allocate(struct strmap *map, size_t capacity)
+{
+	void *block = calloc(capacity, sizeof(struct strmap_slot) + sizeof(uint32_t));
+
+	if (!block)
+		return false;
+	map->slots = block;
+	map->hashes = (uint32_t *)(map->slots + capacity);
+	map->capacity = capacity;
+	return true;
 }
 
 static bool grow(struct strmap *map)
 {
-	size_t count = map->bucket_count ? map->bucket_count * 2 : 64;
-	struct strmap_entry **buckets = calloc(count, sizeof(*buckets));
+	struct strmap old = *map;
 
-	if (!buckets)
+	if (!allocate(map, old.capacity ? old.capacity * 2 : 64)) {
+		*map = old;
 		return false;
-	for (size_t i = 0; i < map->bucket_count; i++) {
-		struct strmap_entry *e = map->buckets[i];
-
-		while (e) {
-			struct strmap_entry *next = e->next;
-			size_t b = hash_string(e->key) & (count - 1);
-
-			e->next = buckets[b];
-			buckets[b] = e;
-			e = next;
-		}
 	}
-	free(map->buckets);
-	map->buckets = buckets;
-	map->bucket_count = count;
+	for (size_t i = 0; i < old.capacity; i++) {
+		size_t mask = map->capacity - 1, j;
+
+		if (!old.hashes[i])
+			continue;
+		for (j = old.hashes[i] & mask; map->hashes[j]; j = (j + 1) & mask)
+			;
+		map->slots[j] = old.slots[i];
+		map->hashes[j] = old.hashes[i];
+	}
+	free(old.slots);
 	return true;
 }
 
 bool strmap_put(struct strmap *map, const char *key, void *value)
 {
-	struct strmap_entry **slot;
-	struct strmap_entry *e;
+	uint32_t hash = hash_string(key);
+	size_t i;
 
-	if (map->size >= map->bucket_count && !grow(map))
+	if ((map->size + 1) * 5 > map->capacity * 4 && !grow(map))
 		return false;
-	slot = find_slot(map, key);
-	if (*slot) {
-		(*slot)->key = key;
-		(*slot)->value = value;
-		return true;
-	}
-	if (!(e = malloc(sizeof(*e))))
-		return false;
-	e->key = key;
-	e->value = value;
-	e->next = NULL;
-	*slot = e;
-	map->size++;
+	i = probe(map, key, hash);
+	if (!map->hashes[i])
+		map->size++;
+	map->slots[i].key = key;        /* a replaced entry takes this key */
+	map->slots[i].value = value;
+	map->hashes[i] = hash;
 	return true;
 }
 
 void *strmap_remove(struct strmap *map, const char *key)
 {
-	struct strmap_entry **slot = find_slot(map, key);
-	struct strmap_entry *e;
+	size_t mask = map->capacity - 1, hole, i;
 	void *value;
 
-	if (!slot || !*slot)
+	if (map->size == 0)
 		return NULL;
-	e = *slot;
-	value = e->value;
-	*slot = e->next;
-	free(e);
+	hole = probe(map, key, hash_string(key));
+	if (!map->hashes[hole])
+		return NULL;
+	value = map->slots[hole].value;
 	map->size--;
+	/* Backward shift: each later entry of the run whose home is not
+	 * between the hole and itself moves into the hole. */
+	for (i = (hole + 1) & mask; map->hashes[i]; i = (i + 1) & mask) {
+		size_t home = map->hashes[i] & mask;
+
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			map->slots[hole] = map->slots[i];
+			map->hashes[hole] = map->hashes[i];
+			hole = i;
+		}
+	}
+	map->hashes[hole] = 0;
+	map->slots[hole].key = NULL;
 	return value;
 }

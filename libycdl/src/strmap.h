@@ -9,12 +9,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-struct strmap_entry;
+struct strmap_slot;
 
 struct strmap {
-	struct strmap_entry **buckets;
-	size_t bucket_count;
+	struct strmap_slot *slots;   /* capacity of them, a power of two */
+	uint32_t *hashes;            /* one per slot, behind them; 0: empty */
+	size_t capacity;
 	size_t size;
 };
 
