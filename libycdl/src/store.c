@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -122,57 +124,139 @@ static enum frame_result read_frame(const unsigned char *data, size_t size,
 
 /* ------------------------------------------------------------ loading */
 
-/* The live records found while reading, last one per key. */
+/* The journal is read in two passes so that its decoded records are never
+ * all in memory at once (beside the tasks made of them they took half as
+ * much memory again, and left it in holes between the tasks): the first
+ * checks every frame and keeps, per key, only where its last record is;
+ * the second decodes those records once more, one at a time in file order,
+ * and hands each to the owner, who makes its task from it before the next
+ * is decoded. Decoding is a small part of a load; the lookups by key were
+ * the large one. The file is mapped, and the pages behind the reading are
+ * let go as it goes. */
+
+/* Copies of the keys of the live set, in blocks freed together. */
+struct key_block {
+	struct key_block *next;
+	size_t used, cap;
+	char bytes[];
+};
+
+#define KEY_BLOCK (1u << 20)
+#define DEAD UINT64_MAX         /* a record superseded, removed or refused */
+#define LET_GO_EVERY (8u << 20) /* bytes read between releases of pages */
+
+/* The put records found while reading, the last one per key. */
 struct live_set {
-	struct strmap index;            /* key -> slot index + 1 */
-	Ycdl__JournalRecord **slots;
+	struct strmap index;            /* key (a copy) -> record number + 1 */
+	uint64_t *pos;                  /* each put record's frame, in file
+					   order, or DEAD */
 	size_t count, cap;
-	size_t iter;
+	struct key_block *keys;
+	const unsigned char *data;      /* the journal, mapped */
+	size_t size;
+	size_t let_go;                  /* pages before this were let go */
+	size_t iter;                    /* next_live's place */
+	Ycdl__JournalRecord *current;   /* next_live's record, out */
 };
 
 static void live_set_free(struct live_set *ls)
 {
-	for (size_t i = 0; i < ls->count; i++)
-		if (ls->slots[i])
-			ycdl__journal_record__free_unpacked(ls->slots[i], NULL);
-	free(ls->slots);
+	if (ls->current)
+		ycdl__journal_record__free_unpacked(ls->current, NULL);
+	while (ls->keys) {
+		struct key_block *next = ls->keys->next;
+
+		free(ls->keys);
+		ls->keys = next;
+	}
+	free(ls->pos);
 	strmap_free(&ls->index);
+	if (ls->size)
+		munmap((void *)ls->data, ls->size);
+	memset(ls, 0, sizeof(*ls));
 }
 
-static int live_set_apply(struct live_set *ls, Ycdl__JournalRecord *rec)
+/* Tells the system it may drop the mapped pages before pos (they are read
+ * again from the file should they be needed): the journal is never all
+ * in memory at once either. */
+static void let_go_before(struct live_set *ls, size_t pos)
 {
-	const char *key = rec->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT
-		? rec->put->key : rec->remove_key;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t end = pos / page * page;
+
+	if (end < ls->let_go + LET_GO_EVERY)
+		return;
+	(void)madvise((void *)(ls->data + ls->let_go), end - ls->let_go, MADV_DONTNEED);
+	ls->let_go = end;
+}
+
+static const char *copy_key(struct live_set *ls, const char *key)
+{
+	size_t len = strlen(key) + 1;
+	struct key_block *b = ls->keys;
+	char *copy;
+
+	if (!b || b->cap - b->used < len) {
+		size_t cap = len > KEY_BLOCK ? len : KEY_BLOCK;
+
+		if (!(b = malloc(sizeof(*b) + cap)))
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = ls->keys;
+		ls->keys = b;
+	}
+	copy = b->bytes + b->used;
+	memcpy(copy, key, len);
+	b->used += len;
+	return copy;
+}
+
+/* Notes the record rec (at pos) and frees it. */
+static int live_set_apply(struct live_set *ls, Ycdl__JournalRecord *rec, size_t pos)
+{
+	bool put = rec->kind_case == YCDL__JOURNAL_RECORD__KIND_PUT;
+	const char *key = put ? rec->put->key : rec->remove_key;
 	size_t idx = (size_t)(uintptr_t)strmap_get(&ls->index, key);
+	const char *copy;
 
 	if (idx) {
-		/* The old record owns the key string the index points to. */
-		strmap_remove(&ls->index, key);
-		ycdl__journal_record__free_unpacked(ls->slots[idx - 1], NULL);
-		ls->slots[idx - 1] = NULL;
+		ls->pos[idx - 1] = DEAD;
+		if (!put)
+			strmap_remove(&ls->index, key);
 	}
-	if (rec->kind_case != YCDL__JOURNAL_RECORD__KIND_PUT) {
-		ycdl__journal_record__free_unpacked(rec, NULL);
-		return 0;
-	}
-	if (ls->count == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 256;
-		Ycdl__JournalRecord **slots = realloc(ls->slots, cap * sizeof(*slots));
+	if (put && ls->count == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 1024;
+		uint64_t *grown = realloc(ls->pos, cap * sizeof(*grown));
 
-		if (!slots)
+		if (!grown)
 			goto nomem;
-		ls->slots = slots;
+		ls->pos = grown;
 		ls->cap = cap;
 	}
-	ls->slots[ls->count++] = rec;
-	if (!strmap_put(&ls->index, rec->put->key, (void *)(uintptr_t)ls->count)) {
-		ls->slots[--ls->count] = NULL;
-		goto nomem;
+	if (put) {
+		/* The entry of a key seen before takes the new copy too. */
+		if (!(copy = copy_key(ls, key)) ||
+		    !strmap_put(&ls->index, copy, (void *)(uintptr_t)(ls->count + 1)))
+			goto nomem;
+		ls->pos[ls->count++] = pos;
 	}
+	ycdl__journal_record__free_unpacked(rec, NULL);
 	return 0;
 nomem:
 	ycdl__journal_record__free_unpacked(rec, NULL);
 	return error_set(YCDL_E_NOMEM, "out of memory reading the journal");
+}
+
+/* Decodes the i-th put record again (it checked out on the first pass). */
+static int live_set_decode(const struct live_set *ls, size_t i,
+		Ycdl__JournalRecord **rec)
+{
+	size_t pos = (size_t)ls->pos[i];
+	uint32_t len = get_le32(ls->data + pos + 4);
+
+	*rec = ycdl__journal_record__unpack(NULL, len, ls->data + pos + FRAME_LEN);
+	return *rec ? 0 : error_set(YCDL_E_NOMEM, "out of memory reading the journal");
 }
 
 /* Looks for the next position after pos where a whole record checks out. */
@@ -243,10 +327,10 @@ static bool is_hole(const unsigned char *data, size_t pos, size_t end, bool at_e
 	return false;
 }
 
-static int scan(const unsigned char *data, size_t size, struct live_set *ls,
-		struct scan_result *res)
+static int scan(struct live_set *ls, struct scan_result *res)
 {
-	size_t pos = FILE_MAGIC_LEN;
+	const unsigned char *data = ls->data;
+	size_t size = ls->size, pos = FILE_MAGIC_LEN;
 
 	res->valid_end = size;
 	res->damaged = 0;
@@ -276,36 +360,34 @@ static int scan(const unsigned char *data, size_t size, struct live_set *ls,
 			pos = after;
 			continue;
 		}
-		if ((rc = live_set_apply(ls, rec)) != 0)
+		if ((rc = live_set_apply(ls, rec, pos)) != 0)
 			return rc;
 		pos = next;
+		let_go_before(ls, pos);
 	}
 	return 0;
 }
 
-static int read_whole_file(int fd, unsigned char **out, size_t *out_len)
+/* Maps the whole journal for reading; an empty one maps nothing. */
+static int map_file(int fd, const unsigned char **out, size_t *out_len)
 {
+	static const unsigned char nothing[1];
 	struct stat st;
-	unsigned char *data;
-	size_t done = 0;
+	void *data;
 
 	if (fstat(fd, &st) != 0)
 		return -errno;
-	if (!(data = malloc((size_t)st.st_size + 1)))
-		return -ENOMEM;
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, data + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(data);
-			return n < 0 ? -errno : -EIO;
-		}
-		done += (size_t)n;
-	}
+	*out = nothing;
+	*out_len = 0;
+	if (st.st_size == 0)
+		return 0;
+	if ((uint64_t)st.st_size > SIZE_MAX)
+		return -EFBIG;
+	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (data == MAP_FAILED)
+		return -errno;
 	*out = data;
-	*out_len = done;
+	*out_len = (size_t)st.st_size;
 	return 0;
 }
 
@@ -533,18 +615,38 @@ out:
 
 /* ------------------------------------------------------------ opening */
 
+/* Yields the live records one by one for a rewrite, each decoded again
+ * and freed at the next call. */
 static int next_live(void *ctx, const Ycdl__TaskSnapshot **out)
 {
 	struct live_set *ls = ctx;
+	int rc;
 
 	*out = NULL;
-	while (ls->iter < ls->count && !*out) {
-		Ycdl__JournalRecord *rec = ls->slots[ls->iter++];
-
-		if (rec)
-			*out = rec->put;
-	}
+	if (ls->current)
+		ycdl__journal_record__free_unpacked(ls->current, NULL);
+	ls->current = NULL;
+	while (ls->iter < ls->count && ls->pos[ls->iter] == DEAD)
+		ls->iter++;
+	if (ls->iter == ls->count)
+		return 0;
+	if ((rc = live_set_decode(ls, ls->iter++, &ls->current)) != 0)
+		return rc;
+	let_go_before(ls, (size_t)ls->pos[ls->iter - 1]);
+	*out = ls->current->put;
 	return 0;
+}
+
+/* Writes the live records into a new journal, replacing the file (which
+ * stays mapped). */
+static int rewrite_live(struct store *st, struct live_set *ls)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	ls->iter = 0;
+	ls->let_go = 0;
+	return store_rewrite(st, next_live, ls);
 }
 
 /* Moves the damaged journal aside and writes the accepted records anew. */
@@ -569,85 +671,35 @@ static int quarantine(struct store *st, struct live_set *ls,
 	if (rc != 0)
 		return error_set(YCDL_E_STORE, "cannot move the damaged journal %s "
 				"aside: %s", st->path, strerror(-rc));
-	if (st->fd >= 0)
-		close(st->fd);
-	st->fd = -1;
-	ls->iter = 0;
-	return store_rewrite(st, next_live, ls);
+	return rewrite_live(st, ls);
 }
 
-/* Keys the owner refused, copied (the records they came from are freed). */
-struct key_list {
-	char **keys;
-	size_t count, cap;
-};
-
-static bool key_list_add(struct key_list *kl, const char *key)
-{
-	char *copy;
-
-	if (kl->count == kl->cap) {
-		size_t cap = kl->cap ? kl->cap * 2 : 8;
-		char **keys = realloc(kl->keys, cap * sizeof(*keys));
-
-		if (!keys)
-			return false;
-		kl->keys = keys;
-		kl->cap = cap;
-	}
-	if (!(copy = strdup(key)))
-		return false;
-	kl->keys[kl->count++] = copy;
-	return true;
-}
-
-static void key_list_free(struct key_list *kl)
-{
-	for (size_t i = 0; i < kl->count; i++)
-		free(kl->keys[i]);
-	free(kl->keys);
-}
-
-/* Offers each live snapshot to the owner; refused ones are dropped (their
- * keys go into refused when it is given). With release, each record is
- * freed as soon as the owner took it: the tasks are built while the
- * decoded records go, so that a big journal is never held twice. */
+/* Offers each live record to the owner, in file order, decoding one at a
+ * time: the owner makes its task before the next is decoded. A refused
+ * record is dropped from the live set (a rewrite leaves it out). */
 static int visit_all(struct live_set *ls, store_visit_fn visit, void *ctx,
-		struct store_load_result *result, bool release, struct key_list *refused)
+		struct store_load_result *result)
 {
+	ls->let_go = 0;
 	for (size_t i = 0; i < ls->count; i++) {
-		Ycdl__JournalRecord *rec = ls->slots[i];
-		bool taken;
+		size_t pos = (size_t)ls->pos[i];
+		Ycdl__JournalRecord *rec;
+		int rc;
 
-		if (!rec)
+		if (ls->pos[i] == DEAD)
 			continue;
-		taken = visit(ctx, rec->put) == 0;
-		if (taken)
+		if ((rc = live_set_decode(ls, i, &rec)) != 0)
+			return rc;
+		if (visit(ctx, rec->put) == 0) {
 			result->found++;
-		else
+		} else {
 			result->quarantined++;
-		if (!taken && refused && !key_list_add(refused, rec->put->key))
-			return error_set(YCDL_E_NOMEM, "out of memory reading the journal");
-		if (taken && !release)
-			continue;
-		strmap_remove(&ls->index, rec->put->key);
+			ls->pos[i] = DEAD;
+		}
 		ycdl__journal_record__free_unpacked(rec, NULL);
-		ls->slots[i] = NULL;
+		let_go_before(ls, pos);
 	}
 	return 0;
-}
-
-/* Drops the records whose keys the owner refused. */
-static void drop_refused(struct live_set *ls, const struct key_list *refused)
-{
-	for (size_t i = 0; i < refused->count; i++) {
-		size_t idx = (size_t)(uintptr_t)strmap_remove(&ls->index, refused->keys[i]);
-
-		if (!idx)
-			continue;
-		ycdl__journal_record__free_unpacked(ls->slots[idx - 1], NULL);
-		ls->slots[idx - 1] = NULL;
-	}
 }
 
 /* Truncates the journal to just its header, durably. */
@@ -666,51 +718,26 @@ static int write_header(struct store *st)
 	return 0;
 }
 
-/* Reads and checks the whole journal into ls (the last record per key). */
-static int read_live(struct store *st, struct live_set *ls, struct scan_result *sr,
-		size_t *size)
+/* Maps and checks the whole journal into ls (where the last record per
+ * key is). */
+static int read_live(struct store *st, struct live_set *ls, struct scan_result *sr)
 {
-	unsigned char *data = NULL;
 	int rc;
 
 	memset(ls, 0, sizeof(*ls));
 	strmap_init(&ls->index);
 	memset(sr, 0, sizeof(*sr));
-	rc = lseek(st->fd, 0, SEEK_SET) < 0 ? -errno : read_whole_file(st->fd, &data, size);
-	if (rc != 0)
+	if ((rc = map_file(st->fd, &ls->data, &ls->size)) != 0)
 		return error_set(YCDL_E_STORE, "cannot read %s: %s", st->path,
 				strerror(-rc));
-	sr->valid_end = *size;
-	if (*size < FILE_MAGIC_LEN && memcmp(data, FILE_MAGIC, *size) == 0)
+	sr->valid_end = ls->size;
+	if (ls->size < FILE_MAGIC_LEN && memcmp(ls->data, FILE_MAGIC, ls->size) == 0)
 		sr->valid_end = 0;      /* a creation cut short: see load */
-	else if (*size < FILE_MAGIC_LEN || memcmp(data, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
+	else if (ls->size < FILE_MAGIC_LEN ||
+		 memcmp(ls->data, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
 		sr->damaged = 1;        /* not a journal at all: keep none of it */
 	else
-		rc = scan(data, *size, ls, sr);
-	/* The file's bytes are done with: the records are decoded. */
-	free(data);
-	return rc;
-}
-
-/* Gives the tasks to the owner. A journal without damage (the usual case)
- * frees each record as its task is made; one with damage keeps them, to be
- * written anew. Should the owner refuse a record of an undamaged journal
- * (rare), it is read again to have every other record to write anew. */
-static int hand_over(struct store *st, struct live_set *ls, struct scan_result *sr,
-		store_visit_fn visit, void *ctx, struct store_load_result *result)
-{
-	bool release = sr->damaged == 0 && sr->holes == 0;
-	struct key_list refused = { NULL, 0, 0 };
-	size_t size;
-	int rc;
-
-	rc = visit_all(ls, visit, ctx, result, release, release ? &refused : NULL);
-	if (rc == 0 && release && result->quarantined > 0) {
-		live_set_free(ls);
-		if ((rc = read_live(st, ls, sr, &size)) == 0)
-			drop_refused(ls, &refused);
-	}
-	key_list_free(&refused);
+		rc = scan(ls, sr);
 	return rc;
 }
 
@@ -719,19 +746,18 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 {
 	struct live_set ls;
 	struct scan_result sr;
-	size_t size = 0;
-	int rc = read_live(st, &ls, &sr, &size);
+	int rc = read_live(st, &ls, &sr);
 
 	if (rc != 0)
 		goto out;
-	if (size < FILE_MAGIC_LEN && sr.damaged == 0) {
+	if (ls.size < FILE_MAGIC_LEN && sr.damaged == 0) {
 		/* A creation cut short (a crash before the header was all
 		 * written): nothing was ever in it. (A header of zeros is
 		 * damage: it was synced before the file's name was.) */
 		rc = write_header(st);
 		goto out;
 	}
-	if ((rc = hand_over(st, &ls, &sr, visit, ctx, result)) != 0)
+	if ((rc = visit_all(&ls, visit, ctx, result)) != 0)
 		goto out;
 	result->quarantined += sr.damaged;
 	if (result->quarantined > 0) {
@@ -739,11 +765,8 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 	} else if (sr.holes > 0) {
 		/* Written anew without them, so that what follows is appended
 		 * after whole records only. */
-		close(st->fd);
-		st->fd = -1;
-		ls.iter = 0;
-		rc = store_rewrite(st, next_live, &ls);
-	} else if (sr.valid_end < size) {
+		rc = rewrite_live(st, &ls);
+	} else if (sr.valid_end < ls.size) {
 		/* A record the previous process did not finish writing, or a
 		 * power cut's holes: cut off, durably before anything is
 		 * appended, or a later power cut could leave new records
@@ -755,7 +778,7 @@ static int load(struct store *st, store_visit_fn visit, void *ctx,
 		st->size = sr.valid_end;
 		st->records = ls.count;
 	} else {
-		st->size = size;
+		st->size = ls.size;
 		st->records = ls.count;
 	}
 out:
