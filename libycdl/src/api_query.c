@@ -24,7 +24,7 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 		.user_data = t->user_data, .user_data_len = t->user_data_len,
 		.status = t->status, .bytes_written = t->offset,
 		.bytes_expected = t->total,
-		.speed_bps = t->status == YCDL_STATUS_DOWNLOADING ? t->speed_bps : 0,
+		.speed_bps = t->status == YCDL_STATUS_DOWNLOADING && t->run ? t->run->speed_bps : 0,
 		.eta_seconds = task_eta_seconds(t),
 		.resumable = t->resumability == RESUMABLE_YES ? 1
 			: t->resumability == RESUMABLE_NO ? 0 : -1,

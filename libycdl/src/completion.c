@@ -161,7 +161,12 @@ static bool start_in_slot(struct ycdl_session *s, struct task *t)
 
 void completion_start(struct ycdl_session *s, struct task *t)
 {
-	t->single_connection = false;   /* a new run asks for ranges again */
+	if (!task_run_of(t)) {
+		outcome_fail(s, t, YCDL_E_NOMEM, "out of memory", 0, true, 0);
+		scheduler_give_back_slot(s);
+		return;
+	}
+	t->run->single_connection = false;   /* a new run asks for ranges again */
 	if (t->segs)
 		t->segs->helper_failures = 0;
 	if (!start_in_slot(s, t))
@@ -188,7 +193,7 @@ static bool restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 	uint64_t discarded = t->offset;
 	int rc;
 
-	if (++t->restarts >= MAX_RESTARTS_IN_A_ROW) {
+	if (++t->run->restarts >= MAX_RESTARTS_IN_A_ROW) {
 		outcome_fail(s, t, YCDL_E_BAD_RESPONSE, x->reason, x->status, true, 0);
 		return false;
 	}
@@ -310,7 +315,7 @@ static bool judge(struct ycdl_session *s, struct task *t, struct transfer *x,
 		retry_count_attempt(t, body_fault(t, x, result));
 
 	if (x->after != AFTER_RESTART)
-		t->restarts = 0;
+		t->run->restarts = 0;
 	if (x->after == AFTER_RESTART)
 		return restart(s, t, x);
 	if (repeated)

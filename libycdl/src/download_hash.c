@@ -78,19 +78,19 @@ static bool run_job(struct worker_job *work)
 static void job_done(struct worker_job *work)
 {
 	struct hash_job *job = (struct hash_job *)work;
-	struct task *t = job->task;
+	struct task_run *r = job->task ? job->task->run : NULL;
 
-	if (t) {
-		t->hash_job = NULL;
+	if (r) {
+		r->hash_job = NULL;
 		if (job->rc == 0) {
-			t->hashed = job->pos;
+			r->hashed = job->pos;
 		} else {
 			/* The digest took part of a slice: worthless.
 			 * download_hash_finish reads the whole file again and
 			 * reports the error if it persists. */
-			digest_reset(t->sha256);
-			t->hashed = 0;
-			t->hash_by_finish = true;
+			digest_reset(r->sha256);
+			r->hashed = 0;
+			r->hash_by_finish = true;
 		}
 	}
 	job_free(job);
@@ -99,7 +99,9 @@ static void job_done(struct worker_job *work)
 /* Waits for t's job to come back and takes its result. */
 static void settle(struct ycdl_session *s, struct task *t)
 {
-	worker_finish(&s->worker, &t->hash_job->work);
+	struct task_run *r = t->run;
+
+	worker_finish(&s->worker, &r->hash_job->work);
 }
 
 /* Moves a running job's end on; false when it is over already. */
@@ -124,14 +126,15 @@ static bool extend(struct hash_job *job, uint64_t end)
 static void follow(struct ycdl_session *s, struct task *t,
 		const struct transfer *x, uint64_t end)
 {
-	struct hash_job *job = t->hash_job;
+	struct task_run *r = t->run;
+	struct hash_job *job = r->hash_job;
 
 	if (job) {
 		if (extend(job, end))
 			return;
 		settle(s, t);       /* it caught up and ended: start another */
 	}
-	if (t->hash_by_finish || !t->sha256 || end - t->hashed < JOB_MIN)
+	if (r->hash_by_finish || !r->sha256 || end - r->hashed < JOB_MIN)
 		return;
 	if (!(job = calloc(1, sizeof(*job))))
 		return;
@@ -139,24 +142,28 @@ static void follow(struct ycdl_session *s, struct task *t,
 	job->work.run = run_job;
 	job->work.done = job_done;
 	job->fd = partfile_open_reader(t->part_path, &x->part);
-	job->digest = t->sha256;
-	job->pos = t->hashed;
+	job->digest = r->sha256;
+	job->pos = r->hashed;
 	job->end = end;
 	job->task = t;
 	if (job->fd < 0 || worker_post(&s->worker, &job->work) != 0) {
 		job->task = NULL;
 		job->digest = NULL;     /* still the task's */
 		job_free(job);
-		t->hash_by_finish = true;
+		r->hash_by_finish = true;
 		return;
 	}
-	t->hash_job = job;
+	r->hash_job = job;
 }
 
 void download_hash_forget(struct ycdl_session *s, struct task *t)
 {
-	struct hash_job *job = t->hash_job;
+	struct task_run *r = t->run;
+	struct hash_job *job = r ? r->hash_job : NULL;
 
+	(void)s;
+	if (!r)
+		return;     /* never started: nothing hashed */
 	if (job) {
 		/* The job owns the digest now; it frees both when it is back.
 		 * The new digest is NULL when out of memory: the finish tries
@@ -165,31 +172,31 @@ void download_hash_forget(struct ycdl_session *s, struct task *t)
 		job->abandoned = true;
 		pthread_mutex_unlock(&job->mutex);
 		job->task = NULL;
-		t->hash_job = NULL;
-		t->sha256 = digest_new("sha256");
-	} else if (t->sha256) {
-		digest_reset(t->sha256);
+		r->hash_job = NULL;
+		r->sha256 = digest_new("sha256");
+	} else if (r->sha256) {
+		digest_reset(r->sha256);
 	}
-	(void)s;
-	t->hashed = 0;
-	t->hash_by_finish = false;
+	r->hashed = 0;
+	r->hash_by_finish = false;
 }
 
 int download_hash_start(struct ycdl_session *s, struct transfer *x)
 {
 	struct task *t = x->task;
+	struct task_run *r = t->run;    /* made by completion_start */
 
 	/* A job still following an earlier transfer goes on following this
 	 * one, unless the part file was cut back below what it was told to
 	 * hash (only the loop thread writes job->end). */
 	uint64_t prefix = segments_prefix(t);
 
-	if ((t->hash_job && t->hash_job->end > prefix) ||
-	    (!t->hash_job && t->hashed > prefix))
+	if ((r->hash_job && r->hash_job->end > prefix) ||
+	    (!r->hash_job && r->hashed > prefix))
 		download_hash_forget(s, t);
-	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
+	if (!r->sha256 && !(r->sha256 = digest_new("sha256")))
 		return error_set(YCDL_E_NOMEM, "cannot create a digest");
-	t->hash_by_finish = false;
+	r->hash_by_finish = false;
 	follow(s, t, x, prefix);
 	return 0;
 }
@@ -210,69 +217,81 @@ void download_hash_wrote(struct transfer *x, size_t len)
 void download_hash_hand_over(struct ycdl_session *s, struct task *t,
 		struct digest **digest, uint64_t *from)
 {
-	if (t->hash_job)
+	struct task_run *r = t->run;
+
+	if (r->hash_job)
 		settle(s, t);
-	if (!t->sha256 || t->hashed > t->offset) {
-		digest_free(t->sha256);
-		t->sha256 = digest_new("sha256");   /* NULL: the finish retries */
-		t->hashed = 0;
+	if (!r->sha256 || r->hashed > t->offset) {
+		digest_free(r->sha256);
+		r->sha256 = digest_new("sha256");   /* NULL: the finish retries */
+		r->hashed = 0;
 	}
-	*digest = t->sha256;
-	*from = t->hashed;
-	t->sha256 = NULL;
-	t->hashed = 0;
+	*digest = r->sha256;
+	*from = r->hashed;
+	r->sha256 = NULL;
+	r->hashed = 0;
 }
 
 void download_hash_take_back(struct task *t, struct digest *digest, uint64_t hashed)
 {
-	digest_free(t->sha256);
-	t->sha256 = digest;
-	t->hashed = digest ? hashed : 0;
+	struct task_run *r = task_run_of(t);
+
+	if (!r) {
+		digest_free(digest);    /* the finish hashes the file */
+		return;
+	}
+	digest_free(r->sha256);
+	r->sha256 = digest;
+	r->hashed = digest ? hashed : 0;
 }
 
 /* Hashes what the digest lacks of t's part file, read by path. */
 static int catch_up(struct ycdl_session *s, struct task *t)
 {
+	struct task_run *r = t->run;
 	int fd, rc;
 
-	if (t->hashed >= t->offset)
+	if (r->hashed >= t->offset)
 		return 0;
 	fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(error_from_errno(errno), "cannot read %s: %s",
 				t->part_path, strerror(errno));
-	rc = digest_update_from_fd(t->sha256, fd, t->hashed, t->offset - t->hashed);
+	rc = digest_update_from_fd(r->sha256, fd, r->hashed, t->offset - r->hashed);
 	close(fd);
 	if (rc != 0) {
 		download_hash_forget(s, t);  /* the digest took part of the range */
 		return error_set(rc, "cannot hash %s", t->part_path);
 	}
-	t->hashed = t->offset;
+	r->hashed = t->offset;
 	return 0;
 }
 
 int download_hash_finish(struct ycdl_session *s, struct task *t)
 {
+	struct task_run *r = task_run_of(t);
 	char *hex;
 	int rc;
 
-	if (t->hash_job)
-		settle(s, t);   /* its end is the last byte written */
-	if (!t->sha256 && !(t->sha256 = digest_new("sha256")))
+	if (!r)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	if (t->hashed > t->offset) {
-		digest_reset(t->sha256);
-		t->hashed = 0;
+	if (r->hash_job)
+		settle(s, t);   /* its end is the last byte written */
+	if (!r->sha256 && !(r->sha256 = digest_new("sha256")))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (r->hashed > t->offset) {
+		digest_reset(r->sha256);
+		r->hashed = 0;
 	}
 	if ((rc = catch_up(s, t)) != 0)
 		return rc;
 	if (!(hex = malloc(DIGEST_MAX_HEX)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	if ((rc = digest_final_hex(t->sha256, hex)) != 0) {
+	if ((rc = digest_final_hex(r->sha256, hex)) != 0) {
 		free(hex);
 		return error_set(rc, "cannot finish the SHA-256");
 	}
-	t->hashed = 0;      /* digest_final_hex started the digest afresh */
+	r->hashed = 0;      /* digest_final_hex started the digest afresh */
 	util_free_string(t->sha256_hex);
 	t->sha256_hex = hex;
 	return 0;

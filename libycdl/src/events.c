@@ -94,14 +94,14 @@ void emit_status_changed(struct ycdl_session *s, const struct task *t,
 }
 
 /* Smooths the speed so that bursty loopback reads give steady figures. */
-static void update_speed(struct task *t, uint64_t burst, int64_t elapsed_ms)
+static void update_speed(struct task_run *r, uint64_t burst, int64_t elapsed_ms)
 {
 	uint64_t instant;
 
 	if (elapsed_ms <= 0)
 		return;
 	instant = burst * 1000 / (uint64_t)elapsed_ms;
-	t->speed_bps = t->speed_bps ? (t->speed_bps * 7 + instant * 3) / 10 : instant;
+	r->speed_bps = r->speed_bps ? (r->speed_bps * 7 + instant * 3) / 10 : instant;
 }
 
 /* After this long without a byte a transfer counts as stalled: its speed
@@ -113,26 +113,30 @@ void emit_progress(struct ycdl_session *s, struct task *t, bool force)
 {
 	Ycdl__Event ev = YCDL__EVENT__INIT;
 	Ycdl__Progress m = YCDL__PROGRESS__INIT;
+	struct task_run *r = task_run_of(t);
 	int64_t now = util_monotonic_ms();
-	int64_t elapsed = now - t->last_progress_ms;
+	int64_t elapsed;
 	uint64_t burst;
 
+	if (!r)
+		return;     /* out of memory: the next one tells */
+	elapsed = now - r->last_progress_ms;
 	if (!force && elapsed < (int64_t)s->cfg.progress_interval_ms)
 		return;
-	burst = t->offset >= t->progress_reported ? t->offset - t->progress_reported : 0;
+	burst = t->offset >= r->progress_reported ? t->offset - r->progress_reported : 0;
 	if (burst == 0 && !force) {
-		if (t->speed_bps == 0 || elapsed < STALLED_AFTER_MS)
+		if (r->speed_bps == 0 || elapsed < STALLED_AFTER_MS)
 			return;
-		t->speed_bps = 0;
+		r->speed_bps = 0;
 	} else {
-		update_speed(t, burst, elapsed);
+		update_speed(r, burst, elapsed);
 	}
-	t->last_progress_ms = now;
-	t->progress_reported = t->offset;
+	r->last_progress_ms = now;
+	r->progress_reported = t->offset;
 	m.bytes_this_burst = burst;
 	m.bytes_written = t->offset;
 	m.bytes_expected = t->total;
-	m.speed_bps = t->speed_bps;
+	m.speed_bps = r->speed_bps;
 	m.eta_seconds = task_eta_seconds(t);
 	m.connections = segments_in_use(t);
 	ev.kind_case = YCDL__EVENT__KIND_PROGRESS;

@@ -81,7 +81,7 @@ static struct share share_of(const struct task *t)
 	} else {
 		sh.written_unknown = t->offset;
 	}
-	sh.speed = t->status == YCDL_STATUS_DOWNLOADING ? t->speed_bps : 0;
+	sh.speed = t->status == YCDL_STATUS_DOWNLOADING && t->run ? t->run->speed_bps : 0;
 	return sh;
 }
 

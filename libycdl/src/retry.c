@@ -92,7 +92,7 @@ unsigned int retry_delay_ms(const struct config *cfg, uint64_t *rng_state,
  * furthest the task got. */
 static uint64_t budget_base(const struct task *t)
 {
-	uint64_t base = t->best_offset > t->offset ? t->best_offset : t->offset;
+	uint64_t base = t->run->best_offset > t->offset ? t->run->best_offset : t->offset;
 
 	if (t->total > 0 && (uint64_t)t->total > base)
 		base = (uint64_t)t->total;
@@ -112,7 +112,7 @@ static uint64_t budget_of(const struct config *cfg, const struct task *t)
 
 bool retry_over_budget(const struct config *cfg, const struct task *t)
 {
-	return cfg->fetch_budget_factor && t->fetched > budget_of(cfg, t);
+	return cfg->fetch_budget_factor && t->run->fetched > budget_of(cfg, t);
 }
 
 const char *retry_budget_message(const struct config *cfg, const struct task *t)
@@ -122,7 +122,7 @@ const char *retry_budget_message(const struct config *cfg, const struct task *t)
 	snprintf(message, sizeof(message), "fetched %" PRIu64 " bytes for a file "
 			"of %" PRIu64 ", over its budget of %" PRIu64 " (%ux + %" PRIu64
 			"): the server keeps sending data that does not complete it",
-			t->fetched, budget_base(t), budget_of(cfg, t),
+			t->run->fetched, budget_base(t), budget_of(cfg, t),
 			cfg->fetch_budget_factor, cfg->fetch_budget_extra);
 	return message;
 }
@@ -130,24 +130,26 @@ const char *retry_budget_message(const struct config *cfg, const struct task *t)
 void retry_new_run(struct task *t)
 {
 	t->retries = 0;
-	t->restarts = 0;
-	t->best_offset = t->offset;
-	t->fetched = 0;
-	t->last_cause = 0;
-	t->last_cause_at = 0;
+	if (!t->run)
+		return;     /* made when it starts, counting from there */
+	t->run->restarts = 0;
+	t->run->best_offset = t->offset;
+	t->run->fetched = 0;
+	t->run->last_cause = 0;
+	t->run->last_cause_at = 0;
 }
 
 bool retry_count_attempt(struct task *t, int cause)
 {
-	bool progressed = t->offset > t->best_offset;
-	bool repeated = !progressed && cause != 0 && cause == t->last_cause &&
-		t->offset == t->last_cause_at;
+	bool progressed = t->offset > t->run->best_offset;
+	bool repeated = !progressed && cause != 0 && cause == t->run->last_cause &&
+		t->offset == t->run->last_cause_at;
 
 	if (progressed) {
-		t->best_offset = t->offset;
+		t->run->best_offset = t->offset;
 		t->retries = 0;     /* further than ever: a fresh streak */
 	}
-	t->last_cause = cause;
-	t->last_cause_at = t->offset;
+	t->run->last_cause = cause;
+	t->run->last_cause_at = t->offset;
 	return repeated;
 }

@@ -64,9 +64,9 @@ static bool allowed_on_network(const struct scheduler *sc, const struct task *t)
 
 static void cancel_retry(struct task *t)
 {
-	if (t->retry_timer) {
-		event_free(t->retry_timer);
-		t->retry_timer = NULL;
+	if (t->run && t->run->retry_timer) {
+		event_free(t->run->retry_timer);
+		t->run->retry_timer = NULL;
 	}
 }
 
@@ -126,8 +126,8 @@ void scheduler_retry_later(struct ycdl_session *s, struct task *t,
 
 	scheduler_dequeue(s, t);
 	status_set(s, t, YCDL_STATUS_WAITING);
-	t->retry_timer = evtimer_new(s->loop.base, on_retry_timer, t);
-	if (!t->retry_timer || evtimer_add(t->retry_timer, &tv) != 0) {
+	t->run->retry_timer = evtimer_new(s->loop.base, on_retry_timer, t);
+	if (!t->run->retry_timer || evtimer_add(t->run->retry_timer, &tv) != 0) {
 		cancel_retry(t);
 		scheduler_enqueue(s, t);    /* no timer: retry at once */
 	}

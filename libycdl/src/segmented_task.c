@@ -79,7 +79,7 @@ int segments_begin(struct ycdl_session *s, struct task *t, struct transfer *x)
 	struct segments *segs;
 	struct segment *first;
 
-	if (wanted <= 1 || x->helper || t->segs || t->single_connection ||
+	if (wanted <= 1 || x->helper || t->segs || t->run->single_connection ||
 	    t->resumability != RESUMABLE_YES || t->total < 0 ||
 	    (uint64_t)t->total - t->offset < 2 * min)
 		return 0;

@@ -57,7 +57,7 @@ static void go_single(struct ycdl_session *s, struct task *t)
 
 	transfer_stop_helpers(s, t);
 	segments_forget(t);
-	t->single_connection = true;
+	t->run->single_connection = true;
 	t->offset = done;
 	if (t->synced_offset != synced) {
 		t->synced_offset = synced;
@@ -80,7 +80,7 @@ static void restart_all(struct ycdl_session *s, struct task *t,
 	struct transfer *p = t->transfer;
 
 	if (x->ranges_refused)
-		t->single_connection = true;
+		t->run->single_connection = true;
 	if (p->after == AFTER_NOTHING) {
 		p->after = AFTER_RESTART;
 		snprintf(p->reason, sizeof(p->reason), "%s", x->reason);
@@ -160,7 +160,7 @@ static bool primary_ended(struct ycdl_session *s, struct transfer *x,
 		return false;
 	}
 	if (x->ranges_refused)
-		t->single_connection = true;    /* its restart: one request */
+		t->run->single_connection = true;    /* its restart: one request */
 	transfer_stop_helpers(s, t);
 	return false;
 }
@@ -190,7 +190,7 @@ static void spawn_for(struct ycdl_session *s, struct task *t)
 	struct segments *segs = t->segs;
 	unsigned int wanted = segments_wanted(s, t);
 
-	while (t->transfer && !t->single_connection && segs->helper_count + 1 < wanted &&
+	while (t->transfer && !t->run->single_connection && segs->helper_count + 1 < wanted &&
 	       segs->helper_failures < SEGMENTS_MAX_HELPER_FAILURES) {
 		struct transfer *x;
 		struct segment *g;

@@ -152,8 +152,7 @@ static int restore_segments(struct task *t, const Ycdl__TaskSnapshot *s)
 	if (segment_map_prefix(&t->segs->map, true) != s->offset)
 		return error_set(YCDL_E_STORE, "snapshot %s: its offset is not its "
 				"segments' prefix", s->key);
-	t->offset = t->synced_offset = t->best_offset =
-		segment_map_sum(&t->segs->map, true);
+	t->offset = t->synced_offset = segment_map_sum(&t->segs->map, true);
 	return 0;
 }
 
@@ -245,7 +244,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 	t->priority = s->priority;
 	t->expected_size = s->expected_size;
 	t->status = (int)s->status;
-	t->offset = t->synced_offset = t->best_offset = s->offset;
+	t->offset = t->synced_offset = s->offset;
 	t->total = s->total;
 	t->resumability = (int)s->resumability;
 	t->retries = s->retries;

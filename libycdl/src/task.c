@@ -184,9 +184,11 @@ void task_free(struct task *t)
 	util_free_string(t->group_name);
 	url_credentials_clear(&t->url_creds);
 	segments_forget(t);
-	if (t->retry_timer)
-		event_free(t->retry_timer);
-	digest_free(t->sha256);     /* its owner abandoned a job still out */
+	if (t->run && t->run->retry_timer)
+		event_free(t->run->retry_timer);
+	if (t->run)
+		digest_free(t->run->sha256);  /* its owner abandoned a job still out */
+	free(t->run);
 	free(t);
 }
 
@@ -346,6 +348,13 @@ struct task *task_alloc(void)
 		queue_init(&t->all);
 	}
 	return t;
+}
+
+struct task_run *task_run_of(struct task *t)
+{
+	if (!t->run && (t->run = calloc(1, sizeof(*t->run))) != NULL)
+		t->run->best_offset = t->offset;
+	return t->run;
 }
 
 int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o,

@@ -37,6 +37,30 @@ enum resumability {
 	RESUMABLE_NO = 2
 };
 
+/* What a task keeps once it has been started (task_run_of), beyond what
+ * is written down: most tasks of a big session only wait, and pay one
+ * pointer for all of it. It lives as long as the task. */
+struct task_run {
+	struct digest *sha256;     /* running hash of bytes [0, hashed) */
+	uint64_t hashed;
+	struct hash_job *hash_job; /* out on the worker (download_hash.c) */
+	struct event *retry_timer; /* while backing off before a retry */
+	int64_t last_progress_ms;
+	uint64_t progress_reported;  /* bytes_written at the last progress event */
+	uint64_t speed_bps;
+	/* the budget of this run (since the task was last started; retry.h) */
+	uint64_t best_offset;      /* the furthest an attempt got */
+	uint64_t fetched;          /* body bytes received, every attempt */
+	uint64_t last_cause_at;    /* ... and at which offset */
+	int last_cause;            /* why the last attempt failed, 0: it did not */
+	unsigned int restarts;     /* restarts from zero in a row */
+	bool hash_by_finish;       /* the thread failed: leave the rest to
+				      download_hash_finish */
+	bool single_connection;    /* this run: the server refused ranges */
+};
+
+/* Fields in each group go by size, largest first: no padding between
+ * them (a session may hold a million tasks). */
 struct task {
 	/* ---- persisted (see snapshot.c) */
 	char *key;
@@ -54,26 +78,15 @@ struct task {
 	char **secret_names;       /* lowercase names of the caller's secret
 				      headers (task_header_is_secret) */
 	size_t secret_name_count;
-	bool had_credentials;      /* secret headers or URL credentials were
-				      given (never persisted) */
-	bool allow_cellular;
-	int priority;
 	int64_t expected_size;     /* -1 unknown */
 	char *expected_checksum;   /* "" or "sha256:hex" / "md5:hex" */
 	uint64_t max_recv_speed;
-	int conflict;
-	bool use_content_disposition;
-	int status;                /* ycdl_status */
 	uint64_t offset;           /* bytes in the part file, valid from 0 */
 	uint64_t synced_offset;    /* bytes the last snapshot claims (synced) */
 	int64_t total;             /* -1 unknown */
 	char *etag;
 	char *last_modified;
-	int resumability;
-	unsigned int retries;
-	int error_code;
 	char *error_message;
-	unsigned int http_status;
 	uint64_t order;
 	int64_t created_ms;
 	char *sha256_hex;          /* "" until finished */
@@ -85,42 +98,38 @@ struct task {
 	uint64_t min_size;         /* a smaller body is not the file; 0 none */
 	char **mirrors;            /* other URLs of the same file */
 	size_t mirror_count;
-	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
 	char *group_name;          /* "" when in no group */
+	int priority;
+	int conflict;
+	int status;                /* ycdl_status */
+	int resumability;
+	unsigned int retries;
+	int error_code;
+	unsigned int http_status;
+	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
 	unsigned int connections;  /* the most at once; 0: the session's */
+	bool had_credentials;      /* secret headers or URL credentials were
+				      given (never persisted) */
+	bool allow_cellular;
+	bool use_content_disposition;
 
 	/* ---- runtime only */
+	bool validators_elsewhere; /* its validators come from another server
+				      than the URL in use: a resume compares
+				      Last-Modified, not the ETag */
+	enum commit_stage commit_stage;   /* where it is in the group commit */
 	struct url_credentials url_creds;  /* from the URL as added; url has none */
 	struct ycdl_session *session;
 	struct transfer *transfer; /* while downloading (the primary) */
 	struct segments *segs;     /* its segment map, when segmented
 				      (segments.h); persisted with it */
-	bool single_connection;    /* this run: the server refused ranges */
+	struct task_run *run;      /* once started, else NULL (task_run_of) */
 	struct partfile_id part;   /* the part file it last claimed (partfile.h) */
-	struct event *retry_timer; /* while backing off before a retry */
-	struct digest *sha256;     /* running hash of bytes [0, hashed) */
-	uint64_t hashed;
-	struct hash_job *hash_job; /* out on the worker (download_hash.c) */
-	bool hash_by_finish;       /* the thread failed: leave the rest to
-				      download_hash_finish */
-	int64_t last_progress_ms;
-	uint64_t progress_reported;  /* bytes_written at the last progress event */
-	uint64_t speed_bps;
-	unsigned int restarts;     /* restarts from zero in a row */
-	/* the budget of this run (since the task was last started; retry.h) */
-	uint64_t best_offset;      /* the furthest an attempt got */
-	uint64_t fetched;          /* body bytes received, every attempt */
-	int last_cause;            /* why the last attempt failed, 0: it did not */
-	uint64_t last_cause_at;    /* ... and at which offset */
 	/* Its membership of its group (group.h), or NULL: made only for a
 	 * task in a group, so that the others pay one pointer for groups. */
 	struct group_member *group;
-	bool validators_elsewhere; /* its validators come from another server
-				      than the URL in use: a resume compares
-				      Last-Modified, not the ETag */
 	struct task_line *line;    /* the scheduler's line it waits in, or NULL */
 	struct queue wait;         /* its place in that line */
-	enum commit_stage commit_stage;   /* where it is in the group commit */
 	struct commit_member *in_commit;  /* its place in the group out, from
 					     COMMIT_OUT on */
 	struct queue dirty;        /* in the table's snapshots to write (at the
@@ -147,6 +156,11 @@ int task_check_headers(const char *const *headers, size_t count);
 
 /* A zeroed task, in no list; NULL when out of memory. */
 struct task *task_alloc(void);
+
+/* t's runtime state, made on first use (its budget counted from where t
+ * is now); NULL when out of memory. Readers of a task that may never have
+ * started test t->run instead. */
+struct task_run *task_run_of(struct task *t);
 
 /* Builds the task named key from validated add options and their parsed
  * URL (see url_parse); the URL's credentials are moved into the task. The
@@ -186,10 +200,10 @@ bool task_status_is_pending(int status);
  * event stream stays below the task model (docs/architecture.md). */
 static inline int64_t task_eta_seconds(const struct task *t)
 {
-	if (t->status != YCDL_STATUS_DOWNLOADING || t->speed_bps == 0 || t->total < 0 ||
-	    (uint64_t)t->total < t->offset)
+	if (t->status != YCDL_STATUS_DOWNLOADING || !t->run || t->run->speed_bps == 0 ||
+	    t->total < 0 || (uint64_t)t->total < t->offset)
 		return -1;
-	return (int64_t)(((uint64_t)t->total - t->offset) / t->speed_bps);
+	return (int64_t)(((uint64_t)t->total - t->offset) / t->run->speed_bps);
 }
 
 /* Forgets the task's partial data in memory (offsets, total) so that its

@@ -538,7 +538,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	/* Before anything counts the chunk: when held, curl delivers it again. */
 	if (!throttle_admit(&x->throttled, len))
 		return CURL_WRITEFUNC_PAUSE;
-	t->fetched += len;
+	t->run->fetched += len;
 	if (retry_over_budget(&s->cfg, t)) {
 		set_local_error(x, YCDL_E_FETCH_LIMIT, false, "%s",
 				retry_budget_message(&s->cfg, t));
@@ -820,9 +820,9 @@ int transfer_start(struct ycdl_session *s, struct task *t)
 	x->request_end = UINT64_MAX;
 	x->checkpoint_offset = t->offset;
 	x->started_ms = x->last_checkpoint_ms = util_monotonic_ms();
-	t->last_progress_ms = x->started_ms;
-	t->progress_reported = t->offset;
-	t->speed_bps = 0;
+	t->run->last_progress_ms = x->started_ms;
+	t->run->progress_reported = t->offset;
+	t->run->speed_bps = 0;
 	if ((rc = build_request(s, x)) != 0)
 		goto fail;
 	t->transfer = x;
@@ -949,7 +949,7 @@ static void detach(struct ycdl_session *s, struct task *t, struct transfer *x,
 
 	multi_remove(&s->multi, x->easy);
 	throttle_leave(&x->throttled);    /* no timer wakes a handle out of curl */
-	if (t->offset != t->progress_reported)
+	if (t->offset != t->run->progress_reported)
 		emit_progress(s, t, true);      /* what the coalescing held back */
 	if (checkpoint && (rc = transfer_checkpoint(s, t)) != 0)
 		set_local_error(x, rc, false, "%s", ycdl_last_error_message());
