@@ -40,9 +40,10 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int ver
 static int add_existing(struct url_parts *url, struct task *t, char **key_out)
 {
 	struct url_credentials *creds = &url->creds;
+	struct task_extras *e;
 
-	if (creds->user && !t->url_creds.user) {
-		t->url_creds = *creds;
+	if (creds->user && !t->extras->url_creds.user && (e = task_own_extras(t))) {
+		e->url_creds = *creds;
 		creds->user = creds->password = NULL;
 		t->had_credentials = true;
 	}

@@ -19,9 +19,9 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 {
 	ycdl_task_info f = {
 		.key = t->key, .url = t->url, .final_url = t->final_url,
-		.dest_path = t->dest_path, .file_id = t->file_id,
-		.display_name = t->display_name, .thumbnail_url = t->thumbnail_url,
-		.user_data = t->user_data, .user_data_len = t->user_data_len,
+		.dest_path = t->dest_path, .file_id = t->extras->file_id,
+		.display_name = t->extras->display_name, .thumbnail_url = t->extras->thumbnail_url,
+		.user_data = t->extras->user_data, .user_data_len = t->extras->user_data_len,
 		.status = t->status, .bytes_written = t->offset,
 		.bytes_expected = t->total,
 		.speed_bps = t->status == YCDL_STATUS_DOWNLOADING && t->run ? t->run->speed_bps : 0,

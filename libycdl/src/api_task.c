@@ -247,6 +247,7 @@ static int set_headers(struct ycdl_session *s, struct task *t, const void *arg)
 {
 	const struct header_list *h = arg;
 	char **copy = calloc(h->count ? h->count : 1, sizeof(char *));
+	struct task_extras *e;
 
 	if (!copy)
 		return error_set(YCDL_E_NOMEM, "out of memory");
@@ -258,14 +259,16 @@ static int set_headers(struct ycdl_session *s, struct task *t, const void *arg)
 			return error_set(YCDL_E_NOMEM, "out of memory");
 		}
 	}
-	for (size_t i = 0; i < t->header_count; i++)
-		free(t->headers[i]);
-	free(t->headers);
-	t->headers = copy;
-	t->header_count = h->count;
+	if (!(e = task_own_extras(t))) {
+		util_free_strings(copy, h->count);
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	}
+	util_free_strings(e->headers, e->header_count);
+	e->headers = copy;
+	e->header_count = h->count;
 	t->had_credentials = false;
-	for (size_t i = 0; i < t->header_count; i++)
-		t->had_credentials |= task_header_is_secret(t, t->headers[i]);
+	for (size_t i = 0; i < e->header_count; i++)
+		t->had_credentials |= task_header_is_secret(t, e->headers[i]);
 	persist_mark(s, t);
 	return 0;
 }
@@ -289,18 +292,20 @@ YCDL_EXTERN int ycdl_task_set_headers(ycdl_session *s, const char *key,
 static int set_url(struct ycdl_session *s, struct task *t, const void *arg)
 {
 	const char *url = arg && strcmp(arg, t->url) != 0 ? arg : NULL;
+	struct task_extras *e;
 	char *before, *next;
 
 	if (t->status == YCDL_STATUS_FINISHED)
 		return error_set(YCDL_E_STATE, "task \"%s\" is already finished", t->key);
-	if (!(before = strdup(task_request_url(t))) ||
-	    !(next = url ? strdup(url) : util_empty_string())) {
+	if (!(e = task_own_extras(t)) || !(before = strdup(task_request_url(t))))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	if (!(next = url ? strdup(url) : util_empty_string())) {
 		free(before);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
-	util_free_string(t->request_url);
-	t->request_url = next;
-	t->mirror_index = 0;        /* the mirrors come after the new URL */
+	util_free_string(e->request_url);
+	e->request_url = next;
+	e->mirror_index = 0;        /* the mirrors come after the new URL */
 	persist_mark(s, t);
 	if (strcmp(before, task_request_url(t)) != 0) {
 		t->validators_elsewhere |= !url_same_origin(before, task_request_url(t));

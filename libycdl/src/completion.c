@@ -89,11 +89,11 @@ static bool verify(struct ycdl_session *s, struct task *t)
 		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return false;
 	}
-	if (util_is_empty(t->expected_checksum))
+	if (util_is_empty(t->extras->expected_checksum))
 		return true;
-	colon = strchr(t->expected_checksum, ':');
-	snprintf(algo, sizeof(algo), "%.*s", (int)(colon - t->expected_checksum),
-			t->expected_checksum);
+	colon = strchr(t->extras->expected_checksum, ':');
+	snprintf(algo, sizeof(algo), "%.*s", (int)(colon - t->extras->expected_checksum),
+			t->extras->expected_checksum);
 	if (file_matches(t->part_path, algo, colon + 1, t->sha256_hex))
 		return true;
 	discard_part(s, t);
@@ -299,7 +299,7 @@ static void refuse_small(struct ycdl_session *s, struct task *t, struct transfer
 
 	snprintf(message, sizeof(message), "HTTP %u: the body has %llu bytes, "
 			"fewer than the task's minimum of %llu", x->status,
-			(unsigned long long)t->offset, (unsigned long long)t->min_size);
+			(unsigned long long)t->offset, (unsigned long long)t->extras->min_size);
 	discard_part(s, t);
 	outcome_wait_for_url(s, t, YCDL_E_NOT_THE_FILE, message, x->status);
 }
@@ -333,7 +333,7 @@ static bool judge(struct ycdl_session *s, struct task *t, struct transfer *x,
 		outcome_fail(s, t, YCDL_E_NETWORK,
 				"the connection ended before every byte arrived", x->status,
 				true, 0);
-	else if (t->min_size && t->offset < t->min_size)
+	else if (t->extras->min_size && t->offset < t->extras->min_size)
 		refuse_small(s, t, x);
 	else
 		return finalize(s, t, x);

@@ -69,11 +69,11 @@ void emit_task_added(struct ycdl_session *s, const struct task *t)
 
 	m.url = STR(t->url);
 	m.dest_path = STR(t->dest_path);
-	m.file_id = STR(t->file_id);
-	m.display_name = STR(t->display_name);
-	m.thumbnail_url = STR(t->thumbnail_url);
-	m.user_data.data = t->user_data;
-	m.user_data.len = t->user_data_len;
+	m.file_id = STR(t->extras->file_id);
+	m.display_name = STR(t->extras->display_name);
+	m.thumbnail_url = STR(t->extras->thumbnail_url);
+	m.user_data.data = t->extras->user_data;
+	m.user_data.len = t->extras->user_data_len;
 	m.status = (Ycdl__TaskStatus)t->status;
 	ev.kind_case = YCDL__EVENT__KIND_TASK_ADDED;
 	ev.task_added = &m;
@@ -192,8 +192,8 @@ void emit_finished(struct ycdl_session *s, const struct task *t)
 	m.size = t->offset;
 	m.sha256_hex = STR(t->sha256_hex);
 	m.final_url = STR(t->final_url);
-	m.display_name = STR(t->display_name);
-	m.file_id = STR(t->file_id);
+	m.display_name = STR(t->extras->display_name);
+	m.file_id = STR(t->extras->file_id);
 	ev.kind_case = YCDL__EVENT__KIND_FINISHED;
 	ev.finished = &m;
 	emit(s, t->key, &ev);

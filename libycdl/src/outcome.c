@@ -49,10 +49,10 @@ static bool try_next_mirror(struct ycdl_session *s, struct task *t, int code,
 	char reason[320];
 	char *from;
 
-	if (t->mirror_index >= t->mirror_count || !another_url_may_work(code) ||
+	if (t->extras->mirror_index >= t->extras->mirror_count || !another_url_may_work(code) ||
 	    !(from = strdup(task_request_url(t))))
 		return false;
-	task_use_mirror(t, t->mirror_index + 1);
+	task_use_mirror(t, t->extras->mirror_index + 1);
 	snprintf(reason, sizeof(reason), "the URL in use failed (%s): the next mirror",
 			message);
 	emit_url_changed(s, t, from, task_request_url(t), reason);

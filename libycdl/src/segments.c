@@ -105,7 +105,7 @@ static void after_helper_left(struct ycdl_session *s, struct task *t)
 	if (segment_map_has_orphans(&segs->map)) {
 		p->parked = false;
 		if (throttle_join(&p->throttled, &s->throttle, p->easy,
-				t->max_recv_speed) == 0 && take_more(s, p)) {
+				t->extras->max_recv_speed) == 0 && take_more(s, p)) {
 			transfer_share_limit(t);
 			return;
 		}

@@ -57,33 +57,33 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	ycdl__task_snapshot__init(snap);
 	view->headers = NULL;
 	view->segments = NULL;
-	if (t->header_count) {
-		view->headers = calloc(t->header_count, sizeof(char *));
+	if (t->extras->header_count) {
+		view->headers = calloc(t->extras->header_count, sizeof(char *));
 		if (!view->headers)
 			return YCDL_E_NOMEM;
-		for (size_t i = 0; i < t->header_count; i++)
-			if (!task_header_is_secret(t, t->headers[i]))
-				view->headers[n++] = t->headers[i];
+		for (size_t i = 0; i < t->extras->header_count; i++)
+			if (!task_header_is_secret(t, t->extras->headers[i]))
+				view->headers[n++] = t->extras->headers[i];
 	}
 	snap->key = S(t->key);
 	snap->url = S(t->url);
 	snap->final_url = S(t->final_url);
 	snap->dest_path = S(t->dest_path);
 	snap->part_path = S(t->part_path);
-	snap->file_id = S(t->file_id);
-	snap->display_name = S(t->display_name);
-	snap->thumbnail_url = S(t->thumbnail_url);
-	snap->user_data.data = t->user_data;
-	snap->user_data.len = t->user_data_len;
+	snap->file_id = S(t->extras->file_id);
+	snap->display_name = S(t->extras->display_name);
+	snap->thumbnail_url = S(t->extras->thumbnail_url);
+	snap->user_data.data = t->extras->user_data;
+	snap->user_data.len = t->extras->user_data_len;
 	snap->n_headers = n;
 	snap->headers = view->headers;
 	snap->had_credentials = t->had_credentials;
-	snap->n_secret_header_names = t->secret_name_count;
-	snap->secret_header_names = t->secret_names;
+	snap->n_secret_header_names = t->extras->secret_name_count;
+	snap->secret_header_names = t->extras->secret_names;
 	snap->allow_cellular = t->allow_cellular;
 	snap->priority = t->priority;
 	snap->expected_size = t->expected_size;
-	snap->expected_checksum = S(t->expected_checksum);
+	snap->expected_checksum = S(t->extras->expected_checksum);
 	snap->status = (Ycdl__TaskStatus)(t->commit_stage == COMMIT_RECORDED
 			? YCDL_STATUS_FINISHED : t->status);
 	snap->offset = t->synced_offset;
@@ -100,14 +100,14 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->conflict = (uint32_t)t->conflict;
 	snap->use_content_disposition = t->use_content_disposition;
 	snap->sha256_hex = S(t->sha256_hex);
-	snap->max_recv_speed = t->max_recv_speed;
-	snap->request_url = S(t->request_url);
-	snap->n_accept_types = t->accept_type_count;
-	snap->accept_types = t->accept_types;
-	snap->min_size = t->min_size;
-	snap->n_mirrors = t->mirror_count;
-	snap->mirrors = t->mirrors;
-	snap->mirror_index = t->mirror_index;
+	snap->max_recv_speed = t->extras->max_recv_speed;
+	snap->request_url = S(t->extras->request_url);
+	snap->n_accept_types = t->extras->accept_type_count;
+	snap->accept_types = t->extras->accept_types;
+	snap->min_size = t->extras->min_size;
+	snap->n_mirrors = t->extras->mirror_count;
+	snap->mirrors = t->extras->mirrors;
+	snap->mirror_index = t->extras->mirror_index;
 	snap->group = S(t->group_name);
 	snap->connections = t->connections;
 	/* A finished task's bytes are its file, never a map of segments. */
@@ -183,46 +183,58 @@ static int check(const Ycdl__TaskSnapshot *s)
 	return 0;
 }
 
+/* The fields every task has. */
 static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 {
 	struct { char **dst; const char *src; } fields[] = {
 		{ &t->key, s->key }, { &t->url, s->url },
 		{ &t->final_url, s->final_url }, { &t->dest_path, s->dest_path },
-		{ &t->part_path, s->part_path }, { &t->file_id, s->file_id },
-		{ &t->display_name, s->display_name },
-		{ &t->thumbnail_url, s->thumbnail_url },
-		{ &t->expected_checksum, s->expected_checksum },
+		{ &t->part_path, s->part_path },
 		{ &t->etag, s->etag }, { &t->last_modified, s->last_modified },
 		{ &t->error_message, s->error_message },
 		{ &t->sha256_hex, s->sha256_hex },
-		{ &t->request_url, s->request_url },
 		{ &t->group_name, s->group },
 	};
 
 	for (size_t i = 0; i < YCDL_ARRAY_SIZE(fields); i++)
 		if (!(*fields[i].dst = util_strdup_or_empty(fields[i].src)))
 			return YCDL_E_NOMEM;
+	return 0;
+}
+
+/* The options few tasks have, into t's own extras (task_settle_extras
+ * lets go of them when the snapshot had none). */
+static int copy_extras(struct task *t, const Ycdl__TaskSnapshot *s)
+{
+	struct task_extras *e = task_own_extras(t);
+
+	if (!e)
+		return YCDL_E_NOMEM;
+	e->max_recv_speed = s->max_recv_speed;
+	e->min_size = s->min_size;
+	e->mirror_index = s->mirror_index;
+	if (!(e->file_id = util_strdup_or_empty(s->file_id)) ||
+	    !(e->display_name = util_strdup_or_empty(s->display_name)) ||
+	    !(e->thumbnail_url = util_strdup_or_empty(s->thumbnail_url)) ||
+	    !(e->expected_checksum = util_strdup_or_empty(s->expected_checksum)) ||
+	    !(e->request_url = util_strdup_or_empty(s->request_url)))
+		return YCDL_E_NOMEM;
 	if (s->user_data.len) {
-		if (!(t->user_data = malloc(s->user_data.len)))
+		if (!(e->user_data = malloc(s->user_data.len)))
 			return YCDL_E_NOMEM;
-		memcpy(t->user_data, s->user_data.data, s->user_data.len);
-		t->user_data_len = s->user_data.len;
+		memcpy(e->user_data, s->user_data.data, s->user_data.len);
+		e->user_data_len = s->user_data.len;
 	}
 	for (size_t i = 0; i < s->n_secret_header_names; i++)
 		if (!task_mark_secret(t, s->secret_header_names[i]))
 			return YCDL_E_NOMEM;
-	if (!util_copy_strings(&t->accept_types, &t->accept_type_count,
+	if (!util_copy_strings(&e->accept_types, &e->accept_type_count,
 			(const char *const *)s->accept_types, s->n_accept_types) ||
-	    !util_copy_strings(&t->mirrors, &t->mirror_count,
-			(const char *const *)s->mirrors, s->n_mirrors))
+	    !util_copy_strings(&e->mirrors, &e->mirror_count,
+			(const char *const *)s->mirrors, s->n_mirrors) ||
+	    !util_copy_strings(&e->headers, &e->header_count,
+			(const char *const *)s->headers, s->n_headers))
 		return YCDL_E_NOMEM;
-	if (s->n_headers) {
-		if (!(t->headers = calloc(s->n_headers, sizeof(char *))))
-			return YCDL_E_NOMEM;
-		for (size_t i = 0; i < s->n_headers; i++, t->header_count++)
-			if (!(t->headers[i] = strdup(s->headers[i])))
-				return YCDL_E_NOMEM;
-	}
 	return 0;
 }
 
@@ -235,10 +247,11 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 		return rc;
 	if (!(t = task_alloc()))
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	if (copy_strings(t, s) != 0) {
+	if (copy_strings(t, s) != 0 || copy_extras(t, s) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
+	task_settle_extras(t);
 	t->had_credentials = s->had_credentials;
 	t->allow_cellular = s->allow_cellular;
 	t->priority = s->priority;
@@ -254,9 +267,6 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 	t->created_ms = s->created_ms;
 	t->conflict = (int)s->conflict;
 	t->use_content_disposition = s->use_content_disposition;
-	t->max_recv_speed = s->max_recv_speed;
-	t->min_size = s->min_size;
-	t->mirror_index = s->mirror_index;
 	t->connections = s->connections > YCDL_MAX_CONNECTIONS ? YCDL_MAX_CONNECTIONS
 		: s->connections;
 	if (s->n_segments && (rc = restore_segments(t, s)) != 0) {

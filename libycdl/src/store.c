@@ -143,7 +143,7 @@ struct key_block {
 
 #define KEY_BLOCK (1u << 20)
 #define DEAD UINT64_MAX         /* a record superseded, removed or refused */
-#define LET_GO_EVERY (8u << 20) /* bytes read between releases of pages */
+#define LET_GO_EVERY (1u << 20) /* bytes read between releases of pages */
 
 /* The put records found while reading, the last one per key. */
 struct live_set {
@@ -159,18 +159,24 @@ struct live_set {
 	Ycdl__JournalRecord *current;   /* next_live's record, out */
 };
 
-static void live_set_free(struct live_set *ls)
+/* The first pass is over: the positions are all the second needs. */
+static void live_set_forget_keys(struct live_set *ls)
 {
-	if (ls->current)
-		ycdl__journal_record__free_unpacked(ls->current, NULL);
 	while (ls->keys) {
 		struct key_block *next = ls->keys->next;
 
 		free(ls->keys);
 		ls->keys = next;
 	}
-	free(ls->pos);
 	strmap_free(&ls->index);
+}
+
+static void live_set_free(struct live_set *ls)
+{
+	if (ls->current)
+		ycdl__journal_record__free_unpacked(ls->current, NULL);
+	live_set_forget_keys(ls);
+	free(ls->pos);
 	if (ls->size)
 		munmap((void *)ls->data, ls->size);
 	memset(ls, 0, sizeof(*ls));
@@ -738,6 +744,7 @@ static int read_live(struct store *st, struct live_set *ls, struct scan_result *
 		sr->damaged = 1;        /* not a journal at all: keep none of it */
 	else
 		rc = scan(ls, sr);
+	live_set_forget_keys(ls);   /* before the tasks are made */
 	return rc;
 }
 

@@ -24,6 +24,68 @@
 #define MAX_USER_DATA (1u << 20)
 #define MAX_HEADERS 100
 
+const struct task_extras task_no_extras = {
+	.file_id = util_empty_chars,
+	.display_name = util_empty_chars,
+	.thumbnail_url = util_empty_chars,
+	.expected_checksum = util_empty_chars,
+	.request_url = util_empty_chars,
+};
+
+struct task_extras *task_own_extras(struct task *t)
+{
+	struct task_extras *e;
+
+	if (t->extras != &task_no_extras)
+		return (struct task_extras *)t->extras;
+	if (!(e = malloc(sizeof(*e))))
+		return NULL;
+	*e = task_no_extras;
+	t->extras = e;
+	return e;
+}
+
+static bool extras_are_defaults(const struct task_extras *e)
+{
+	const struct task_extras *d = &task_no_extras;
+
+	return e->file_id == d->file_id && e->display_name == d->display_name &&
+		e->thumbnail_url == d->thumbnail_url &&
+		e->expected_checksum == d->expected_checksum &&
+		e->request_url == d->request_url && !e->user_data &&
+		!e->headers && !e->secret_names && !e->accept_types && !e->mirrors &&
+		!e->max_recv_speed && !e->min_size && !e->url_creds.user &&
+		!e->url_creds.password && !e->mirror_index;
+}
+
+void task_settle_extras(struct task *t)
+{
+	if (t->extras != &task_no_extras && extras_are_defaults(t->extras)) {
+		free((void *)t->extras);
+		t->extras = &task_no_extras;
+	}
+}
+
+static void extras_free(const struct task_extras *shared)
+{
+	struct task_extras *e = (struct task_extras *)shared;
+
+	if (shared == &task_no_extras)
+		return;
+	util_free_string(e->file_id);
+	util_free_string(e->display_name);
+	util_free_string(e->thumbnail_url);
+	util_free_string(e->expected_checksum);
+	util_free_string(e->request_url);
+	free(e->user_data);
+	util_free_strings(e->headers, e->header_count);
+	util_free_strings(e->secret_names, e->secret_name_count);
+	util_free_strings(e->accept_types, e->accept_type_count);
+	util_free_strings(e->mirrors, e->mirror_count);
+	url_credentials_clear(&e->url_creds);
+	free(e);
+}
+
 /* line is "name: ..." (name compared without case). */
 static bool header_has_name(const char *line, const char *name, size_t len)
 {
@@ -39,8 +101,9 @@ bool task_header_is_secret(const struct task *t, const char *line)
 	for (size_t i = 0; i < YCDL_ARRAY_SIZE(secret); i++)
 		if (header_has_name(line, secret[i], strlen(secret[i])))
 			return true;
-	for (size_t i = 0; t && i < t->secret_name_count; i++)
-		if (header_has_name(line, t->secret_names[i], strlen(t->secret_names[i])))
+	for (size_t i = 0; t && i < t->extras->secret_name_count; i++)
+		if (header_has_name(line, t->extras->secret_names[i],
+				strlen(t->extras->secret_names[i])))
 			return true;
 	return false;
 }
@@ -48,60 +111,67 @@ bool task_header_is_secret(const struct task *t, const char *line)
 bool task_mark_secret(struct task *t, const char *line)
 {
 	size_t len = strcspn(line, ":");
+	struct task_extras *e;
 	char **names, *name;
 
-	for (size_t i = 0; i < t->secret_name_count; i++)
-		if (strlen(t->secret_names[i]) == len &&
-		    header_has_name(line, t->secret_names[i], len))
+	for (size_t i = 0; i < t->extras->secret_name_count; i++)
+		if (strlen(t->extras->secret_names[i]) == len &&
+		    header_has_name(line, t->extras->secret_names[i], len))
 			return true;
-	if (!(name = strndup(line, len)))
+	if (!(e = task_own_extras(t)) || !(name = strndup(line, len)))
 		return false;
 	for (char *p = name; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	names = realloc(t->secret_names, (t->secret_name_count + 1) * sizeof(*names));
+	names = realloc(e->secret_names, (e->secret_name_count + 1) * sizeof(*names));
 	if (!names) {
 		free(name);
 		return false;
 	}
-	names[t->secret_name_count++] = name;
-	t->secret_names = names;
+	names[e->secret_name_count++] = name;
+	e->secret_names = names;
 	return true;
 }
 
 bool task_hashes(const struct ycdl_session *s, const struct task *t)
 {
-	return s->cfg.compute_sha256 || strncmp(t->expected_checksum, "sha256:", 7) == 0;
+	return s->cfg.compute_sha256 || strncmp(t->extras->expected_checksum, "sha256:", 7) == 0;
 }
 
 bool task_hashed_by_commit(const struct ycdl_session *s, const struct task *t)
 {
-	return task_hashes(s, t) && util_is_empty(t->expected_checksum);
+	return task_hashes(s, t) && util_is_empty(t->extras->expected_checksum);
 }
 
 bool task_lacks_credentials(const struct task *t)
 {
-	if (!t->had_credentials || t->url_creds.user)
+	const struct task_extras *e = t->extras;
+
+	if (!t->had_credentials || e->url_creds.user)
 		return false;
-	for (size_t i = 0; i < t->header_count; i++)
-		if (task_header_is_secret(t, t->headers[i]))
+	for (size_t i = 0; i < e->header_count; i++)
+		if (task_header_is_secret(t, e->headers[i]))
 			return false;
 	return true;
 }
 
 const char *task_request_url(const struct task *t)
 {
-	if (t->mirror_index > 0 && t->mirror_index <= t->mirror_count)
-		return t->mirrors[t->mirror_index - 1];
-	return util_is_empty(t->request_url) ? t->url : t->request_url;
+	const struct task_extras *e = t->extras;
+
+	if (e->mirror_index > 0 && e->mirror_index <= e->mirror_count)
+		return e->mirrors[e->mirror_index - 1];
+	return util_is_empty(e->request_url) ? t->url : e->request_url;
 }
 
 void task_use_mirror(struct task *t, unsigned int mirror_index)
 {
 	const char *before = task_request_url(t);
 
-	if (mirror_index > t->mirror_count || mirror_index == t->mirror_index)
+	/* A task with mirrors owns its extras (it was given them). */
+	if (mirror_index > t->extras->mirror_count ||
+	    mirror_index == t->extras->mirror_index)
 		return;
-	t->mirror_index = mirror_index;
+	((struct task_extras *)t->extras)->mirror_index = mirror_index;
 	t->validators_elsewhere |= !url_same_origin(before, task_request_url(t));
 }
 
@@ -163,26 +233,12 @@ void task_free(struct task *t)
 	util_free_string(t->final_url);
 	util_free_string(t->dest_path);
 	util_free_string(t->part_path);
-	util_free_string(t->file_id);
-	util_free_string(t->display_name);
-	util_free_string(t->thumbnail_url);
-	free(t->user_data);
-	for (size_t i = 0; i < t->header_count; i++)
-		free(t->headers[i]);
-	free(t->headers);
-	for (size_t i = 0; i < t->secret_name_count; i++)
-		free(t->secret_names[i]);
-	free(t->secret_names);
-	util_free_string(t->expected_checksum);
 	util_free_string(t->etag);
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
 	util_free_string(t->sha256_hex);
-	util_free_string(t->request_url);
-	util_free_strings(t->accept_types, t->accept_type_count);
-	util_free_strings(t->mirrors, t->mirror_count);
 	util_free_string(t->group_name);
-	url_credentials_clear(&t->url_creds);
+	extras_free(t->extras);
 	segments_forget(t);
 	if (t->run && t->run->retry_timer)
 		event_free(t->run->retry_timer);
@@ -316,26 +372,63 @@ static char *destination_for(const struct ycdl_session *s, const ycdl_task_optio
 
 /* The caller's headers, then its secret ones (whose names the task
  * remembers as secret). */
-static int copy_headers(struct task *t, const ycdl_task_options *o)
+static int copy_headers(struct task *t, struct task_extras *e,
+		const ycdl_task_options *o)
 {
 	size_t count = o->header_count + o->secret_header_count;
 
 	if (!count)
 		return 0;
-	if (!(t->headers = calloc(count, sizeof(char *))))
+	if (!(e->headers = calloc(count, sizeof(char *))))
 		return YCDL_E_NOMEM;
-	for (size_t i = 0; i < count; i++, t->header_count++) {
+	for (size_t i = 0; i < count; i++) {
 		bool marked = i >= o->header_count;
 		const char *line = marked ? o->secret_headers[i - o->header_count]
 			: o->headers[i];
 
-		if (!(t->headers[i] = strdup(line)) ||
-		    (marked && !task_mark_secret(t, line)))
+		if (!(e->headers[i] = strdup(line)))
+			return YCDL_E_NOMEM;
+		e->header_count++;
+		if (marked && !task_mark_secret(t, line))
 			return YCDL_E_NOMEM;
 	}
-	for (size_t i = 0; i < t->header_count; i++)
-		t->had_credentials |= task_header_is_secret(t, t->headers[i]);
+	for (size_t i = 0; i < e->header_count; i++)
+		t->had_credentials |= task_header_is_secret(t, e->headers[i]);
 	return 0;
+}
+
+/* The rare options into t's own extras (task_settle_extras lets go of
+ * them again when none was given). */
+static int copy_extras(struct task *t, const ycdl_task_options *o,
+		struct url_parts *url)
+{
+	struct task_extras *e = task_own_extras(t);
+
+	if (!e)
+		return YCDL_E_NOMEM;
+	e->max_recv_speed = o->max_recv_speed;
+	e->min_size = o->min_size;
+	if (url->creds.user) {
+		e->url_creds = url->creds;
+		url->creds.user = url->creds.password = NULL;
+		t->had_credentials = true;
+	}
+	if (!(e->file_id = util_strdup_or_empty(o->file_id)) ||
+	    !(e->display_name = util_strdup_or_empty(o->display_name)) ||
+	    !(e->thumbnail_url = util_strdup_or_empty(o->thumbnail_url)) ||
+	    !(e->expected_checksum = util_strdup_or_empty(o->checksum)))
+		return YCDL_E_NOMEM;
+	if (o->user_data_len && !(e->user_data = malloc(o->user_data_len)))
+		return YCDL_E_NOMEM;
+	if (o->user_data_len)
+		memcpy(e->user_data, o->user_data, o->user_data_len);
+	e->user_data_len = o->user_data_len;
+	if (!util_copy_strings(&e->accept_types, &e->accept_type_count,
+			o->accept_types, o->accept_type_count) ||
+	    !util_copy_strings(&e->mirrors, &e->mirror_count, o->mirrors,
+			o->mirror_count))
+		return YCDL_E_NOMEM;
+	return copy_headers(t, e, o);
 }
 
 struct task *task_alloc(void)
@@ -343,6 +436,7 @@ struct task *task_alloc(void)
 	struct task *t = calloc(1, sizeof(*t));
 
 	if (t) {
+		t->extras = &task_no_extras;
 		queue_init(&t->wait);
 		queue_init(&t->dirty);
 		queue_init(&t->all);
@@ -369,44 +463,23 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 	t->final_url = util_empty_string();
 	t->dest_path = destination_for(s, o, key, url);
 	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
-	t->file_id = util_strdup_or_empty(o->file_id);
-	t->display_name = util_strdup_or_empty(o->display_name);
-	t->thumbnail_url = util_strdup_or_empty(o->thumbnail_url);
-	t->expected_checksum = util_strdup_or_empty(o->checksum);
 	t->etag = util_empty_string();
 	t->last_modified = util_empty_string();
 	t->error_message = util_empty_string();
 	t->sha256_hex = util_empty_string();
-	t->request_url = util_empty_string();
 	t->group_name = util_strdup_or_empty(o->group);
-	if (o->user_data_len && (t->user_data = malloc(o->user_data_len)))
-		memcpy(t->user_data, o->user_data, o->user_data_len);
-	t->user_data_len = t->user_data ? o->user_data_len : 0;
 	if (!t->key || !t->url || !t->final_url || !t->dest_path || !t->part_path ||
-	    !t->file_id || !t->display_name || !t->thumbnail_url ||
-	    !t->expected_checksum || !t->etag || !t->last_modified ||
-	    !t->error_message || !t->sha256_hex || !t->request_url || !t->group_name ||
-	    t->user_data_len != o->user_data_len ||
-	    !util_copy_strings(&t->accept_types, &t->accept_type_count,
-		    o->accept_types, o->accept_type_count) ||
-	    !util_copy_strings(&t->mirrors, &t->mirror_count, o->mirrors,
-		    o->mirror_count) ||
-	    copy_headers(t, o) != 0) {
+	    !t->etag || !t->last_modified || !t->error_message || !t->sha256_hex ||
+	    !t->group_name || copy_extras(t, o, url) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
+	task_settle_extras(t);
 	t->session = s;
-	if (url->creds.user) {
-		t->url_creds = url->creds;
-		url->creds.user = url->creds.password = NULL;
-		t->had_credentials = true;
-	}
 	t->allow_cellular = o->allow_cellular != 0;
 	t->priority = o->priority;
 	t->expected_size = o->expected_size;
 	t->total = -1;
-	t->max_recv_speed = o->max_recv_speed;
-	t->min_size = o->min_size;
 	t->connections = o->connections;
 	t->conflict = o->conflict;
 	t->use_content_disposition = o->use_content_disposition != 0;

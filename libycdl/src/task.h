@@ -59,6 +59,38 @@ struct task_run {
 	bool single_connection;    /* this run: the server refused ranges */
 };
 
+/* The options few tasks are given. A task given none of them points to
+ * task_no_extras, shared and read-only, so that the many plain tasks of a
+ * big session pay one pointer for all of these. Read through t->extras,
+ * change through task_own_extras. */
+struct task_extras {
+	char *file_id;             /* "" when none */
+	char *display_name;
+	char *thumbnail_url;
+	char *expected_checksum;   /* "" or "sha256:hex" / "md5:hex" */
+	char *request_url;         /* "" while requests go to url, else the
+				      URL ycdl_task_set_url gave */
+	unsigned char *user_data;
+	size_t user_data_len;
+	char **headers;            /* "Name: value", including secret ones */
+	size_t header_count;
+	char **secret_names;       /* lowercase names of the caller's secret
+				      headers (task_header_is_secret) */
+	size_t secret_name_count;
+	char **accept_types;       /* the body guard's patterns; none: the
+				      session's (body_guard.h) */
+	size_t accept_type_count;
+	char **mirrors;            /* other URLs of the same file */
+	size_t mirror_count;
+	uint64_t max_recv_speed;
+	uint64_t min_size;         /* a smaller body is not the file; 0 none */
+	/* runtime only */
+	struct url_credentials url_creds;  /* from the URL as added; url has none */
+	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
+};
+
+extern const struct task_extras task_no_extras;
+
 /* Fields in each group go by size, largest first: no padding between
  * them (a session may hold a million tasks). */
 struct task {
@@ -68,19 +100,7 @@ struct task {
 	char *final_url;           /* "" until a response was seen */
 	char *dest_path;
 	char *part_path;
-	char *file_id;             /* "" when none */
-	char *display_name;
-	char *thumbnail_url;
-	unsigned char *user_data;
-	size_t user_data_len;
-	char **headers;            /* "Name: value", including secret ones */
-	size_t header_count;
-	char **secret_names;       /* lowercase names of the caller's secret
-				      headers (task_header_is_secret) */
-	size_t secret_name_count;
 	int64_t expected_size;     /* -1 unknown */
-	char *expected_checksum;   /* "" or "sha256:hex" / "md5:hex" */
-	uint64_t max_recv_speed;
 	uint64_t offset;           /* bytes in the part file, valid from 0 */
 	uint64_t synced_offset;    /* bytes the last snapshot claims (synced) */
 	int64_t total;             /* -1 unknown */
@@ -90,15 +110,8 @@ struct task {
 	uint64_t order;
 	int64_t created_ms;
 	char *sha256_hex;          /* "" until finished */
-	char *request_url;         /* "" while requests go to url, else the
-				      URL ycdl_task_set_url gave */
-	char **accept_types;       /* the body guard's patterns; none: the
-				      session's (body_guard.h) */
-	size_t accept_type_count;
-	uint64_t min_size;         /* a smaller body is not the file; 0 none */
-	char **mirrors;            /* other URLs of the same file */
-	size_t mirror_count;
 	char *group_name;          /* "" when in no group */
+	const struct task_extras *extras;  /* task_no_extras when given none */
 	int priority;
 	int conflict;
 	int status;                /* ycdl_status */
@@ -106,7 +119,6 @@ struct task {
 	unsigned int retries;
 	int error_code;
 	unsigned int http_status;
-	unsigned int mirror_index; /* in use: 0 its own URL, i mirrors[i-1] */
 	unsigned int connections;  /* the most at once; 0: the session's */
 	bool had_credentials;      /* secret headers or URL credentials were
 				      given (never persisted) */
@@ -118,7 +130,6 @@ struct task {
 				      than the URL in use: a resume compares
 				      Last-Modified, not the ETag */
 	enum commit_stage commit_stage;   /* where it is in the group commit */
-	struct url_credentials url_creds;  /* from the URL as added; url has none */
 	struct ycdl_session *session;
 	struct transfer *transfer; /* while downloading (the primary) */
 	struct segments *segs;     /* its segment map, when segmented
@@ -161,6 +172,14 @@ struct task *task_alloc(void);
  * is now); NULL when out of memory. Readers of a task that may never have
  * started test t->run instead. */
 struct task_run *task_run_of(struct task *t);
+
+/* t's own extras, to be changed (a copy of the shared defaults is made on
+ * first use); NULL when out of memory. */
+struct task_extras *task_own_extras(struct task *t);
+
+/* Points t back to the shared defaults when its own extras hold nothing
+ * else (after construction, which fills its own). */
+void task_settle_extras(struct task *t);
 
 /* Builds the task named key from validated add options and their parsed
  * URL (see url_parse); the URL's credentials are moved into the task. The

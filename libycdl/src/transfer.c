@@ -282,14 +282,14 @@ static void judge_unsatisfiable(struct transfer *x)
 static bool is_the_file(const struct ycdl_session *s, const struct task *t,
 		struct transfer *x)
 {
-	bool own = t->accept_type_count > 0;
+	bool own = t->extras->accept_type_count > 0;
 	int64_t len = content_length(x);
 
-	if (t->min_size && len >= 0 && (uint64_t)len < t->min_size)
+	if (t->extras->min_size && len >= 0 && (uint64_t)len < t->extras->min_size)
 		return false;
 	return body_guard_accepts(
-			(const char *const *)(own ? t->accept_types : s->cfg.accept_types),
-			own ? t->accept_type_count : s->cfg.accept_type_count,
+			(const char *const *)(own ? t->extras->accept_types : s->cfg.accept_types),
+			own ? t->extras->accept_type_count : s->cfg.accept_type_count,
 			x->content_type, t->dest_path);
 }
 
@@ -593,12 +593,12 @@ static int build_headers(struct transfer *x, const struct task *t, bool at_origi
 {
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
-	for (size_t i = 0; i < t->header_count; i++) {
+	for (size_t i = 0; i < t->extras->header_count; i++) {
 		struct curl_slist *l;
 
-		if (!at_origin && task_header_is_secret(t, t->headers[i]))
+		if (!at_origin && task_header_is_secret(t, t->extras->headers[i]))
 			continue;
-		if (!(l = curl_slist_append(x->headers, t->headers[i])))
+		if (!(l = curl_slist_append(x->headers, t->extras->headers[i])))
 			return YCDL_E_NOMEM;
 		x->headers = l;
 	}
@@ -625,7 +625,7 @@ static int aim_request(struct transfer *x)
 	/* Before any redirect the request is the task's own URL (unless it
 	 * was given another): no need to take two URLs apart (per file, that
 	 * was measurable). */
-	bool at_origin = (x->redirects == 0 && util_is_empty(t->request_url)) ||
+	bool at_origin = (x->redirects == 0 && util_is_empty(t->extras->request_url)) ||
 		url_same_origin(x->url, t->url);
 	int rc;
 
@@ -638,9 +638,9 @@ static int aim_request(struct transfer *x)
 	curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT,
 			strncasecmp(x->url, "https:", 6) == 0 ? 1L : 0L);
 	curl_easy_setopt(x->easy, CURLOPT_USERNAME,
-			at_origin ? t->url_creds.user : NULL);
+			at_origin ? t->extras->url_creds.user : NULL);
 	curl_easy_setopt(x->easy, CURLOPT_PASSWORD,
-			at_origin ? t->url_creds.password : NULL);
+			at_origin ? t->extras->url_creds.password : NULL);
 	if ((rc = build_headers(x, t, at_origin)) != 0)
 		return error_set(rc, "out of memory");
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
@@ -717,7 +717,7 @@ static int build_request(struct ycdl_session *s, struct transfer *x)
 	if (!(x->easy = multi_take_easy(&s->multi)))
 		return error_set(YCDL_E_NOMEM, "cannot create a transfer");
 	if ((rc = throttle_join(&x->throttled, &s->throttle, x->easy,
-			t->max_recv_speed)) != 0)
+			t->extras->max_recv_speed)) != 0)
 		return rc;
 	if (!(x->url = strdup(task_request_url(t))))
 		return error_set(YCDL_E_NOMEM, "out of memory");
@@ -997,9 +997,9 @@ void transfer_share_limit(struct task *t)
 	uint64_t share;
 	struct queue *q;
 
-	if (!t->max_recv_speed || !t->transfer || n == 0)
+	if (!t->extras->max_recv_speed || !t->transfer || n == 0)
 		return;
-	share = (t->max_recv_speed + n - 1) / n;    /* never rounded to none */
+	share = (t->extras->max_recv_speed + n - 1) / n;    /* never rounded to none */
 	throttle_set_own_rate(&t->transfer->throttled, share);
 	if (t->segs)
 		QUEUE_FOREACH(q, &t->segs->helpers)

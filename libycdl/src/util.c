@@ -39,7 +39,8 @@ char *util_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static char empty_string[1];
+char util_empty_chars[1];
+#define empty_string util_empty_chars
 
 char *util_empty_string(void)
 {

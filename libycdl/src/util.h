@@ -23,6 +23,8 @@ char *util_strdup(const char *s);
  * a dozen string fields, most of them empty, and a session may hold 100,000
  * tasks. Strings that may be it are freed with util_free_string. */
 char *util_empty_string(void);
+/* The same, for static initializers. */
+extern char util_empty_chars[1];
 /* free() that leaves util_empty_string() alone. */
 void util_free_string(char *s);
 /* A copy of s, or util_empty_string() for NULL and "", so stored strings
