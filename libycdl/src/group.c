@@ -152,6 +152,9 @@ bool group_join(struct ycdl_session *s, struct task *t, bool is_new)
 	remember(m, &sh);
 	m->group = grp;
 	m->task = t;
+	/* Its members share the group's name (group_leave gives it back). */
+	util_free_string(t->group_name);
+	t->group_name = grp->name;
 	queue_insert_tail(&grp->tasks, &m->link);
 	grp->count++;
 	t->group = m;
@@ -173,6 +176,11 @@ void group_leave(struct ycdl_session *s, struct task *t)
 	queue_remove(&m->link);
 	t->group = NULL;
 	free(m);
+	/* The task keeps the name: the last one out takes the group's, the
+	 * others a copy (none when out of memory: it is leaving anyway, to
+	 * another group or out of the session). */
+	if (grp->count > 1 && !(t->group_name = strdup(grp->name)))
+		t->group_name = util_empty_string();
 	if (--grp->count > 0) {
 		to_check(s, grp, -1);
 		group_note(s, QUEUE_DATA(queue_first(&grp->tasks), struct group_member,
@@ -183,7 +191,7 @@ void group_leave(struct ycdl_session *s, struct task *t)
 		queue_remove(&grp->check);
 	queue_remove(&grp->link);
 	strmap_remove(&s->groups.by_name, grp->name);
-	free(grp->name);
+	t->group_name = grp->name;
 	free(grp);
 }
 

@@ -237,7 +237,8 @@ void task_free(struct task *t)
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
 	util_free_string(t->sha256_hex);
-	util_free_string(t->group_name);
+	if (!t->group)      /* a member's name is its group's (group_join) */
+		util_free_string(t->group_name);
 	extras_free(t->extras);
 	segments_forget(t);
 	if (t->run && t->run->retry_timer)

@@ -110,7 +110,8 @@ struct task {
 	uint64_t order;
 	int64_t created_ms;
 	char *sha256_hex;          /* "" until finished */
-	char *group_name;          /* "" when in no group */
+	char *group_name;          /* "" when in no group; a member's is its
+				      group's own (group_join) */
 	const struct task_extras *extras;  /* task_no_extras when given none */
 	int priority;
 	int conflict;
