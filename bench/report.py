@@ -443,12 +443,40 @@ def segmented_targets(w10, smoke):
     ]
 
 
+def million(r):
+    a, m = r["add"], r["steps"]
+    rows = [["add (ycdl_task_add_many, each persisted), close", fmt_s(a["add_s"] + a["close_s"]),
+             fmt_mib(a["rss_tasks_kib"]), fmt_mib(a["peak_rss_kib"])],
+            ["reopen (until a call is answered)", fmt_s(m["open_s"]), fmt_mib(m["rss_open_kib"]),
+             ""],
+            ["list every key", fmt_s(m["list_s"]), fmt_mib(m["rss_listed_kib"]), ""],
+            ["resume every task (%d at once)" % r["jobs"], fmt_s(m["resume_s"]),
+             fmt_mib(m["rss_resumed_kib"]), ""],
+            ["... until %d are finished (from the first resume)" % m["finished"],
+             fmt_s(m["finish_s"]), fmt_mib(m["rss_finished_kib"]), ""],
+            ["close", fmt_s(m["close_s"]), "", fmt_mib(m["peak_rss_kib"])]]
+    return ("### 11. A session of %d tasks (issue 20, item 4)\n\n"
+            "Added paused with `ycdl_task_add_many` (10,000 a call) by one process, then "
+            "taken through the rest by another (`ycdl-bench million`); every URL is a "
+            "distinct name nginx answers with one 16 KiB file.\n\n" % r["tasks"] +
+            table(["step", "time", "RSS after", "process peak"], rows))
+
+
+def million_targets(w11, smoke):
+    m, a = w11["steps"], w11["add"]
+    peak = max(a["peak_rss_kib"], m["peak_rss_kib"])
+    return [["%d tasks: reopen ≤ 5 s" % w11["tasks"], fmt_s(m["open_s"]),
+             verdict(m["open_s"] <= 5, smoke)],
+            ["%d tasks: peak RSS ≤ 1 GiB at every step" % w11["tasks"], fmt_mib(peak),
+             verdict(peak <= 1024 * 1024, smoke)]]
+
+
 TARGETS = (("one_big_file", one_big_file_targets),
            ("many_small_files", many_small_files_targets),
            ("many_tasks", many_tasks_targets), ("kill_and_continue", kill_targets),
            ("event_share", event_share_targets), ("shared_session", shared_session_targets),
            ("idle_session", idle_targets), ("soak", soak_targets),
-           ("segmented", segmented_targets))
+           ("segmented", segmented_targets), ("million", million_targets))
 
 
 def targets(res):
@@ -479,7 +507,7 @@ def markdown(res):
                 ("many_tasks", many_tasks), ("kill_and_continue", kill_and_continue),
                 ("event_share", event_share), ("shared_session", shared_session),
                 ("idle_session", idle_session), ("soak", soak),
-                ("segmented", segmented))
+                ("segmented", segmented), ("million", million))
     parts = [header(res), targets(res)]
     parts += [fn(res[name]) for name, fn in sections if name in res]
     return "\n\n".join(parts) + "\n"

@@ -22,13 +22,15 @@ SIZES = {
              "w6": 64 * MIB, "w6cg": 4 * MIB,
              "rt_tasks": 1000, "rt_calls": 5000, "rss_clients": 16,
              "idle_tasks": 1000, "idle_seconds": 10, "soak_files": 2000, "soak_rounds": 12,
-             "seg_connections": 8, "seg_rate": 25 * MIB},
+             "seg_connections": 8, "seg_rate": 25 * MIB,
+             "million": 1000000, "million_finish": 10000},
     "smoke": {"big": 8 * MIB, "small_count": 200, "small": 16 * 1024,
               "tasks": 2000, "groups": 20, "kill_rate": 16 * MIB, "kill_at": 0.4,
               "w6": 256 * 1024, "w6cg": 64 * 1024,
               "rt_tasks": 100, "rt_calls": 200, "rss_clients": 4,
               "idle_tasks": 100, "idle_seconds": 1, "soak_files": 100, "soak_rounds": 2,
-              "seg_connections": 4, "seg_rate": 2 * MIB},
+              "seg_connections": 4, "seg_rate": 2 * MIB,
+              "million": 2000, "million_finish": 200},
 }
 
 TOOLS = ("cmake", "cc", "pkg-config", "curl", "aria2c", "nginx", "python3", "openssl")
@@ -106,6 +108,7 @@ def build(b):
                     "-I", os.path.join(b.build, "proto"),
                     os.path.join(HERE, "ycdl_bench.c"), os.path.join(HERE, "ycdl_bench_shared.c"),
                     os.path.join(HERE, "ycdl_bench_idle.c"),
+                    os.path.join(HERE, "ycdl_bench_million.c"),
                     "-o", b.driver, "-L", b.build, "-lycdl", "-Wl,-rpath," + b.build] + libs,
                    check=True)
 
@@ -152,6 +155,8 @@ def make_data(b):
         with open(os.path.join(www, "small", "%05d.bin" % i), "wb") as f:
             f.write(block)
         b.data["small"].append(hashlib.sha256(block).hexdigest())
+    with open(os.path.join(www, "same.bin"), "wb") as f:
+        f.write(os.urandom(s["small"]))     # every name under /same/ (nginx)
     for name in ("w6", "w6cg"):
         b.data[name] = write_random(os.path.join(www, name + ".bin"), s[name])
         link_copies(www, name, name + ".bin", 16)

@@ -742,3 +742,26 @@ def segmented(b):
     return {"bytes": b.sizes["big"], "connections": n, "rate": rate,
             "physical_limit_s": limit, "tools": tools, "kill": kill,
             "checkpoint_bytes": 4 << 20}
+
+
+# ------------------------------------------- 11: a million tasks (issue 20)
+
+def million(b):
+    """N paused tasks added with ycdl_task_add_many by one process; another
+    reopens the session, lists every task, resumes them all (16 run at
+    once) and waits for the first K to finish: time and resident set after
+    each step (issue 20, item 4)."""
+    count, finish = b.sizes["million"], b.sizes["million_finish"]
+    state, out = os.path.join(b.tmp, "w11-state"), os.path.join(b.tmp, "w11-out")
+    fresh_dir(state)
+    fresh_dir(out)
+    add = timed(driver(b, "add", "--state", state, "--out", out, "--url-prefix",
+                       b.url("/same"), "--count", count, "--batch", 10000, "--groups", 0),
+                "ycdl-bench add (million)")
+    steps = timed(driver(b, "million", "--state", state, "--out", out, "--count", count,
+                         "--finish", finish, "--jobs", 16), "ycdl-bench million")
+    figures = b.json(add.stdout)
+    figures["peak_rss_kib"] = add.rss_kib
+    fresh_dir(out)
+    fresh_dir(state)
+    return {"tasks": count, "jobs": 16, "add": figures, "steps": b.json(steps.stdout)}

@@ -574,7 +574,8 @@ static int usage(void)
 		"                         [--batch N] [--backlog]\n"
 		"       ycdl-bench clients --state DIR --url-prefix URL --count N --clients K\n"
 		"       ycdl-bench idle --state DIR --out DIR --url-prefix URL --count N --seconds S\n"
-		"       ycdl-bench soak --state DIR --out DIR --list FILE --rounds N [--jobs N]\n");
+		"       ycdl-bench soak --state DIR --out DIR --list FILE --rounds N [--jobs N]\n"
+		"       ycdl-bench million --state DIR --out DIR --count N --finish K [--jobs N]\n");
 	return 2;
 }
 
@@ -623,6 +624,8 @@ static bool parse_value(struct args *a, const char *name, const char *value)
 		a->seconds = atol(value);
 	else if (strcmp(name, "--rounds") == 0)
 		a->rounds = atol(value);
+	else if (strcmp(name, "--finish") == 0)
+		a->finish = atol(value);
 	else
 		return false;
 	return true;
@@ -667,6 +670,8 @@ int main(int argc, char **argv)
 		return run_soak(&a);
 	if (strcmp(c, "idle") == 0 && a.out && a.url_prefix && a.count > 0 && a.seconds > 0)
 		return run_idle(&a);
+	if (strcmp(c, "million") == 0 && a.out && a.count > 0 && a.finish > 0)
+		return run_million(&a);
 	/* Started by the commands above, never by hand. */
 	if (strcmp(c, "calls") == 0 && a.key && a.count > 0 && a.calls > 0)
 		return run_calls(&a);

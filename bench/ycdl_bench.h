@@ -2,7 +2,8 @@
  * arguments, the consumer's tally and the helpers every command uses.
  * ycdl_bench.c has the commands of one process (add, reopen, fetch),
  * ycdl_bench_shared.c those of shared sessions (issue 15),
- * ycdl_bench_idle.c what an idle session costs (issue 20). */
+ * ycdl_bench_idle.c what an idle session costs (issue 20),
+ * ycdl_bench_million.c a million tasks reopened, listed and started. */
 #ifndef YCDL_BENCH_H
 #define YCDL_BENCH_H
 
@@ -32,6 +33,7 @@ struct args {
 	long groups;              /* add: task i joins group-(i % groups); 0: none */
 	long seconds;             /* idle: how long to leave the session alone */
 	long rounds;              /* soak: rounds of the list added and removed */
+	long finish;              /* million: finished tasks to wait for */
 };
 
 /* What the consumer saw; the event path of the library ends here. */
@@ -67,5 +69,6 @@ int run_events(const struct args *a);
 int run_clients(const struct args *a);
 int run_listen(const struct args *a);
 int run_idle(const struct args *a);
+int run_million(const struct args *a);
 
 #endif

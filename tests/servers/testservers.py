@@ -71,6 +71,8 @@ http {{
         root {www};
         limit_rate $ycdl_rate;
         location / {{ }}
+        # One file under every name: a million distinct URLs (bench/).
+        location /same/ {{ try_files /same.bin =404; }}
     }}
     # The same files behind certificates a client must refuse.
     server {{
