@@ -73,10 +73,7 @@ static int take_a_free_name(struct ycdl_session *s, struct task *t)
 			free(dest);
 			return error_set(YCDL_E_NOMEM, "out of memory");
 		}
-		util_free_string(t->dest_path);
-		util_free_string(t->part_path);
-		t->dest_path = dest;
-		t->part_path = part;
+		task_set_paths(t, dest, part);
 		return 0;
 	}
 	return error_set(YCDL_E_EXISTS, "no free name beside %s", t->dest_path);

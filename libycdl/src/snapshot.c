@@ -183,14 +183,11 @@ static int check(const Ycdl__TaskSnapshot *s)
 	return 0;
 }
 
-/* The fields every task has. */
+/* The strings every task has, beyond the four made with it (task_alloc). */
 static int copy_strings(struct task *t, const Ycdl__TaskSnapshot *s)
 {
 	struct { char **dst; const char *src; } fields[] = {
-		{ &t->key, s->key }, { &t->url, s->url },
-		{ &t->final_url, s->final_url }, { &t->dest_path, s->dest_path },
-		{ &t->part_path, s->part_path },
-		{ &t->etag, s->etag }, { &t->last_modified, s->last_modified },
+		{ &t->final_url, s->final_url }, { &t->etag, s->etag }, { &t->last_modified, s->last_modified },
 		{ &t->error_message, s->error_message },
 		{ &t->sha256_hex, s->sha256_hex },
 		{ &t->group_name, s->group },
@@ -245,7 +242,7 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 
 	if ((rc = check(s)) != 0)
 		return rc;
-	if (!(t = task_alloc()))
+	if (!(t = task_alloc(s->key, s->url, s->dest_path, s->part_path)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	if (copy_strings(t, s) != 0 || copy_extras(t, s) != 0) {
 		task_free(t);

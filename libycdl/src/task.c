@@ -228,11 +228,11 @@ void task_free(struct task *t)
 {
 	if (!t)
 		return;
-	util_free_string(t->key);
-	util_free_string(t->url);
 	util_free_string(t->final_url);
-	util_free_string(t->dest_path);
-	util_free_string(t->part_path);
+	if (!t->dest_inline)
+		util_free_string(t->dest_path);
+	if (!t->part_inline)
+		util_free_string(t->part_path);
 	util_free_string(t->etag);
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
@@ -432,17 +432,49 @@ static int copy_extras(struct task *t, const ycdl_task_options *o,
 	return copy_headers(t, e, o);
 }
 
-struct task *task_alloc(void)
+/* Copies s behind *at and moves *at past it. */
+static char *place(char **at, const char *s, size_t len)
 {
-	struct task *t = calloc(1, sizeof(*t));
+	char *copy = memcpy(*at, s, len + 1);
 
-	if (t) {
-		t->extras = &task_no_extras;
-		queue_init(&t->wait);
-		queue_init(&t->dirty);
-		queue_init(&t->all);
-	}
+	*at += len + 1;
+	return copy;
+}
+
+struct task *task_alloc(const char *key, const char *url, const char *dest,
+		const char *part)
+{
+	size_t lens[4] = { strlen(key), strlen(url), strlen(dest), strlen(part) };
+	struct task *t = calloc(1, sizeof(*t) + lens[0] + lens[1] + lens[2] + lens[3] + 4);
+	char *at;
+
+	if (!t)
+		return NULL;
+	at = (char *)(t + 1);
+	t->key = place(&at, key, lens[0]);
+	t->url = place(&at, url, lens[1]);
+	t->dest_path = place(&at, dest, lens[2]);
+	t->part_path = place(&at, part, lens[3]);
+	t->dest_inline = t->part_inline = true;
+	t->extras = &task_no_extras;
+	queue_init(&t->wait);
+	queue_init(&t->dirty);
+	queue_init(&t->all);
 	return t;
+}
+
+void task_set_paths(struct task *t, char *dest, char *part)
+{
+	if (!t->dest_inline)
+		util_free_string(t->dest_path);
+	t->dest_path = dest;
+	t->dest_inline = false;
+	if (!part)
+		return;
+	if (!t->part_inline)
+		util_free_string(t->part_path);
+	t->part_path = part;
+	t->part_inline = false;
 }
 
 struct task_run *task_run_of(struct task *t)
@@ -455,22 +487,21 @@ struct task_run *task_run_of(struct task *t)
 int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options *o,
 		const char *key, struct url_parts *url)
 {
-	struct task *t = task_alloc();
+	char *dest = destination_for(s, o, key, url);
+	char *part = dest ? util_printf("%s.part", dest) : NULL;
+	struct task *t = part ? task_alloc(key, url->bare, dest, part) : NULL;
 
+	free(dest);
+	free(part);
 	if (!t)
 		return error_set(YCDL_E_NOMEM, "out of memory");
-	t->key = strdup(key);
-	t->url = strdup(url->bare);
 	t->final_url = util_empty_string();
-	t->dest_path = destination_for(s, o, key, url);
-	t->part_path = t->dest_path ? util_printf("%s.part", t->dest_path) : NULL;
 	t->etag = util_empty_string();
 	t->last_modified = util_empty_string();
 	t->error_message = util_empty_string();
 	t->sha256_hex = util_empty_string();
 	t->group_name = util_strdup_or_empty(o->group);
-	if (!t->key || !t->url || !t->final_url || !t->dest_path || !t->part_path ||
-	    !t->etag || !t->last_modified || !t->error_message || !t->sha256_hex ||
+	if (!t->final_url || !t->etag || !t->last_modified || !t->error_message || !t->sha256_hex ||
 	    !t->group_name || copy_extras(t, o, url) != 0) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");

@@ -121,15 +121,17 @@ struct task {
 	int error_code;
 	unsigned int http_status;
 	unsigned int connections;  /* the most at once; 0: the session's */
-	bool had_credentials;      /* secret headers or URL credentials were
+	bool had_credentials : 1;  /* secret headers or URL credentials were
 				      given (never persisted) */
-	bool allow_cellular;
-	bool use_content_disposition;
+	bool allow_cellular : 1;
+	bool use_content_disposition : 1;
 
 	/* ---- runtime only */
-	bool validators_elsewhere; /* its validators come from another server
-				      than the URL in use: a resume compares
-				      Last-Modified, not the ETag */
+	bool validators_elsewhere : 1; /* its validators come from another
+					  server than the URL in use: a resume
+					  compares Last-Modified, not the ETag */
+	bool dest_inline : 1;      /* dest_path, part_path are the ones made */
+	bool part_inline : 1;      /* with the task, in its own block */
 	enum commit_stage commit_stage;   /* where it is in the group commit */
 	struct ycdl_session *session;
 	struct transfer *transfer; /* while downloading (the primary) */
@@ -166,8 +168,15 @@ void task_options_complete(ycdl_task_options *full,
 /* Checks "Name: value" header lines (no CR/LF, a name, at most 100). */
 int task_check_headers(const char *const *headers, size_t count);
 
-/* A zeroed task, in no list; NULL when out of memory. */
-struct task *task_alloc(void);
+/* A zeroed task, in no list, with its key, URL, destination and part file
+ * names copied into the same allocation (a task is one block with its
+ * strings behind it; key and url never change, the paths may:
+ * task_set_paths); NULL when out of memory. */
+struct task *task_alloc(const char *key, const char *url, const char *dest,
+		const char *part);
+
+/* Gives t new paths (malloc'ed, taken over; part NULL: unchanged). */
+void task_set_paths(struct task *t, char *dest, char *part);
 
 /* t's runtime state, made on first use (its budget counted from where t
  * is now); NULL when out of memory. Readers of a task that may never have

@@ -5,6 +5,7 @@
 
 #include "util.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,10 @@
 void tasks_init(struct tasks *tasks)
 {
 	memset(tasks, 0, sizeof(*tasks));
-	strmap_init(&tasks->by_key);
-	strmap_init(&tasks->by_url);
-	strmap_init(&tasks->by_dest);
+	/* The tasks hold the keys: the indexes keep only the tasks. */
+	strmap_init_keyed(&tasks->by_key, offsetof(struct task, key));
+	strmap_init_keyed(&tasks->by_url, offsetof(struct task, url));
+	strmap_init_keyed(&tasks->by_dest, offsetof(struct task, dest_path));
 	queue_init(&tasks->all);
 	queue_init(&tasks->dirty);
 	queue_init(&tasks->restored);
@@ -161,8 +163,7 @@ bool tasks_set_dest(struct tasks *tasks, struct task *t, const char *dest)
 		return false;
 	if (strmap_get(&tasks->by_dest, t->dest_path) == t)
 		strmap_remove(&tasks->by_dest, t->dest_path);
-	util_free_string(t->dest_path);
-	t->dest_path = copy;
+	task_set_paths(t, copy, NULL);
 	/* Without memory for the index entry the task stays findable by key;
 	 * only the duplicate-destination check loses it. */
 	(void)strmap_put(&tasks->by_dest, t->dest_path, t);
