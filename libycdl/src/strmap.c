@@ -5,17 +5,14 @@
  * chased a pointer per entry on every lookup and every growth: reopening
  * 100,000 tasks spent a third of its time there). Removal shifts the rest
  * of the run back (no tombstones), so lookups stay short however many
- * tasks come and go. Grows at four fifths full: 20 bytes a slot, 25 to
- * 50 an entry (an unsuccessful lookup reads 13 hashes on average). */
+ * tasks come and go. Grows at four fifths full: 20 bytes a slot (12 when
+ * the values hold their keys), 25 to 50 an entry (15 to 30); an
+ * unsuccessful lookup reads 13 hashes on average. */
 #include "strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct strmap_slot {
-	const char *key;
-	void *value;
-};
 
 /* FNV-1a, then a finalizer: FNV's bits mix poorly for keys that differ only
  * in their last characters (URLs, numbered names). Never 0, which marks an
@@ -39,10 +36,29 @@ void strmap_init(struct strmap *map)
 	memset(map, 0, sizeof(*map));
 }
 
+void strmap_init_keyed(struct strmap *map, size_t key_offset)
+{
+	strmap_init(map);
+	map->keyed = true;
+	map->key_offset = key_offset;
+}
+
 void strmap_free(struct strmap *map)
 {
-	free(map->slots);       /* the hashes are in the same block */
+	bool keyed = map->keyed;
+	size_t key_offset = map->key_offset;
+
+	free(map->values);      /* the keys and hashes are in the same block */
 	strmap_init(map);
+	map->keyed = keyed;
+	map->key_offset = key_offset;
+}
+
+static const char *key_at(const struct strmap *map, size_t i)
+{
+	if (!map->keyed)
+		return map->keys[i];
+	return *(const char *const *)((const char *)map->values[i] + map->key_offset);
 }
 
 /* The index of the slot holding key, or of the empty one where it would
@@ -53,7 +69,7 @@ static size_t probe(const struct strmap *map, const char *key, uint32_t hash)
 
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
 		if (map->hashes[i] == 0 ||
-		    (map->hashes[i] == hash && strcmp(map->slots[i].key, key) == 0))
+		    (map->hashes[i] == hash && strcmp(key_at(map, i), key) == 0))
 			return i;
 	}
 }
@@ -65,20 +81,32 @@ void *strmap_get(const struct strmap *map, const char *key)
 	if (map->size == 0)
 		return NULL;
 	i = probe(map, key, hash_string(key));
-	return map->hashes[i] ? map->slots[i].value : NULL;
+	return map->hashes[i] ? map->values[i] : NULL;
 }
 
-/* Slots and hashes for capacity entries, in one zeroed block. */
+/* Values, keys (unless keyed) and hashes for capacity entries, in one
+ * zeroed block. */
 static bool allocate(struct strmap *map, size_t capacity)
 {
-	void *block = calloc(capacity, sizeof(struct strmap_slot) + sizeof(uint32_t));
+	size_t slot = sizeof(void *) + (map->keyed ? 0 : sizeof(char *)) + sizeof(uint32_t);
+	void **block = calloc(capacity, slot);
 
 	if (!block)
 		return false;
-	map->slots = block;
-	map->hashes = (uint32_t *)(map->slots + capacity);
+	map->values = block;
+	map->keys = map->keyed ? NULL : (const char **)(block + capacity);
+	map->hashes = (uint32_t *)(block + (map->keyed ? 1 : 2) * capacity);
 	map->capacity = capacity;
 	return true;
+}
+
+/* Puts entry i of from into slot j of map. */
+static void move_entry(struct strmap *map, size_t j, const struct strmap *from, size_t i)
+{
+	map->values[j] = from->values[i];
+	if (!map->keyed)
+		map->keys[j] = from->keys[i];
+	map->hashes[j] = from->hashes[i];
 }
 
 static bool grow(struct strmap *map)
@@ -96,10 +124,9 @@ static bool grow(struct strmap *map)
 			continue;
 		for (j = old.hashes[i] & mask; map->hashes[j]; j = (j + 1) & mask)
 			;
-		map->slots[j] = old.slots[i];
-		map->hashes[j] = old.hashes[i];
+		move_entry(map, j, &old, i);
 	}
-	free(old.slots);
+	free(old.values);
 	return true;
 }
 
@@ -113,8 +140,9 @@ bool strmap_put(struct strmap *map, const char *key, void *value)
 	i = probe(map, key, hash);
 	if (!map->hashes[i])
 		map->size++;
-	map->slots[i].key = key;        /* a replaced entry takes this key */
-	map->slots[i].value = value;
+	if (!map->keyed)
+		map->keys[i] = key;     /* a replaced entry takes this key */
+	map->values[i] = value;
 	map->hashes[i] = hash;
 	return true;
 }
@@ -129,7 +157,7 @@ void *strmap_remove(struct strmap *map, const char *key)
 	hole = probe(map, key, hash_string(key));
 	if (!map->hashes[hole])
 		return NULL;
-	value = map->slots[hole].value;
+	value = map->values[hole];
 	map->size--;
 	/* Backward shift: each later entry of the run whose home is not
 	 * between the hole and itself moves into the hole. */
@@ -137,12 +165,11 @@ void *strmap_remove(struct strmap *map, const char *key)
 		size_t home = map->hashes[i] & mask;
 
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
-			map->slots[hole] = map->slots[i];
-			map->hashes[hole] = map->hashes[i];
+			move_entry(map, hole, map, i);
 			hole = i;
 		}
 	}
 	map->hashes[hole] = 0;
-	map->slots[hole].key = NULL;
+	map->values[hole] = NULL;
 	return value;
 }
