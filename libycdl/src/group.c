@@ -68,7 +68,8 @@ static struct group *group_new(struct groups *g, const char *name)
  * unknown by whether its size is known. */
 struct share {
 	int status;
-	uint64_t written_known, expected, written_unknown, speed;
+	uint64_t written_known, expected, written_unknown;
+	uint32_t speed;     /* what a member keeps (group.h) */
 };
 
 static struct share share_of(const struct task *t)
@@ -81,7 +82,9 @@ static struct share share_of(const struct task *t)
 	} else {
 		sh.written_unknown = t->offset;
 	}
-	sh.speed = t->status == YCDL_STATUS_DOWNLOADING && t->run ? t->run->speed_bps : 0;
+	if (t->status == YCDL_STATUS_DOWNLOADING && t->run)
+		sh.speed = t->run->speed_bps < UINT32_MAX ? (uint32_t)t->run->speed_bps
+			: UINT32_MAX;
 	return sh;
 }
 
@@ -94,19 +97,25 @@ static void add_share(struct group *grp, const struct share *sh, int sign)
 	grp->speed += (uint64_t)sign * sh->speed;
 }
 
+/* A member keeps its bytes once: of a known length or not. */
+#define UNKNOWN_LENGTH UINT64_MAX
+
 static void remember(struct group_member *m, const struct share *sh)
 {
+	bool known = sh->written_unknown == 0;  /* nothing written: either */
+
 	m->status = sh->status;
-	m->written_known = sh->written_known;
-	m->expected = sh->expected;
-	m->written_unknown = sh->written_unknown;
+	m->written = known ? sh->written_known : sh->written_unknown;
+	m->expected = known ? sh->expected : UNKNOWN_LENGTH;
 	m->speed = sh->speed;
 }
 
 static struct share seen_share(const struct group_member *m)
 {
+	bool known = m->expected != UNKNOWN_LENGTH;
 	struct share sh = {
-		m->status, m->written_known, m->expected, m->written_unknown, m->speed,
+		m->status, known ? m->written : 0, known ? m->expected : 0,
+		known ? 0 : m->written, m->speed,
 	};
 
 	return sh;
@@ -160,6 +169,16 @@ bool group_join(struct ycdl_session *s, struct task *t, bool is_new)
 	t->group = m;
 	to_check(s, grp, is_new ? t->status : -1);
 	return true;
+}
+
+/* A group progress event now, with the group's figures as they are. */
+static void emit_figures(struct ycdl_session *s, struct group *grp)
+{
+	ycdl_group_info figures;
+
+	grp->last_event_ms = util_monotonic_ms();
+	group_figures(grp, &figures);
+	emit_group_figures(s, &figures, false);
 }
 
 void group_leave(struct ycdl_session *s, struct task *t)
@@ -226,7 +245,6 @@ void group_note(struct ycdl_session *s, struct task *t, bool force)
 	struct group_member *m = t->group;
 	struct group *grp;
 	struct share was, now;
-	ycdl_group_info figures;
 	int64_t ms;
 
 	if (!m)
@@ -244,9 +262,7 @@ void group_note(struct ycdl_session *s, struct task *t, bool force)
 	ms = util_monotonic_ms();
 	if (!force && ms - grp->last_event_ms < (int64_t)s->cfg.progress_interval_ms)
 		return;
-	grp->last_event_ms = ms;
-	group_figures(grp, &figures);
-	emit_group_figures(s, &figures, false);
+	emit_figures(s, grp);
 }
 
 void groups_check_finished(struct ycdl_session *s)

@@ -41,9 +41,12 @@ struct group_member {
 	struct group *group;
 	struct task *task;
 	struct queue link;               /* in group->tasks */
+	uint64_t written;
+	uint64_t expected;               /* UNKNOWN_LENGTH: written is of a
+					    length not known */
+	uint32_t speed;                  /* bytes/s, at most UINT32_MAX */
 	int status;
-	uint64_t written_known, expected, written_unknown, speed;
-};
+};                                       /* 56 bytes: one 64-byte block */
 
 struct groups {
 	struct strmap by_name;
