@@ -171,16 +171,6 @@ bool group_join(struct ycdl_session *s, struct task *t, bool is_new)
 	return true;
 }
 
-/* A group progress event now, with the group's figures as they are. */
-static void emit_figures(struct ycdl_session *s, struct group *grp)
-{
-	ycdl_group_info figures;
-
-	grp->last_event_ms = util_monotonic_ms();
-	group_figures(grp, &figures);
-	emit_group_figures(s, &figures, false);
-}
-
 void group_leave(struct ycdl_session *s, struct task *t)
 {
 	struct group_member *m = t->group;
@@ -245,6 +235,7 @@ void group_note(struct ycdl_session *s, struct task *t, bool force)
 	struct group_member *m = t->group;
 	struct group *grp;
 	struct share was, now;
+	ycdl_group_info figures;
 	int64_t ms;
 
 	if (!m)
@@ -262,7 +253,9 @@ void group_note(struct ycdl_session *s, struct task *t, bool force)
 	ms = util_monotonic_ms();
 	if (!force && ms - grp->last_event_ms < (int64_t)s->cfg.progress_interval_ms)
 		return;
-	emit_figures(s, grp);
+	grp->last_event_ms = ms;
+	group_figures(grp, &figures);
+	emit_group_figures(s, &figures, false);
 }
 
 void groups_check_finished(struct ycdl_session *s)

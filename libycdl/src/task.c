@@ -241,11 +241,12 @@ void task_free(struct task *t)
 		util_free_string(t->group_name);
 	extras_free(t->extras);
 	segments_forget(t);
-	if (t->run && t->run->retry_timer)
-		event_free(t->run->retry_timer);
-	if (t->run)
+	if (t->run) {
+		if (t->run->retry_timer)
+			event_free(t->run->retry_timer);
 		digest_free(t->run->sha256);  /* its owner abandoned a job still out */
-	free(t->run);
+		free(t->run);
+	}
 	free(t);
 }
 

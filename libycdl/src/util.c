@@ -40,22 +40,21 @@ char *util_strdup(const char *s)
 }
 
 char util_empty_chars[1];
-#define empty_string util_empty_chars
 
 char *util_empty_string(void)
 {
-	return empty_string;
+	return util_empty_chars;
 }
 
 void util_free_string(char *s)
 {
-	if (s != empty_string)
+	if (s != util_empty_chars)
 		free(s);
 }
 
 char *util_strdup_or_empty(const char *s)
 {
-	return util_is_empty(s) ? empty_string : strdup(s);
+	return util_is_empty(s) ? util_empty_chars : strdup(s);
 }
 
 bool util_copy_strings(char ***out, size_t *out_count, const char *const *from,
