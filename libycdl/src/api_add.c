@@ -34,6 +34,14 @@ YCDL_EXTERN int ycdl_task_options_init(ycdl_task_options *opts, unsigned int ver
 
 /* ----------------------------------------------------------------- add */
 
+/* A copy of t's key for the caller, when it wants one (key_out NULL: a
+ * batch whose caller takes no keys, which then leaves no holes between the
+ * tasks it makes); false when out of memory. */
+static bool give_key(const struct task *t, char **key_out)
+{
+	return !key_out || (*key_out = strdup(t->key)) != NULL;
+}
+
 /* The seed's rule: one task per URL, the existing one wins. Credentials in
  * the URL are given back to it (they are never stored, so a task restored
  * from disk has lost them). */
@@ -47,12 +55,9 @@ static int add_existing(struct url_parts *url, struct task *t, char **key_out)
 		creds->user = creds->password = NULL;
 		t->had_credentials = true;
 	}
-	return (*key_out = strdup(t->key)) ? 0
-		: error_set(YCDL_E_NOMEM, "out of memory");
+	return give_key(t, key_out) ? 0 : error_set(YCDL_E_NOMEM, "out of memory");
 }
 
-/* Adds one download (loop thread); *key_out gets the new or existing
- * task's key. */
 /* Another task already downloads to t's destination: with conflict RENAME
  * t takes the first "name (n).ext" no task has; otherwise it is refused. */
 static int take_a_free_name(struct ycdl_session *s, struct task *t)
@@ -61,7 +66,7 @@ static int take_a_free_name(struct ycdl_session *s, struct task *t)
 		return error_set(YCDL_E_EXISTS, "another task already downloads to %s",
 				t->dest_path);
 	for (unsigned int n = 1; n < 10000; n++) {
-		char *dest = naming_numbered(t->dest_path, n), *part;
+		char *dest = naming_numbered(t->dest_path, n);
 
 		if (!dest)
 			return error_set(YCDL_E_NOMEM, "out of memory");
@@ -69,16 +74,14 @@ static int take_a_free_name(struct ycdl_session *s, struct task *t)
 			free(dest);
 			continue;
 		}
-		if (!(part = util_printf("%s.part", dest))) {
-			free(dest);
-			return error_set(YCDL_E_NOMEM, "out of memory");
-		}
-		task_set_paths(t, dest, part);
+		task_rename(t, dest);
 		return 0;
 	}
 	return error_set(YCDL_E_EXISTS, "no free name beside %s", t->dest_path);
 }
 
+/* Adds one download (loop thread); *key_out (unless NULL) gets the new or
+ * existing task's key. */
 static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 		struct url_parts *url, char **key_out)
 {
@@ -115,17 +118,17 @@ static int add_one(struct ycdl_session *s, const ycdl_task_options *given,
 	}
 	t->order = s->tasks.next_order;
 	t->status = o->start_paused ? YCDL_STATUS_PAUSED : YCDL_STATUS_WAITING;
-	if (!(*key_out = strdup(t->key)) || !tasks_insert(&s->tasks, t)) {
-		free(*key_out);
-		*key_out = NULL;
+	if (!tasks_insert(&s->tasks, t)) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
-	if (!group_join(s, t, true)) {
+	if (!give_key(t, key_out) || !group_join(s, t, true)) {
 		tasks_unlink(&s->tasks, t);
 		task_free(t);
-		free(*key_out);
-		*key_out = NULL;
+		if (key_out) {
+			free(*key_out);
+			*key_out = NULL;
+		}
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	emit_task_added(s, t);
@@ -140,20 +143,21 @@ struct add_call {
 	const ycdl_task_options *opts;
 	struct url_parts *url;         /* the URL as given, taken apart */
 	char *key_out;
+	bool want_key;
 };
 
 static int do_add(struct ycdl_session *s, void *arg)
 {
 	struct add_call *call = arg;
 
-	return add_one(s, call->opts, call->url, &call->key_out);
+	return add_one(s, call->opts, call->url, call->want_key ? &call->key_out : NULL);
 }
 
 YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 		const ycdl_task_options *opts)
 {
 	struct url_parts url;
-	struct add_call call = { .opts = opts, .url = &url };
+	struct add_call call = { .opts = opts, .url = &url, .want_key = out_key != NULL };
 	int rc;
 
 	error_clear();
@@ -173,8 +177,6 @@ YCDL_EXTERN int ycdl_task_add(char **out_key, ycdl_session *s,
 		return rc;
 	if (out_key)
 		*out_key = call.key_out;
-	else
-		free(call.key_out);
 	return 0;
 }
 
@@ -184,7 +186,7 @@ struct many_cmd {
 	const ycdl_task_options *const *opts;
 	struct url_parts *urls;
 	int *errors;               /* per item; set before the loop for bad ones */
-	char **keys;
+	char **keys;               /* NULL when the caller takes none */
 	size_t count;
 	int first_error;
 	char first_message[512];   /* of the first item that failed */
@@ -211,7 +213,8 @@ static int do_add_many(struct ycdl_session *s, void *arg)
 
 		if (cmd->errors[i])
 			continue;
-		if ((rc = add_one(s, cmd->opts[i], &cmd->urls[i], &cmd->keys[i])) != 0)
+		if ((rc = add_one(s, cmd->opts[i], &cmd->urls[i],
+				cmd->keys ? &cmd->keys[i] : NULL)) != 0)
 			note_failure(cmd, i, rc);
 	}
 	/* Like a single add, a task whose record could not be written still
@@ -242,13 +245,13 @@ static void prepare_many(struct many_cmd *cmd)
 	}
 }
 
-static int alloc_many(struct many_cmd *cmd, size_t count)
+static int alloc_many(struct many_cmd *cmd, size_t count, bool want_keys)
 {
 	cmd->count = count;
 	cmd->urls = calloc(count ? count : 1, sizeof(*cmd->urls));
 	cmd->errors = calloc(count ? count : 1, sizeof(*cmd->errors));
-	cmd->keys = calloc(count ? count : 1, sizeof(*cmd->keys));
-	if (cmd->urls && cmd->errors && cmd->keys)
+	cmd->keys = want_keys ? calloc(count ? count : 1, sizeof(*cmd->keys)) : NULL;
+	if (cmd->urls && cmd->errors && (cmd->keys || !want_keys))
 		return 0;
 	free_many(cmd);
 	return error_set(YCDL_E_NOMEM, "out of memory");
@@ -267,7 +270,7 @@ YCDL_EXTERN int ycdl_task_add_many(char ***out_keys, int *out_errors, ycdl_sessi
 		return error_set(YCDL_E_INVALID, "at most 10,000,000 tasks at once");
 	if (remote_add_many(&rc, s, out_keys, out_errors, opts, count))
 		return rc;
-	if ((rc = alloc_many(&cmd, count)) != 0)
+	if ((rc = alloc_many(&cmd, count, out_keys != NULL)) != 0)
 		return rc;
 	prepare_many(&cmd);
 	if ((rc = loop_call(&s->loop, do_add_many, &cmd)) != 0) {
@@ -292,7 +295,7 @@ int api_add_run(struct ycdl_session *s, const ycdl_task_options *const *opts,
 	struct many_cmd cmd = { .opts = opts };
 	int rc;
 
-	if ((rc = alloc_many(&cmd, count)) != 0)
+	if ((rc = alloc_many(&cmd, count, true)) != 0)
 		return rc;
 	prepare_many(&cmd);
 	(void)do_add_many(s, &cmd);

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-ycdl_task_info *api_query_info_of(const struct task *t)
+ycdl_task_info *api_query_info_of(const struct ycdl_session *s,
+		const struct task *t)
 {
 	ycdl_task_info f = {
 		.key = t->key, .url = t->url, .final_url = t->final_url,
@@ -36,7 +37,7 @@ ycdl_task_info *api_query_info_of(const struct task *t)
 			? task_request_url(t) : "",
 		.group = t->group_name,
 		.connections = segments_in_use(t),
-		.max_connections = segments_wanted(t->session, t),
+		.max_connections = segments_wanted(s, t),
 	};
 
 	return info_block_copy(&f);
@@ -49,7 +50,7 @@ int api_query_get_info(struct ycdl_session *s, void *arg)
 
 	if (!t)
 		return error_set(YCDL_E_NOT_FOUND, "no task with key \"%s\"", cmd->key);
-	if (!(cmd->info = api_query_info_of(t)))
+	if (!(cmd->info = api_query_info_of(s, t)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -125,7 +126,7 @@ int api_query_list_info(struct ycdl_session *s, void *arg)
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
 		if (!(cmd->mask & YCDL_STATUS_BIT(t->status)))
 			continue;
-		if (!(cmd->infos[n] = api_query_info_of(t))) {
+		if (!(cmd->infos[n] = api_query_info_of(s, t))) {
 			ycdl_task_info_list_free(cmd->infos, n);
 			cmd->infos = NULL;
 			return error_set(YCDL_E_NOMEM, "out of memory");

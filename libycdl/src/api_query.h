@@ -26,6 +26,7 @@ int api_query_list_info(struct ycdl_session *s, void *arg);
 
 /* The info of t in one block (free with ycdl_task_info_free); NULL when
  * out of memory. Loop thread. */
-ycdl_task_info *api_query_info_of(const struct task *t);
+ycdl_task_info *api_query_info_of(const struct ycdl_session *s,
+		const struct task *t);
 
 #endif

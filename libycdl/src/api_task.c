@@ -135,7 +135,9 @@ YCDL_EXTERN int ycdl_task_pause(ycdl_session *s, const char *key)
 
 static void delete_partial(struct ycdl_session *s, struct task *t)
 {
-	if (persist_unclaim(s, t) != 0 || partfile_remove(t->part_path, &t->part) != 0)
+	const char *part = task_part_path(t);
+
+	if (!part || persist_unclaim(s, t) != 0 || partfile_remove(part, task_claimed_part(t)) != 0)
 		return;
 	transfer_forget_progress(s, t);
 	persist_mark(s, t);
@@ -168,8 +170,11 @@ YCDL_EXTERN int ycdl_task_cancel(ycdl_session *s, const char *key, unsigned int 
 static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
 {
 	unsigned int flags = *(const unsigned int *)arg;
+	const char *part = task_part_path(t);   /* what fails, before a change */
 	int rc;
 
+	if (!part)
+		return YCDL_E_NOMEM;
 	/* Stopped first: stopping a transfer checkpoints it, a snapshot that
 	 * must come before the removal in the journal, or it brings the task
 	 * back on the next open. */
@@ -184,7 +189,7 @@ static int remove_task(struct ycdl_session *s, struct task *t, const void *arg)
 	 * should that fail, the part file stays rather than a claim on
 	 * nothing. */
 	if (persist_forget(s, t) == 0)
-		(void)partfile_remove(t->part_path, &t->part);
+		(void)partfile_remove(part, task_claimed_part(t));
 	if ((flags & YCDL_REMOVE_DELETE_FILE) && t->status == YCDL_STATUS_FINISHED)
 		unlink(t->dest_path);
 	emit_removed(s, t->key);

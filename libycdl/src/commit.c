@@ -146,7 +146,7 @@ void commit_enqueue(struct ycdl_session *s, struct task *t, int fd,
 static void release_slot(struct ycdl_session *s, struct task *t)
 {
 	t->commit_stage = COMMIT_NONE;
-	t->in_commit = NULL;
+	t->run->in_commit = NULL;
 	s->commit.held--;
 	scheduler_give_back_slot(s);
 }
@@ -161,12 +161,12 @@ static void claim_delivered(struct commit_entry *e)
 	struct task *t = e->task;
 	int fd = e->fd;
 
-	if (fd >= 0 && partfile_still_at(t->part_path, &e->part) != 0) {
+	if (fd >= 0 && partfile_still_at(task_part_path(t), &e->part) != 0) {
 		partfile_close(fd);
 		fd = -1;
 	}
 	if (fd < 0)
-		fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(task_part_path(t), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	e->fd = -1;
 	if (fd < 0)
 		return;
@@ -178,7 +178,7 @@ static void claim_delivered(struct commit_entry *e)
 void commit_settle(struct ycdl_session *s, struct task *t)
 {
 	if (t->commit_stage == COMMIT_RECORDED)
-		worker_finish(&s->worker, &t->in_commit->group->work);
+		worker_finish(&s->worker, &t->run->in_commit->group->work);
 }
 
 void commit_cancel(struct ycdl_session *s, struct task *t)
@@ -190,10 +190,10 @@ void commit_cancel(struct ycdl_session *s, struct task *t)
 		/* Its group's file work is out: the group goes on without it (its
 		 * data is synced all the same), and its digest goes with the
 		 * group. */
-		partfile_release_claim(t->in_commit->fd);   /* a resume may claim it */
-		t->in_commit->left_key = strdup(t->key);     /* NULL: not claimed */
-		t->in_commit->left_offset = t->offset;
-		t->in_commit->task = NULL;
+		partfile_release_claim(t->run->in_commit->fd);   /* a resume may claim it */
+		t->run->in_commit->left_key = strdup(t->key);     /* NULL: not claimed */
+		t->run->in_commit->left_offset = t->offset;
+		t->run->in_commit->task = NULL;
 		release_slot(s, t);
 		return;
 	}
@@ -425,9 +425,10 @@ static void free_names(struct commit_member *m)
 static void claim_synced(struct ycdl_session *s, const struct commit_member *m)
 {
 	struct task *t = m->left_key ? tasks_find(&s->tasks, m->left_key) : NULL;
+	const struct partfile_id *part = t ? task_claimed_part(t) : NULL;
 
-	if (!t || m->rc != 0 || t->transfer || t->commit_stage != COMMIT_NONE ||
-	    t->part.dev != m->part.dev || t->part.ino != m->part.ino ||
+	if (!part || m->rc != 0 || t->transfer || t->commit_stage != COMMIT_NONE ||
+	    part->dev != m->part.dev || part->ino != m->part.ino ||
 	    t->offset != m->left_offset || t->synced_offset >= t->offset)
 		return;
 	t->synced_offset = t->offset;
@@ -462,7 +463,7 @@ static void collect_members(struct ycdl_session *s, struct commit_group *g)
 				member_failed(&m[i], rc);
 		}
 		m[kept] = m[i];
-		t->in_commit = &m[kept];
+		t->run->in_commit = &m[kept];
 		if (m[kept].rc != 0)
 			leave_group(s, &m[kept]);
 		kept++;
@@ -581,7 +582,7 @@ static void hand_over_digests(struct ycdl_session *s, struct commit_member *m,
 	for (size_t i = 0; i < count; i++) {
 		struct task *t = m[i].task;
 
-		t->in_commit = &m[i];
+		t->run->in_commit = &m[i];
 		t->commit_stage = COMMIT_OUT;
 		if (m[i].rc != 0 || !task_hashed_by_commit(s, t))
 			continue;
@@ -628,7 +629,7 @@ static void start_group(struct ycdl_session *s, struct commit_entry *entries,
 		m[i].part = entries[i].part;
 		m[i].conflict = t->conflict;
 		if (!(m[i].want_dest = strdup(t->dest_path)) ||
-		    !(m[i].part_path = strdup(t->part_path)))
+		    !(m[i].part_path = strdup(task_part_path(t))))
 			member_failed(&m[i], error_set(YCDL_E_NOMEM, "out of memory"));
 	}
 	hand_over_digests(s, m, count);

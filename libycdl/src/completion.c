@@ -63,7 +63,7 @@ static bool file_matches(const char *path, const char *algo, const char *hex,
 static void discard_part(struct ycdl_session *s, struct task *t)
 {
 	if (persist_unclaim(s, t) == 0)
-		(void)partfile_remove(t->part_path, &t->part);
+		(void)partfile_remove(task_part_path(t), task_claimed_part(t));
 	transfer_forget_progress(s, t);
 	persist_mark(s, t);
 }
@@ -94,7 +94,7 @@ static bool verify(struct ycdl_session *s, struct task *t)
 	colon = strchr(t->extras->expected_checksum, ':');
 	snprintf(algo, sizeof(algo), "%.*s", (int)(colon - t->extras->expected_checksum),
 			t->extras->expected_checksum);
-	if (file_matches(t->part_path, algo, colon + 1, t->sha256_hex))
+	if (file_matches(task_part_path(t), algo, colon + 1, t->sha256_hex))
 		return true;
 	discard_part(s, t);
 	outcome_fail(s, t, YCDL_E_CHECKSUM,
@@ -175,16 +175,18 @@ void completion_start(struct ycdl_session *s, struct task *t)
 
 void completion_recover_finished(struct ycdl_session *s, struct task *t)
 {
-	if (!partfile_exists(t->part_path))
-		return;
+	/* A copy: every finished task of a reopened session passes here. */
+	char *part = task_part_path_copy(t);
+
 	/* A crash between the link into place and the unlink of the part
-	 * leaves two names of one file: only the part's name is left to go. */
-	if (!partfile_same_file(t->part_path, t->dest_path) &&
-	    partfile_publish_mode(t->part_path, s->cfg.file_mode) != 0)
-		return;     /* not ours alone, or another download holds it */
-	if (partfile_place(t->part_path, t->dest_path,
-				t->conflict == YCDL_CONFLICT_OVERWRITE) == 0)
+	 * leaves two names of one file: only the part's name is left to go.
+	 * Another's file, or another download's, is left alone. */
+	if (part && partfile_exists(part) &&
+	    (partfile_same_file(part, t->dest_path) ||
+	     partfile_publish_mode(part, s->cfg.file_mode) == 0) &&
+	    partfile_place(part, t->dest_path, t->conflict == YCDL_CONFLICT_OVERWRITE) == 0)
 		(void)util_fsync_parent_dir(t->dest_path);
+	free(part);
 }
 
 static bool restart(struct ycdl_session *s, struct task *t, struct transfer *x)
@@ -199,7 +201,7 @@ static bool restart(struct ycdl_session *s, struct task *t, struct transfer *x)
 	}
 	/* The journal lets go of the bytes before they are cut (persist.h). */
 	if ((rc = persist_unclaim(s, t)) != 0 ||
-	    (rc = partfile_open(t->part_path, 0, &part)) != 0) {
+	    (rc = partfile_open(task_part_path(t), 0, &part)) != 0) {
 		outcome_fail(s, t, rc, ycdl_last_error_message(), 0, false, 0);
 		return false;
 	}

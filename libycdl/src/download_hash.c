@@ -141,7 +141,7 @@ static void follow(struct ycdl_session *s, struct task *t,
 	pthread_mutex_init(&job->mutex, NULL);
 	job->work.run = run_job;
 	job->work.done = job_done;
-	job->fd = partfile_open_reader(t->part_path, &x->part);
+	job->fd = partfile_open_reader(task_part_path(t), &x->part);
 	job->digest = r->sha256;
 	job->pos = r->hashed;
 	job->end = end;
@@ -253,15 +253,15 @@ static int catch_up(struct ycdl_session *s, struct task *t)
 
 	if (r->hashed >= t->offset)
 		return 0;
-	fd = open(t->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(task_part_path(t), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(error_from_errno(errno), "cannot read %s: %s",
-				t->part_path, strerror(errno));
+				task_part_path(t), strerror(errno));
 	rc = digest_update_from_fd(r->sha256, fd, r->hashed, t->offset - r->hashed);
 	close(fd);
 	if (rc != 0) {
 		download_hash_forget(s, t);  /* the digest took part of the range */
-		return error_set(rc, "cannot hash %s", t->part_path);
+		return error_set(rc, "cannot hash %s", task_part_path(t));
 	}
 	r->hashed = t->offset;
 	return 0;

@@ -64,14 +64,23 @@ static bool try_next_mirror(struct ycdl_session *s, struct task *t, int code,
 	return true;
 }
 
+/* A part file that holds nothing is not left behind by a task that
+ * stops (without memory for its name it stays: it is empty). */
+static void remove_if_empty(struct task *t)
+{
+	const char *part = t->offset == 0 ? task_part_path(t) : NULL;
+
+	if (part)
+		partfile_remove_if_empty(part, task_claimed_part(t));
+}
+
 void outcome_wait_for_url(struct ycdl_session *s, struct task *t, int code,
 		const char *message, unsigned int http_status)
 {
 	if (try_next_mirror(s, t, code, message))
 		return;
 	task_set_error(t, code, message, http_status);
-	if (t->offset == 0)
-		partfile_remove_if_empty(t->part_path, &t->part);
+	remove_if_empty(t);
 	status_set(s, t, YCDL_STATUS_WAITING_FOR_URL);
 	emit_url_needed(s, t);
 }
@@ -96,8 +105,7 @@ void outcome_fail(struct ycdl_session *s, struct task *t, int code,
 	}
 	if (try_next_mirror(s, t, code, message))
 		return;
-	if (t->offset == 0)
-		partfile_remove_if_empty(t->part_path, &t->part);
+	remove_if_empty(t);
 	status_set(s, t, YCDL_STATUS_FAILED);
 	emit_failed(s, t, retryable);
 }

@@ -94,7 +94,7 @@ int persist_forget(struct ycdl_session *s, struct task *t)
 int persist_compact(struct ycdl_session *s)
 {
 	struct compaction c = { &s->tasks, tasks_first(&s->tasks),
-		{ YCDL__TASK_SNAPSHOT__INIT, NULL, NULL }, false };
+		{ YCDL__TASK_SNAPSHOT__INIT, NULL, NULL, NULL }, false };
 	int rc;
 
 	persist_write_marked(s);    /* the rewrite supersedes them; keep order simple */

@@ -116,7 +116,7 @@ static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	scheduler_enqueue(t->session, t);
+	scheduler_enqueue(t->run->session, t);
 }
 
 void scheduler_retry_later(struct ycdl_session *s, struct task *t,
@@ -126,6 +126,7 @@ void scheduler_retry_later(struct ycdl_session *s, struct task *t,
 
 	scheduler_dequeue(s, t);
 	status_set(s, t, YCDL_STATUS_WAITING);
+	t->run->session = s;
 	t->run->retry_timer = evtimer_new(s->loop.base, on_retry_timer, t);
 	if (!t->run->retry_timer || evtimer_add(t->run->retry_timer, &tv) != 0) {
 		cancel_retry(t);

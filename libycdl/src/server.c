@@ -351,7 +351,7 @@ static int send_attached(struct client_conn *cc)
 	if (!infos || !msgs || !ptrs)
 		goto out;
 	for (struct task *t = tasks_first(&s->tasks); t; t = tasks_next(&s->tasks, t)) {
-		if (!(infos[n] = api_query_info_of(t)))
+		if (!(infos[n] = api_query_info_of(s, t)))
 			goto out;
 		wire_info_message(&msgs[n], infos[n]);
 		ptrs[n] = &msgs[n];

@@ -49,7 +49,6 @@ static int restore_one(void *ctx, const Ycdl__TaskSnapshot *snap)
 		task_free(t);
 		return error_set(YCDL_E_STORE, "snapshot duplicates another task");
 	}
-	t->session = s;
 	if (!tasks_insert_restored(&s->tasks, t)) {
 		task_free(t);
 		return error_set(YCDL_E_NOMEM, "out of memory");

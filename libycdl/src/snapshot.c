@@ -57,10 +57,17 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	ycdl__task_snapshot__init(snap);
 	view->headers = NULL;
 	view->segments = NULL;
+	view->part_path = NULL;
+	/* Written out whole, so that the record is read the same by every
+	 * version; the task keeps it only once it is needed. */
+	if (!t->held_part_path && !(view->part_path = task_part_path_copy(t)))
+		return YCDL_E_NOMEM;
 	if (t->extras->header_count) {
 		view->headers = calloc(t->extras->header_count, sizeof(char *));
-		if (!view->headers)
+		if (!view->headers) {
+			snapshot_view_release(view);
 			return YCDL_E_NOMEM;
+		}
 		for (size_t i = 0; i < t->extras->header_count; i++)
 			if (!task_header_is_secret(t, t->extras->headers[i]))
 				view->headers[n++] = t->extras->headers[i];
@@ -69,7 +76,7 @@ int snapshot_view_of(struct snapshot_view *view, const struct task *t)
 	snap->url = S(t->url);
 	snap->final_url = S(t->final_url);
 	snap->dest_path = S(t->dest_path);
-	snap->part_path = S(t->part_path);
+	snap->part_path = t->held_part_path ? t->held_part_path : view->part_path;
 	snap->file_id = S(t->extras->file_id);
 	snap->display_name = S(t->extras->display_name);
 	snap->thumbnail_url = S(t->extras->thumbnail_url);
@@ -125,6 +132,8 @@ void snapshot_view_release(struct snapshot_view *view)
 	view->headers = NULL;
 	free(view->segments);
 	view->segments = NULL;
+	free(view->part_path);
+	view->part_path = NULL;
 }
 
 /* A segmented snapshot's map, made the task's; the task's bytes are the
@@ -242,7 +251,9 @@ int snapshot_to_task(struct task **out, const Ycdl__TaskSnapshot *s)
 
 	if ((rc = check(s)) != 0)
 		return rc;
-	if (!(t = task_alloc(s->key, s->url, s->dest_path, s->part_path)))
+	if (!(t = task_alloc(s->key, s->url, s->dest_path,
+			task_part_path_is_derived(s->dest_path, s->part_path)
+			? NULL : s->part_path)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	if (copy_strings(t, s) != 0 || copy_extras(t, s) != 0) {
 		task_free(t);

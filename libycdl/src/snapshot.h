@@ -13,6 +13,7 @@ struct snapshot_view {
 	Ycdl__TaskSnapshot snap;
 	char **headers;      /* the persistable subset of the task's headers */
 	void *segments;      /* a segmented task's map, as messages */
+	char *part_path;     /* made when the task does not keep it */
 };
 
 int snapshot_view_of(struct snapshot_view *view, const struct task *t);

@@ -232,7 +232,7 @@ void task_free(struct task *t)
 	if (!t->dest_inline)
 		util_free_string(t->dest_path);
 	if (!t->part_inline)
-		util_free_string(t->part_path);
+		free(t->held_part_path);
 	util_free_string(t->etag);
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
@@ -445,8 +445,9 @@ static char *place(char **at, const char *s, size_t len)
 struct task *task_alloc(const char *key, const char *url, const char *dest,
 		const char *part)
 {
-	size_t lens[4] = { strlen(key), strlen(url), strlen(dest), strlen(part) };
-	struct task *t = calloc(1, sizeof(*t) + lens[0] + lens[1] + lens[2] + lens[3] + 4);
+	size_t lens[4] = { strlen(key), strlen(url), strlen(dest), part ? strlen(part) : 0 };
+	struct task *t = calloc(1, sizeof(*t) + lens[0] + lens[1] + lens[2] +
+			(part ? lens[3] + 1 : 0) + 3);
 	char *at;
 
 	if (!t)
@@ -455,7 +456,7 @@ struct task *task_alloc(const char *key, const char *url, const char *dest,
 	t->key = place(&at, key, lens[0]);
 	t->url = place(&at, url, lens[1]);
 	t->dest_path = place(&at, dest, lens[2]);
-	t->part_path = place(&at, part, lens[3]);
+	t->held_part_path = part ? place(&at, part, lens[3]) : NULL;
 	t->dest_inline = t->part_inline = true;
 	t->extras = &task_no_extras;
 	queue_init(&t->wait);
@@ -464,23 +465,67 @@ struct task *task_alloc(const char *key, const char *url, const char *dest,
 	return t;
 }
 
-void task_set_paths(struct task *t, char *dest, char *part)
+bool task_part_path_is_derived(const char *dest, const char *path)
+{
+	size_t len = strlen(dest);
+
+	return strncmp(path, dest, len) == 0 && strcmp(path + len, ".part") == 0;
+}
+
+char *task_part_path_copy(const struct task *t)
+{
+	return t->held_part_path ? strdup(t->held_part_path)
+		: util_printf("%s.part", t->dest_path);
+}
+
+const char *task_part_path(struct task *t)
+{
+	char *made;
+
+	if (t->held_part_path)
+		return t->held_part_path;
+	if (!(made = task_part_path_copy(t))) {
+		error_set(YCDL_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	t->held_part_path = made;
+	t->part_inline = false;
+	return made;
+}
+
+static void drop_held_part_path(struct task *t)
+{
+	if (!t->part_inline)
+		free(t->held_part_path);
+	t->held_part_path = NULL;
+	t->part_inline = false;
+}
+
+static void set_dest(struct task *t, char *dest)
 {
 	if (!t->dest_inline)
 		util_free_string(t->dest_path);
 	t->dest_path = dest;
 	t->dest_inline = false;
-	if (!part)
-		return;
-	if (!t->part_inline)
-		util_free_string(t->part_path);
-	t->part_path = part;
-	t->part_inline = false;
+}
+
+void task_rename(struct task *t, char *dest)
+{
+	drop_held_part_path(t);
+	set_dest(t, dest);
+}
+
+bool task_move_dest(struct task *t, char *dest)
+{
+	if (!task_part_path(t))
+		return false;   /* the name its bytes are under, before dest moves */
+	set_dest(t, dest);
+	return true;
 }
 
 struct task_run *task_run_of(struct task *t)
 {
-	if (!t->run && (t->run = calloc(1, sizeof(*t->run))) != NULL)
+	if (!t->run && task_part_path(t) && (t->run = calloc(1, sizeof(*t->run))) != NULL)
 		t->run->best_offset = t->offset;
 	return t->run;
 }
@@ -489,11 +534,9 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 		const char *key, struct url_parts *url)
 {
 	char *dest = destination_for(s, o, key, url);
-	char *part = dest ? util_printf("%s.part", dest) : NULL;
-	struct task *t = part ? task_alloc(key, url->bare, dest, part) : NULL;
+	struct task *t = dest ? task_alloc(key, url->bare, dest, NULL) : NULL;
 
 	free(dest);
-	free(part);
 	if (!t)
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	t->final_url = util_empty_string();
@@ -508,7 +551,6 @@ int task_new(struct task **out, struct ycdl_session *s, const ycdl_task_options 
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	}
 	task_settle_extras(t);
-	t->session = s;
 	t->allow_cellular = o->allow_cellular != 0;
 	t->priority = o->priority;
 	t->expected_size = o->expected_size;

@@ -45,6 +45,7 @@ struct task_run {
 	uint64_t hashed;
 	struct hash_job *hash_job; /* out on the worker (download_hash.c) */
 	struct event *retry_timer; /* while backing off before a retry */
+	struct ycdl_session *session;  /* the timer's, when it goes off */
 	int64_t last_progress_ms;
 	uint64_t progress_reported;  /* bytes_written at the last progress event */
 	uint64_t speed_bps;
@@ -57,6 +58,9 @@ struct task_run {
 	bool hash_by_finish;       /* the thread failed: leave the rest to
 				      download_hash_finish */
 	bool single_connection;    /* this run: the server refused ranges */
+	struct partfile_id part;   /* the part file it last claimed (partfile.h) */
+	struct commit_member *in_commit;  /* its place in the group out, from
+					     COMMIT_OUT on (commit.h) */
 };
 
 /* The options few tasks are given. A task given none of them points to
@@ -99,7 +103,11 @@ struct task {
 	char *url;                 /* original URL: the identity */
 	char *final_url;           /* "" until a response was seen */
 	char *dest_path;
-	char *part_path;
+	/* The part file's name: NULL until needed, then dest_path + ".part"
+	 * (or, once dest_path moved during a run, the name the bytes are
+	 * under). Read it through task_part_path: a paused task of a big
+	 * session does not keep a copy of its destination. */
+	char *held_part_path;
 	int64_t expected_size;     /* -1 unknown */
 	uint64_t offset;           /* bytes in the part file, valid from 0 */
 	uint64_t synced_offset;    /* bytes the last snapshot claims (synced) */
@@ -114,9 +122,7 @@ struct task {
 				      group's own (group_join) */
 	const struct task_extras *extras;  /* task_no_extras when given none */
 	int priority;
-	int conflict;
 	int status;                /* ycdl_status */
-	int resumability;
 	unsigned int retries;
 	int error_code;
 	unsigned int http_status;
@@ -125,27 +131,26 @@ struct task {
 				      given (never persisted) */
 	bool allow_cellular : 1;
 	bool use_content_disposition : 1;
+	unsigned int conflict : 2;     /* ycdl_conflict (checked on the way in) */
+	unsigned int resumability : 2; /* enum resumability */
 
 	/* ---- runtime only */
 	bool validators_elsewhere : 1; /* its validators come from another
 					  server than the URL in use: a resume
 					  compares Last-Modified, not the ETag */
-	bool dest_inline : 1;      /* dest_path, part_path are the ones made */
-	bool part_inline : 1;      /* with the task, in its own block */
-	enum commit_stage commit_stage;   /* where it is in the group commit */
-	struct ycdl_session *session;
+	bool dest_inline : 1;      /* dest_path, held_part_path are the ones */
+	bool part_inline : 1;      /* made with the task, in its own block */
+	unsigned int commit_stage : 2; /* enum commit_stage: where it is in
+					  the group commit */
 	struct transfer *transfer; /* while downloading (the primary) */
 	struct segments *segs;     /* its segment map, when segmented
 				      (segments.h); persisted with it */
 	struct task_run *run;      /* once started, else NULL (task_run_of) */
-	struct partfile_id part;   /* the part file it last claimed (partfile.h) */
 	/* Its membership of its group (group.h), or NULL: made only for a
 	 * task in a group, so that the others pay one pointer for groups. */
 	struct group_member *group;
 	struct task_line *line;    /* the scheduler's line it waits in, or NULL */
 	struct queue wait;         /* its place in that line */
-	struct commit_member *in_commit;  /* its place in the group out, from
-					     COMMIT_OUT on */
 	struct queue dirty;        /* in the table's snapshots to write (at the
 				      end of the turn), or in none */
 	struct queue all;          /* in the table's list of every task */
@@ -171,15 +176,33 @@ int task_check_headers(const char *const *headers, size_t count);
 /* A zeroed task, in no list, with its key, URL, destination and part file
  * names copied into the same allocation (a task is one block with its
  * strings behind it; key and url never change, the paths may:
- * task_set_paths); NULL when out of memory. */
+ * task_rename, task_move_dest). part is NULL when it is dest + ".part",
+ * which is not kept. NULL when out of memory. */
 struct task *task_alloc(const char *key, const char *url, const char *dest,
 		const char *part);
 
-/* Gives t new paths (malloc'ed, taken over; part NULL: unchanged). */
-void task_set_paths(struct task *t, char *dest, char *part);
+/* t's part file name; NULL when out of memory (error set). A task that
+ * has started (task_run_of) always has it. */
+const char *task_part_path(struct task *t);
+
+/* A copy of t's part file name, to be freed, for a reading that should
+ * not make t keep one (a snapshot, a look at every task); NULL when out of
+ * memory. */
+char *task_part_path_copy(const struct task *t);
+
+/* Whether path is dest + ".part", the part file name not kept. */
+bool task_part_path_is_derived(const char *dest, const char *path);
+
+/* t is to be downloaded to dest (malloc'ed, taken over), its part file
+ * beside it: before its bytes have a place (an add choosing a free name). */
+void task_rename(struct task *t, char *dest);
+
+/* t's file goes to dest (malloc'ed, taken over) when it is done; its bytes
+ * stay where they are. False when out of memory (nothing changed). */
+bool task_move_dest(struct task *t, char *dest);
 
 /* t's runtime state, made on first use (its budget counted from where t
- * is now); NULL when out of memory. Readers of a task that may never have
+ * is now), and its part file name kept; NULL when out of memory. Readers of a task that may never have
  * started test t->run instead. */
 struct task_run *task_run_of(struct task *t);
 
@@ -219,6 +242,13 @@ void task_use_mirror(struct task *t, unsigned int mirror_index);
 
 /* Checks mirror URLs (http or https, no credentials); a clear error. */
 int task_check_mirrors(const char *const *mirrors, size_t count);
+
+/* The part file t last claimed, or NULL: what partfile_remove may take
+ * for its own without looking. */
+static inline const struct partfile_id *task_claimed_part(const struct task *t)
+{
+	return t->run ? &t->run->part : NULL;
+}
 
 /* Waiting, downloading and waiting-for-network count as pending. */
 bool task_status_is_pending(int status);

@@ -159,11 +159,15 @@ bool tasks_set_dest(struct tasks *tasks, struct task *t, const char *dest)
 {
 	char *copy = strdup(dest);
 
-	if (!copy)
+	/* The part file's name is made first (task_move_dest), so that
+	 * nothing fails once the index has let go of the old name. */
+	if (!copy || !task_part_path(t)) {
+		free(copy);
 		return false;
+	}
 	if (strmap_get(&tasks->by_dest, t->dest_path) == t)
 		strmap_remove(&tasks->by_dest, t->dest_path);
-	task_set_paths(t, copy, NULL);
+	(void)task_move_dest(t, copy);
 	/* Without memory for the index entry the task stays findable by key;
 	 * only the duplicate-destination check loses it. */
 	(void)strmap_put(&tasks->by_dest, t->dest_path, t);

@@ -87,7 +87,7 @@ static int truncate_to_zero(struct ycdl_session *s, struct task *t, int fd,
 		return rc;
 	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return error_set(error_from_errno(errno), "cannot truncate %s: %s",
-				t->part_path, strerror(errno));
+				task_part_path(t), strerror(errno));
 	transfer_forget_progress(s, t);
 	group_note(s, t, false);
 	if (discarded > 0 || reason)
@@ -203,7 +203,7 @@ static void accept_full_body(struct ycdl_session *s, struct task *t,
 
 		if (truncate_to_zero(s, t, x->fd, reason) != 0) {
 			set_local_error(x, YCDL_E_IO, false, "cannot truncate %s",
-					t->part_path);
+					task_part_path(t));
 			return;
 		}
 		x->resuming = false;
@@ -308,7 +308,7 @@ static void claim_room(struct ycdl_session *s, struct task *t, struct transfer *
 {
 	if (t->total < 0 || (uint64_t)t->total <= t->offset)
 		return;
-	if (disk_space_claim(x->fd, t->part_path, t->offset,
+	if (disk_space_claim(x->fd, task_part_path(t), t->offset,
 			(uint64_t)t->total - t->offset, s->cfg.disk_reserve,
 			s->cfg.preallocate) != 0) {
 		set_local_error(x, YCDL_E_DISK_FULL, false, "%s", ycdl_last_error_message());
@@ -750,10 +750,10 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 	/* Cutting claimed bytes: the journal lets go of them first. */
 	if (keep < t->synced_offset && (rc = persist_unclaim(s, t)) != 0)
 		return rc;
-	if ((rc = partfile_open(t->part_path, keep, &part)) != 0)
+	if ((rc = partfile_open(task_part_path(t), keep, &part)) != 0)
 		return rc;
 	x->fd = part.fd;
-	x->part = t->part = part.id;
+	x->part = t->run->part = part.id;
 	if (part.replaced && t->offset > 0) {
 		emit_restarted(s, t, "the partial file was a hard link to another "
 				"file, which was left alone", t->offset);
@@ -766,7 +766,7 @@ static int open_part(struct ycdl_session *s, struct task *t, struct transfer *x)
 			return rc;
 		if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) < 0)
 			return error_set(error_from_errno(errno), "cannot truncate %s: %s",
-					t->part_path, strerror(errno));
+					task_part_path(t), strerror(errno));
 		part.size = 0;
 		emit_restarted(s, t, "the partial file holds less than was recorded",
 				t->offset);
@@ -895,14 +895,14 @@ int transfer_checkpoint(struct ycdl_session *s, struct task *t)
 		/* The data must be durable before a snapshot claims it. */
 		if (util_sync_data(x->fd) != 0)
 			return error_set(error_from_errno(errno), "cannot sync %s: %s",
-					t->part_path, strerror(errno));
+					task_part_path(t), strerror(errno));
 		/* And its name, once per transfer: a part file just made may
 		 * not be in its folder after a power cut until the folder is
 		 * synced. Files that finish before a checkpoint never pay it
 		 * (the commit syncs the folder after the move). */
-		if (!x->name_synced && (rc = util_fsync_parent_dir(t->part_path)) != 0)
+		if (!x->name_synced && (rc = util_fsync_parent_dir(task_part_path(t))) != 0)
 			return error_set(error_from_errno(-rc), "cannot sync the folder "
-					"of %s: %s", t->part_path, strerror(-rc));
+					"of %s: %s", task_part_path(t), strerror(-rc));
 		x->name_synced = true;
 		x->last_checkpoint_ms = util_monotonic_ms();
 		x->checkpoint_offset = t->offset;

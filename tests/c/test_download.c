@@ -507,6 +507,26 @@ TEST(add_many_adds_each_item_and_reports_the_bad_ones)
 	CHECK_INT(n, 2);
 	ycdl_keys_free(listed, n);
 	CHECK_OK(ycdl_task_add_many(NULL, NULL, s, NULL, 0));
+	/* Without keys asked for (none are made), the same tasks: one new,
+	 * two already there; the bad item's error still comes back. */
+	{
+		ycdl_task_options other = YCDL_TASK_OPTIONS_INIT;
+		const ycdl_task_options *again[4] = { &paused, &other, &bad, &good };
+		char *key;
+
+		other.url = "http://127.0.0.1:9/many-other.bin";
+		other.start_paused = 1;
+		CHECK_INT(ycdl_task_add_many(NULL, errors, s, again, 4), YCDL_E_PROTOCOL);
+		CHECK_INT(errors[0], 0);
+		CHECK_INT(errors[1], 0);
+		CHECK_INT(errors[2], YCDL_E_PROTOCOL);
+		CHECK_INT(errors[3], 0);
+		CHECK_OK(ycdl_session_list(&listed, &n, s, YCDL_STATUS_ALL));
+		CHECK_INT(n, 3);
+		ycdl_keys_free(listed, n);
+		CHECK_OK(ycdl_task_find_by_url(&key, s, other.url));
+		ycdl_free(key);
+	}
 	ycdl_session_close(s);
 	free(url);
 	free(dir);

@@ -114,6 +114,59 @@ TEST(pause_then_resume_continues_with_range_and_if_range)
 	free(url);
 }
 
+/* A task renamed by the server's Content-Disposition keeps writing the
+ * part file it started (named after the first destination): that name is
+ * written down with it, and another session resumes from it. */
+TEST(content_disposition_rename_resumes_from_its_part_file_after_a_reopen)
+{
+	char sha[65], on_disk[65], first_part[2048], renamed[2048];
+	ycdl_session_options o;
+	ycdl_task_options t = YCDL_TASK_OPTIONS_INIT;
+	ycdl_task_info *info;
+	struct run r;
+	struct stat st;
+	uint64_t held;
+	Ycdl__Event *e;
+
+	make_file("cd-resume.bin", SIZE, sha);
+	fault_reset("cdres");
+	r.dir = test_dir("cdres");
+	o = test_session_options(r.dir);
+	r.s = open_session("cdres", &o);
+	log_init(&r.log, r.s);
+	t.url = test_url(env.fault, "cd-resume.bin?rate=800000&id=cdres&"
+			"cd=attachment%3B%20filename%3D%22renamed.bin%22");
+	t.use_content_disposition = 1;
+	CHECK_OK(ycdl_task_add(&r.key, r.s, &t));
+	held = pause_after(&r, 300000);
+	/* the first destination: the key, with the URL's extension */
+	snprintf(first_part, sizeof(first_part), "%s/%s.bin.part", r.dir, r.key);
+	snprintf(renamed, sizeof(renamed), "%s/renamed.bin", r.dir);
+	CHECK_OK(ycdl_task_get_info(&info, r.s, r.key));
+	CHECK_STR(info->dest_path, renamed);
+	ycdl_task_info_free(info);
+	CHECK(lstat(first_part, &st) == 0);
+	CHECK_INT(st.st_size, held);
+	log_free(&r.log);
+	CHECK_OK(ycdl_session_close(r.s));
+
+	r.s = open_session("cdres", &o);
+	log_init(&r.log, r.s);
+	e = resume_to_end(&r);
+	CHECK_INT(e->kind_case, YCDL__EVENT__KIND_FINISHED);
+	CHECK_STR(e->finished->path, renamed);
+	CHECK_STR(e->finished->sha256_hex, sha);
+	sha256_file(renamed, on_disk);
+	CHECK_STR(on_disk, sha);
+	e = log_find(&r.log, YCDL__EVENT__KIND_RESUMED, r.key);
+	CHECK(e != NULL);
+	CHECK_INT(e->resumed->offset, held);
+	CHECK_INT(log_count(&r.log, YCDL__EVENT__KIND_RESTARTED, r.key), 0);
+	CHECK(lstat(first_part, &st) != 0);
+	free((char *)t.url);
+	finish(&r);
+}
+
 TEST(nginx_pause_resume_is_byte_identical)
 {
 	char sha[65];
@@ -363,6 +416,7 @@ int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_ENTRY(pause_then_resume_continues_with_range_and_if_range),
+		TEST_ENTRY(content_disposition_rename_resumes_from_its_part_file_after_a_reopen),
 		TEST_ENTRY(nginx_pause_resume_is_byte_identical),
 		TEST_ENTRY(resource_changed_between_pause_and_resume_restarts_from_zero),
 		TEST_ENTRY(content_changed_under_the_same_validators_restarts_by_its_bytes),
