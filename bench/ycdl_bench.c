@@ -193,41 +193,73 @@ static int add_paused(ycdl_session *s, const struct args *a, struct tally *t)
 	return 0;
 }
 
-enum { GROUP_NAME_MAX = 32 };
+enum { GROUP_NAME_MAX = 32, URL_MAX = 128 };
+
+/* The caller's side of ycdl_task_add_many, made once and reused: an
+ * application's own arrays are not the library's memory. They are written
+ * when made, so that an RSS taken before the adds already holds them (freed
+ * after each batch they would stay on malloc's heap, which raises its mmap
+ * threshold to their size after the first free, and be counted as the
+ * tasks'). */
+static struct batch {
+	size_t cap;
+	ycdl_task_options *items;
+	const ycdl_task_options **ptrs;
+	char *names;               /* group names, GROUP_NAME_MAX each */
+	char *text;                /* URLs, URL_MAX each */
+	const char **urls;
+} batch;
+
+int batch_ready(size_t n)
+{
+	if (n <= batch.cap)
+		return 0;
+	free(batch.items);
+	free(batch.ptrs);
+	free(batch.names);
+	free(batch.text);
+	free(batch.urls);
+	batch.items = malloc(n * sizeof(*batch.items));
+	batch.ptrs = malloc(n * sizeof(*batch.ptrs));
+	batch.names = malloc(n * GROUP_NAME_MAX);
+	batch.text = malloc(n * URL_MAX);
+	batch.urls = malloc(n * sizeof(*batch.urls));
+	if (!batch.items || !batch.ptrs || !batch.names || !batch.text || !batch.urls) {
+		batch.cap = 0;
+		return fail("out of memory", YCDL_E_NOMEM);
+	}
+	memset(batch.items, 0, n * sizeof(*batch.items));
+	memset(batch.ptrs, 0, n * sizeof(*batch.ptrs));
+	memset(batch.names, 0, n * GROUP_NAME_MAX);
+	memset(batch.text, 0, n * URL_MAX);
+	memset(batch.urls, 0, n * sizeof(*batch.urls));
+	batch.cap = n;
+	return 0;
+}
 
 /* Adds urls[0..n) with one ycdl_task_add_many call; with groups, the task
- * numbered first + i joins group-((first + i) % groups). For thousands of
- * tasks the arrays are big enough to be mmap'ed, so freeing them returns
- * them to the system and they do not count in the RSS measured afterwards. */
+ * numbered first + i joins group-((first + i) % groups). */
 static int add_many(ycdl_session *s, const char *const *urls, size_t n, int paused,
 		long first, long groups)
 {
-	ycdl_task_options *items = calloc(n, sizeof(*items));
-	const ycdl_task_options **ptrs = calloc(n, sizeof(*ptrs));
-	char *names = groups > 0 ? malloc(n * GROUP_NAME_MAX) : NULL;
 	int rc;
 
-	if (!items || !ptrs || (groups > 0 && !names)) {
-		free(items);
-		free(ptrs);
-		free(names);
-		return fail("out of memory", YCDL_E_NOMEM);
-	}
+	if (batch_ready(n) != 0)
+		return YCDL_E_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		ycdl_task_options_init(&items[i], YCDL_TASK_OPTIONS_VERSION);
-		items[i].url = urls[i];
-		items[i].start_paused = paused;
-		if (names) {
-			snprintf(names + i * GROUP_NAME_MAX, GROUP_NAME_MAX, "group-%ld",
+		ycdl_task_options *o = &batch.items[i];
+
+		ycdl_task_options_init(o, YCDL_TASK_OPTIONS_VERSION);
+		o->url = urls[i];
+		o->start_paused = paused;
+		if (groups > 0) {
+			snprintf(batch.names + i * GROUP_NAME_MAX, GROUP_NAME_MAX, "group-%ld",
 					(first + (long)i) % groups);
-			items[i].group = names + i * GROUP_NAME_MAX;
+			o->group = batch.names + i * GROUP_NAME_MAX;
 		}
-		ptrs[i] = &items[i];
+		batch.ptrs[i] = o;
 	}
-	rc = ycdl_task_add_many(NULL, NULL, s, ptrs, n);
-	free(items);
-	free(ptrs);
-	free(names);
+	rc = ycdl_task_add_many(NULL, NULL, s, batch.ptrs, n);
 	return rc != 0 ? fail("ycdl_task_add_many", rc) : 0;
 }
 
@@ -236,27 +268,20 @@ static int add_many(ycdl_session *s, const char *const *urls, size_t n, int paus
  * each batch, or left queued when t is NULL. */
 int add_paused_in_batches(ycdl_session *s, const struct args *a, struct tally *t)
 {
-	enum { URL_MAX = 128 };
 	size_t per = (size_t)a->batch;
-	char *text = malloc(per * URL_MAX);
-	const char **urls = calloc(per, sizeof(*urls));
-	int rc = 0;
+	int rc = batch_ready(per);
 
-	if (!text || !urls)
-		rc = fail("out of memory", YCDL_E_NOMEM);
 	for (long first = 0; first < a->count && rc == 0; first += (long)per) {
 		size_t n = a->count - first < (long)per ? (size_t)(a->count - first) : per;
 
 		for (size_t i = 0; i < n; i++) {
-			task_url(text + i * URL_MAX, URL_MAX, a->url_prefix, first + (long)i);
-			urls[i] = text + i * URL_MAX;
+			task_url(batch.text + i * URL_MAX, URL_MAX, a->url_prefix, first + (long)i);
+			batch.urls[i] = batch.text + i * URL_MAX;
 		}
-		rc = add_many(s, urls, n, 1, first, a->groups);
+		rc = add_many(s, batch.urls, n, 1, first, a->groups);
 		if (t)
 			consume_events(s, t);
 	}
-	free(text);
-	free(urls);
 	return rc;
 }
 
@@ -283,6 +308,8 @@ static int run_add(const struct args *a)
 	if (open_session(&s, a) != 0)
 		return 1;
 	consume_events(s, &t);
+	if (a->batch > 0 && batch_ready((size_t)a->batch) != 0)
+		return 1;
 	rss_empty = rss_now_kib();
 	start = now_s();
 	if ((a->batch > 0 ? add_paused_in_batches(s, a, &t) : add_paused(s, a, &t)) != 0)

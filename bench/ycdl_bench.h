@@ -62,6 +62,9 @@ int fail(const char *what, int rc);
 int open_session_mode(ycdl_session **s, const struct args *a, int mode);
 void consume_events(ycdl_session *s, struct tally *t);
 int add_paused_in_batches(ycdl_session *s, const struct args *a, struct tally *t);
+/* Makes the arrays of a ycdl_task_add_many call of n items (once, kept for
+ * the run: they are the caller's memory, not the library's). */
+int batch_ready(size_t n);
 
 int run_roundtrip(const struct args *a);
 int run_calls(const struct args *a);
