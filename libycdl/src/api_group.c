@@ -241,27 +241,42 @@ struct group_call {
 	const struct task_op_args *args;
 };
 
+/* The group's tasks in the table's order (the order added, which every
+ * list of tasks answers in); NULL when out of memory. */
+static struct task **members_of(struct ycdl_session *s, const struct group *g)
+{
+	struct task **members = malloc(g->count * sizeof(*members));
+	size_t n = 0;
+
+	for (struct task *t = tasks_first(&s->tasks); t && members && n < g->count;
+			t = tasks_next(&s->tasks, t))
+		if (t->group && t->group->group == g)
+			members[n++] = t;
+	return members;
+}
+
 /* The call for each task of the group, in one turn: nothing of the group
  * starts in between. A task the call does not apply to is left alone. */
 static int run_group_call(struct ycdl_session *s, void *arg)
 {
 	const struct group_call *c = arg;
 	struct group *g = find(s, c->name);
-	struct queue *l, *spare;
+	struct task **members;
+	size_t count;
+	int rc = 0;
 
 	if (!g)
 		return YCDL_E_NOT_FOUND;
-	/* remove takes the last task out, and the group with it. */
-	QUEUE_FOREACH_SAFE(l, spare, &g->tasks) {
-		struct task *t = QUEUE_DATA(l, struct group_member, link)->task;
-		bool last = g->count == 1;
-		int rc = api_task_run(s, c->op, t->key, c->args);
-
-		if (rc != 0 && rc != YCDL_E_STATE)
-			return rc;
-		if (last)
-			break;
-	}
+	count = g->count;       /* remove takes the group out with its last */
+	if (!(members = members_of(s, g)))
+		return error_set(YCDL_E_NOMEM, "out of memory");
+	/* Each call changes only its own task: the others stay where the
+	 * list found them. */
+	for (size_t i = 0; i < count && (rc == 0 || rc == YCDL_E_STATE); i++)
+		rc = api_task_run(s, c->op, members[i]->key, c->args);
+	free(members);
+	if (rc != 0 && rc != YCDL_E_STATE)
+		return rc;
 	error_clear();
 	return 0;
 }

@@ -25,13 +25,9 @@ void groups_free(struct groups *g)
 
 	while ((q = queue_first(&g->all)) != NULL) {
 		struct group *grp = QUEUE_DATA(q, struct group, link);
-		struct queue *l;
 
-		/* The tasks are freed by the table, their memberships here. */
-		while ((l = queue_first(&grp->tasks)) != NULL) {
-			queue_remove(l);
-			free(QUEUE_DATA(l, struct group_member, link));
-		}
+		/* The tasks and their memberships are freed by the table
+		 * (task_free), before. */
 		queue_remove(q);
 		free(grp->name);
 		free(grp);
@@ -53,7 +49,6 @@ static struct group *group_new(struct groups *g, const char *name)
 		free(grp);
 		return NULL;
 	}
-	queue_init(&grp->tasks);
 	queue_init(&grp->check);
 	if (!strmap_put(&g->by_name, grp->name, grp)) {
 		free(grp->name);
@@ -141,6 +136,8 @@ static void to_check(struct ycdl_session *s, struct group *grp, int new_status)
 	}
 }
 
+static void emit_figures(struct ycdl_session *s, struct group *grp);
+
 bool group_join(struct ycdl_session *s, struct task *t, bool is_new)
 {
 	struct group_member *m;
@@ -160,11 +157,9 @@ bool group_join(struct ycdl_session *s, struct task *t, bool is_new)
 	add_share(grp, &sh, 1);
 	remember(m, &sh);
 	m->group = grp;
-	m->task = t;
 	/* Its members share the group's name (group_leave gives it back). */
 	util_free_string(t->group_name);
 	t->group_name = grp->name;
-	queue_insert_tail(&grp->tasks, &m->link);
 	grp->count++;
 	t->group = m;
 	to_check(s, grp, is_new ? t->status : -1);
@@ -182,7 +177,6 @@ void group_leave(struct ycdl_session *s, struct task *t)
 	grp = m->group;
 	sh = seen_share(m);
 	add_share(grp, &sh, -1);
-	queue_remove(&m->link);
 	t->group = NULL;
 	free(m);
 	/* The task keeps the name: the last one out takes the group's, the
@@ -192,8 +186,7 @@ void group_leave(struct ycdl_session *s, struct task *t)
 		t->group_name = util_empty_string();
 	if (--grp->count > 0) {
 		to_check(s, grp, -1);
-		group_note(s, QUEUE_DATA(queue_first(&grp->tasks), struct group_member,
-				link)->task, true);
+		emit_figures(s, grp);   /* the others' figures without it */
 		return;
 	}
 	if (grp->to_check)
@@ -230,12 +223,21 @@ void group_figures(const struct group *grp, ycdl_group_info *out)
 	out->eta_seconds = eta_of(grp);
 }
 
+/* The group's figures now, as a progress event (issue 17's group events). */
+static void emit_figures(struct ycdl_session *s, struct group *grp)
+{
+	ycdl_group_info figures;
+
+	grp->last_event_ms = util_monotonic_ms();
+	group_figures(grp, &figures);
+	emit_group_figures(s, &figures, false);
+}
+
 void group_note(struct ycdl_session *s, struct task *t, bool force)
 {
 	struct group_member *m = t->group;
 	struct group *grp;
 	struct share was, now;
-	ycdl_group_info figures;
 	int64_t ms;
 
 	if (!m)
@@ -253,9 +255,7 @@ void group_note(struct ycdl_session *s, struct task *t, bool force)
 	ms = util_monotonic_ms();
 	if (!force && ms - grp->last_event_ms < (int64_t)s->cfg.progress_interval_ms)
 		return;
-	grp->last_event_ms = ms;
-	group_figures(grp, &figures);
-	emit_group_figures(s, &figures, false);
+	emit_figures(s, grp);
 }
 
 void groups_check_finished(struct ycdl_session *s)

@@ -20,8 +20,9 @@ struct task;
 
 struct group {
 	char *name;
-	struct queue tasks;              /* group_member->link */
-	size_t count;
+	size_t count;                    /* its members (found through the
+					    task table: a member keeps no
+					    list links, group_member) */
 	size_t by_status[YCDL_STATUS_WAITING_FOR_URL + 1];
 	uint64_t written_known;          /* by tasks whose size is known */
 	uint64_t expected;               /* the sum of those sizes */
@@ -39,14 +40,14 @@ struct group {
  * change is applied as the difference. */
 struct group_member {
 	struct group *group;
-	struct task *task;
-	struct queue link;               /* in group->tasks */
 	uint64_t written;
 	uint64_t expected;               /* UNKNOWN_LENGTH: written is of a
 					    length not known */
 	uint32_t speed;                  /* bytes/s, at most UINT32_MAX */
 	int status;
-};                                       /* 56 bytes: one 64-byte block */
+};                                       /* 32 bytes: one 48-byte block
+					    with malloc's header, beside a
+					    task of 256 */
 
 struct groups {
 	struct strmap by_name;
@@ -56,8 +57,8 @@ struct groups {
 };
 
 void groups_init(struct groups *g);
-/* Frees every group and its memberships (the tasks are freed by the
- * table). */
+/* Frees every group; after the table, whose tasks free their memberships
+ * (task_free). */
 void groups_free(struct groups *g);
 
 struct group *group_find(const struct groups *g, const char *name);

@@ -237,7 +237,11 @@ void task_free(struct task *t)
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
 	util_free_string(t->sha256_hex);
-	if (!t->group)      /* a member's name is its group's (group_join) */
+	/* A member's name is its group's (group_join); its membership is a
+	 * plain block, freed with it when the session closes. */
+	if (t->group)
+		free(t->group);
+	else
 		util_free_string(t->group_name);
 	extras_free(t->extras);
 	segments_forget(t);
