@@ -242,8 +242,9 @@ struct group_call {
 };
 
 /* The group's tasks in the table's order (the order added, which every
- * list of tasks answers in); NULL when out of memory. */
-static struct task **members_of(struct ycdl_session *s, const struct group *g)
+ * list of tasks answers in), *count of them; NULL when out of memory. */
+static struct task **members_of(struct ycdl_session *s, const struct group *g,
+		size_t *count)
 {
 	struct task **members = malloc(g->count * sizeof(*members));
 	size_t n = 0;
@@ -252,6 +253,7 @@ static struct task **members_of(struct ycdl_session *s, const struct group *g)
 			t = tasks_next(&s->tasks, t))
 		if (t->group && t->group->group == g)
 			members[n++] = t;
+	*count = n;
 	return members;
 }
 
@@ -267,8 +269,8 @@ static int run_group_call(struct ycdl_session *s, void *arg)
 
 	if (!g)
 		return YCDL_E_NOT_FOUND;
-	count = g->count;       /* remove takes the group out with its last */
-	if (!(members = members_of(s, g)))
+	/* Taken first: remove takes the group out with its last task. */
+	if (!(members = members_of(s, g, &count)))
 		return error_set(YCDL_E_NOMEM, "out of memory");
 	/* Each call changes only its own task: the others stay where the
 	 * list found them. */
