@@ -23,6 +23,8 @@
 
 #define MAX_USER_DATA (1u << 20)
 #define MAX_HEADERS 100
+/* A part file's name: its destination's, with this after it. */
+#define PART_SUFFIX ".part"
 
 const struct task_extras task_no_extras = {
 	.file_id = util_empty_chars,
@@ -224,15 +226,29 @@ void task_clear_error(struct task *t)
 	task_set_error(t, 0, "", t->http_status);
 }
 
+/* The paths a task was given after it was made are its own strings; the
+ * ones made with it live in its block (task_alloc). */
+static void drop_dest(struct task *t)
+{
+	if (!t->dest_inline)
+		util_free_string(t->dest_path);
+}
+
+static void drop_held_part_path(struct task *t)
+{
+	if (!t->part_inline)
+		free(t->held_part_path);
+	t->held_part_path = NULL;
+	t->part_inline = false;
+}
+
 void task_free(struct task *t)
 {
 	if (!t)
 		return;
 	util_free_string(t->final_url);
-	if (!t->dest_inline)
-		util_free_string(t->dest_path);
-	if (!t->part_inline)
-		free(t->held_part_path);
+	drop_dest(t);
+	drop_held_part_path(t);
 	util_free_string(t->etag);
 	util_free_string(t->last_modified);
 	util_free_string(t->error_message);
@@ -473,13 +489,13 @@ bool task_part_path_is_derived(const char *dest, const char *path)
 {
 	size_t len = strlen(dest);
 
-	return strncmp(path, dest, len) == 0 && strcmp(path + len, ".part") == 0;
+	return strncmp(path, dest, len) == 0 && strcmp(path + len, PART_SUFFIX) == 0;
 }
 
 char *task_part_path_copy(const struct task *t)
 {
 	return t->held_part_path ? strdup(t->held_part_path)
-		: util_printf("%s.part", t->dest_path);
+		: util_printf("%s" PART_SUFFIX, t->dest_path);
 }
 
 const char *task_part_path(struct task *t)
@@ -497,18 +513,9 @@ const char *task_part_path(struct task *t)
 	return made;
 }
 
-static void drop_held_part_path(struct task *t)
-{
-	if (!t->part_inline)
-		free(t->held_part_path);
-	t->held_part_path = NULL;
-	t->part_inline = false;
-}
-
 static void set_dest(struct task *t, char *dest)
 {
-	if (!t->dest_inline)
-		util_free_string(t->dest_path);
+	drop_dest(t);
 	t->dest_path = dest;
 	t->dest_inline = false;
 }
